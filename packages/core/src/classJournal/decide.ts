@@ -1,0 +1,848 @@
+import * as E from 'fp-ts/Either';
+import { pipe } from 'fp-ts/function';
+import type { AssessmentPeriod, GradeValue } from '../events/common';
+import type { Actor } from '../events/metadata';
+import type { EventPayload } from '../events/registry';
+import { formatIssues, validationIssues } from '../events/validationIssues';
+import { isWithinRange, type LocalDate } from '../primitives/localDate';
+import { calendarProblem } from '../schoolYear/schoolYear';
+import {
+  assessmentPeriodOf,
+  datesOfPeriod,
+  describePeriod,
+  isEnrolledOn,
+  periodsOfSubject,
+  termOf,
+  wasEnrolledDuring,
+} from './calendarOf';
+import { classJournalCommandCodecs, type ClassJournalCommand, type ClassJournalCommandOfType } from './commands';
+import type { ClassJournalError } from './errors';
+import type { JournalRules, PeriodMarks, SummativeOutcome } from './journalRules';
+import type { ClassJournalState, Lesson, MarkState, OpenClassState, PupilSubjectRecord, SubjectState } from './state';
+import { emptyPupilRecord } from './state';
+
+type Result = E.Either<ClassJournalError, ReadonlyArray<EventPayload>>;
+type Check = E.Either<ClassJournalError, void>;
+
+const ok: Check = E.right(undefined);
+const fail = (error: ClassJournalError): E.Either<ClassJournalError, never> => E.left(error);
+const emit = (...events: EventPayload[]): Result => E.right(events);
+
+/** Runs checks in order and stops at the first failure. */
+const all = (...checks: ReadonlyArray<() => Check>): Check => {
+  for (const check of checks) {
+    const result = check();
+    if (E.isLeft(result)) return result;
+  }
+  return ok;
+};
+
+// --- who may act -----------------------------------------------------------------------
+
+const ADMIN_ROLES = ['director', 'deputyDirector', 'system'] as const;
+
+const notEntitled = (actor: Actor, action: string, resource: string): ClassJournalError => ({
+  kind: 'NotEntitled',
+  actor,
+  action,
+  resource,
+  message: `${actor.role} ${actor.id} may not ${action} (${resource})`,
+});
+
+const requireRole = (actor: Actor, roles: ReadonlyArray<string>, action: string, resource: string): Check =>
+  roles.includes(actor.role) ? ok : fail(notEntitled(actor, action, resource));
+
+/** The subject's own teacher (acting as subject teacher), or one of the extra roles. */
+const requireSubjectTeacher = (
+  actor: Actor,
+  subject: SubjectState,
+  action: string,
+  also: ReadonlyArray<string> = [],
+): Check =>
+  (actor.role === 'subjectTeacher' && actor.id === subject.teacherId) || also.includes(actor.role)
+    ? ok
+    : fail(notEntitled(actor, action, `subject ${subject.subjectId}, taught by ${subject.teacherId}`));
+
+const requireReason = (reason: string | undefined, action: string): Check =>
+  reason !== undefined && reason.trim().length > 0
+    ? ok
+    : fail({ kind: 'ReasonRequired', action, message: `${action} needs a reason in the command's metadata` });
+
+// --- lookups ---------------------------------------------------------------------------
+
+const subjectOf = (state: OpenClassState, subjectId: string): E.Either<ClassJournalError, SubjectState> => {
+  const subject = state.subjects.get(subjectId);
+  return subject === undefined
+    ? fail({ kind: 'SubjectNotAssigned', subjectId, message: `subject ${subjectId} is not assigned to class ${state.classId}` })
+    : E.right(subject);
+};
+
+const lessonOf = (subject: SubjectState, lessonId: string, usable: boolean): E.Either<ClassJournalError, Lesson> => {
+  const lesson = subject.lessons.get(lessonId);
+  if (lesson === undefined)
+    return fail({ kind: 'LessonNotFound', lessonId, message: `lesson ${lessonId} is not in the plan of subject ${subject.subjectId}` });
+  if (usable && lesson.cancelled)
+    return fail({ kind: 'LessonCancelled', lessonId, message: `lesson ${lessonId} on ${lesson.date} was cancelled` });
+  return E.right(lesson);
+};
+
+const recordOf = (subject: SubjectState, pupilId: string): PupilSubjectRecord => subject.pupils.get(pupilId) ?? emptyPupilRecord;
+
+const markOf = (subject: SubjectState, pupilId: string, markId: string): E.Either<ClassJournalError, MarkState> => {
+  const mark = recordOf(subject, pupilId).marks.get(markId);
+  if (mark === undefined)
+    return fail({ kind: 'MarkNotFound', markId, message: `mark ${markId} of pupil ${pupilId} in subject ${subject.subjectId} does not exist` });
+  if (mark.annulled) return fail({ kind: 'MarkAnnulled', markId, message: `mark ${markId} was annulled` });
+  return E.right(mark);
+};
+
+const lessonHasRecords = (subject: SubjectState, lessonId: string): boolean => {
+  const summativeIds = new Set([...subject.summatives.values()].filter((s) => s.lessonId === lessonId).map((s) => s.summativeId));
+  for (const record of subject.pupils.values()) {
+    for (const mark of record.marks.values())
+      if (!mark.annulled && (mark.kind === 'formative' ? mark.lessonId === lessonId : summativeIds.has(mark.summativeId))) return true;
+    for (const entry of record.attendance.values()) if (entry.lessonId === lessonId && entry.code !== 'present') return true;
+  }
+  return false;
+};
+
+// --- rules about dates and marks -------------------------------------------------------
+
+const requireInSchoolTerm = (state: OpenClassState, field: string, date: LocalDate): Check =>
+  termOf(state.calendar, date) !== undefined
+    ? ok
+    : fail({
+        kind: 'DateOutsideSchoolYear',
+        field,
+        date,
+        message: `${field} ${date} is not in any term of school year ${state.calendar.schoolYearId}`,
+      });
+
+const requireInSchoolYear = (state: OpenClassState, field: string, date: LocalDate): Check =>
+  isWithinRange(date, state.calendar)
+    ? ok
+    : fail({
+        kind: 'DateOutsideSchoolYear',
+        field,
+        date,
+        message: `${field} ${date} is outside school year ${state.calendar.schoolYearId} (${state.calendar.startsOn}..${state.calendar.endsOn})`,
+      });
+
+const requireEnrolled = (state: OpenClassState, pupilId: string, date: LocalDate): Check =>
+  isEnrolledOn(state.enrolments.get(pupilId), date)
+    ? ok
+    : fail({ kind: 'PupilNotEnrolled', pupilId, date, message: `pupil ${pupilId} is not enrolled in class ${state.classId} on ${date}` });
+
+/** Grade levels without marks, and subjects without marks or scores. */
+const requireMarksAllowed = (rules: JournalRules, state: OpenClassState, subject: SubjectState, scores: boolean): Check => {
+  if (rules.isNoMarksGradeLevel(state.calendar.ruleSetId, state.gradeLevel))
+    return fail({ kind: 'NoMarksInGradeLevel', gradeLevel: state.gradeLevel, message: `grade ${state.gradeLevel} gets no marks (rule set ${state.calendar.ruleSetId})` });
+  if (subject.gradingMode === 'noMarks')
+    return fail({ kind: 'NoMarksForSubject', subjectId: subject.subjectId, message: `subject ${subject.subjectId} is taught without marks` });
+  if (scores && subject.gradingMode === 'passFail')
+    return fail({ kind: 'NoScoresForPassFailSubject', subjectId: subject.subjectId, message: `subject ${subject.subjectId} is pass/fail: it has no summative scores` });
+  return ok;
+};
+
+const byHalfYear = (rules: JournalRules, state: OpenClassState, subject: SubjectState): boolean =>
+  rules.isHalfYearSubject(state.calendar.ruleSetId, subject.hoursPerWeek);
+
+const requirePeriodOpen = (state: OpenClassState, subject: SubjectState, pupilId: string, period: AssessmentPeriod | undefined): Check => {
+  const record = recordOf(subject, pupilId);
+  if (record.yearGrade !== undefined)
+    return fail({ kind: 'YearGradeFinalized', pupilId, subjectId: subject.subjectId, message: `the year grade of pupil ${pupilId} in ${subject.subjectId} is finalized` });
+  if (period !== undefined && record.periodGrades.has(`${period.kind}-${period.number}`))
+    return fail({
+      kind: 'PeriodFinalized',
+      pupilId,
+      subjectId: subject.subjectId,
+      period: describePeriod(period),
+      message: `${describePeriod(period)} grade of pupil ${pupilId} in ${subject.subjectId} is finalized: it can no longer change`,
+    });
+  return ok;
+};
+
+const periodOfLesson = (rules: JournalRules, state: OpenClassState, subject: SubjectState, lesson: Lesson) =>
+  assessmentPeriodOf(state.calendar, byHalfYear(rules, state, subject), lesson.date);
+
+const requireNotExempt = (subject: SubjectState, pupilId: string, date: LocalDate): Check =>
+  recordOf(subject, pupilId).exemptions.some((x) => x.from <= date && date <= x.to)
+    ? fail({ kind: 'PupilExempt', pupilId, date, message: `pupil ${pupilId} is exempt from ${subject.subjectId} on ${date}` })
+    : ok;
+
+/** The rules a summative's date must keep: СОР count, СОЧ not on a term's last day, etc. */
+const checkSummativeDate = (
+  rules: JournalRules,
+  state: OpenClassState,
+  subject: SubjectState,
+  summative: { readonly summativeId: string; readonly kind: 'section' | 'term' },
+  date: LocalDate,
+): Check => {
+  const ruleSetId = state.calendar.ruleSetId;
+  const dateOf = (lessonId: string, s: SubjectState) => s.lessons.get(lessonId)?.date;
+  const others = [...subject.summatives.values()].filter((s) => !s.cancelled && s.summativeId !== summative.summativeId);
+  if (summative.kind === 'section') {
+    const period = assessmentPeriodOf(state.calendar, byHalfYear(rules, state, subject), date);
+    const limit = rules.maxSectionSummativesPerPeriod(ruleSetId);
+    const inPeriod = others.filter((s) => {
+      const d = dateOf(s.lessonId, subject);
+      const p = d === undefined ? undefined : assessmentPeriodOf(state.calendar, byHalfYear(rules, state, subject), d);
+      return s.kind === 'section' && p !== undefined && period !== undefined && p.kind === period.kind && p.number === period.number;
+    });
+    if (period !== undefined && inPeriod.length >= limit)
+      return fail({
+        kind: 'TooManySectionSummatives',
+        subjectId: subject.subjectId,
+        period: describePeriod(period),
+        limit,
+        message: `subject ${subject.subjectId} already has ${inPeriod.length} section summatives (СОР) in ${describePeriod(period)}; at most ${limit}`,
+      });
+    if (others.some((s) => s.kind === 'term' && dateOf(s.lessonId, subject) === date))
+      return fail({
+        kind: 'TermSummativeOnSectionSummativeDay',
+        date,
+        subjectId: subject.subjectId,
+        message: `subject ${subject.subjectId} has a term summative (СОЧ) on ${date}: no section summative (СОР) on the same day`,
+      });
+    return ok;
+  }
+  const term = termOf(state.calendar, date);
+  if (term !== undefined && term.endsOn === date)
+    return fail({ kind: 'TermSummativeOnLastDayOfTerm', date, message: `${date} is the last day of term ${term.number}: no term summative (СОЧ) on it` });
+  if (others.some((s) => s.kind === 'section' && dateOf(s.lessonId, subject) === date))
+    return fail({
+      kind: 'TermSummativeOnSectionSummativeDay',
+      date,
+      subjectId: subject.subjectId,
+      message: `subject ${subject.subjectId} has a section summative (СОР) on ${date}: no term summative (СОЧ) on the same day`,
+    });
+  const limit = rules.maxTermSummativesPerDay(ruleSetId);
+  let sameDay = 0;
+  for (const s of state.subjects.values())
+    for (const other of s.summatives.values())
+      if (!other.cancelled && other.kind === 'term' && other.summativeId !== summative.summativeId && dateOf(other.lessonId, s) === date) sameDay++;
+  if (sameDay >= limit)
+    return fail({ kind: 'TooManyTermSummativesOnDay', date, limit, message: `class ${state.classId} already has ${sameDay} term summatives (СОЧ) on ${date}; at most ${limit}` });
+  return ok;
+};
+
+// --- grades -----------------------------------------------------------------------------
+
+/** The marks in force for a pupil, subject and period, as the grade rules take them. */
+export const periodMarksOf = (
+  rules: JournalRules,
+  state: OpenClassState,
+  subject: SubjectState,
+  pupilId: string,
+  period: AssessmentPeriod,
+): PeriodMarks => {
+  const record = recordOf(subject, pupilId);
+  const inPeriod = (lessonId: string): Lesson | undefined => {
+    const lesson = subject.lessons.get(lessonId);
+    if (lesson === undefined || lesson.cancelled) return undefined;
+    const p = periodOfLesson(rules, state, subject, lesson);
+    return p !== undefined && p.kind === period.kind && p.number === period.number ? lesson : undefined;
+  };
+  const formative: number[] = [];
+  const scores = new Map<string, number>();
+  for (const mark of record.marks.values()) {
+    if (mark.annulled) continue;
+    if (mark.kind === 'formative') {
+      if (inPeriod(mark.lessonId) !== undefined) formative.push(mark.mark);
+    } else scores.set(mark.summativeId, mark.points);
+  }
+  const outcomeOf = (summativeId: string, maxPoints: number, cancelled: boolean, lessonId: string): SummativeOutcome => {
+    if (cancelled) return { summativeId, maxPoints, outcome: { kind: 'cancelled' } };
+    const points = scores.get(summativeId);
+    if (points !== undefined) return { summativeId, maxPoints, outcome: { kind: 'scored', points } };
+    const excused = [...record.attendance.values()].some((a) => a.lessonId === lessonId && (a.code === 'excused' || a.code === 'illness'));
+    return { summativeId, maxPoints, outcome: { kind: excused ? 'missedExcused' : 'missedUnexcused' } };
+  };
+  const sectionSummatives: SummativeOutcome[] = [];
+  let termSummative: SummativeOutcome | undefined;
+  // Sorted by id, so the marks handed to the rules never depend on the order of recording.
+  const summatives = [...subject.summatives.values()].sort((a, b) => (a.summativeId < b.summativeId ? -1 : 1));
+  for (const s of summatives) {
+    if (inPeriod(s.lessonId) === undefined) continue;
+    const outcome = outcomeOf(s.summativeId, s.maxPoints, s.cancelled, s.lessonId);
+    if (s.kind === 'section') sectionSummatives.push(outcome);
+    else termSummative = outcome;
+  }
+  formative.sort((a, b) => a - b);
+  return termSummative === undefined ? { formative, sectionSummatives } : { formative, sectionSummatives, termSummative };
+};
+
+const sameGrade = (a: GradeValue, b: GradeValue): boolean => String(a) === String(b);
+
+const ruleError = (message: string): ClassJournalError => ({ kind: 'RuleError', message });
+
+/**
+ * A finalized grade equal to the recommendation is the subject teacher's to enter; a different
+ * one is an override: the deputy director's, with a reason.
+ */
+const checkFinalization = (
+  actor: Actor,
+  subject: SubjectState,
+  grade: GradeValue,
+  recommended: GradeValue | undefined,
+  overrideReason: string | undefined,
+  action: string,
+): Check => {
+  if (recommended === undefined || sameGrade(grade, recommended)) return requireSubjectTeacher(actor, subject, action, ['deputyDirector']);
+  if (overrideReason === undefined)
+    return fail({
+      kind: 'OverrideReasonRequired',
+      grade,
+      recommended,
+      message: `grade ${grade} differs from the computed ${recommended}: an override needs overrideReason`,
+    });
+  return requireRole(actor, ['deputyDirector'], `override a computed grade (${action})`, `subject ${subject.subjectId}`);
+};
+
+// --- the decider's decide ---------------------------------------------------------------
+
+type Decide<T extends ClassJournalCommand['type']> = (
+  rules: JournalRules,
+  command: ClassJournalCommandOfType<T>,
+  state: OpenClassState,
+) => Result;
+
+const withSubject = (state: OpenClassState, subjectId: string, then: (subject: SubjectState) => Result): Result =>
+  pipe(subjectOf(state, subjectId), E.chain(then));
+
+const then = (check: Check, result: () => Result): Result => (E.isLeft(check) ? check : result());
+
+const decideOpen: {
+  readonly [T in Exclude<ClassJournalCommand['type'], 'OpenClass'>]: Decide<T>;
+} = {
+  AssignSubject: (rules, { data, metadata }, state) => {
+    const existing = state.subjects.get(data.subjectId);
+    return then(
+      all(
+        () => requireRole(metadata.actor, ADMIN_ROLES, 'assign subjects', `class ${state.classId}`),
+        () =>
+          existing !== undefined && (existing.hoursPerWeek !== data.hoursPerWeek || existing.gradingMode !== data.gradingMode)
+            ? fail({
+                kind: 'SubjectAlreadyAssigned',
+                subjectId: data.subjectId,
+                message: `subject ${data.subjectId} is already assigned; only its teacher may change, not its hours or grading mode`,
+              })
+            : ok,
+      ),
+      () => emit({ type: 'SubjectAssigned', data }),
+    );
+  },
+  EnrolPupil: (rules, { data, metadata }, state) =>
+    then(
+      all(
+        () => requireRole(metadata.actor, ADMIN_ROLES, 'enrol pupils', `class ${state.classId}`),
+        () => requireInSchoolYear(state, 'on', data.on),
+        () => {
+          const stays = state.enrolments.get(data.pupilId) ?? [];
+          const last = stays[stays.length - 1];
+          return last !== undefined && (last.until === undefined || data.on < last.until)
+            ? fail({ kind: 'PupilAlreadyEnrolled', pupilId: data.pupilId, message: `pupil ${data.pupilId} is already enrolled in class ${state.classId}` })
+            : ok;
+        },
+      ),
+      () => emit({ type: 'PupilEnrolled', data }),
+    ),
+  TransferPupil: (rules, { data, metadata }, state) =>
+    then(
+      all(
+        () => requireRole(metadata.actor, ADMIN_ROLES, 'transfer pupils', `class ${state.classId}`),
+        () => requireInSchoolYear(state, 'on', data.on),
+        () => requireEnrolled(state, data.pupilId, data.on),
+      ),
+      () => emit({ type: 'PupilTransferred', data }),
+    ),
+  WithdrawPupil: (rules, { data, metadata }, state) =>
+    then(
+      all(
+        () => requireRole(metadata.actor, ADMIN_ROLES, 'withdraw pupils', `class ${state.classId}`),
+        () => requireInSchoolYear(state, 'on', data.on),
+        () => requireEnrolled(state, data.pupilId, data.on),
+      ),
+      () => emit({ type: 'PupilWithdrawn', data }),
+    ),
+  PlanLesson: (rules, { data, metadata }, state) =>
+    withSubject(state, data.subjectId, (subject) =>
+      then(
+        all(
+          () => requireSubjectTeacher(metadata.actor, subject, 'plan lessons', ['deputyDirector']),
+          () => requireInSchoolTerm(state, 'date', data.date),
+          () =>
+            subject.lessons.has(data.lessonId)
+              ? fail({ kind: 'LessonAlreadyPlanned', lessonId: data.lessonId, message: `lesson ${data.lessonId} is already in the plan` })
+              : ok,
+        ),
+        () => emit({ type: 'LessonPlanned', data }),
+      ),
+    ),
+  RescheduleLesson: (rules, { data, metadata }, state) =>
+    withSubject(state, data.subjectId, (subject) =>
+      pipe(
+        lessonOf(subject, data.lessonId, true),
+        E.chain((lesson) =>
+          then(
+            all(
+              () => requireSubjectTeacher(metadata.actor, subject, 'reschedule lessons', ['deputyDirector']),
+              () => requireInSchoolTerm(state, 'date', data.date),
+              () =>
+                lessonHasRecords(subject, lesson.lessonId)
+                  ? fail({ kind: 'LessonHasMarks', lessonId: lesson.lessonId, message: `lesson ${lesson.lessonId} has marks or absences: annul them before moving it` })
+                  : ok,
+              () => {
+                for (const s of subject.summatives.values())
+                  if (s.lessonId === lesson.lessonId && !s.cancelled) {
+                    const checked = checkSummativeDate(rules, state, subject, s, data.date);
+                    if (E.isLeft(checked)) return checked;
+                  }
+                return ok;
+              },
+            ),
+            () => emit({ type: 'LessonRescheduled', data }),
+          ),
+        ),
+      ),
+    ),
+  CancelLesson: (rules, { data, metadata }, state) =>
+    withSubject(state, data.subjectId, (subject) =>
+      pipe(
+        lessonOf(subject, data.lessonId, true),
+        E.chain((lesson) =>
+          then(
+            all(
+              () => requireSubjectTeacher(metadata.actor, subject, 'cancel lessons', ['deputyDirector']),
+              () =>
+                lessonHasRecords(subject, lesson.lessonId)
+                  ? fail({ kind: 'LessonHasMarks', lessonId: lesson.lessonId, message: `lesson ${lesson.lessonId} has marks or absences: annul them before cancelling it` })
+                  : ok,
+            ),
+            () => emit({ type: 'LessonCancelled', data }),
+          ),
+        ),
+      ),
+    ),
+  ReviseLessonTopic: (rules, { data, metadata }, state) =>
+    withSubject(state, data.subjectId, (subject) =>
+      pipe(
+        lessonOf(subject, data.lessonId, false),
+        E.chain(() =>
+          then(requireSubjectTeacher(metadata.actor, subject, 'revise lesson topics', ['deputyDirector']), () =>
+            emit({ type: 'LessonTopicRevised', data }),
+          ),
+        ),
+      ),
+    ),
+  PlanSummative: (rules, { data, metadata }, state) =>
+    withSubject(state, data.subjectId, (subject) =>
+      pipe(
+        lessonOf(subject, data.lessonId, true),
+        E.chain((lesson) =>
+          then(
+            all(
+              () => requireSubjectTeacher(metadata.actor, subject, 'plan summatives', ['deputyDirector']),
+              () => requireMarksAllowed(rules, state, subject, true),
+              () =>
+                subject.summatives.has(data.summativeId)
+                  ? fail({ kind: 'SummativeAlreadyPlanned', summativeId: data.summativeId, message: `summative ${data.summativeId} is already planned` })
+                  : ok,
+              () => checkSummativeDate(rules, state, subject, data, lesson.date),
+            ),
+            () => emit({ type: 'SummativePlanned', data }),
+          ),
+        ),
+      ),
+    ),
+  CancelSummative: (rules, { data, metadata }, state) =>
+    withSubject(state, data.subjectId, (subject) => {
+      const summative = subject.summatives.get(data.summativeId);
+      if (summative === undefined)
+        return fail({ kind: 'SummativeNotFound', summativeId: data.summativeId, message: `summative ${data.summativeId} is not planned in ${subject.subjectId}` });
+      if (summative.cancelled) return fail({ kind: 'SummativeCancelled', summativeId: data.summativeId, message: `summative ${data.summativeId} is already cancelled` });
+      return then(
+        all(
+          () => requireRole(metadata.actor, ['deputyDirector', 'director'], 'cancel summatives', `subject ${subject.subjectId}`),
+          () => requireReason(metadata.reason, 'cancelling a summative'),
+        ),
+        () => emit({ type: 'SummativeCancelled', data }),
+      );
+    }),
+  ApprovePlan: (rules, { data, metadata }, state) =>
+    withSubject(state, data.subjectId, (subject) =>
+      then(requireRole(metadata.actor, ['deputyDirector'], 'approve plans', `subject ${subject.subjectId}`), () =>
+        emit({ type: 'PlanApproved', data }),
+      ),
+    ),
+  RecordFormativeMark: (rules, { data, metadata }, state) =>
+    withSubject(state, data.subjectId, (subject) =>
+      pipe(
+        lessonOf(subject, data.lessonId, true),
+        E.chain((lesson) =>
+          then(
+            all(
+              () => requireSubjectTeacher(metadata.actor, subject, 'record marks'),
+              () => requireMarksAllowed(rules, state, subject, false),
+              () => requireEnrolled(state, data.pupilId, lesson.date),
+              () => requireNotExempt(subject, data.pupilId, lesson.date),
+              () => requirePeriodOpen(state, subject, data.pupilId, periodOfLesson(rules, state, subject, lesson)),
+              () =>
+                recordOf(subject, data.pupilId).marks.has(data.markId)
+                  ? fail({ kind: 'MarkAlreadyRecorded', markId: data.markId, message: `mark ${data.markId} is already recorded: correct it instead` })
+                  : ok,
+            ),
+            () => emit({ type: 'FormativeMarkRecorded', data }),
+          ),
+        ),
+      ),
+    ),
+  RecordSummativeScore: (rules, { data, metadata }, state) =>
+    withSubject(state, data.subjectId, (subject) => {
+      const summative = subject.summatives.get(data.summativeId);
+      if (summative === undefined)
+        return fail({ kind: 'SummativeNotFound', summativeId: data.summativeId, message: `summative ${data.summativeId} is not planned in ${subject.subjectId}` });
+      if (summative.cancelled) return fail({ kind: 'SummativeCancelled', summativeId: data.summativeId, message: `summative ${data.summativeId} was cancelled` });
+      return pipe(
+        lessonOf(subject, summative.lessonId, true),
+        E.chain((lesson) =>
+          then(
+            all(
+              () => requireSubjectTeacher(metadata.actor, subject, 'record summative scores'),
+              () => requireMarksAllowed(rules, state, subject, true),
+              () => requireEnrolled(state, data.pupilId, lesson.date),
+              () => requirePeriodOpen(state, subject, data.pupilId, periodOfLesson(rules, state, subject, lesson)),
+              () =>
+                data.points > summative.maxPoints
+                  ? fail({
+                      kind: 'ScoreAboveMaximum',
+                      points: data.points,
+                      maxPoints: summative.maxPoints,
+                      summativeId: summative.summativeId,
+                      message: `points ${data.points} exceed the maximum ${summative.maxPoints} of summative ${summative.summativeId}`,
+                    })
+                  : ok,
+              () =>
+                recordOf(subject, data.pupilId).marks.has(data.markId)
+                  ? fail({ kind: 'MarkAlreadyRecorded', markId: data.markId, message: `mark ${data.markId} is already recorded: correct it instead` })
+                  : ok,
+              () =>
+                [...recordOf(subject, data.pupilId).marks.values()].some((m) => m.kind === 'summative' && !m.annulled && m.summativeId === data.summativeId)
+                  ? fail({
+                      kind: 'ScoreAlreadyRecorded',
+                      pupilId: data.pupilId,
+                      summativeId: data.summativeId,
+                      message: `pupil ${data.pupilId} already has a score for ${data.summativeId}: moderate or correct it`,
+                    })
+                  : ok,
+            ),
+            () => emit({ type: 'SummativeScoreRecorded', data }),
+          ),
+        ),
+      );
+    }),
+  ModerateSummativeScore: (rules, command, state) => changeMark(rules, command, state, 'moderate scores', ['deputyDirector']),
+  CorrectMark: (rules, command, state) => changeMark(rules, command, state, 'correct marks', []),
+  AnnulMark: (rules, command, state) => changeMark(rules, command, state, 'annul marks', ['deputyDirector']),
+  MarkAttendance: (rules, { data, metadata }, state) =>
+    withSubject(state, data.subjectId, (subject) =>
+      pipe(
+        lessonOf(subject, data.lessonId, true),
+        E.chain((lesson) =>
+          then(
+            all(
+              () =>
+                metadata.actor.role === 'classTeacher' && metadata.actor.id === state.classTeacherId
+                  ? ok
+                  : requireSubjectTeacher(metadata.actor, subject, 'mark attendance'),
+              () => requireEnrolled(state, data.pupilId, lesson.date),
+              () => {
+                const record = recordOf(subject, data.pupilId);
+                if (record.attendance.has(data.attendanceId))
+                  return fail({ kind: 'AttendanceAlreadyMarked', attendanceId: data.attendanceId, message: `attendance ${data.attendanceId} is already recorded` });
+                const existing = [...record.attendance.entries()].find(([, a]) => a.lessonId === lesson.lessonId && a.code !== 'present');
+                return existing === undefined
+                  ? ok
+                  : fail({
+                      kind: 'AttendanceAlreadyMarked',
+                      attendanceId: existing[0],
+                      message: `pupil ${data.pupilId} is already marked on lesson ${lesson.lessonId} (${existing[0]}): correct that record`,
+                    });
+              },
+            ),
+            () => emit({ type: 'AttendanceMarked', data }),
+          ),
+        ),
+      ),
+    ),
+  CorrectAttendance: (rules, { data, metadata }, state) =>
+    withSubject(state, data.subjectId, (subject) => {
+      const entry = recordOf(subject, data.pupilId).attendance.get(data.attendanceId);
+      if (entry === undefined)
+        return fail({ kind: 'AttendanceNotFound', attendanceId: data.attendanceId, message: `attendance ${data.attendanceId} of pupil ${data.pupilId} does not exist` });
+      return then(
+        all(
+          () =>
+            metadata.actor.role === 'classTeacher' && metadata.actor.id === state.classTeacherId
+              ? ok
+              : requireSubjectTeacher(metadata.actor, subject, 'correct attendance', ['deputyDirector']),
+          () => requireReason(metadata.reason, 'correcting attendance'),
+        ),
+        () => emit({ type: 'AttendanceCorrected', data: { ...data, supersedesEventId: entry.lastEventId } }),
+      );
+    }),
+  GrantExemption: (rules, { data, metadata }, state) =>
+    withSubject(state, data.subjectId, (subject) =>
+      then(
+        all(
+          () => requireRole(metadata.actor, ['deputyDirector', 'director'], 'grant exemptions', `subject ${subject.subjectId}`),
+          () => requireInSchoolYear(state, 'from', data.from),
+          () => requireInSchoolYear(state, 'to', data.to),
+          () =>
+            data.from > data.to
+              ? fail({ kind: 'InvalidExemption', from: data.from, to: data.to, message: `exemption from ${data.from} ends before it starts (${data.to})` })
+              : ok,
+        ),
+        () => emit({ type: 'ExemptionGranted', data }),
+      ),
+    ),
+  FinalizePeriodGrade: (rules, { data, metadata }, state) =>
+    withSubject(state, data.subjectId, (subject) => {
+      const halfYear = byHalfYear(rules, state, subject);
+      const dates = datesOfPeriod(state.calendar, data.period);
+      const period = describePeriod(data.period);
+      if (dates === undefined || (data.period.kind === 'halfYear') !== halfYear)
+        return fail({
+          kind: 'PeriodNotInCalendar',
+          period,
+          message: `subject ${subject.subjectId} is graded per ${halfYear ? 'half-year' : 'term'}; ${period} is not one of its periods`,
+        });
+      const context = { gradeLevel: state.gradeLevel, gradingMode: subject.gradingMode, period: data.period };
+      const ruleSetId = state.calendar.ruleSetId;
+      return then(
+        all(
+          () =>
+            wasEnrolledDuring(state.enrolments.get(data.pupilId), dates)
+              ? ok
+              : fail({ kind: 'PupilNotEnrolled', pupilId: data.pupilId, date: dates.startsOn, message: `pupil ${data.pupilId} was not in class ${state.classId} during ${period}` }),
+          () => requirePeriodOpen(state, subject, data.pupilId, data.period),
+          () =>
+            rules.isGradeAllowed(ruleSetId, context, data.grade)
+              ? ok
+              : fail({ kind: 'GradeNotOnScale', grade: data.grade, message: `grade ${String(data.grade)} is not allowed for ${subject.gradingMode} subject ${subject.subjectId} in grade ${state.gradeLevel}` }),
+        ),
+        () =>
+          pipe(
+            rules.recommendPeriodGrade(ruleSetId, context, periodMarksOf(rules, state, subject, data.pupilId, data.period)),
+            E.mapLeft(ruleError),
+            E.chain((recommendation) =>
+              then(checkFinalization(metadata.actor, subject, data.grade, recommendation?.grade, data.overrideReason, `finalize ${period} grades`), () =>
+                emit({
+                  type: 'PeriodGradeFinalized',
+                  data: {
+                    subjectId: data.subjectId,
+                    pupilId: data.pupilId,
+                    period: data.period,
+                    grade: data.grade,
+                    recommendation,
+                    ruleSetId,
+                    ...(data.overrideReason === undefined || (recommendation !== null && sameGrade(recommendation.grade, data.grade))
+                      ? {}
+                      : { overrideReason: data.overrideReason }),
+                  },
+                }),
+              ),
+            ),
+          ),
+      );
+    }),
+  FinalizeYearGrade: (rules, { data, metadata }, state) =>
+    withSubject(state, data.subjectId, (subject) => {
+      const record = recordOf(subject, data.pupilId);
+      const ruleSetId = state.calendar.ruleSetId;
+      const context = { gradeLevel: state.gradeLevel, gradingMode: subject.gradingMode };
+      const stays = state.enrolments.get(data.pupilId);
+      const due = periodsOfSubject(state.calendar, byHalfYear(rules, state, subject)).filter((p) => {
+        const dates = datesOfPeriod(state.calendar, p);
+        return dates !== undefined && wasEnrolledDuring(stays, dates);
+      });
+      const missing = due.filter((p) => !record.periodGrades.has(`${p.kind}-${p.number}`)).map(describePeriod);
+      return then(
+        all(
+          () => requirePeriodOpen(state, subject, data.pupilId, undefined),
+          () =>
+            due.length === 0
+              ? fail({ kind: 'PupilNotEnrolled', pupilId: data.pupilId, date: state.calendar.startsOn, message: `pupil ${data.pupilId} was never in class ${state.classId}` })
+              : missing.length > 0
+                ? fail({ kind: 'PeriodsNotFinalized', missing, message: `finalize ${missing.join(', ')} of pupil ${data.pupilId} in ${subject.subjectId} first` })
+                : ok,
+          () =>
+            rules.isGradeAllowed(ruleSetId, context, data.grade)
+              ? ok
+              : fail({ kind: 'GradeNotOnScale', grade: data.grade, message: `grade ${String(data.grade)} is not allowed for ${subject.gradingMode} subject ${subject.subjectId} in grade ${state.gradeLevel}` }),
+        ),
+        () =>
+          pipe(
+            rules.recommendYearGrade(
+              ruleSetId,
+              context,
+              due.map((p) => record.periodGrades.get(`${p.kind}-${p.number}`)?.grade as GradeValue),
+            ),
+            E.mapLeft(ruleError),
+            E.chain((recommendation) =>
+              then(checkFinalization(metadata.actor, subject, data.grade, recommendation?.grade, data.overrideReason, 'finalize year grades'), () =>
+                emit({
+                  type: 'YearGradeFinalized',
+                  data: {
+                    subjectId: data.subjectId,
+                    pupilId: data.pupilId,
+                    grade: data.grade,
+                    recommendation,
+                    ruleSetId,
+                    ...(data.overrideReason === undefined || (recommendation !== null && sameGrade(recommendation.grade, data.grade))
+                      ? {}
+                      : { overrideReason: data.overrideReason }),
+                  },
+                }),
+              ),
+            ),
+          ),
+      );
+    }),
+  RecordResitResult: (rules, { data, metadata }, state) =>
+    withSubject(state, data.subjectId, (subject) => {
+      const record = recordOf(subject, data.pupilId);
+      const ruleSetId = state.calendar.ruleSetId;
+      const current = record.finalGrade;
+      const notAllowed = (why: string) =>
+        fail({ kind: 'ResitNotAllowed', pupilId: data.pupilId, subjectId: subject.subjectId, message: `no re-sit for pupil ${data.pupilId} in ${subject.subjectId}: ${why}` });
+      if (record.yearGrade === undefined || current === undefined) return notAllowed('the year grade is not finalized');
+      if (!rules.isFailingGrade(ruleSetId, state.gradeLevel, current)) return notAllowed(`the grade ${String(current)} is not a fail`);
+      if (record.resitAttempts >= 2) return notAllowed('both re-sit attempts are used');
+      const context = { gradeLevel: state.gradeLevel, gradingMode: subject.gradingMode };
+      return then(
+        all(
+          () => requireSubjectTeacher(metadata.actor, subject, 'record re-sit results', ['deputyDirector']),
+          () =>
+            rules.isGradeAllowed(ruleSetId, context, data.testGrade)
+              ? ok
+              : fail({ kind: 'GradeNotOnScale', grade: data.testGrade, message: `re-sit grade ${String(data.testGrade)} is not on the scale` }),
+        ),
+        () =>
+          pipe(
+            rules.resitFinalGrade(ruleSetId, state.gradeLevel, record.yearGrade as GradeValue, data.testGrade),
+            E.mapLeft(ruleError),
+            E.chain((finalGrade) =>
+              emit({
+                type: 'ResitResultRecorded',
+                data: { subjectId: data.subjectId, pupilId: data.pupilId, attempt: record.resitAttempts + 1, testGrade: data.testGrade, finalGrade, ruleSetId },
+              }),
+            ),
+          ),
+      );
+    }),
+};
+
+/** Moderation, correction and annulment: all change a recorded mark, with a reason, in an open period. */
+function changeMark(
+  rules: JournalRules,
+  command: ClassJournalCommandOfType<'ModerateSummativeScore' | 'CorrectMark' | 'AnnulMark'>,
+  state: OpenClassState,
+  action: string,
+  also: ReadonlyArray<string>,
+): Result {
+  const { data, metadata } = command;
+  return withSubject(state, data.subjectId, (subject) =>
+    pipe(
+      markOf(subject, data.pupilId, data.markId),
+      E.chain((mark) => {
+        const lessonId = mark.kind === 'formative' ? mark.lessonId : subject.summatives.get(mark.summativeId)?.lessonId;
+        const lesson = lessonId === undefined ? undefined : subject.lessons.get(lessonId);
+        const maxPoints = mark.kind === 'summative' ? subject.summatives.get(mark.summativeId)?.maxPoints ?? 0 : 0;
+        const mismatch = (): ClassJournalError => ({ kind: 'MarkKindMismatch', markId: data.markId, message: `mark ${data.markId} is a ${mark.kind} mark` });
+        const pointsWithinMax = (points: number): Check =>
+          points > maxPoints && mark.kind === 'summative'
+            ? fail({ kind: 'ScoreAboveMaximum', points, maxPoints, summativeId: mark.summativeId, message: `points ${points} exceed the maximum ${maxPoints} of summative ${mark.summativeId}` })
+            : ok;
+        return then(
+          all(
+            () => requireSubjectTeacher(metadata.actor, subject, action, also),
+            () => requireReason(metadata.reason, action),
+            () => requirePeriodOpen(state, subject, data.pupilId, lesson === undefined ? undefined : periodOfLesson(rules, state, subject, lesson)),
+          ),
+          (): Result => {
+            const base = { subjectId: data.subjectId, markId: data.markId, pupilId: data.pupilId };
+            switch (command.type) {
+              case 'ModerateSummativeScore':
+                if (mark.kind !== 'summative') return fail(mismatch());
+                return then(pointsWithinMax(command.data.points), () =>
+                  emit({ type: 'SummativeScoreModerated', data: { ...base, points: command.data.points } }),
+                );
+              case 'CorrectMark': {
+                const value = command.data.value;
+                if (value.kind !== mark.kind) return fail(mismatch());
+                return then(value.kind === 'summative' ? pointsWithinMax(value.points) : ok, () =>
+                  emit({ type: 'MarkCorrected', data: { ...base, supersedesEventId: mark.lastEventId, value } }),
+                );
+              }
+              case 'AnnulMark':
+                return emit({ type: 'MarkAnnulled', data: { ...base, supersedesEventId: mark.lastEventId } });
+            }
+          },
+        );
+      }),
+    ),
+  );
+}
+
+const decodeCommand = (command: ClassJournalCommand): E.Either<ClassJournalError, ClassJournalCommand> => {
+  const codec = classJournalCommandCodecs[command.type] as { decode: (u: unknown) => E.Either<import('io-ts').Errors, unknown> } | undefined;
+  if (codec === undefined) {
+    const issues = [{ path: 'type', value: command.type as unknown, expected: 'a class journal command type' }];
+    return E.left({ kind: 'InvalidCommand', commandType: String(command.type), issues, message: formatIssues(issues) });
+  }
+  return pipe(
+    codec.decode(command.data),
+    E.bimap(
+      (errors) => {
+        const issues = validationIssues(errors).map((i) => ({ ...i, path: i.path === '(root)' ? 'data' : `data.${i.path}` }));
+        return { kind: 'InvalidCommand' as const, commandType: command.type, issues, message: `${command.type}: ${formatIssues(issues)}` };
+      },
+      (data) => ({ ...command, data }) as ClassJournalCommand,
+    ),
+  );
+};
+
+const decideOpenClass = (rules: JournalRules, command: ClassJournalCommandOfType<'OpenClass'>, state: ClassJournalState): Result => {
+  if (state.status === 'open')
+    return fail({ kind: 'ClassAlreadyOpened', classId: state.classId, message: `class ${state.classId} is already opened` });
+  const problem = calendarProblem(command.data.calendar);
+  if (problem !== undefined)
+    return fail({
+      kind: 'InvalidCalendar',
+      field: `calendar.${problem.field}`,
+      value: problem.value,
+      message: `calendar.${problem.field} ${JSON.stringify(problem.value)}: ${problem.why}`,
+    });
+  const ruleSetId = command.data.calendar.ruleSetId;
+  if (!rules.isKnownRuleSet(ruleSetId))
+    return fail({ kind: 'InvalidCalendar', field: 'calendar.ruleSetId', value: ruleSetId, message: `calendar.ruleSetId ${ruleSetId}: not a known rule set` });
+  return then(requireRole(command.metadata.actor, ADMIN_ROLES, 'open classes', `class ${command.data.classId}`), () =>
+    emit({ type: 'ClassOpened', data: command.data }),
+  );
+};
+
+/** The class journal's `decide`: decodes the command, then applies the school's rules. */
+export const decideClassJournal =
+  (rules: JournalRules) =>
+  (command: ClassJournalCommand, state: ClassJournalState): Result =>
+    pipe(
+      decodeCommand(command),
+      E.chain((decoded): Result => {
+        if (decoded.metadata.actor.role === 'auditor' || decoded.metadata.actor.role === 'parent' || decoded.metadata.actor.role === 'pupil')
+          return fail(notEntitled(decoded.metadata.actor, `send ${decoded.type}`, 'the class journal is read-only for this role'));
+        if (decoded.type === 'OpenClass') return decideOpenClass(rules, decoded, state);
+        if (state.status !== 'open') return fail({ kind: 'ClassNotOpened', message: `${decoded.type}: the class is not opened yet` });
+        return (decideOpen[decoded.type] as Decide<typeof decoded.type>)(rules, decoded as never, state);
+      }),
+    );

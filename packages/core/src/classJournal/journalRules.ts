@@ -1,0 +1,59 @@
+import type * as E from 'fp-ts/Either';
+import type { AssessmentPeriod, GradeValue, GradingMode } from '../events/common';
+import type { Recommendation } from '../events/results';
+
+/** How one summative (СОР or СОЧ) turned out for a pupil, as the grade rules see it. */
+export type SummativeOutcome = {
+  readonly summativeId: string;
+  readonly maxPoints: number;
+  readonly outcome:
+    | { readonly kind: 'scored'; readonly points: number }
+    | { readonly kind: 'missedExcused' }
+    | { readonly kind: 'missedUnexcused' }
+    | { readonly kind: 'cancelled' };
+};
+
+/** A pupil's marks in force for one subject and period. */
+export type PeriodMarks = {
+  readonly formative: ReadonlyArray<number>;
+  readonly sectionSummatives: ReadonlyArray<SummativeOutcome>;
+  readonly termSummative?: SummativeOutcome;
+};
+
+export type PeriodContext = {
+  readonly gradeLevel: number;
+  readonly gradingMode: GradingMode;
+  readonly period: AssessmentPeriod;
+};
+
+/**
+ * What the class journal's decider asks of the grade rules, by rule-set id. The decider
+ * depends on this narrow port, not on the engine: the engine is plugged in by
+ * `journalRulesFromRuleSets` (rules/), and a test can plug in anything.
+ */
+export type JournalRules = {
+  /** True when the rule set is one this system knows (a class's calendar must name one). */
+  readonly isKnownRuleSet: (ruleSetId: string) => boolean;
+  /** True when a subject of this many hours a week is graded per half-year, not per term. */
+  readonly isHalfYearSubject: (ruleSetId: string, hoursPerWeek: number) => boolean;
+  /** The computed recommendation for a period grade (null where the rules compute none). */
+  readonly recommendPeriodGrade: (ruleSetId: string, context: PeriodContext, marks: PeriodMarks) => E.Either<string, Recommendation>;
+  /** The computed recommendation for the year grade from the finalized period grades. */
+  readonly recommendYearGrade: (
+    ruleSetId: string,
+    context: { readonly gradeLevel: number; readonly gradingMode: GradingMode },
+    periodGrades: ReadonlyArray<GradeValue>,
+  ) => E.Either<string, Recommendation>;
+  /** The final grade after a re-sit test. */
+  readonly resitFinalGrade: (ruleSetId: string, gradeLevel: number, yearGrade: GradeValue, testGrade: GradeValue) => E.Either<string, GradeValue>;
+  /** True when the grade is a fail on the scale ("2", or fail), which opens a re-sit. */
+  readonly isFailingGrade: (ruleSetId: string, gradeLevel: number, grade: GradeValue) => boolean;
+  /** True when the grade may be entered for this grading mode and level. */
+  readonly isGradeAllowed: (ruleSetId: string, context: { readonly gradeLevel: number; readonly gradingMode: GradingMode }, grade: GradeValue) => boolean;
+  /** Grade levels whose pupils get no marks at all (grade 1 since 2020). */
+  readonly isNoMarksGradeLevel: (ruleSetId: string, gradeLevel: number) => boolean;
+  /** The most section summatives (СОР) a subject may have in one period (3). */
+  readonly maxSectionSummativesPerPeriod: (ruleSetId: string) => number;
+  /** The most term summatives (СОЧ) a class may write in one day (3). */
+  readonly maxTermSummativesPerDay: (ruleSetId: string) => number;
+};

@@ -1,0 +1,107 @@
+import * as E from 'fp-ts/Either';
+import * as O from 'fp-ts/Option';
+import { pipe } from 'fp-ts/function';
+import type { GradeValue, GradingMode } from '../events/common';
+import type { Recommendation } from '../events/results';
+import type { Rational } from '../primitives/rational';
+import { isPassingGrade, scaleForGradeLevel } from '../rules/gradeScale';
+import { computePeriodResult, isHalfYearSubject } from '../rules/periodResult';
+import type { RuleSet } from '../rules/ruleSet';
+import { finalGrade, yearGrade } from '../rules/yearGrade';
+import type { JournalRules } from './journalRules';
+
+/** The exact percentage as the ledger records it: a reduced fraction "n/d". */
+export const fractionText = (value: Rational): string => `${value.num}/${value.den}`;
+
+/** Limits the domain reference gives for summatives; the same under every shipped rule set. */
+const MAX_SECTION_SUMMATIVES_PER_PERIOD = 3;
+const MAX_TERM_SUMMATIVES_PER_DAY = 3;
+
+/**
+ * Plugs the rules engine (rules/) into the class journal's decider: each question is answered
+ * under the rule set whose id the class's calendar recorded.
+ */
+export const journalRulesFromRuleSets = (ruleSets: ReadonlyArray<RuleSet>): JournalRules => {
+  const byId = new Map(ruleSets.map((ruleSet) => [ruleSet.id, ruleSet] as const));
+  const withRuleSet = <A>(ruleSetId: string, use: (ruleSet: RuleSet) => E.Either<string, A>): E.Either<string, A> => {
+    const ruleSet = byId.get(ruleSetId);
+    return ruleSet === undefined ? E.left(`rule set ${ruleSetId} is not known here (known: ${[...byId.keys()].join(', ')})`) : use(ruleSet);
+  };
+  const scaleGrades = (ruleSet: RuleSet, gradeLevel: number) =>
+    pipe(
+      scaleForGradeLevel(ruleSet, gradeLevel),
+      O.map((scale) => scale.grades),
+      O.getOrElse((): ReadonlyArray<GradeValue> => []),
+    );
+  const isGradeAllowed = (ruleSet: RuleSet, gradeLevel: number, gradingMode: GradingMode, grade: GradeValue): boolean =>
+    gradingMode === 'noMarks' || ruleSet.noMarksGradeLevels.includes(gradeLevel)
+      ? false
+      : gradingMode === 'passFail'
+        ? grade === 'pass' || grade === 'fail'
+        : grade === 'notAssessed' || scaleGrades(ruleSet, gradeLevel).some((g) => String(g) === String(grade));
+
+  return {
+    isKnownRuleSet: (ruleSetId) => byId.has(ruleSetId),
+    isHalfYearSubject: (ruleSetId, hoursPerWeek) => {
+      const ruleSet = byId.get(ruleSetId);
+      return ruleSet !== undefined && isHalfYearSubject(ruleSet, hoursPerWeek);
+    },
+    recommendPeriodGrade: (ruleSetId, context, marks) =>
+      withRuleSet(ruleSetId, (ruleSet) =>
+        pipe(
+          computePeriodResult(ruleSet, context, marks),
+          E.bimap(
+            (error) => error.message,
+            (result): Recommendation =>
+              result._tag === 'graded'
+                ? { grade: result.grade, percentage: fractionText(result.percentage) }
+                : result._tag === 'notAssessed'
+                  ? { grade: 'notAssessed', percentage: null }
+                  : null,
+          ),
+        ),
+      ),
+    recommendYearGrade: (ruleSetId, context, periodGrades) =>
+      withRuleSet(ruleSetId, (ruleSet): E.Either<string, Recommendation> => {
+        if (context.gradingMode !== 'scored') return E.right(null);
+        // A period still "not assessed" leaves nothing to compute: the teacher decides.
+        if (periodGrades.some((g) => g === 'notAssessed')) return E.right(null);
+        return pipe(
+          yearGrade(ruleSet, { gradeLevel: context.gradeLevel, periodGrades }),
+          E.bimap(
+            (error) => error.message,
+            (result) => ({ grade: result.grade, percentage: null }),
+          ),
+        );
+      }),
+    resitFinalGrade: (ruleSetId, gradeLevel, year, testGrade) =>
+      withRuleSet(ruleSetId, (ruleSet) =>
+        pipe(
+          finalGrade(ruleSet, { gradeLevel, yearGrade: year, resitGrades: [testGrade] }),
+          E.bimap(
+            (error) => error.message,
+            (result) => result.grade,
+          ),
+        ),
+      ),
+    isFailingGrade: (ruleSetId, gradeLevel, grade) => {
+      if (grade === 'fail') return true;
+      const ruleSet = byId.get(ruleSetId);
+      if (ruleSet === undefined) return false;
+      return pipe(
+        scaleForGradeLevel(ruleSet, gradeLevel),
+        O.match(
+          () => false,
+          (scale) => scale.grades.some((g) => String(g) === String(grade)) && !isPassingGrade(scale, grade),
+        ),
+      );
+    },
+    isGradeAllowed: (ruleSetId, context, grade) => {
+      const ruleSet = byId.get(ruleSetId);
+      return ruleSet !== undefined && isGradeAllowed(ruleSet, context.gradeLevel, context.gradingMode, grade);
+    },
+    isNoMarksGradeLevel: (ruleSetId, gradeLevel) => byId.get(ruleSetId)?.noMarksGradeLevels.includes(gradeLevel) ?? false,
+    maxSectionSummativesPerPeriod: () => MAX_SECTION_SUMMATIVES_PER_PERIOD,
+    maxTermSummativesPerDay: () => MAX_TERM_SUMMATIVES_PER_DAY,
+  };
+};

@@ -1,0 +1,180 @@
+import * as E from 'fp-ts/Either';
+import { decodeEvent } from '../events/decodeEvent';
+import type { LedgerEvent } from '../events/registry';
+import {
+  concurrencyConflict,
+  eventIdConflict,
+  invalidEvent,
+  matchesExpectedRevision,
+  type EventStoreError,
+} from './errors';
+import type {
+  AppendResult,
+  CheckpointStore,
+  EventStore,
+  ExpectedRevision,
+  ReadAllOptions,
+  ReadStreamOptions,
+  ReadStreamResult,
+  RecordedEvent,
+  SubscribeOptions,
+  Subscription,
+} from './eventStore';
+
+export type InMemoryEventStoreOptions = {
+  /**
+   * Decode every appended event with its codec before writing (default true). Turn it off
+   * only for trusted bulk loads (e.g. a benchmark's generated history).
+   */
+  readonly validate?: boolean;
+};
+
+const DEFAULT_PAGE_SIZE = 1_000;
+
+/**
+ * The embedded default store: all events in one process's memory, in one global order.
+ * Each call to this function makes an independent store (no shared state between stores).
+ */
+export const inMemoryEventStore = (options: InMemoryEventStoreOptions = {}): EventStore & {
+  /** Every recorded event in global order (read-only view, for tests and the demo). */
+  readonly allEvents: () => ReadonlyArray<RecordedEvent>;
+} => {
+  const validate = options.validate ?? true;
+  const log: RecordedEvent[] = [];
+  const streams = new Map<string, RecordedEvent[]>();
+  const byEventId = new Map<string, RecordedEvent>();
+  let wakeUp: Array<() => void> = [];
+
+  const notify = (): void => {
+    const waiting = wakeUp;
+    wakeUp = [];
+    for (const resolve of waiting) resolve();
+  };
+
+  const appendToStream = async (
+    streamId: string,
+    events: ReadonlyArray<LedgerEvent>,
+    { expectedRevision }: { readonly expectedRevision: ExpectedRevision },
+  ): Promise<E.Either<EventStoreError, AppendResult>> => {
+    const stream = streams.get(streamId);
+    const actual = stream === undefined ? -1 : stream.length - 1;
+
+    const checked: LedgerEvent[] = [];
+    for (const [index, event] of events.entries()) {
+      if (!validate) {
+        checked.push(event);
+        continue;
+      }
+      const decoded = decodeEvent(event);
+      if (E.isLeft(decoded)) return E.left(invalidEvent(streamId, index, decoded.left));
+      checked.push(decoded.right);
+    }
+
+    // Idempotency: a batch whose ids are all recorded in this stream was written before.
+    const already = checked.map((event) => byEventId.get(event.metadata.eventId));
+    if (checked.length > 0 && already.every((recorded) => recorded !== undefined && recorded.streamId === streamId)) {
+      const last = already[already.length - 1] as RecordedEvent;
+      return E.right({ nextExpectedRevision: actual, lastGlobalPosition: last.globalPosition, written: false });
+    }
+    const batchIds = new Set<string>();
+    for (const [index, event] of checked.entries()) {
+      const id = event.metadata.eventId;
+      const recorded = already[index];
+      if (recorded !== undefined)
+        return E.left(eventIdConflict(streamId, id, `is already recorded in stream ${recorded.streamId} at revision ${recorded.streamRevision}`));
+      if (batchIds.has(id)) return E.left(eventIdConflict(streamId, id, 'appears twice in the batch'));
+      batchIds.add(id);
+    }
+
+    if (!matchesExpectedRevision(expectedRevision, actual)) return E.left(concurrencyConflict(streamId, expectedRevision, actual));
+    if (checked.length === 0)
+      return E.right({ nextExpectedRevision: actual, lastGlobalPosition: log.length, written: false });
+
+    const target = stream ?? [];
+    for (const event of checked) {
+      const recorded: RecordedEvent = Object.freeze({
+        event: Object.freeze(event),
+        streamId,
+        streamRevision: target.length,
+        globalPosition: log.length + 1,
+      });
+      target.push(recorded);
+      log.push(recorded);
+      byEventId.set(event.metadata.eventId, recorded);
+    }
+    if (stream === undefined) streams.set(streamId, target);
+    notify();
+    return E.right({ nextExpectedRevision: target.length - 1, lastGlobalPosition: log.length, written: true });
+  };
+
+  const readStream = async (
+    streamId: string,
+    { fromRevision = 0 }: ReadStreamOptions = {},
+  ): Promise<E.Either<EventStoreError, ReadStreamResult>> => {
+    const stream = streams.get(streamId);
+    if (stream === undefined) return E.right({ events: [], currentRevision: -1 });
+    return E.right({ events: stream.slice(Math.max(0, fromRevision)), currentRevision: stream.length - 1 });
+  };
+
+  async function* readAll({ after = 0, pageSize = DEFAULT_PAGE_SIZE }: ReadAllOptions = {}): AsyncIterable<
+    ReadonlyArray<RecordedEvent>
+  > {
+    // Positions are 1-based and dense, so position p sits at index p - 1.
+    for (let index = Math.max(0, after); index < log.length; index += pageSize) yield log.slice(index, index + pageSize);
+  }
+
+  const subscribe = ({ after = 0, pageSize = DEFAULT_PAGE_SIZE, onEvents }: SubscribeOptions): Subscription => {
+    let stopped = false;
+    let position = Math.max(0, after);
+    let markCaughtUp: () => void = () => undefined;
+    const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve));
+    const caughtUpAt = log.length;
+    let interrupt: () => void = () => undefined;
+
+    const run = async (): Promise<E.Either<unknown, void>> => {
+      try {
+        while (!stopped) {
+          if (position >= caughtUpAt) markCaughtUp();
+          if (position < log.length) {
+            const page = log.slice(position, position + pageSize);
+            await onEvents(page);
+            position += page.length;
+            continue;
+          }
+          await new Promise<void>((resolve) => {
+            interrupt = resolve;
+            wakeUp.push(resolve);
+          });
+        }
+        return E.right(undefined);
+      } catch (error) {
+        return E.left(error);
+      } finally {
+        markCaughtUp();
+      }
+    };
+    const done = run();
+    return {
+      caughtUp,
+      done,
+      stop: async () => {
+        stopped = true;
+        interrupt();
+        await done;
+      },
+    };
+  };
+
+  return { appendToStream, readStream, readAll, subscribe, allEvents: () => log };
+};
+
+/** Checkpoints kept in memory (for tests and single-process use). */
+export const inMemoryCheckpointStore = (): CheckpointStore => {
+  const positions = new Map<string, number>();
+  return {
+    load: async (id) => positions.get(id),
+    save: async (id, position) => {
+      positions.set(id, position);
+    },
+  };
+};

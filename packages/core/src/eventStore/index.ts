@@ -1,0 +1,4 @@
+export * from './errors';
+export * from './eventStore';
+export * from './inMemoryEventStore';
+export * from './subscriptions';

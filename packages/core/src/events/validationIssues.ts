@@ -1,0 +1,66 @@
+import type * as t from 'io-ts';
+
+/** One reason a value failed to decode: where (a dotted path), what was there, what was expected. */
+export type ValidationIssue = {
+  readonly path: string;
+  readonly value: unknown;
+  readonly expected: string;
+};
+
+// Keys under these codecs are field names or array indexes; keys under unions and
+// intersections are branch numbers, which mean nothing to a reader.
+const STRUCTURAL_TAGS = new Set([
+  'InterfaceType',
+  'StrictType',
+  'ExactType',
+  'PartialType',
+  'ArrayType',
+  'ReadonlyArrayType',
+  'DictionaryType',
+  'TupleType',
+]);
+
+const pathOf = (context: t.Context): string =>
+  context
+    .slice(1)
+    .filter((entry, index) => {
+      const parent = context[index]?.type as unknown as { _tag?: string } | undefined;
+      return parent?._tag !== undefined && STRUCTURAL_TAGS.has(parent._tag);
+    })
+    .map((entry) => entry.key)
+    .join('.');
+
+/** Turns io-ts errors into issues naming the field, the value and what was expected. */
+export const validationIssues = (errors: t.Errors): ReadonlyArray<ValidationIssue> => {
+  const seen = new Set<string>();
+  const issues: ValidationIssue[] = [];
+  for (const error of errors) {
+    const last = error.context[error.context.length - 1];
+    const expected = error.message ?? `a ${last?.type.name ?? 'valid value'}`;
+    const path = pathOf(error.context);
+    const key = `${path}|${expected}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    issues.push({ path: path === '' ? '(root)' : path, value: error.value, expected });
+  }
+  return issues;
+};
+
+const show = (value: unknown): string => {
+  if (value === undefined) return 'nothing';
+  try {
+    const text = JSON.stringify(value);
+    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  } catch {
+    return String(value);
+  }
+};
+
+/** One line per issue: `data.mark: expected an integer from 1 to 10, got 11`. */
+export const formatIssues = (issues: ReadonlyArray<ValidationIssue>): string =>
+  issues
+    .map((issue) => {
+      const expected = issue.expected.startsWith('expected') ? issue.expected : `expected ${issue.expected}`;
+      return `${issue.path}: ${expected}, got ${show(issue.value)}`;
+    })
+    .join('; ');
