@@ -1,0 +1,2 @@
+export * from './deciderSpecification';
+export * from './events';
