@@ -17,7 +17,8 @@ import {
 } from './calendarOf';
 import { classJournalCommandCodecs, type ClassJournalCommand, type ClassJournalCommandOfType } from './commands';
 import type { ClassJournalError } from './errors';
-import type { JournalRules, PeriodMarks, SummativeOutcome } from './journalRules';
+import type { PeriodMarks, Summative } from '../rules/periodMarks';
+import type { JournalRules } from './journalRules';
 import type { ClassJournalState, Lesson, MarkState, OpenClassState, PupilSubjectRecord, SubjectState } from './state';
 import { emptyPupilRecord } from './state';
 
@@ -251,15 +252,15 @@ export const periodMarksOf = (
       if (inPeriod(mark.lessonId) !== undefined) formative.push(mark.mark);
     } else scores.set(mark.summativeId, mark.points);
   }
-  const outcomeOf = (summativeId: string, maxPoints: number, cancelled: boolean, lessonId: string): SummativeOutcome => {
+  const outcomeOf = (summativeId: string, maxPoints: number, cancelled: boolean, lessonId: string): Summative => {
     if (cancelled) return { summativeId, maxPoints, outcome: { kind: 'cancelled' } };
     const points = scores.get(summativeId);
     if (points !== undefined) return { summativeId, maxPoints, outcome: { kind: 'scored', points } };
     const excused = [...record.attendance.values()].some((a) => a.lessonId === lessonId && (a.code === 'excused' || a.code === 'illness'));
     return { summativeId, maxPoints, outcome: { kind: excused ? 'missedExcused' : 'missedUnexcused' } };
   };
-  const sectionSummatives: SummativeOutcome[] = [];
-  let termSummative: SummativeOutcome | undefined;
+  const sectionSummatives: Summative[] = [];
+  let termSummative: Summative | undefined;
   // Sorted by id, so the marks handed to the rules never depend on the order of recording.
   const summatives = [...subject.summatives.values()].sort((a, b) => (a.summativeId < b.summativeId ? -1 : 1));
   for (const s of summatives) {
@@ -511,6 +512,7 @@ const decideOpen: {
               () => requireSubjectTeacher(metadata.actor, subject, 'record summative scores'),
               () => requireMarksAllowed(rules, state, subject, true),
               () => requireEnrolled(state, data.pupilId, lesson.date),
+              () => requireNotExempt(subject, data.pupilId, lesson.date),
               () => requirePeriodOpen(state, subject, data.pupilId, periodOfLesson(rules, state, subject, lesson)),
               () =>
                 data.points > summative.maxPoints

@@ -1,30 +1,7 @@
 import type * as E from 'fp-ts/Either';
-import type { AssessmentPeriod, GradeValue, GradingMode } from '../events/common';
+import type { GradeValue, GradingMode } from '../events/common';
+import type { PeriodContext, PeriodMarks } from '../rules/periodMarks';
 import type { Recommendation } from '../events/results';
-
-/** How one summative (СОР or СОЧ) turned out for a pupil, as the grade rules see it. */
-export type SummativeOutcome = {
-  readonly summativeId: string;
-  readonly maxPoints: number;
-  readonly outcome:
-    | { readonly kind: 'scored'; readonly points: number }
-    | { readonly kind: 'missedExcused' }
-    | { readonly kind: 'missedUnexcused' }
-    | { readonly kind: 'cancelled' };
-};
-
-/** A pupil's marks in force for one subject and period. */
-export type PeriodMarks = {
-  readonly formative: ReadonlyArray<number>;
-  readonly sectionSummatives: ReadonlyArray<SummativeOutcome>;
-  readonly termSummative?: SummativeOutcome;
-};
-
-export type PeriodContext = {
-  readonly gradeLevel: number;
-  readonly gradingMode: GradingMode;
-  readonly period: AssessmentPeriod;
-};
 
 /**
  * What the class journal's decider asks of the grade rules, by rule-set id. The decider

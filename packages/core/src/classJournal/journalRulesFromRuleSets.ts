@@ -3,15 +3,12 @@ import * as O from 'fp-ts/Option';
 import { pipe } from 'fp-ts/function';
 import type { GradeValue, GradingMode } from '../events/common';
 import type { Recommendation } from '../events/results';
-import type { Rational } from '../primitives/rational';
+import { toFractionString } from '../primitives/rational';
 import { isPassingGrade, scaleForGradeLevel } from '../rules/gradeScale';
 import { computePeriodResult, isHalfYearSubject } from '../rules/periodResult';
 import type { RuleSet } from '../rules/ruleSet';
 import { finalGrade, yearGrade } from '../rules/yearGrade';
 import type { JournalRules } from './journalRules';
-
-/** The exact percentage as the ledger records it: a reduced fraction "n/d". */
-export const fractionText = (value: Rational): string => `${value.num}/${value.den}`;
 
 /** Limits the domain reference gives for summatives; the same under every shipped rule set. */
 const MAX_SECTION_SUMMATIVES_PER_PERIOD = 3;
@@ -54,7 +51,7 @@ export const journalRulesFromRuleSets = (ruleSets: ReadonlyArray<RuleSet>): Jour
             (error) => error.message,
             (result): Recommendation =>
               result._tag === 'graded'
-                ? { grade: result.grade, percentage: fractionText(result.percentage) }
+                ? { grade: result.grade, percentage: toFractionString(result.percentage) }
                 : result._tag === 'notAssessed'
                   ? { grade: 'notAssessed', percentage: null }
                   : null,

@@ -21,7 +21,7 @@ export type Lesson = {
   readonly cancelled: boolean;
 };
 
-export type Summative = {
+export type PlannedSummative = {
   readonly summativeId: string;
   readonly lessonId: string;
   readonly kind: SummativeKind;
@@ -60,7 +60,7 @@ export type SubjectState = {
   readonly gradingMode: GradingMode;
   readonly planApproved: boolean;
   readonly lessons: ReadonlyMap<string, Lesson>;
-  readonly summatives: ReadonlyMap<string, Summative>;
+  readonly summatives: ReadonlyMap<string, PlannedSummative>;
   readonly pupils: ReadonlyMap<string, PupilSubjectRecord>;
 };
 

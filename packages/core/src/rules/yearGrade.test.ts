@@ -1,0 +1,90 @@
+import * as fc from 'fast-check';
+import * as E from 'fp-ts/Either';
+import { describe, expect, it } from 'vitest';
+import * as R from '../primitives/rational';
+import { decodeRuleSet, explainResult, finalGrade, kazakhstanRuleSets, yearGrade, type RuleSet } from './index';
+
+const right = <L, A>(e: E.Either<L, A>): A => {
+  if (E.isLeft(e)) throw new Error(JSON.stringify(e.left));
+  return e.right;
+};
+const current = right(kazakhstanRuleSets()).find((rs) => rs.id === 'kz-current') as RuleSet;
+const gradeArb = fc.constantFrom(2, 3, 4, 5);
+
+describe('yearGrade', () => {
+  it('lies between the lowest and highest period grade and within half a grade of the mean (property)', () => {
+    fc.assert(
+      fc.property(fc.array(gradeArb, { minLength: 1, maxLength: 4 }), (grades) => {
+        const r = right(yearGrade(current, { gradeLevel: 7, periodGrades: grades }));
+        expect(r.grade).toBeGreaterThanOrEqual(Math.min(...grades));
+        expect(r.grade).toBeLessThanOrEqual(Math.max(...grades));
+        expect(r.mean).toEqual(right(R.fromFraction(grades.reduce((a, b) => a + b, 0), grades.length)));
+        const distance = R.abs(R.sub(R.fromInteger(r.grade as number), r.mean));
+        expect(R.lte(distance, right(R.fromFraction(1, 2)))).toBe(true);
+      }),
+    );
+  });
+
+  it('does not depend on the order of the periods (property)', () => {
+    fc.assert(
+      fc.property(fc.array(gradeArb, { minLength: 1, maxLength: 4 }), (grades) => {
+        const a = right(yearGrade(current, { gradeLevel: 7, periodGrades: grades }));
+        const b = right(yearGrade(current, { gradeLevel: 7, periodGrades: [...grades].reverse() }));
+        expect([b.grade, b.mean]).toEqual([a.grade, a.mean]);
+      }),
+    );
+  });
+
+  it('rejects grades that are not on the scale and an empty list', () => {
+    const bad = yearGrade(current, { gradeLevel: 7, periodGrades: [4, 6] });
+    expect(E.isLeft(bad) && bad.left).toMatchObject({ _tag: 'GradeNotOnScale', field: 'periodGrades[1]', value: 6 });
+    const none = yearGrade(current, { gradeLevel: 7, periodGrades: [] });
+    expect(E.isLeft(none) && none.left._tag).toBe('InvalidInput');
+  });
+
+  it('letter grades average their scale positions', () => {
+    const letters = right(
+      decodeRuleSet({
+        ...current,
+        id: 'letters',
+        gradeScales: [
+          {
+            gradeLevels: { from: 1, to: 12 },
+            scale: { grades: ['F', 'D', 'C', 'B', 'A'], lowestPassingGrade: 'D', bands: [{ from: 0, grade: 'F' }, { from: 50, grade: 'D' }, { from: 60, grade: 'C' }, { from: 75, grade: 'B' }, { from: 90, grade: 'A' }] },
+          },
+        ],
+        noMarksGradeLevels: [],
+        yearGrade: { method: 'meanOfScalePositions', rounding: 'halfUp' },
+      }),
+    );
+    // B, C, A, A → positions 3, 2, 4, 4 → 13/4 = 3.25 → 3 → B
+    const r = right(yearGrade(letters, { gradeLevel: 9, periodGrades: ['B', 'C', 'A', 'A'] }));
+    expect([r.mean, r.grade]).toEqual([right(R.fromFraction(13, 4)), 'B']);
+    expect(explainResult(r)[1]).toContain('mean scale position 3.25');
+  });
+});
+
+describe('finalGrade', () => {
+  it('a passing year grade is final and allows no re-sit', () => {
+    expect(right(finalGrade(current, { gradeLevel: 7, yearGrade: 4, resitGrades: [] }))).toMatchObject({ grade: 4, passing: true, attempts: [] });
+    const resit = finalGrade(current, { gradeLevel: 7, yearGrade: 3, resitGrades: [5] });
+    expect(E.isLeft(resit) && resit.left._tag).toBe('ResitNotAllowed');
+  });
+
+  it('no re-sit after a passed one, and at most two', () => {
+    const afterPass = finalGrade(current, { gradeLevel: 7, yearGrade: 2, resitGrades: [4, 5] });
+    expect(E.isLeft(afterPass) && afterPass.left).toMatchObject({ _tag: 'ResitNotAllowed', field: 'resitGrades[1]' });
+    const third = finalGrade(current, { gradeLevel: 7, yearGrade: 2, resitGrades: [2, 2, 2] });
+    expect(E.isLeft(third) && third.left._tag).toBe('ResitNotAllowed');
+  });
+
+  it('the final grade never falls below the year grade and passes with a re-sit of 3 or more (property)', () => {
+    fc.assert(
+      fc.property(gradeArb, (resit) => {
+        const r = right(finalGrade(current, { gradeLevel: 7, yearGrade: 2, resitGrades: [resit] }));
+        expect(r.grade).toBeGreaterThanOrEqual(2);
+        expect(r.passing).toBe(resit >= 3);
+      }),
+    );
+  });
+});
