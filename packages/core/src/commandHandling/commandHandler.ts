@@ -135,8 +135,13 @@ export const commandHandler = <State, C extends Command, DomainError>(
         if (appended.left.kind === 'ConcurrencyConflict') continue;
         return appended;
       }
-      // Written before by a concurrent re-send of the same command: read it back.
-      if (!appended.right.written) continue;
+      // Written before by a concurrent re-send of the same command: read it back. Not a retry:
+      // the command is recorded, so it must not end as RetriesExhausted ("nothing was written").
+      if (!appended.right.written) {
+        const reloaded = await load(streamId);
+        if (E.isLeft(reloaded)) return reloaded;
+        return E.right({ state: reloaded.right.state, events: [], nextExpectedRevision: reloaded.right.revision, alreadyHandled: true });
+      }
       // Fold what we appended, so the next command on this stream reads nothing again.
       let next = state;
       for (const event of events) next = decider.evolve(next, event);

@@ -20,12 +20,24 @@ const STRUCTURAL_TAGS = new Set([
   'TupleType',
 ]);
 
+// t.readonly and t.refinement validate with their inner codec and the same context entry, so
+// the entry names the wrapper: look through it to the codec that produced the keys.
+const WRAPPER_TAGS = new Set(['ReadonlyType', 'RefinementType']);
+
+type Tagged = { readonly _tag?: string; readonly type?: unknown };
+
+const structuralTagOf = (type: unknown): string | undefined => {
+  let current = type as Tagged | undefined;
+  while (current?._tag !== undefined && WRAPPER_TAGS.has(current._tag)) current = current.type as Tagged | undefined;
+  return current?._tag;
+};
+
 const pathOf = (context: t.Context): string =>
   context
     .slice(1)
     .filter((entry, index) => {
-      const parent = context[index]?.type as unknown as { _tag?: string } | undefined;
-      return parent?._tag !== undefined && STRUCTURAL_TAGS.has(parent._tag);
+      const tag = structuralTagOf(context[index]?.type);
+      return tag !== undefined && STRUCTURAL_TAGS.has(tag);
     })
     .map((entry) => entry.key)
     .join('.');
