@@ -217,6 +217,19 @@ const checkSummativeDate = (
       subjectId: subject.subjectId,
       message: `subject ${subject.subjectId} has a section summative (СОР) on ${date}: no term summative (СОЧ) on the same day`,
     });
+  // One СОЧ per term and subject: the grade rules take a single СОЧ, so a second would be silently ignored.
+  const sameTerm = others.find((s) => {
+    const d = dateOf(s.lessonId, subject);
+    return s.kind === 'term' && term !== undefined && d !== undefined && termOf(state.calendar, d)?.number === term.number;
+  });
+  if (term !== undefined && sameTerm !== undefined)
+    return fail({
+      kind: 'TermSummativeAlreadyPlanned',
+      summativeId: sameTerm.summativeId,
+      subjectId: subject.subjectId,
+      period: `term ${term.number}`,
+      message: `subject ${subject.subjectId} already has the term summative (СОЧ) ${sameTerm.summativeId} in term ${term.number}: at most one per term`,
+    });
   const limit = rules.maxTermSummativesPerDay(ruleSetId);
   let sameDay = 0;
   for (const s of state.subjects.values())

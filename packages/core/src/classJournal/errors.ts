@@ -26,6 +26,7 @@ export type ClassJournalError =
   | { readonly kind: 'SummativeCancelled'; readonly summativeId: string; readonly message: string }
   | { readonly kind: 'TooManySectionSummatives'; readonly subjectId: string; readonly period: string; readonly limit: number; readonly message: string }
   | { readonly kind: 'TermSummativeOnLastDayOfTerm'; readonly date: string; readonly message: string }
+  | { readonly kind: 'TermSummativeAlreadyPlanned'; readonly summativeId: string; readonly subjectId: string; readonly period: string; readonly message: string }
   | { readonly kind: 'TermSummativeOnSectionSummativeDay'; readonly date: string; readonly subjectId: string; readonly message: string }
   | { readonly kind: 'TooManyTermSummativesOnDay'; readonly date: string; readonly limit: number; readonly message: string }
   | { readonly kind: 'NoMarksInGradeLevel'; readonly gradeLevel: number; readonly message: string }
