@@ -365,6 +365,10 @@ const decideOpen: {
     then(
       all(
         () => requireRole(metadata.actor, ADMIN_ROLES, 'transfer pupils', `class ${state.classId}`),
+        () =>
+          data.toClassId === state.classId
+            ? fail({ kind: 'InvalidTransfer', pupilId: data.pupilId, toClassId: data.toClassId, message: `pupil ${data.pupilId} cannot be transferred to their own class ${data.toClassId}` })
+            : ok,
         () => requireInSchoolYear(state, 'on', data.on),
         () => requireEnrolled(state, data.pupilId, data.on),
       ),
@@ -459,6 +463,14 @@ const decideOpen: {
               () => requireSubjectTeacher(metadata.actor, subject, 'plan summatives', ['deputyDirector']),
               () => requireMarksAllowed(rules, state, subject, true),
               () =>
+                data.kind === 'term' && byHalfYear(rules, state, subject) && !rules.allowsTermSummativeInHalfYear(state.calendar.ruleSetId)
+                  ? fail({
+                      kind: 'TermSummativeNotAllowed',
+                      subjectId: subject.subjectId,
+                      message: `subject ${subject.subjectId} (${subject.hoursPerWeek} h/week) is graded per half-year from ФО and СОР only: no term summative (СОЧ) under rule set ${state.calendar.ruleSetId}`,
+                    })
+                  : ok,
+              () =>
                 subject.summatives.has(data.summativeId)
                   ? fail({ kind: 'SummativeAlreadyPlanned', summativeId: data.summativeId, message: `summative ${data.summativeId} is already planned` })
                   : ok,
@@ -479,6 +491,17 @@ const decideOpen: {
         all(
           () => requireRole(metadata.actor, ['deputyDirector', 'director'], 'cancel summatives', `subject ${subject.subjectId}`),
           () => requireReason(metadata.reason, 'cancelling a summative'),
+          () => {
+            // Cancelling changes every pupil's recomputation: not once a grade of its period is final.
+            const lesson = subject.lessons.get(summative.lessonId);
+            const period = lesson === undefined ? undefined : periodOfLesson(rules, state, subject, lesson);
+            if (period === undefined) return ok;
+            for (const pupilId of subject.pupils.keys()) {
+              const open = requirePeriodOpen(state, subject, pupilId, period);
+              if (E.isLeft(open)) return open;
+            }
+            return ok;
+          },
         ),
         () => emit({ type: 'SummativeCancelled', data }),
       );
@@ -571,6 +594,8 @@ const decideOpen: {
                   ? ok
                   : requireSubjectTeacher(metadata.actor, subject, 'mark attendance'),
               () => requireEnrolled(state, data.pupilId, lesson.date),
+              // An absence on a summative's lesson decides "not assessed": it is part of the grade's record.
+              () => requirePeriodOpen(state, subject, data.pupilId, periodOfLesson(rules, state, subject, lesson)),
               () => {
                 const record = recordOf(subject, data.pupilId);
                 if (record.attendance.has(data.attendanceId))
@@ -602,6 +627,10 @@ const decideOpen: {
               ? ok
               : requireSubjectTeacher(metadata.actor, subject, 'correct attendance', ['deputyDirector']),
           () => requireReason(metadata.reason, 'correcting attendance'),
+          () => {
+            const lesson = subject.lessons.get(entry.lessonId);
+            return requirePeriodOpen(state, subject, data.pupilId, lesson === undefined ? undefined : periodOfLesson(rules, state, subject, lesson));
+          },
         ),
         () => emit({ type: 'AttendanceCorrected', data: { ...data, supersedesEventId: entry.lastEventId } }),
       );

@@ -25,6 +25,8 @@ export type ClassJournalError =
   | { readonly kind: 'SummativeAlreadyPlanned'; readonly summativeId: string; readonly message: string }
   | { readonly kind: 'SummativeCancelled'; readonly summativeId: string; readonly message: string }
   | { readonly kind: 'TooManySectionSummatives'; readonly subjectId: string; readonly period: string; readonly limit: number; readonly message: string }
+  | { readonly kind: 'TermSummativeNotAllowed'; readonly subjectId: string; readonly message: string }
+  | { readonly kind: 'InvalidTransfer'; readonly pupilId: string; readonly toClassId: string; readonly message: string }
   | { readonly kind: 'TermSummativeOnLastDayOfTerm'; readonly date: string; readonly message: string }
   | { readonly kind: 'TermSummativeAlreadyPlanned'; readonly summativeId: string; readonly subjectId: string; readonly period: string; readonly message: string }
   | { readonly kind: 'TermSummativeOnSectionSummativeDay'; readonly date: string; readonly subjectId: string; readonly message: string }

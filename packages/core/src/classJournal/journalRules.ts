@@ -29,6 +29,8 @@ export type JournalRules = {
   readonly isGradeAllowed: (ruleSetId: string, context: { readonly gradeLevel: number; readonly gradingMode: GradingMode }, grade: GradeValue) => boolean;
   /** Grade levels whose pupils get no marks at all (grade 1 since 2020). */
   readonly isNoMarksGradeLevel: (ruleSetId: string, gradeLevel: number) => boolean;
+  /** True when a subject graded per half-year may have a term summative (СОЧ) at all. */
+  readonly allowsTermSummativeInHalfYear: (ruleSetId: string) => boolean;
   /** The most section summatives (СОР) a subject may have in one period (3). */
   readonly maxSectionSummativesPerPeriod: (ruleSetId: string) => number;
   /** The most term summatives (СОЧ) a class may write in one day (3). */

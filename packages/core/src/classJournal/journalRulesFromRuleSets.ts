@@ -98,6 +98,7 @@ export const journalRulesFromRuleSets = (ruleSets: ReadonlyArray<RuleSet>): Jour
       return ruleSet !== undefined && isGradeAllowed(ruleSet, context.gradeLevel, context.gradingMode, grade);
     },
     isNoMarksGradeLevel: (ruleSetId, gradeLevel) => byId.get(ruleSetId)?.noMarksGradeLevels.includes(gradeLevel) ?? false,
+    allowsTermSummativeInHalfYear: (ruleSetId) => byId.get(ruleSetId)?.halfYear.termSummative === 'counted',
     maxSectionSummativesPerPeriod: () => MAX_SECTION_SUMMATIVES_PER_PERIOD,
     maxTermSummativesPerDay: () => MAX_TERM_SUMMATIVES_PER_DAY,
   };
