@@ -1,19 +1,5 @@
 import { defineConfig } from 'tsup';
+import { binaryBuild, libraryBuild } from '../../tsup.shared';
 
-export default defineConfig([
-  {
-    entry: ['src/index.ts'],
-    format: ['esm', 'cjs'],
-    dts: true,
-    sourcemap: true,
-    clean: true,
-    target: 'node20',
-  },
-  {
-    entry: ['src/bin.ts'],
-    format: ['esm'],
-    sourcemap: true,
-    target: 'node20',
-    banner: { js: '#!/usr/bin/env node' },
-  },
-]);
+// The bin is a separate entry without `clean`, so it does not wipe the library build.
+export default defineConfig([libraryBuild, binaryBuild('src/bin.ts')]);

@@ -1,10 +1,6 @@
 import { defineConfig } from 'tsup';
+import { libraryBuild } from '../../tsup.shared';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-});
+// `./school` is its own entry so that a program using only the school builder (the CLI's
+// demo) does not load fast-check, which the arbitraries need.
+export default defineConfig({ ...libraryBuild, entry: { index: 'src/index.ts', school: 'src/school/index.ts' } });

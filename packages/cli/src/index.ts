@@ -1,1 +1,104 @@
-export const placeholder = 1;
+import { parseArgs } from 'node:util';
+import * as E from 'fp-ts/Either';
+import packageJson from '../package.json';
+import { demoJson, renderDemo, runDemo } from './commands/demo';
+
+export { demoJson, renderDemo, runDemo, showPercentage } from './commands/demo';
+export type { DemoError, DemoExplanation, DemoOptions, DemoReport } from './commands/demo';
+
+/** Where the CLI writes: one call per line. The bin passes stdout and stderr; a test collects lines. */
+export type CliIo = {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+};
+
+/** Exit codes: 0 done, 1 the demo failed, 2 bad usage (unknown command or option, bad value). */
+export type ExitCode = 0 | 1 | 2;
+
+export const VERSION: string = packageJson.version;
+
+export const USAGE: ReadonlyArray<string> = [
+  'Usage: grade-ledger <command> [options]',
+  '',
+  'Commands:',
+  '  demo      Build a small school since 2018 through commands, replay it, print a report card and the audit trail',
+  '',
+  'Options of demo:',
+  '  --seed N      seed of the generated school (default 2018); the same seed prints the same output',
+  '  --since YEAR  first school year (default 2018)',
+  '  --until YEAR  last school year (default 2025)',
+  '  --json        print the same as JSON',
+  '',
+  'Other options:',
+  '  -h, --help     show this help',
+  '  -v, --version  show the version',
+];
+
+const DEFAULTS = { seed: 2018, since: 2018, until: 2025 };
+
+const integerOption = (name: string, text: string | undefined, fallback: number): E.Either<string, number> =>
+  text === undefined ? E.right(fallback) : /^\d{1,10}$/.test(text) ? E.right(Number(text)) : E.left(`--${name} ${JSON.stringify(text)}: expected a whole number`);
+
+const usageError = (io: CliIo, message: string): ExitCode => {
+  io.err(`grade-ledger: ${message}`);
+  io.err("Run 'grade-ledger --help' for usage.");
+  return 2;
+};
+
+/** Runs the command line `argv` (without node and the script), writing to `io`; resolves to the exit code. */
+export const runCli = async (argv: ReadonlyArray<string>, io: CliIo): Promise<ExitCode> => {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    return usageError(io, error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
+  if (values.version === true) {
+    io.out(VERSION);
+    return 0;
+  }
+  const [command, ...rest] = positionals;
+  if (values.help === true || command === 'help') {
+    for (const line of USAGE) io.out(line);
+    return 0;
+  }
+  if (command === undefined) {
+    for (const line of USAGE) io.err(line);
+    return 2;
+  }
+  if (command !== 'demo') return usageError(io, `unknown command "${command}"`);
+  if (rest.length > 0) return usageError(io, `unexpected argument "${rest[0]}"`);
+  const seed = integerOption('seed', values.seed, DEFAULTS.seed);
+  const since = integerOption('since', values.since, DEFAULTS.since);
+  if (E.isLeft(seed)) return usageError(io, seed.left);
+  if (E.isLeft(since)) return usageError(io, since.left);
+  // Without --until, the school runs to 2025 or at most ten years after --since.
+  const until = integerOption('until', values.until, Math.min(Math.max(DEFAULTS.until, since.right), since.right + 10));
+  if (E.isLeft(until)) return usageError(io, until.left);
+
+  const report = await runDemo({ seed: seed.right, since: since.right, until: until.right });
+  if (E.isLeft(report)) {
+    if (report.left.kind === 'InvalidOption') return usageError(io, report.left.message);
+    io.err(`grade-ledger demo failed: ${report.left.message}`);
+    return 1;
+  }
+  if (values.json === true) io.out(demoJson(report.right));
+  else for (const line of renderDemo(report.right)) io.out(line);
+  return 0;
+};
+
+const parse = (argv: ReadonlyArray<string>) =>
+  parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      seed: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });

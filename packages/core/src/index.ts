@@ -15,3 +15,4 @@ export * from './eventStore';
 export * from './commandHandling';
 export * from './schoolYear';
 export * from './classJournal';
+export * from './projections';

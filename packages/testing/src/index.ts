@@ -1,1 +1,3 @@
 export * from './specification';
+export * from './school';
+export * from './arbitraries';

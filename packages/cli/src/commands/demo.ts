@@ -1,0 +1,320 @@
+import * as E from 'fp-ts/Either';
+import {
+  auditSummary,
+  auditTrailProjection,
+  chooseRuleSet,
+  computePeriodResult,
+  evolveClassJournal,
+  explainResult,
+  finalGrade,
+  foldEvents,
+  initialClassJournalState,
+  journalRulesFromRuleSets,
+  kazakhstanRuleSets,
+  markHistory,
+  periodMarksOf,
+  reportCardOf,
+  reportCardProjection,
+  showExact,
+  type AssessmentPeriod,
+  type AuditSummary,
+  type AuditTrailState,
+  type GradeOverride,
+  type GradeValue,
+  type JournalChange,
+  type MarkHistoryEntry,
+  type MarkValue,
+  type RecordedEvent,
+  type RuleSet,
+  type YearReportCard,
+} from '@grade-ledger/core';
+import { buildSmallSchool, type SmallSchoolError, type SmallSchoolSummary } from '@grade-ledger/testing/school';
+
+/*
+ * The demo: a small school's history since 2018, recorded through the deciders into an
+ * in-memory store, then replayed from the store into the report-card and audit-trail
+ * projections; for one term grade, the rules engine recomputes the recommendation and explains
+ * it. Everything follows from the seed: two runs print the same bytes.
+ */
+
+export type DemoOptions = { readonly seed: number; readonly since: number; readonly until: number };
+
+/** The rules engine's account of one finalized term grade, recomputed from the ledger. */
+export type DemoExplanation = {
+  readonly classId: string;
+  readonly subjectId: string;
+  readonly pupilId: string;
+  readonly period: AssessmentPeriod;
+  readonly eventId: string;
+  readonly finalized: GradeValue;
+  readonly recordedRecommendation: GradeValue | null;
+  readonly recordedPercentage: string | null;
+  readonly recomputedGrade: GradeValue | null;
+  readonly recomputedPercentage: string | null;
+  /** True when the recomputation gives the recommendation recorded with the grade. */
+  readonly matchesRecord: boolean;
+  readonly lines: ReadonlyArray<string>;
+  /** For the failed year grade followed by a re-sit, if any: how the final grade was formed. */
+  readonly resit: { readonly classId: string; readonly subjectId: string; readonly pupilId: string; readonly lines: ReadonlyArray<string> } | null;
+};
+
+export type DemoReport = {
+  readonly seed: number;
+  readonly since: number;
+  readonly until: number;
+  readonly events: number;
+  readonly commands: number;
+  readonly years: ReadonlyArray<{
+    readonly schoolYearId: string;
+    readonly ruleSetId: string;
+    readonly classes: ReadonlyArray<{ readonly classId: string; readonly gradeLevel: number; readonly pupils: number }>;
+  }>;
+  readonly pupilId: string;
+  readonly reportCards: ReadonlyArray<YearReportCard>;
+  readonly audit: {
+    readonly summary: AuditSummary;
+    readonly examples: ReadonlyArray<JournalChange>;
+    readonly overrides: ReadonlyArray<GradeOverride>;
+    readonly markHistory: { readonly markId: string; readonly entries: ReadonlyArray<MarkHistoryEntry> } | null;
+  };
+  readonly explanation: DemoExplanation | null;
+};
+
+export type DemoError = SmallSchoolError | { readonly kind: 'RulesUnavailable'; readonly message: string };
+
+const readAllEvents = async (store: { readonly readAll: () => AsyncIterable<ReadonlyArray<RecordedEvent>> }): Promise<ReadonlyArray<RecordedEvent>> => {
+  const events: RecordedEvent[] = [];
+  for await (const page of store.readAll()) events.push(...page);
+  return events;
+};
+
+/** The fraction text "n/d" of a recorded percentage, as an auditor reads it. */
+export const showPercentage = (fraction: string | null): string => {
+  const match = fraction === null ? null : /^(-?\d+)\/(\d+)$/.exec(fraction);
+  return match === null ? '-' : showExact({ num: BigInt(match[1] ?? '0'), den: BigInt(match[2] ?? '1') }, '%');
+};
+
+const fractionOf = (value: { readonly num: bigint; readonly den: bigint }): string => `${value.num}/${value.den}`;
+
+/** Recomputes one finalized period grade from the class's events before it, and explains it. */
+const explainPeriodGrade = (
+  ruleSets: ReadonlyArray<RuleSet>,
+  events: ReadonlyArray<RecordedEvent>,
+  target: RecordedEvent,
+): DemoExplanation | null => {
+  const event = target.event;
+  if (event.type !== 'PeriodGradeFinalized') return null;
+  const rules = journalRulesFromRuleSets(ruleSets);
+  const before = events.filter((e) => e.streamId === target.streamId && e.streamRevision < target.streamRevision).map((e) => e.event);
+  const state = foldEvents({ evolve: evolveClassJournal, initialState: initialClassJournalState }, before);
+  if (state.status !== 'open') return null;
+  const subject = state.subjects.get(event.data.subjectId);
+  const ruleSet = chooseRuleSet(ruleSets, { recordedRuleSetId: event.data.ruleSetId, date: state.calendar.startsOn });
+  if (subject === undefined || E.isLeft(ruleSet)) return null;
+  const marks = periodMarksOf(rules, state, subject, event.data.pupilId, event.data.period);
+  const result = computePeriodResult(ruleSet.right, { gradeLevel: state.gradeLevel, gradingMode: subject.gradingMode, period: event.data.period }, marks);
+  if (E.isLeft(result)) return null;
+  const recomputedGrade = result.right._tag === 'graded' ? result.right.grade : result.right._tag === 'notAssessed' ? 'notAssessed' : null;
+  const recomputedPercentage = result.right._tag === 'graded' ? fractionOf(result.right.percentage) : null;
+  const recorded = event.data.recommendation;
+  return {
+    classId: state.classId,
+    subjectId: event.data.subjectId,
+    pupilId: event.data.pupilId,
+    period: event.data.period,
+    eventId: event.metadata.eventId,
+    finalized: event.data.grade,
+    recordedRecommendation: recorded?.grade ?? null,
+    recordedPercentage: recorded?.percentage ?? null,
+    recomputedGrade,
+    recomputedPercentage,
+    matchesRecord: String(recorded?.grade ?? null) === String(recomputedGrade) && (recorded?.percentage ?? null) === recomputedPercentage,
+    lines: explainResult(result.right),
+    resit: null,
+  };
+};
+
+/** How the re-sit turned the failed year grade into the final grade, under the year's rule set. */
+const explainResit = (ruleSets: ReadonlyArray<RuleSet>, cards: ReadonlyArray<YearReportCard>): DemoExplanation['resit'] => {
+  for (const card of cards)
+    for (const subject of card.subjects) {
+      if (subject.resits.length === 0 || subject.yearGrade === null) continue;
+      const ruleSet = ruleSets.find((r) => r.id === card.ruleSetId);
+      if (ruleSet === undefined) continue;
+      const result = finalGrade(ruleSet, { gradeLevel: card.gradeLevel, yearGrade: subject.yearGrade.grade, resitGrades: subject.resits.map((r) => r.testGrade) });
+      if (E.isRight(result)) return { classId: card.classId, subjectId: subject.subjectId, pupilId: card.pupilId, lines: explainResult(result.right) };
+    }
+  return null;
+};
+
+/** The mark whose history has the most entries (the earliest such mark on a tie). */
+const mostChangedMark = (audit: AuditTrailState): { markId: string; entries: ReadonlyArray<MarkHistoryEntry> } | null => {
+  let best: { markId: string; entries: ReadonlyArray<MarkHistoryEntry> } | null = null;
+  for (const change of audit.changes) {
+    if (change.action === 'attendanceCorrected') continue;
+    const entries = markHistory(audit, change.markId, change.classId);
+    if (best === null || entries.length > best.entries.length) best = { markId: change.markId, entries };
+  }
+  return best;
+};
+
+const examplesOf = (changes: ReadonlyArray<JournalChange>): ReadonlyArray<JournalChange> =>
+  (['corrected', 'annulled', 'moderated'] as const).flatMap((action) => {
+    const first = changes.find((c) => c.action === action);
+    return first === undefined ? [] : [first];
+  });
+
+/** Builds the school, replays the store into the projections and gathers what the demo shows. */
+export const runDemo = async (options: DemoOptions): Promise<E.Either<DemoError, DemoReport>> => {
+  const shipped = kazakhstanRuleSets();
+  if (E.isLeft(shipped)) return E.left({ kind: 'RulesUnavailable', message: shipped.left.message });
+  const ruleSets = shipped.right;
+  const built = await buildSmallSchool({ ...options, ruleSets });
+  if (E.isLeft(built)) return built;
+  const { store, summary } = built.right;
+  const events = await readAllEvents(store);
+  const cardsState = foldEvents(reportCardProjection, events);
+  const audit = foldEvents(auditTrailProjection, events);
+  const pupilId = summary.focusPupilId;
+  const reportCards = reportCardOf(cardsState, pupilId);
+
+  // The grade to explain: the pupil's overridden term grade (the auditor's first question), else their last term grade.
+  const byEventId = new Map(events.map((e) => [e.event.metadata.eventId, e] as const));
+  const override = audit.overrides.find((o) => o.pupilId === pupilId && o.level === 'period');
+  const lastTermGrade = [...events].reverse().find((e) => e.event.type === 'PeriodGradeFinalized' && e.event.data.pupilId === pupilId && e.event.data.recommendation !== null);
+  const target = (override === undefined ? undefined : byEventId.get(override.eventId)) ?? lastTermGrade;
+  const explained = target === undefined ? null : explainPeriodGrade(ruleSets, events, target);
+  const explanation = explained === null ? null : { ...explained, resit: explainResit(ruleSets, reportCards) };
+
+  return E.right({
+    seed: summary.seed,
+    since: summary.since,
+    until: summary.until,
+    events: events.length,
+    commands: summary.commands,
+    years: yearsOf(summary),
+    pupilId,
+    reportCards,
+    audit: { summary: auditSummary(audit), examples: examplesOf(audit.changes), overrides: audit.overrides, markHistory: mostChangedMark(audit) },
+    explanation,
+  });
+};
+
+const yearsOf = (summary: SmallSchoolSummary): DemoReport['years'] =>
+  summary.years.map((year) => ({
+    schoolYearId: year.schoolYearId,
+    ruleSetId: year.ruleSetId,
+    classes: summary.classes
+      .filter((c) => c.schoolYearId === year.schoolYearId)
+      .map((c) => ({ classId: c.classId, gradeLevel: c.gradeLevel, pupils: c.pupilIds.length })),
+  }));
+
+// --- text rendering ------------------------------------------------------------------------
+
+const showGrade = (grade: GradeValue | null | undefined): string =>
+  grade === null || grade === undefined ? '·' : grade === 'notAssessed' ? 'н/а' : String(grade);
+
+const showValue = (value: MarkValue | null): string =>
+  value === null ? '(annulled)' : value.kind === 'formative' ? `mark ${value.mark}` : `${value.points} points`;
+
+const showPeriod = (period: AssessmentPeriod | null): string =>
+  period === null ? 'year' : period.kind === 'term' ? `term ${period.number}` : `half-year ${period.number}`;
+
+const cell = (text: string, width: number): string => text.padEnd(width);
+
+const COLUMNS = [
+  { key: 'term-1', title: 'T1' },
+  { key: 'term-2', title: 'T2' },
+  { key: 'term-3', title: 'T3' },
+  { key: 'term-4', title: 'T4' },
+  { key: 'halfYear-1', title: 'H1' },
+  { key: 'halfYear-2', title: 'H2' },
+] as const;
+
+const reportCardLines = (card: YearReportCard): ReadonlyArray<string> => {
+  const nameWidth = Math.max(20, ...card.subjects.map((s) => s.subjectId.length + 2));
+  const head = `${cell('subject', nameWidth)}${COLUMNS.map((c) => cell(c.title, 6)).join('')}${cell('year', 6)}final`;
+  const rows = card.subjects.map((subject) => {
+    const byKey = new Map(subject.periods.map((p) => [`${p.period.kind}-${p.period.number}`, p] as const));
+    const periods = COLUMNS.map((c) => {
+      const grade = byKey.get(c.key);
+      return cell(grade === undefined ? '·' : `${showGrade(grade.grade)}${grade.overridden ? '*' : ''}`, 6);
+    }).join('');
+    const year = subject.yearGrade === null ? '·' : `${showGrade(subject.yearGrade.grade)}${subject.yearGrade.overridden ? '*' : ''}`;
+    const final = `${showGrade(subject.finalGrade)}${subject.resits.length > 0 ? ' (re-sit)' : ''}`;
+    return `${cell(subject.subjectId, nameWidth)}${periods}${cell(year, 6)}${final}`.trimEnd();
+  });
+  const a = card.attendance;
+  return [
+    `${card.schoolYearId}  class ${card.classId} (grade ${card.gradeLevel})  rule set ${card.ruleSetId}`,
+    `  ${head}`,
+    ...rows.map((r) => `  ${r}`),
+    `  attendance: ${a.lessonsMissed} lessons missed (illness ${a.illness}, excused ${a.excused}, unexcused ${a.unexcused}), ${a.fullDaysMissed} full days missed; late to ${a.late} lessons`,
+  ];
+};
+
+const stampLine = (s: { readonly occurredAt: string; readonly actor: { readonly id: string; readonly role: string } }): string =>
+  `${s.occurredAt} ${s.actor.id} (${s.actor.role})`;
+
+const changeLine = (change: JournalChange): string =>
+  change.action === 'attendanceCorrected'
+    ? `${stampLine(change)} corrected attendance ${change.attendanceId} (${change.subjectId}, ${change.pupilId}): ${change.from ?? '?'} → ${change.to}; supersedes ${change.supersedesEventId}; why: "${change.reason ?? ''}"`
+    : `${stampLine(change)} ${change.action} ${change.markId} (${change.subjectId}, ${change.pupilId}): ${showValue(change.previous)} → ${showValue(change.value)}; supersedes ${change.supersedesEventId ?? '-'}; why: "${change.reason ?? ''}"`;
+
+const overrideLine = (o: GradeOverride): string =>
+  `${stampLine(o)}: ${o.classId} ${o.subjectId} ${showPeriod(o.period)} of ${o.pupilId}: computed ${showGrade(o.recommended)}${o.percentage === null ? '' : ` (${showPercentage(o.percentage)})`}, finalized ${showGrade(o.grade)}; why: "${o.overrideReason ?? ''}"`;
+
+const historyLine = (entry: MarkHistoryEntry): string =>
+  entry.action === 'recorded'
+    ? `${stampLine(entry)} recorded ${showValue(entry.value)} on ${entry.lessonId ?? entry.summativeId ?? '-'} [${entry.eventId}]`
+    : `${stampLine(entry)} ${entry.action}: ${showValue(entry.previous)} → ${showValue(entry.value)}, supersedes ${entry.supersedesEventId ?? '-'} [${entry.eventId}]; why: "${entry.reason ?? ''}"`;
+
+/** The demo as text lines: header, the pupil's report cards, the audit summary and one explained grade. */
+export const renderDemo = (report: DemoReport): ReadonlyArray<string> => {
+  const s = report.audit.summary;
+  const explanation = report.explanation;
+  return [
+    `grade-ledger demo (seed ${report.seed}): a small school, school years ${report.since}-${report.since + 1} to ${report.until}-${report.until + 1}`,
+    `${report.events} events recorded through ${report.commands} commands in an in-memory store, then replayed into the projections.`,
+    '',
+    'School years, rule sets and classes:',
+    ...report.years.map(
+      (y) => `  ${y.schoolYearId}  ${cell(y.ruleSetId, 19)} ${y.classes.map((c) => `${c.classId} (grade ${c.gradeLevel}, ${c.pupils} pupils)`).join(', ')}`,
+    ),
+    '',
+    `Report cards (табель) of ${report.pupilId}:`,
+    ...report.reportCards.flatMap((card) => [...reportCardLines(card), '']),
+    'Legend: T1-T4 terms, H1-H2 half-years (1-hour subjects), · no grade; * finalized grade differs from the computed',
+    'recommendation (deputy director\'s override, with a reason); "final (re-sit)": final grade after a re-sit of a failed year.',
+    '',
+    'Audit trail:',
+    `  ${s.totalEvents} events by role: ${s.byRole.map((r) => `${r.role} ${r.events} (${r.actors} ${r.actors === 1 ? 'actor' : 'actors'})`).join(', ')}`,
+    `  changes to recorded marks: ${s.corrections} corrections, ${s.annulments} annulments, ${s.moderations} moderations; ${s.attendanceCorrections} attendance corrections`,
+    `  finalized grades differing from the computed recommendation: ${s.overrides}; re-sits: ${s.resits}`,
+    '  examples:',
+    ...report.audit.examples.map((c) => `    ${changeLine(c)}`),
+    '  overrides:',
+    ...report.audit.overrides.map((o) => `    ${overrideLine(o)}`),
+    ...(report.audit.markHistory === null
+      ? []
+      : [`  full history of mark ${report.audit.markHistory.markId}:`, ...report.audit.markHistory.entries.map((e) => `    ${historyLine(e)}`)]),
+    '',
+    ...(explanation === null
+      ? ['No finalized term grade to explain.']
+      : [
+          `Rules engine explanation of ${explanation.classId} ${explanation.subjectId} ${showPeriod(explanation.period)} of ${explanation.pupilId} (event ${explanation.eventId}):`,
+          ...explanation.lines.map((l) => `  ${l}`),
+          `  Recorded with the grade: computed ${showGrade(explanation.recordedRecommendation)} (${showPercentage(explanation.recordedPercentage)}); finalized ${showGrade(explanation.finalized)}.`,
+          `  Recomputed now from the ledger: ${showGrade(explanation.recomputedGrade)} (${showPercentage(explanation.recomputedPercentage)}): ${explanation.matchesRecord ? 'matches the record' : 'DIFFERS FROM THE RECORD'}.`,
+          ...(explanation.resit === null
+            ? []
+            : [
+                `Re-sit of ${explanation.resit.classId} ${explanation.resit.subjectId} for ${explanation.resit.pupilId}:`,
+                ...explanation.resit.lines.map((l) => `  ${l}`),
+              ]),
+        ]),
+  ];
+};
+
+/** The report as JSON: it holds only plain data (no Maps, no bigints), so the text is deterministic. */
+export const demoJson = (report: DemoReport): string => JSON.stringify(report, null, 2);

@@ -1,0 +1,3 @@
+export * from './auditTrail';
+export * from './reportCard';
+export { classIdOf } from './streams';

@@ -1,0 +1,3 @@
+export * from './buildSmallSchool';
+export { kazakhstanLikeCalendar, type SchoolCalendar } from './calendar';
+export * from './prng';
