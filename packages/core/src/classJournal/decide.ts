@@ -2,6 +2,7 @@ import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
 import type { AssessmentPeriod, GradeValue } from '../events/common';
 import type { Actor } from '../events/metadata';
+import type { Recommendation } from '../events/results';
 import type { EventPayload } from '../events/registry';
 import { formatIssues, validationIssues } from '../events/validationIssues';
 import { isWithinRange, type LocalDate } from '../primitives/localDate';
@@ -289,6 +290,23 @@ export const periodMarksOf = (
 const sameGrade = (a: GradeValue, b: GradeValue): boolean => String(a) === String(b);
 
 const ruleError = (message: string): ClassJournalError => ({ kind: 'RuleError', message });
+
+/** The override reason is kept only where the entered grade differs from the computed one. */
+const overrideReasonOf = (
+  overrideReason: string | undefined,
+  recommendation: Recommendation,
+  grade: GradeValue,
+): { readonly overrideReason?: string } =>
+  overrideReason === undefined || (recommendation !== null && sameGrade(recommendation.grade, grade)) ? {} : { overrideReason };
+
+const requireGradeAllowed = (rules: JournalRules, state: OpenClassState, subject: SubjectState, grade: GradeValue): Check =>
+  rules.isGradeAllowed(state.calendar.ruleSetId, { gradeLevel: state.gradeLevel, gradingMode: subject.gradingMode }, grade)
+    ? ok
+    : fail({
+        kind: 'GradeNotOnScale',
+        grade,
+        message: `grade ${String(grade)} is not allowed for ${subject.gradingMode} subject ${subject.subjectId} in grade ${state.gradeLevel}`,
+      });
 
 /**
  * A finalized grade equal to the recommendation is the subject teacher's to enter; a different
@@ -670,10 +688,7 @@ const decideOpen: {
               ? ok
               : fail({ kind: 'PupilNotEnrolled', pupilId: data.pupilId, date: dates.startsOn, message: `pupil ${data.pupilId} was not in class ${state.classId} during ${period}` }),
           () => requirePeriodOpen(state, subject, data.pupilId, data.period),
-          () =>
-            rules.isGradeAllowed(ruleSetId, context, data.grade)
-              ? ok
-              : fail({ kind: 'GradeNotOnScale', grade: data.grade, message: `grade ${String(data.grade)} is not allowed for ${subject.gradingMode} subject ${subject.subjectId} in grade ${state.gradeLevel}` }),
+          () => requireGradeAllowed(rules, state, subject, data.grade),
         ),
         () =>
           pipe(
@@ -690,9 +705,7 @@ const decideOpen: {
                     grade: data.grade,
                     recommendation,
                     ruleSetId,
-                    ...(data.overrideReason === undefined || (recommendation !== null && sameGrade(recommendation.grade, data.grade))
-                      ? {}
-                      : { overrideReason: data.overrideReason }),
+                    ...overrideReasonOf(data.overrideReason, recommendation, data.grade),
                   },
                 }),
               ),
@@ -720,10 +733,7 @@ const decideOpen: {
               : missing.length > 0
                 ? fail({ kind: 'PeriodsNotFinalized', missing, message: `finalize ${missing.join(', ')} of pupil ${data.pupilId} in ${subject.subjectId} first` })
                 : ok,
-          () =>
-            rules.isGradeAllowed(ruleSetId, context, data.grade)
-              ? ok
-              : fail({ kind: 'GradeNotOnScale', grade: data.grade, message: `grade ${String(data.grade)} is not allowed for ${subject.gradingMode} subject ${subject.subjectId} in grade ${state.gradeLevel}` }),
+          () => requireGradeAllowed(rules, state, subject, data.grade),
         ),
         () =>
           pipe(
@@ -743,9 +753,7 @@ const decideOpen: {
                     grade: data.grade,
                     recommendation,
                     ruleSetId,
-                    ...(data.overrideReason === undefined || (recommendation !== null && sameGrade(recommendation.grade, data.grade))
-                      ? {}
-                      : { overrideReason: data.overrideReason }),
+                    ...overrideReasonOf(data.overrideReason, recommendation, data.grade),
                   },
                 }),
               ),

@@ -1,5 +1,6 @@
 import * as t from 'io-ts';
 import { ActorCodec, ReasonCodec, type Actor } from '../events/metadata';
+import { currentSchemaVersion, type EventPayload, type LedgerEvent } from '../events/registry';
 import { IdCodec } from '../primitives/ids';
 import { InstantCodec, type Instant } from '../primitives/instant';
 
@@ -40,5 +41,34 @@ export type Command<Type extends string = string, Data = unknown> = {
 
 /** The id the n-th event of a command gets. */
 export const eventIdFor = (commandId: string, index: number): string => `${commandId}.${index}`;
+
+/**
+ * The ledger events a command's accepted payloads become: ids `<commandId>.<n>`, the command
+ * as causation, its correlation id (default: the command id), actor, time and reason.
+ */
+export const recordedEventsOf = (
+  metadata: CommandMetadata,
+  payloads: ReadonlyArray<EventPayload>,
+  recordedAt: Instant,
+): ReadonlyArray<LedgerEvent> => {
+  const { commandId, actor, occurredAt, correlationId, reason } = metadata;
+  return payloads.map(
+    (payload, index) =>
+      ({
+        type: payload.type,
+        schemaVersion: currentSchemaVersion(payload.type),
+        data: payload.data,
+        metadata: {
+          eventId: eventIdFor(commandId, index),
+          occurredAt,
+          recordedAt,
+          actor: { id: actor.id, role: actor.role },
+          correlationId: correlationId ?? commandId,
+          causationId: commandId,
+          ...(reason === undefined ? {} : { reason }),
+        },
+      }) as LedgerEvent,
+  );
+};
 
 export type { Instant };

@@ -1,11 +1,11 @@
 import * as E from 'fp-ts/Either';
 import type { Decider } from '../decider/decider';
-import { currentSchemaVersion, type EventPayload, type LedgerEvent } from '../events/registry';
+import type { EventPayload, LedgerEvent } from '../events/registry';
 import { formatIssues, validationIssues, type ValidationIssue } from '../events/validationIssues';
 import type { EventStoreError } from '../eventStore/errors';
 import type { EventStore } from '../eventStore/eventStore';
 import type { Instant } from '../primitives/instant';
-import { CommandMetadataCodec, eventIdFor, type Command } from './command';
+import { CommandMetadataCodec, recordedEventsOf, type Command } from './command';
 
 /** The command's metadata (actor, ids, time) failed validation; nothing was written. */
 export type InvalidCommandMetadata = {
@@ -88,28 +88,6 @@ export const commandHandler = <State, C extends Command, DomainError>(
     return E.right(snapshot);
   };
 
-  const toEvents = (command: C, payloads: ReadonlyArray<EventPayload>): ReadonlyArray<LedgerEvent> => {
-    const recordedAt = clock();
-    const { commandId, actor, occurredAt, correlationId, reason } = command.metadata;
-    return payloads.map(
-      (payload, index) =>
-        ({
-          type: payload.type,
-          schemaVersion: currentSchemaVersion(payload.type),
-          data: payload.data,
-          metadata: {
-            eventId: eventIdFor(commandId, index),
-            occurredAt,
-            recordedAt,
-            actor: { id: actor.id, role: actor.role },
-            correlationId: correlationId ?? commandId,
-            causationId: commandId,
-            ...(reason === undefined ? {} : { reason }),
-          },
-        }) as LedgerEvent,
-    );
-  };
-
   return async (streamId: string, command: C): Promise<E.Either<CommandHandlerError<DomainError>, HandledCommand<State>>> => {
     const metadata = CommandMetadataCodec.decode(command.metadata);
     if (E.isLeft(metadata)) {
@@ -125,7 +103,7 @@ export const commandHandler = <State, C extends Command, DomainError>(
 
       const decided = decider.decide(command, state);
       if (E.isLeft(decided)) return decided;
-      const events = toEvents(command, decided.right);
+      const events = recordedEventsOf(command.metadata, decided.right, clock());
       if (events.length === 0) return E.right({ state, events, nextExpectedRevision: revision, alreadyHandled: false });
 
       const appended = await store.appendToStream(streamId, events, {

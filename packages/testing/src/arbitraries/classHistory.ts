@@ -4,9 +4,8 @@ import {
   classCalendarOf,
   classJournalDecider,
   classStreamId,
-  currentSchemaVersion,
+  recordedEventsOf,
   datesOfPeriod,
-  eventIdFor,
   periodMarksOf,
   periodsOfSubject,
   wasEnrolledDuring,
@@ -17,7 +16,6 @@ import {
   type ClassJournalCommandData,
   type ClassJournalCommandType,
   type ClassJournalState,
-  type EventPayload,
   type GradeValue,
   type GradingMode,
   type Instant,
@@ -86,31 +84,6 @@ export type ClassHistoryOptions = {
   readonly finalize?: boolean;
 };
 
-/** Ledger events of a command's payloads, exactly as `commandHandler` records them with a clock reading `recordedAt`. */
-export const recordedEventsOf = (
-  command: ClassJournalCommand,
-  payloads: ReadonlyArray<EventPayload>,
-  recordedAt: Instant,
-): ReadonlyArray<LedgerEvent> => {
-  const { commandId, actor, occurredAt, correlationId, reason } = command.metadata;
-  return payloads.map(
-    (payload, index) =>
-      ({
-        type: payload.type,
-        schemaVersion: currentSchemaVersion(payload.type),
-        data: payload.data,
-        metadata: {
-          eventId: eventIdFor(commandId, index),
-          occurredAt,
-          recordedAt,
-          actor: { id: actor.id, role: actor.role },
-          correlationId: correlationId ?? commandId,
-          causationId: commandId,
-          ...(reason === undefined ? {} : { reason }),
-        },
-      }) as LedgerEvent,
-  );
-};
 
 // --- the blueprint: what fast-check generates; the history is built from it ------------
 
@@ -322,7 +295,7 @@ const buildHistory = (rules: JournalRules, b: Blueprint): ClassHistory => {
     } as ClassJournalCommand;
     const decided = decider.decide(command, state);
     if (E.isLeft(decided)) return false;
-    const recorded = recordedEventsOf(command, decided.right, occurredAt);
+    const recorded = recordedEventsOf(command.metadata, decided.right, occurredAt);
     for (const event of recorded) state = decider.evolve(state, event);
     commands.push(command);
     events.push(...recorded);
