@@ -28,7 +28,18 @@ export type ContractSubject = {
   readonly store: EventStore;
   /** The checkpoint store to test `subscribeWithCheckpoints` with; in-memory when left out. */
   readonly checkpoints?: CheckpointStore;
+  /**
+   * A store of another school (tenant) on the same backend, for the tenant-isolation tests
+   * (registered when the contract is called with `{ schools: true }`).
+   */
+  readonly otherSchool?: EventStore;
   readonly teardown?: () => Promise<void>;
+};
+
+/** Parts of the contract that only some stores have. */
+export type ContractFeatures = {
+  /** The store is one school's view of a multi-school backend: isolation between schools is tested. */
+  readonly schools?: boolean;
 };
 
 // --- helpers --------------------------------------------------------------------------------
@@ -133,7 +144,11 @@ const SETTLE_MS = 30;
 
 // --- the contract ---------------------------------------------------------------------------
 
-export const eventStoreContract = (name: string, makeStore: () => Promise<ContractSubject>): void => {
+export const eventStoreContract = (
+  name: string,
+  makeStore: () => Promise<ContractSubject>,
+  features: ContractFeatures = {},
+): void => {
   describe(`EventStore contract: ${name}`, () => {
     let subject: ContractSubject;
     let store: EventStore;
@@ -591,6 +606,96 @@ export const eventStoreContract = (name: string, makeStore: () => Promise<Contra
         expect(read.currentRevision).toBe(existing + 1);
       });
     });
+
+    describe('all-or-nothing batches', () => {
+      it('shows a large batch to concurrent readers entirely or not at all', async () => {
+        const f = eventFactory();
+        const streamId = f.streamId('large');
+        const start = await headPosition(store, f);
+        const batch = f.batch(400);
+        const seen = new Set<number>();
+        let appending = true;
+        const observe = async (): Promise<void> => {
+          while (appending) {
+            const [read, all] = await Promise.all([readStream(store, streamId), readAllAfter(store, start)]);
+            seen.add(read.events.length);
+            seen.add(all.filter(ofStreams(streamId)).length);
+            await sleep(0);
+          }
+        };
+        const observers = [observe(), observe()];
+        const result = await append(store, streamId, batch, 'noStream');
+        appending = false;
+        await Promise.all(observers);
+        expect(result).toMatchObject({ written: true, nextExpectedRevision: 399 });
+        expect([...seen].filter((count) => count !== 0 && count !== batch.length)).toEqual([]);
+        expect(idsOf((await readStream(store, streamId)).events)).toEqual(idsOf(batch));
+      });
+
+      it('writes none of a batch whose last event repeats an id of another stream, and keeps no id of it', async () => {
+        const f = eventFactory();
+        const a = f.streamId('a');
+        const b = f.streamId('b');
+        const taken = f.formativeMark();
+        await append(store, a, [taken], 'noStream');
+        const start = await headPosition(store, f);
+        const batch = [...f.batch(50), f.lessonPlanned({ eventId: taken.metadata.eventId })];
+        const error = leftOf(await store.appendToStream(b, batch, { expectedRevision: 'noStream' }), 'append');
+        expect(error).toMatchObject({ kind: 'EventIdConflict', streamId: b, eventId: taken.metadata.eventId });
+        expect(await readStream(store, b)).toEqual({ events: [], currentRevision: -1 });
+        expect((await readAllAfter(store, start)).filter(ofStreams(a, b))).toEqual([]);
+        // The first 50 ids were not kept: they go into another stream now.
+        const c = f.streamId('c');
+        expect(await append(store, c, batch.slice(0, 50), 'noStream')).toMatchObject({ written: true, nextExpectedRevision: 49 });
+      });
+    });
+
+    if (features.schools === true)
+      describe('schools (tenants)', () => {
+        const otherSchool = (): EventStore => {
+          if (subject.otherSchool === undefined) throw new Error(`${name}: the contract was told of schools but got no otherSchool store`);
+          return subject.otherSchool;
+        };
+
+        it('keeps schools apart: the same stream and event ids in two schools, each reading only its own', async () => {
+          const f = eventFactory();
+          const other = otherSchool();
+          const streamId = f.streamId('class-5A');
+          const startHere = await headPosition(store, f);
+          const startThere = await headPosition(other, f);
+          const here = f.batch(3);
+          // The other school's events reuse this school's event ids: ids are unique per school only.
+          const there = [f.lessonPlanned({ eventId: here[0]?.metadata.eventId ?? '' }), f.formativeMark()];
+          await append(store, streamId, here, 'noStream');
+          // 'noStream' holds in the other school: its stream of that name does not exist.
+          await append(other, streamId, there, 'noStream');
+
+          expect(idsOf((await readStream(store, streamId)).events)).toEqual(idsOf(here));
+          expect((await readStream(store, streamId)).currentRevision).toBe(2);
+          expect(idsOf((await readStream(other, streamId)).events)).toEqual(idsOf(there));
+          expect((await readStream(other, streamId)).currentRevision).toBe(1);
+          expect(idsOf((await readAllAfter(store, startHere)).filter(ofStreams(streamId)))).toEqual(idsOf(here));
+          expect(idsOf((await readAllAfter(other, startThere)).filter(ofStreams(streamId)))).toEqual(idsOf(there));
+          const thereIds = new Set(idsOf(there).slice(1));
+          expect((await readAllAfter(store, 0)).filter((r) => thereIds.has(r.event.metadata.eventId))).toEqual([]);
+        });
+
+        it("never delivers another school's events to a subscription", async () => {
+          const f = eventFactory();
+          const other = otherSchool();
+          const streamId = f.streamId('s');
+          const start = await headPosition(store, f);
+          const delivered: RecordedEvent[] = [];
+          const subscription = store.subscribe({ after: start, onEvents: (page) => void delivered.push(...page) });
+          await within(subscription.caughtUp, 'caughtUp');
+          await append(other, streamId, f.batch(4), 'noStream');
+          const mine = f.batch(2);
+          await append(store, streamId, mine, 'noStream');
+          await waitUntil(() => delivered.some(ofStreams(streamId)), 'own events');
+          await within(subscription.stop(), 'stop');
+          expect(idsOf(delivered.filter(ofStreams(streamId)))).toEqual(idsOf(mine));
+        });
+      });
 
     describe('properties', () => {
       it('readAll returns exactly the appended events in append order, and every stream has revisions 0..n-1', async () => {

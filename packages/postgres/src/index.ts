@@ -1,0 +1,9 @@
+/**
+ * @grade-ledger/postgres: the grade ledger's event store on PostgreSQL (node-postgres), one
+ * school (tenant) per store, behind the same port as the in-memory store.
+ */
+export { postgresEventStore, type PostgresEventStore, type PostgresEventStoreOptions } from './postgresEventStore';
+export { postgresCheckpointStore, type PostgresCheckpointStore } from './checkpointStore';
+export type { PostgresConnection, PostgresTarget } from './connection';
+export { isStoreUnavailable, type StoreUnavailableError } from './errors';
+export { DEFAULT_SCHEMA, EVENT_PARTITIONS, migrate, migrations, type Migration } from './schema';

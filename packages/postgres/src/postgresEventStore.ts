@@ -1,0 +1,393 @@
+import * as E from 'fp-ts/Either';
+import {
+  concurrencyConflict,
+  currentSchemaVersion,
+  decodeEvent,
+  eventIdConflict,
+  invalidEvent,
+  isEventType,
+  matchesExpectedRevision,
+  type AppendResult,
+  type EventStore,
+  type EventStoreError,
+  type ExpectedRevision,
+  type LedgerEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type ReadStreamResult,
+  type RecordedEvent,
+  type SubscribeOptions,
+  type Subscription,
+} from '@grade-ledger/core';
+import type pg from 'pg';
+import { connect, type PostgresTarget } from './connection';
+import { isStoreUnavailable, isUniqueViolation, storeUnavailable, storeUnavailableError } from './errors';
+import { notificationChannel, schoolNotifications } from './notifications';
+
+export type PostgresEventStoreOptions = PostgresTarget & {
+  /**
+   * Decode every appended event with its codec before writing (default true). Turn it off
+   * only for trusted bulk loads, as with the in-memory store.
+   */
+  readonly validate?: boolean;
+  /**
+   * NOTIFY on every append so that subscriptions wake at once (default true). Without it they
+   * find new events by polling only. NOTIFY serialises committing appends database-wide, so a
+   * deployment with very many concurrent writers may turn it off (docs/postgres.md).
+   */
+  readonly notifications?: boolean;
+  /** How often a waiting subscription looks for new events without a notification (default 500 ms). */
+  readonly pollIntervalMs?: number;
+};
+
+export type PostgresEventStore = EventStore & {
+  readonly schoolId: string;
+  readonly schema: string;
+  readonly pool: pg.Pool;
+  /** Creates or upgrades the schema and registers the school; every operation does it on first use. */
+  readonly ready: () => Promise<void>;
+  /** Ends the pool the store made from a connection string; a given pool is left open. */
+  readonly close: () => Promise<void>;
+};
+
+const DEFAULT_PAGE_SIZE = 1_000;
+const MAX_APPEND_ATTEMPTS = 20;
+const RETRY_MIN_MS = 25;
+const RETRY_MAX_MS = 1_000;
+
+type EventRow = {
+  readonly position: string;
+  readonly stream_id: string;
+  readonly stream_revision: number;
+  readonly type: string;
+  readonly schema_version: number;
+  readonly data: unknown;
+  readonly metadata: unknown;
+};
+
+type Recorded = { readonly eventId: string; readonly streamId: string; readonly revision: number; readonly position: number };
+
+/**
+ * Rows hold events as they were appended, at their schema version then; an older version is
+ * upcast on the way out, the current one is taken as written (it was decoded before writing).
+ */
+const eventOf = (row: EventRow): LedgerEvent => {
+  const raw = { type: row.type, schemaVersion: row.schema_version, data: row.data, metadata: row.metadata };
+  if (isEventType(row.type) && row.schema_version === currentSchemaVersion(row.type)) return raw as LedgerEvent;
+  const decoded = decodeEvent(raw);
+  if (E.isLeft(decoded)) throw new Error(`stored event at position ${row.position} is not a ledger event: ${decoded.left.message}`);
+  return decoded.right;
+};
+
+const recordedOf = (row: EventRow): RecordedEvent => ({
+  event: eventOf(row),
+  streamId: row.stream_id,
+  streamRevision: row.stream_revision,
+  globalPosition: Number(row.position),
+});
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+const backoff = (attempt: number): number => Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(attempt, 10));
+
+const EVENT_COLUMNS = 'position, stream_id, stream_revision, type, schema_version, data, metadata';
+
+/**
+ * The PostgreSQL event store of one school. Appends are one statement (one transaction) each:
+ * the batch goes in as one JSON parameter, the unique constraint on (school, stream, revision)
+ * is the optimistic concurrency check, and the school's head row hands out global positions
+ * under a row lock held until commit, so positions become visible in order, without gaps
+ * (docs/postgres.md, "Ordering").
+ */
+export const postgresEventStore = (options: PostgresEventStoreOptions): PostgresEventStore => {
+  const connection = connect(options);
+  const { pool, schoolId, schema, ready } = connection;
+  const validate = options.validate ?? true;
+  const notify = options.notifications ?? true;
+  const pollIntervalMs = options.pollIntervalMs ?? 500;
+  const channel = notificationChannel(schema);
+  const notifications = schoolNotifications(pool, channel, schoolId);
+
+  const appendSql = `
+    WITH batch AS (
+      SELECT b.n, b.event_id, b.type, b.schema_version, b.data, b.metadata
+      FROM json_to_recordset($3::json) AS b(n integer, event_id text, type text, schema_version smallint, data jsonb, metadata jsonb)
+    ),
+    current_revision AS (
+      SELECT coalesce(max(stream_revision), -1) AS revision FROM ${schema}.events WHERE school_id = $1 AND stream_id = $2
+    ),
+    allowed AS (
+      SELECT revision FROM current_revision
+      WHERE CASE $4::text WHEN 'any' THEN true WHEN 'noStream' THEN revision = -1
+                          WHEN 'streamExists' THEN revision >= 0 ELSE revision = $5::integer END
+    ),
+    head AS (
+      UPDATE ${schema}.school_heads SET last_position = last_position + $6::integer
+      WHERE school_id = $1 AND EXISTS (SELECT 1 FROM allowed)
+      RETURNING last_position - $6::integer AS before
+    ),
+    inserted AS (
+      INSERT INTO ${schema}.events (school_id, position, stream_id, stream_revision, event_id, type, schema_version, data, metadata)
+      SELECT $1, head.before + 1 + batch.n, $2, allowed.revision + 1 + batch.n,
+             batch.event_id, batch.type, batch.schema_version, batch.data, batch.metadata
+      FROM batch CROSS JOIN allowed CROSS JOIN head
+      RETURNING 1
+    )${notify ? `,
+    notified AS (SELECT pg_notify($7, $1) FROM head)` : ''}
+    SELECT (SELECT before FROM head) AS before, (SELECT revision FROM allowed) AS revision,
+           (SELECT count(*) FROM inserted)::integer AS inserted
+           ${notify ? ', (SELECT count(*) FROM notified) AS notified' : ''}`;
+
+  // Why an append was refused: the stream's revision, the school's head, and where the batch's ids are.
+  const diagnoseSql = `
+    SELECT (SELECT coalesce(max(stream_revision), -1) FROM ${schema}.events WHERE school_id = $1 AND stream_id = $2) AS revision,
+           (SELECT last_position FROM ${schema}.school_heads WHERE school_id = $1) AS head,
+           (SELECT coalesce(json_agg(json_build_object('eventId', event_id, 'streamId', stream_id,
+                                                       'revision', stream_revision, 'position', position)), '[]'::json)
+            FROM ${schema}.events WHERE school_id = $1 AND event_id = ANY($3::text[])) AS recorded`;
+
+  const readStreamSql = `
+    SELECT h.revision AS current_revision, e.*
+    FROM (SELECT coalesce(max(stream_revision), -1) AS revision FROM ${schema}.events WHERE school_id = $1 AND stream_id = $2) h
+    LEFT JOIN LATERAL (
+      SELECT ${EVENT_COLUMNS} FROM ${schema}.events
+      WHERE school_id = $1 AND stream_id = $2 AND stream_revision >= $3
+    ) e ON true
+    ORDER BY e.stream_revision`;
+
+  // Keyset paging on the primary key (school_id, position): the time per page does not grow with the table.
+  const pageSql = `SELECT ${EVENT_COLUMNS} FROM ${schema}.events WHERE school_id = $1 AND position > $2 ORDER BY position LIMIT $3`;
+  const headSql = `SELECT last_position FROM ${schema}.school_heads WHERE school_id = $1`;
+
+  /** Runs a query after the schema is ready; any failure becomes StoreUnavailable. */
+  const run = async <R extends pg.QueryResultRow>(
+    what: string,
+    text: string,
+    values: ReadonlyArray<unknown>,
+    written?: 'maybe',
+  ): Promise<pg.QueryResult<R>> => {
+    try {
+      await ready();
+      return await pool.query<R>(text, values as unknown[]);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw error;
+      throw storeUnavailableError(storeUnavailable(what, error, written));
+    }
+  };
+
+  const diagnose = async (
+    streamId: string,
+    events: ReadonlyArray<LedgerEvent>,
+    expectedRevision: ExpectedRevision,
+  ): Promise<E.Either<EventStoreError, AppendResult> | 'retry'> => {
+    const { rows } = await run<{ revision: number; head: string | null; recorded: ReadonlyArray<Recorded> }>(
+      `appending to stream ${streamId}`,
+      diagnoseSql,
+      [schoolId, streamId, events.map((event) => event.metadata.eventId)],
+    );
+    const row = rows[0];
+    if (row === undefined) throw new Error('the diagnosis query returned no row');
+    const actual = row.revision;
+    const byId = new Map(row.recorded.map((recorded) => [recorded.eventId, recorded]));
+    const already = events.map((event) => byId.get(event.metadata.eventId));
+    // Idempotency: a batch whose ids are all recorded in this stream was written before.
+    if (events.length > 0 && already.every((recorded) => recorded !== undefined && recorded.streamId === streamId)) {
+      const last = already[already.length - 1] as Recorded;
+      return E.right({ nextExpectedRevision: actual, lastGlobalPosition: last.position, written: false });
+    }
+    const batchIds = new Set<string>();
+    for (const [index, event] of events.entries()) {
+      const id = event.metadata.eventId;
+      const recorded = already[index];
+      if (recorded !== undefined)
+        return E.left(eventIdConflict(streamId, id, `is already recorded in stream ${recorded.streamId} at revision ${recorded.revision}`));
+      if (batchIds.has(id)) return E.left(eventIdConflict(streamId, id, 'appears twice in the batch'));
+      batchIds.add(id);
+    }
+    if (!matchesExpectedRevision(expectedRevision, actual)) return E.left(concurrencyConflict(streamId, expectedRevision, actual));
+    if (events.length === 0) return E.right({ nextExpectedRevision: actual, lastGlobalPosition: Number(row.head ?? 0), written: false });
+    // The expectation holds now: the refusal came from an append that committed meanwhile.
+    return 'retry';
+  };
+
+  const appendToStream: EventStore['appendToStream'] = async (streamId, events, { expectedRevision }) => {
+    const checked: LedgerEvent[] = [];
+    for (const [index, event] of events.entries()) {
+      if (!validate) {
+        checked.push(event);
+        continue;
+      }
+      const decoded = decodeEvent(event);
+      if (E.isLeft(decoded)) return E.left(invalidEvent(streamId, index, decoded.left));
+      checked.push(decoded.right);
+    }
+    const what = `appending ${checked.length} event(s) to stream ${streamId}`;
+    // A batch naming an id twice can never be written: only the diagnosis says how to refuse it.
+    const hasDuplicates = new Set(checked.map((event) => event.metadata.eventId)).size < checked.length;
+    const batch = JSON.stringify(
+      checked.map((event, n) => ({
+        n,
+        event_id: event.metadata.eventId,
+        type: event.type,
+        schema_version: event.schemaVersion,
+        data: event.data,
+        metadata: event.metadata,
+      })),
+    );
+    const mode = typeof expectedRevision === 'number' ? 'revision' : expectedRevision;
+    const exact = typeof expectedRevision === 'number' ? expectedRevision : null;
+    try {
+      for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
+        if (checked.length > 0 && !hasDuplicates) {
+          try {
+            const values = [schoolId, streamId, batch, mode, exact, checked.length, ...(notify ? [channel] : [])];
+            const { rows } = await run<{ before: string | null; revision: number | null; inserted: number }>(what, appendSql, values, 'maybe');
+            const row = rows[0];
+            if (row !== undefined && row.inserted === checked.length && row.before !== null && row.revision !== null)
+              return E.right({
+                nextExpectedRevision: row.revision + checked.length,
+                lastGlobalPosition: Number(row.before) + checked.length,
+                written: true,
+              });
+          } catch (error) {
+            if (!isUniqueViolation(error)) throw error;
+          }
+        }
+        const outcome = await diagnose(streamId, checked, expectedRevision);
+        if (outcome !== 'retry') return outcome;
+        await sleep(backoff(attempt) * Math.random());
+      }
+      const { rows } = await run<{ revision: number }>(what, diagnoseSql, [schoolId, streamId, []]);
+      return E.left(concurrencyConflict(streamId, expectedRevision, rows[0]?.revision ?? -1));
+    } catch (error) {
+      if (isStoreUnavailable(error)) return E.left(storeUnavailable(what, (error as { cause?: unknown }).cause ?? error, 'maybe'));
+      throw error;
+    }
+  };
+
+  const readStream = async (
+    streamId: string,
+    { fromRevision = 0 }: ReadStreamOptions = {},
+  ): Promise<E.Either<EventStoreError, ReadStreamResult>> => {
+    try {
+      const { rows } = await run<EventRow & { current_revision: number }>(`reading stream ${streamId}`, readStreamSql, [
+        schoolId,
+        streamId,
+        Math.max(0, fromRevision),
+      ]);
+      const currentRevision = rows[0]?.current_revision ?? -1;
+      const events = rows.filter((row) => row.position !== null).map(recordedOf);
+      return E.right({ events, currentRevision });
+    } catch (error) {
+      if (isStoreUnavailable(error)) return E.left(storeUnavailable(`reading stream ${streamId}`, (error as { cause?: unknown }).cause ?? error));
+      throw error;
+    }
+  };
+
+  const readPage = async (after: number, pageSize: number): Promise<ReadonlyArray<RecordedEvent>> => {
+    const { rows } = await run<EventRow>(`reading all events after position ${after}`, pageSql, [schoolId, after, pageSize]);
+    return rows.map(recordedOf);
+  };
+
+  async function* readAll({ after = 0, pageSize = DEFAULT_PAGE_SIZE }: ReadAllOptions = {}): AsyncIterable<
+    ReadonlyArray<RecordedEvent>
+  > {
+    const size = Math.max(1, Math.floor(pageSize));
+    let position = Math.max(0, after);
+    for (;;) {
+      const page = await readPage(position, size);
+      if (page.length === 0) return;
+      yield page;
+      if (page.length < size) return;
+      position = (page[page.length - 1] as RecordedEvent).globalPosition;
+    }
+  }
+
+  const subscribe = ({ after = 0, pageSize = DEFAULT_PAGE_SIZE, onEvents }: SubscribeOptions): Subscription => {
+    const size = Math.max(1, Math.floor(pageSize));
+    let stopped = false;
+    let position = Math.max(0, after);
+    let markCaughtUp: () => void = () => undefined;
+    const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve));
+    let interrupt: () => void = () => undefined;
+    const stopping = new Promise<void>((resolve) => (interrupt = resolve));
+
+    /** Waits for the first of: the signal, the delay, stop(). */
+    const pause = async (ms: number, signal?: Promise<void>): Promise<void> => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const delay = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+      await Promise.race([delay, stopping, ...(signal === undefined ? [] : [signal])]);
+      clearTimeout(timer);
+    };
+
+    const loop = async (): Promise<E.Either<unknown, void>> => {
+      notifications.acquire();
+      try {
+        let caughtUpAt: number | undefined;
+        let failures = 0;
+        while (!stopped) {
+          // Taken before reading, so an append committed after the read still wakes the wait.
+          const signal = notifications.nextSignal();
+          let page: ReadonlyArray<RecordedEvent>;
+          try {
+            if (caughtUpAt === undefined) {
+              const { rows } = await run<{ last_position: string }>('reading the head position', headSql, [schoolId]);
+              caughtUpAt = Number(rows[0]?.last_position ?? 0);
+            }
+            page = await readPage(position, size);
+            failures = 0;
+          } catch (error) {
+            // The server is away (restart, network): keep the position and try again.
+            if (!isStoreUnavailable(error)) throw error;
+            failures++;
+            await pause(backoff(failures));
+            continue;
+          }
+          if (stopped) break;
+          if (page.length === 0) {
+            markCaughtUp();
+            await pause(pollIntervalMs, signal);
+            continue;
+          }
+          await onEvents(page);
+          position = (page[page.length - 1] as RecordedEvent).globalPosition;
+          if (position >= caughtUpAt) markCaughtUp();
+        }
+        return E.right(undefined);
+      } catch (error) {
+        return E.left(error);
+      } finally {
+        notifications.release();
+        markCaughtUp();
+      }
+    };
+    const done = loop();
+    return {
+      caughtUp,
+      done,
+      stop: async () => {
+        stopped = true;
+        interrupt();
+        await done;
+      },
+    };
+  };
+
+  return {
+    appendToStream,
+    readStream,
+    readAll,
+    subscribe,
+    schoolId,
+    schema,
+    pool,
+    ready: async () => {
+      try {
+        await ready();
+      } catch (error) {
+        throw storeUnavailableError(storeUnavailable('preparing the schema', error));
+      }
+    },
+    close: connection.close,
+  };
+};
