@@ -58,7 +58,29 @@ const classYear = after(
   command('GrantExemption', { subjectId: subjects.math, pupilId: late, exemptionId: 'ex-1', from: '2020-04-01', to: '2020-04-30', ground: 'medical' }, actors.deputy),
   resit(pupils.weak, 4),
 );
-const samples: ReadonlyArray<LedgerEvent> = [...yearOpened, ...classYear];
+/** An export of the ledger, recorded in the audit-exports stream (not decided by a class or school year). */
+const archiveExported: LedgerEvent = {
+  type: 'ArchiveExported',
+  schemaVersion: 1,
+  data: { purpose: 'Inspection by the regional education department', scope: 'ledger', pseudonymized: true, eventCount: 42, firstPosition: 1, lastPosition: 42, finalDigest: 'a'.repeat(64), formatVersion: 1 },
+  metadata: { eventId: 'export-1.0', occurredAt: '2020-06-30T10:00:00Z', recordedAt: '2020-06-30T10:00:01Z', actor: actors.deputy, correlationId: 'export-1', causationId: 'export-1' },
+};
+
+/** Operations on personal data and reads of it (person and access streams; see events/people.ts). */
+const peopleEvent = (type: string, data: unknown, id: string, reason?: string): LedgerEvent =>
+  ({ type, schemaVersion: 1, data, metadata: { eventId: `${id}.0`, occurredAt: '2020-06-30T10:00:00Z', recordedAt: '2020-06-30T10:00:01Z', actor: actors.deputy, correlationId: id, causationId: id, ...(reason === undefined ? {} : { reason }) } }) as LedgerEvent;
+const peopleEvents: ReadonlyArray<LedgerEvent> = [
+  peopleEvent('PersonalDataBlocked', { personId: late, legalBasis: 'Law 94-V art. 22' }, 'block-1', 'The record is disputed'),
+  peopleEvent('PersonalDataUnblocked', { personId: late }, 'unblock-1', 'Checked'),
+  peopleEvent('PersonalDataDepersonalised', { personId: pupils.weak, legalBasis: 'Law 94-V art. 1' }, 'dep-1', 'Statistics only'),
+  peopleEvent('PersonalDataForgotten', { personId: late, legalBasis: 'Law 94-V art. 18' }, 'forget-1', 'Consent withdrawn'),
+  peopleEvent('BulkAccessRequested', { requestId: 'bulk-1', day: '2020-06-30', resource: 'reportCard', classIds: ['7A'], personCount: 30, fields: ['name'], purpose: 'term report' }, 'bulk-1.request'),
+  peopleEvent('BulkAccessApproved', { requestId: 'bulk-1' }, 'bulk-1.approve'),
+  peopleEvent('BulkAccessDeclined', { requestId: 'bulk-2' }, 'bulk-2.decline', 'No purpose'),
+  peopleEvent('PersonalDataRead', { accessId: 'access-1', day: '2020-06-30', resource: 'reportCard', classIds: ['7A'], personIds: [late], personCount: 1, fields: ['name'], purpose: 'term report', bulkRequestId: 'bulk-1' }, 'access-1'),
+];
+
+const samples: ReadonlyArray<LedgerEvent> = [...yearOpened, ...classYear, archiveExported, ...peopleEvents];
 
 /** A stored copy: what comes back from a database or a file. */
 const stored = (event: LedgerEvent): Record<string, unknown> => JSON.parse(JSON.stringify(event)) as Record<string, unknown>;

@@ -1,4 +1,5 @@
 import type * as t from 'io-ts';
+import { ArchiveExported } from './archive';
 import { SchoolYearOpened } from './calendar';
 import {
   AttendanceCorrected,
@@ -11,6 +12,16 @@ import {
   SummativeScoreRecorded,
 } from './journal';
 import type { EventPayloadOf, LedgerEventOf } from './ledgerEvent';
+import {
+  BulkAccessApproved,
+  BulkAccessDeclined,
+  BulkAccessRequested,
+  PersonalDataBlocked,
+  PersonalDataDepersonalised,
+  PersonalDataForgotten,
+  PersonalDataRead,
+  PersonalDataUnblocked,
+} from './people';
 import {
   LessonCancelled,
   LessonPlanned,
@@ -49,6 +60,15 @@ export const eventDefinitions = {
   PeriodGradeFinalized,
   YearGradeFinalized,
   ResitResultRecorded,
+  ArchiveExported,
+  PersonalDataBlocked,
+  PersonalDataUnblocked,
+  PersonalDataDepersonalised,
+  PersonalDataForgotten,
+  PersonalDataRead,
+  BulkAccessRequested,
+  BulkAccessApproved,
+  BulkAccessDeclined,
 } as const;
 
 type Definitions = typeof eventDefinitions;

@@ -1,0 +1,5 @@
+export * from './policy';
+export * from './facts';
+export * from './accessDay';
+export * from './personalData';
+export * from './accessTrail';

@@ -1,0 +1,126 @@
+import * as E from 'fp-ts/Either';
+import * as t from 'io-ts';
+import { jsonDirectory } from './jsonDirectory';
+import { dataKey, type DataKey } from './seal';
+
+/*
+ * The key-store port: where each person's data key lives, apart from the encrypted records,
+ * so that destroying one key forgets the person everywhere their record was copied. A
+ * destroyed key leaves a tombstone (the person id only): the store then refuses a new key for
+ * that person, so forgetting cannot be undone by accident.
+ *
+ * Implementations: in memory (tests), a directory of key files (one file per person, written
+ * atomically). A PostgreSQL key store belongs beside the PostgreSQL event store (a table
+ * `person_keys(person_id primary key, key_id, material bytea null, destroyed_at)`, destroy =
+ * one UPDATE setting material to NULL): not built yet.
+ */
+
+export type KeyLookup =
+  | { readonly status: 'present'; readonly key: DataKey }
+  | { readonly status: 'destroyed'; readonly personId: string }
+  | { readonly status: 'missing'; readonly personId: string };
+
+export type KeyStoreError =
+  | { readonly kind: 'KeyStoreUnavailable'; readonly message: string; readonly cause?: unknown }
+  | { readonly kind: 'KeyDestroyed'; readonly personId: string; readonly message: string }
+  | { readonly kind: 'KeyAlreadyExists'; readonly personId: string; readonly keyId: string; readonly message: string };
+
+export type KeyStore = {
+  /** Stores a new person's key; refused when the person has a key, or had one destroyed. */
+  readonly put: (key: DataKey) => Promise<E.Either<KeyStoreError, void>>;
+  readonly get: (personId: string) => Promise<E.Either<KeyStoreError, KeyLookup>>;
+  /** Destroys the person's key (O(1)); `destroyed` is false when there was none to destroy. */
+  readonly destroy: (personId: string) => Promise<E.Either<KeyStoreError, { readonly destroyed: boolean }>>;
+};
+
+const destroyedError = (personId: string): KeyStoreError => ({ kind: 'KeyDestroyed', personId, message: `the key of ${personId} was destroyed: the person is forgotten` });
+const existsError = (personId: string, keyId: string): KeyStoreError => ({ kind: 'KeyAlreadyExists', personId, keyId, message: `${personId} already has key ${keyId}` });
+
+/** Keys in memory: for tests and single-process use. */
+export const inMemoryKeyStore = (): KeyStore => {
+  const keys = new Map<string, DataKey | 'destroyed'>();
+  return {
+    put: async (key) => {
+      const found = keys.get(key.personId);
+      if (found === 'destroyed') return E.left(destroyedError(key.personId));
+      if (found !== undefined) return E.left(existsError(key.personId, found.keyId));
+      keys.set(key.personId, key);
+      return E.right(undefined);
+    },
+    get: async (personId) => {
+      const found = keys.get(personId);
+      return E.right(found === undefined ? { status: 'missing', personId } : found === 'destroyed' ? { status: 'destroyed', personId } : { status: 'present', key: found });
+    },
+    destroy: async (personId) => {
+      const found = keys.get(personId);
+      keys.set(personId, 'destroyed');
+      return E.right({ destroyed: found !== undefined && found !== 'destroyed' });
+    },
+  };
+};
+
+const KeyFileCodec = t.union([
+  t.type({ personId: t.string, keyId: t.string, material: t.string }),
+  t.type({ personId: t.string, destroyed: t.literal(true) }),
+]);
+
+const unavailable = (what: string, cause: unknown): KeyStoreError => ({
+  kind: 'KeyStoreUnavailable',
+  message: `key store: ${what} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+  cause,
+});
+
+/**
+ * Keys in a directory, one file per person (mode 0600, written atomically). Destroying a key
+ * renames a tombstone over the key file. The old bytes may survive on the disk's free blocks,
+ * in file-system snapshots and in backups: see docs/personal-data.md on key handling.
+ */
+export const fileKeyStore = (dir: string): KeyStore => {
+  const files = jsonDirectory(dir);
+  // Operations on one person are serialized, so that put and destroy do not interleave.
+  const queues = new Map<string, Promise<unknown>>();
+  const serial = <A>(personId: string, run: () => Promise<A>): Promise<A> => {
+    const next = (queues.get(personId) ?? Promise.resolve()).then(run, run);
+    queues.set(personId, next.catch(() => undefined));
+    return next;
+  };
+  const lookup = async (personId: string): Promise<KeyLookup> => {
+    const raw = await files.read(personId);
+    if (raw === undefined) return { status: 'missing', personId };
+    const decoded = KeyFileCodec.decode(raw);
+    if (E.isLeft(decoded) || decoded.right.personId !== personId) throw new Error(`the key file of ${personId} is damaged`);
+    const file = decoded.right;
+    return 'destroyed' in file ? { status: 'destroyed', personId } : { status: 'present', key: dataKey(personId, file.keyId, Buffer.from(file.material, 'base64')) };
+  };
+  return {
+    put: (key) =>
+      serial(key.personId, async () => {
+        try {
+          const found = await lookup(key.personId);
+          if (found.status === 'destroyed') return E.left(destroyedError(key.personId));
+          if (found.status === 'present') return E.left(existsError(key.personId, found.key.keyId));
+          await files.write(key.personId, { personId: key.personId, keyId: key.keyId, material: key.material.toString('base64') });
+          return E.right(undefined);
+        } catch (error) {
+          return E.left(unavailable(`storing the key of ${key.personId}`, error));
+        }
+      }),
+    get: async (personId) => {
+      try {
+        return E.right(await lookup(personId));
+      } catch (error) {
+        return E.left(unavailable(`reading the key of ${personId}`, error));
+      }
+    },
+    destroy: (personId) =>
+      serial(personId, async () => {
+        try {
+          const found = await lookup(personId);
+          await files.write(personId, { personId, destroyed: true });
+          return E.right({ destroyed: found.status === 'present' });
+        } catch (error) {
+          return E.left(unavailable(`destroying the key of ${personId}`, error));
+        }
+      }),
+  };
+};

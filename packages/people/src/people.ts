@@ -1,0 +1,349 @@
+import { createHash, randomUUID } from 'node:crypto';
+import * as E from 'fp-ts/Either';
+import {
+  accessDayDecider,
+  accessStreamId,
+  authorizeRead,
+  commandHandler,
+  defaultAccessPolicy,
+  personalDataDecider,
+  personStreamId,
+  schoolDayOf,
+  type AccessDayError,
+  type AccessedResource,
+  type AccessFacts,
+  type AccessPolicy,
+  type AccessRefused,
+  type Actor,
+  type CommandHandlerError,
+  type EventStore,
+  type FamilyLink,
+  type Grant,
+  type Instant,
+  type PersonalDataCommand,
+  type PersonalDataError,
+  type PersonalField,
+  type ReadRequest,
+} from '@grade-ledger/core';
+import type { KeyStore, KeyStoreError } from './keyStore';
+import { pseudonymOf } from './pseudonym';
+import { decodePersonalRecord, disclose, type DisclosedFields, type InvalidRecord, type PersonKind } from './record';
+import type { RecordStore, RecordStoreError, StoredPerson } from './recordStore';
+import { generateDataKey, seal, unseal, type DecryptionFailed } from './seal';
+
+/*
+ * The people module: personal records encrypted per person beside the ledger, and every
+ * operation on them recorded in the ledger through the store port. A read of personal data is
+ * authorized by the access policy, recorded (and checked by the bulk guard) in the day's access
+ * stream, and only then decrypted. Forgetting records the act, then destroys the person's key:
+ * one key, whatever the length of the history.
+ */
+
+export type PeopleOptions = {
+  readonly store: EventStore;
+  readonly keys: KeyStore;
+  readonly records: RecordStore;
+  /** The clock port: when an operation happens (and so which school day's stream a read goes to). */
+  readonly clock: () => Instant;
+  /** The school whose access streams (`access-<schoolId>-<day>`) the reads go to. */
+  readonly schoolId: string;
+  readonly policy?: AccessPolicy;
+  /** A secret for keyed pseudonyms (see pseudonym.ts); default: unkeyed. */
+  readonly pseudonymSecret?: Buffer;
+};
+
+/** What a read returns for one person. */
+export type PersonView =
+  | { readonly status: 'identified'; readonly personId: string; readonly kind: PersonKind; readonly pseudonym: string; readonly data: DisclosedFields }
+  | { readonly status: 'pseudonymized'; readonly personId: string; readonly pseudonym: string }
+  | { readonly status: 'blocked'; readonly personId: string; readonly pseudonym: string }
+  | { readonly status: 'depersonalised'; readonly personId: string; readonly pseudonym: string; readonly kind: PersonKind; readonly birthYear: number | null }
+  /** Forgotten: the key is destroyed; nothing about the person can be decrypted again. */
+  | { readonly status: 'forgotten'; readonly personId: string; readonly pseudonym: string }
+  | { readonly status: 'unknown'; readonly personId: string; readonly pseudonym: string };
+
+export type PersonalDataReadResult = {
+  readonly grant: Grant;
+  /** The recorded access's id; null for a pseudonymized read, which is not recorded. */
+  readonly accessId: string | null;
+  readonly people: ReadonlyMap<string, PersonView>;
+};
+
+export type NotEntitled = { readonly kind: 'NotEntitled'; readonly actor: Actor; readonly action: string; readonly resource: string; readonly message: string };
+
+export type PeopleError =
+  | AccessRefused
+  | CommandHandlerError<AccessDayError>
+  | CommandHandlerError<PersonalDataError>
+  | KeyStoreError
+  | RecordStoreError
+  | InvalidRecord
+  | DecryptionFailed
+  | NotEntitled;
+
+export type PersonalDataOperation = {
+  readonly personId: string;
+  readonly actor: Actor;
+  readonly reason: string;
+  readonly legalBasis: string;
+  /** Re-sending the same command id records nothing twice. Default: derived from the operation. */
+  readonly commandId?: string;
+};
+
+export type BulkAccessRequest = {
+  readonly requestId?: string;
+  readonly resource: AccessedResource;
+  readonly classIds: ReadonlyArray<string>;
+  readonly personCount: number;
+  readonly fields: ReadonlyArray<PersonalField>;
+  readonly purpose: string;
+};
+
+const commandIdFor = (operation: string, personId: string): string => {
+  const id = `${operation}.${personId}`;
+  return id.length <= 120 ? id : `${operation}.${createHash('sha256').update(personId).digest('hex').slice(0, 40)}`;
+};
+
+export const people = (options: PeopleOptions) => {
+  const { store, keys, records, clock, schoolId } = options;
+  const policy = options.policy ?? defaultAccessPolicy();
+  const access = commandHandler(accessDayDecider(policy.bulkGuard), { store, clock });
+  const personal = commandHandler(personalDataDecider(policy.dataOperators), { store, clock });
+  const pseudonym = (personId: string, kind?: string): string =>
+    pseudonymOf(personId, { ...(kind === undefined ? {} : { kind }), ...(options.pseudonymSecret === undefined ? {} : { secret: options.pseudonymSecret }) });
+  const today = (at: Instant): string => schoolDayOf(at, policy.bulkGuard.utcOffsetMinutes);
+
+  /** Stores (or replaces) a person's record, sealed under the person's key; a forgotten person cannot come back. */
+  const register = async (input: unknown, actor: Actor): Promise<E.Either<PeopleError, StoredPerson>> => {
+    const record = decodePersonalRecord(input);
+    if (E.isLeft(record)) return record;
+    const { personId, kind } = record.right;
+    if (!policy.dataOperators.includes(actor.role))
+      return E.left({ kind: 'NotEntitled', actor, action: 'register personal data', resource: `person ${personId}`, message: `${actor.role} ${actor.id} may not register the personal data of ${personId}` });
+    const found = await keys.get(personId);
+    if (E.isLeft(found)) return found;
+    let key;
+    if (found.right.status === 'present') key = found.right.key;
+    else if (found.right.status === 'destroyed') return E.left({ kind: 'KeyDestroyed', personId, message: `${personId} is forgotten: their personal data cannot be stored again under this id` });
+    else {
+      key = generateDataKey(personId);
+      const put = await keys.put(key);
+      if (E.isLeft(put)) return put;
+    }
+    const existing = await records.get(personId);
+    if (E.isLeft(existing)) return existing;
+    const status = existing.right?.status ?? 'active';
+    if (status === 'forgotten' || status === 'depersonalised')
+      return E.left({ kind: 'KeyDestroyed', personId, message: `${personId} is ${status}: their personal data cannot be stored again under this id` });
+    const person: StoredPerson = { personId, kind, status, sealed: seal(record.right, key), remainder: null };
+    const put = await records.put(person);
+    return E.isLeft(put) ? put : E.right(person);
+  };
+
+  const viewOf = async (personId: string, grant: Grant): Promise<E.Either<PeopleError, PersonView>> => {
+    const stored = await records.get(personId);
+    if (E.isLeft(stored)) return stored;
+    const person = stored.right;
+    if (person === undefined) return E.right({ status: 'unknown', personId, pseudonym: pseudonym(personId) });
+    const shown = pseudonym(personId, person.kind);
+    switch (person.status) {
+      case 'forgotten':
+        return E.right({ status: 'forgotten', personId, pseudonym: shown });
+      case 'depersonalised':
+        return E.right({ status: 'depersonalised', personId, pseudonym: shown, kind: person.kind, birthYear: person.remainder?.birthYear ?? null });
+      case 'blocked':
+        return E.right({ status: 'blocked', personId, pseudonym: shown });
+      case 'active':
+        break;
+    }
+    if (!grant.identified || person.sealed === null) return E.right({ status: 'pseudonymized', personId, pseudonym: shown });
+    const key = await keys.get(personId);
+    if (E.isLeft(key)) return key;
+    if (key.right.status !== 'present') return E.right({ status: 'forgotten', personId, pseudonym: shown });
+    const record = unseal(person.sealed, key.right.key);
+    if (E.isLeft(record)) return record;
+    return E.right({ status: 'identified', personId, kind: person.kind, pseudonym: shown, data: disclose(record.right, grant.fields) });
+  };
+
+  /**
+   * Reads people's data under the policy. A read with personal data (`fields` not empty) is
+   * recorded in the day's access stream first (the bulk guard may refuse it); nothing is
+   * decrypted unless the record is written. A pseudonymized read is neither guarded nor recorded.
+   */
+  const read = async (
+    actor: Actor,
+    request: ReadRequest,
+    facts: AccessFacts,
+    readOptions: { readonly accessId?: string; readonly bulkRequestId?: string } = {},
+  ): Promise<E.Either<PeopleError, PersonalDataReadResult>> => {
+    const granted = authorizeRead(policy, actor, request, facts);
+    if (E.isLeft(granted)) return granted;
+    const grant = granted.right;
+    let accessId: string | null = null;
+    if (grant.identified) {
+      accessId = readOptions.accessId ?? `access-${randomUUID()}`;
+      const occurredAt = clock();
+      const day = today(occurredAt);
+      const recorded = await access(accessStreamId(schoolId, day), {
+        type: 'RecordPersonalDataRead',
+        data: {
+          accessId,
+          day,
+          resource: grant.resource,
+          classIds: grant.classIds,
+          personIds: grant.personIds,
+          personCount: grant.personIds.length,
+          fields: grant.fields,
+          purpose: grant.purpose ?? '',
+          ...(readOptions.bulkRequestId === undefined ? {} : { bulkRequestId: readOptions.bulkRequestId }),
+        },
+        metadata: { commandId: accessId, actor, occurredAt },
+      });
+      if (E.isLeft(recorded)) return recorded;
+    }
+    const views = new Map<string, PersonView>();
+    for (const personId of grant.personIds) {
+      const view = await viewOf(personId, grant);
+      if (E.isLeft(view)) return view;
+      views.set(personId, view.right);
+    }
+    return E.right({ grant, accessId, people: views });
+  };
+
+  const recordOperation = async (command: PersonalDataCommand): Promise<E.Either<PeopleError, { readonly alreadyDone: boolean }>> => {
+    const handled = await personal(personStreamId(command.data.personId), command);
+    if (E.isRight(handled)) return E.right({ alreadyDone: handled.right.alreadyHandled });
+    return E.left(handled.left);
+  };
+
+  const updateStored = async (personId: string, update: (p: StoredPerson) => StoredPerson): Promise<E.Either<PeopleError, void>> => {
+    const found = await records.get(personId);
+    if (E.isLeft(found)) return found;
+    if (found.right === undefined) return E.right(undefined);
+    return records.put(update(found.right));
+  };
+
+  const metadataOf = (op: PersonalDataOperation, operation: string, unique: boolean) => ({
+    commandId: op.commandId ?? (unique ? commandIdFor(operation, op.personId) : `${operation}.${randomUUID()}`),
+    actor: op.actor,
+    occurredAt: clock(),
+    reason: op.reason,
+  });
+
+  /**
+   * Forgets a person: records PersonalDataForgotten (who, when, why, legal basis) in the
+   * person's stream, then destroys the person's key and drops the sealed record. Grades and
+   * projections are untouched: they hold the person's id only. Safe to repeat: a forgetting
+   * interrupted after it was recorded is completed by calling forget again.
+   */
+  const forget = async (op: PersonalDataOperation): Promise<E.Either<PeopleError, { readonly alreadyForgotten: boolean }>> => {
+    const recorded = await recordOperation({ type: 'ForgetPerson', data: { personId: op.personId, legalBasis: op.legalBasis }, metadata: metadataOf(op, 'forget', true) });
+    const alreadyForgotten = E.isLeft(recorded) && recorded.left.kind === 'NotPossibleInStatus' && recorded.left.status === 'forgotten';
+    if (E.isLeft(recorded) && !alreadyForgotten) return recorded;
+    const destroyed = await keys.destroy(op.personId);
+    if (E.isLeft(destroyed)) return destroyed;
+    const updated = await updateStored(op.personId, (p) => ({ ...p, status: 'forgotten', sealed: null, remainder: null }));
+    if (E.isLeft(updated)) return updated;
+    return E.right({ alreadyForgotten: alreadyForgotten || (E.isRight(recorded) && recorded.right.alreadyDone) });
+  };
+
+  /** Depersonalises a person: keeps only the kind and the birth year, destroys the key. */
+  const depersonalise = async (op: PersonalDataOperation): Promise<E.Either<PeopleError, void>> => {
+    // The birth year is taken before the key goes; this internal decryption discloses nothing.
+    const found = await records.get(op.personId);
+    if (E.isLeft(found)) return found;
+    let birthYear: number | null = null;
+    const sealed = found.right?.sealed ?? null;
+    if (sealed !== null) {
+      const key = await keys.get(op.personId);
+      if (E.isLeft(key)) return key;
+      if (key.right.status === 'present') {
+        const record = unseal(sealed, key.right.key);
+        if (E.isRight(record)) birthYear = Number(record.right.birthDate.slice(0, 4));
+      }
+    }
+    const recorded = await recordOperation({ type: 'DepersonalisePersonalData', data: { personId: op.personId, legalBasis: op.legalBasis }, metadata: metadataOf(op, 'depersonalise', true) });
+    if (E.isLeft(recorded)) return recorded;
+    const destroyed = await keys.destroy(op.personId);
+    if (E.isLeft(destroyed)) return destroyed;
+    return updateStored(op.personId, (p) => ({ ...p, status: 'depersonalised', sealed: null, remainder: birthYear === null ? null : { birthYear } }));
+  };
+
+  /** Blocks a person's data: every read shows the pseudonym; the key and the record stay. */
+  const block = async (op: PersonalDataOperation): Promise<E.Either<PeopleError, void>> => {
+    const recorded = await recordOperation({ type: 'BlockPersonalData', data: { personId: op.personId, legalBasis: op.legalBasis }, metadata: metadataOf(op, 'block', false) });
+    if (E.isLeft(recorded)) return recorded;
+    return updateStored(op.personId, (p) => ({ ...p, status: 'blocked' }));
+  };
+
+  const unblock = async (op: Omit<PersonalDataOperation, 'legalBasis'>): Promise<E.Either<PeopleError, void>> => {
+    const recorded = await recordOperation({ type: 'UnblockPersonalData', data: { personId: op.personId }, metadata: metadataOf({ ...op, legalBasis: '-' }, 'unblock', false) });
+    if (E.isLeft(recorded)) return recorded;
+    return updateStored(op.personId, (p) => ({ ...p, status: 'active' }));
+  };
+
+  /** Asks for a bulk read (today's access stream); it runs once a second actor of another role approves. */
+  const requestBulkAccess = async (actor: Actor, request: BulkAccessRequest): Promise<E.Either<PeopleError, { readonly requestId: string; readonly day: string }>> => {
+    const requestId = request.requestId ?? `bulk-${randomUUID()}`;
+    const occurredAt = clock();
+    const day = today(occurredAt);
+    const handled = await access(accessStreamId(schoolId, day), {
+      type: 'RequestBulkAccess',
+      data: { requestId, day, resource: request.resource, classIds: request.classIds, personCount: request.personCount, fields: request.fields, purpose: request.purpose },
+      metadata: { commandId: `${requestId}.request`, actor, occurredAt },
+    });
+    return E.isLeft(handled) ? handled : E.right({ requestId, day });
+  };
+
+  const decideBulkAccess = async (type: 'ApproveBulkAccess' | 'DeclineBulkAccess', actor: Actor, requestId: string, reason?: string): Promise<E.Either<PeopleError, void>> => {
+    const occurredAt = clock();
+    const handled = await access(accessStreamId(schoolId, today(occurredAt)), {
+      type,
+      data: { requestId },
+      metadata: { commandId: `${requestId}.${type === 'ApproveBulkAccess' ? 'approve' : 'decline'}`, actor, occurredAt, ...(reason === undefined ? {} : { reason }) },
+    });
+    return E.isLeft(handled) ? handled : E.right(undefined);
+  };
+
+  /**
+   * The pupil–parent links, as opaque ids, for the access facts. Decrypts each active record
+   * inside the module (no personal data leaves it); forgotten people have no links.
+   */
+  const familyLinks = async (): Promise<E.Either<PeopleError, ReadonlyArray<FamilyLink>>> => {
+    const ids = await records.personIds();
+    if (E.isLeft(ids)) return ids;
+    const links: FamilyLink[] = [];
+    for (const personId of ids.right) {
+      const stored = await records.get(personId);
+      if (E.isLeft(stored)) return stored;
+      const person = stored.right;
+      if (person?.sealed == null || person.status !== 'active') continue;
+      const key = await keys.get(personId);
+      if (E.isLeft(key)) return key;
+      if (key.right.status !== 'present') continue;
+      const record = unseal(person.sealed, key.right.key);
+      if (E.isLeft(record)) return record;
+      for (const other of record.right.family)
+        links.push(record.right.kind === 'parent' ? { parentId: personId, childId: other } : { parentId: other, childId: personId });
+    }
+    const seen = new Set<string>();
+    return E.right(links.filter((l) => (seen.has(`${l.parentId}>${l.childId}`) ? false : (seen.add(`${l.parentId}>${l.childId}`), true))));
+  };
+
+  return {
+    policy,
+    register,
+    read,
+    forget,
+    depersonalise,
+    block,
+    unblock,
+    requestBulkAccess,
+    approveBulkAccess: (actor: Actor, requestId: string) => decideBulkAccess('ApproveBulkAccess', actor, requestId),
+    declineBulkAccess: (actor: Actor, requestId: string, reason: string) => decideBulkAccess('DeclineBulkAccess', actor, requestId, reason),
+    familyLinks,
+    pseudonym,
+  };
+};
+
+export type People = ReturnType<typeof people>;
