@@ -16,3 +16,5 @@ export * from './commandHandling';
 export * from './schoolYear';
 export * from './classJournal';
 export * from './projections';
+export * from './access';
+export * from './replay';

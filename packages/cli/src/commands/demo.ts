@@ -1,7 +1,5 @@
 import * as E from 'fp-ts/Either';
 import {
-  auditSummary,
-  auditTrailProjection,
   chooseRuleSet,
   computePeriodResult,
   evolveClassJournal,
@@ -11,14 +9,12 @@ import {
   initialClassJournalState,
   journalRulesFromRuleSets,
   kazakhstanRuleSets,
-  markHistory,
   periodMarksOf,
-  reportCardOf,
-  reportCardProjection,
+  replayEvents,
   showExact,
   type AssessmentPeriod,
   type AuditSummary,
-  type AuditTrailState,
+  type AuditTrailQueries,
   type GradeOverride,
   type GradeValue,
   type JournalChange,
@@ -32,8 +28,8 @@ import { buildSmallSchool, type SmallSchoolError, type SmallSchoolSummary } from
 
 /*
  * The demo: a small school's history since 2018, recorded through the deciders into an
- * in-memory store, then replayed from the store into the report-card and audit-trail
- * projections; for one term grade, the rules engine recomputes the recommendation and explains
+ * in-memory store, then replayed from the store into the projections (report card, audit
+ * trail); for one term grade, the rules engine recomputes the recommendation and explains
  * it. Everything follows from the seed: two runs print the same bytes.
  */
 
@@ -148,11 +144,11 @@ const explainResit = (ruleSets: ReadonlyArray<RuleSet>, cards: ReadonlyArray<Yea
 };
 
 /** The mark whose history has the most entries (the earliest such mark on a tie). */
-const mostChangedMark = (audit: AuditTrailState): { markId: string; entries: ReadonlyArray<MarkHistoryEntry> } | null => {
+const mostChangedMark = (audit: AuditTrailQueries): { markId: string; entries: ReadonlyArray<MarkHistoryEntry> } | null => {
   let best: { markId: string; entries: ReadonlyArray<MarkHistoryEntry> } | null = null;
-  for (const change of audit.changes) {
+  for (const change of audit.changes()) {
     if (change.action === 'attendanceCorrected') continue;
-    const entries = markHistory(audit, change.markId, change.classId);
+    const entries = audit.markHistory(change.markId, change.classId);
     if (best === null || entries.length > best.entries.length) best = { markId: change.markId, entries };
   }
   return best;
@@ -173,14 +169,15 @@ export const runDemo = async (options: DemoOptions): Promise<E.Either<DemoError,
   if (E.isLeft(built)) return built;
   const { store, summary } = built.right;
   const events = await readAllEvents(store);
-  const cardsState = foldEvents(reportCardProjection, events);
-  const audit = foldEvents(auditTrailProjection, events);
+  const school = replayEvents(events, { ruleSets });
+  const audit = school.auditTrail;
   const pupilId = summary.focusPupilId;
-  const reportCards = reportCardOf(cardsState, pupilId);
+  const reportCards = school.reportCard(pupilId);
 
   // The grade to explain: the pupil's overridden term grade (the auditor's first question), else their last term grade.
   const byEventId = new Map(events.map((e) => [e.event.metadata.eventId, e] as const));
-  const override = audit.overrides.find((o) => o.pupilId === pupilId && o.level === 'period');
+  const overrides = audit.overrides();
+  const override = overrides.find((o) => o.pupilId === pupilId && o.level === 'period');
   const lastTermGrade = [...events].reverse().find((e) => e.event.type === 'PeriodGradeFinalized' && e.event.data.pupilId === pupilId && e.event.data.recommendation !== null);
   const target = (override === undefined ? undefined : byEventId.get(override.eventId)) ?? lastTermGrade;
   const explained = target === undefined ? null : explainPeriodGrade(ruleSets, events, target);
@@ -195,7 +192,7 @@ export const runDemo = async (options: DemoOptions): Promise<E.Either<DemoError,
     years: yearsOf(summary),
     pupilId,
     reportCards,
-    audit: { summary: auditSummary(audit), examples: examplesOf(audit.changes), overrides: audit.overrides, markHistory: mostChangedMark(audit) },
+    audit: { summary: audit.summary(), examples: examplesOf(audit.changes()), overrides, markHistory: mostChangedMark(audit) },
     explanation,
   });
 };

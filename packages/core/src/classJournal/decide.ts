@@ -18,7 +18,8 @@ import {
 } from './calendarOf';
 import { classJournalCommandCodecs, type ClassJournalCommand, type ClassJournalCommandOfType } from './commands';
 import type { ClassJournalError } from './errors';
-import type { PeriodMarks, Summative } from '../rules/periodMarks';
+import type { PeriodMarks } from '../rules/periodMarks';
+import { marksInForce } from './marksInForce';
 import type { JournalRules } from './journalRules';
 import type { ClassJournalState, Lesson, MarkState, OpenClassState, PupilSubjectRecord, SubjectState } from './state';
 import { emptyPupilRecord } from './state';
@@ -252,39 +253,17 @@ export const periodMarksOf = (
   period: AssessmentPeriod,
 ): PeriodMarks => {
   const record = recordOf(subject, pupilId);
-  const inPeriod = (lessonId: string): Lesson | undefined => {
-    const lesson = subject.lessons.get(lessonId);
-    if (lesson === undefined || lesson.cancelled) return undefined;
-    const p = periodOfLesson(rules, state, subject, lesson);
-    return p !== undefined && p.kind === period.kind && p.number === period.number ? lesson : undefined;
-  };
-  const formative: number[] = [];
-  const scores = new Map<string, number>();
-  for (const mark of record.marks.values()) {
-    if (mark.annulled) continue;
-    if (mark.kind === 'formative') {
-      if (inPeriod(mark.lessonId) !== undefined) formative.push(mark.mark);
-    } else scores.set(mark.summativeId, mark.points);
-  }
-  const outcomeOf = (summativeId: string, maxPoints: number, cancelled: boolean, lessonId: string): Summative => {
-    if (cancelled) return { summativeId, maxPoints, outcome: { kind: 'cancelled' } };
-    const points = scores.get(summativeId);
-    if (points !== undefined) return { summativeId, maxPoints, outcome: { kind: 'scored', points } };
-    const excused = [...record.attendance.values()].some((a) => a.lessonId === lessonId && (a.code === 'excused' || a.code === 'illness'));
-    return { summativeId, maxPoints, outcome: { kind: excused ? 'missedExcused' : 'missedUnexcused' } };
-  };
-  const sectionSummatives: Summative[] = [];
-  let termSummative: Summative | undefined;
-  // Sorted by id, so the marks handed to the rules never depend on the order of recording.
-  const summatives = [...subject.summatives.values()].sort((a, b) => (a.summativeId < b.summativeId ? -1 : 1));
-  for (const s of summatives) {
-    if (inPeriod(s.lessonId) === undefined) continue;
-    const outcome = outcomeOf(s.summativeId, s.maxPoints, s.cancelled, s.lessonId);
-    if (s.kind === 'section') sectionSummatives.push(outcome);
-    else termSummative = outcome;
-  }
-  formative.sort((a, b) => a - b);
-  return termSummative === undefined ? { formative, sectionSummatives } : { formative, sectionSummatives, termSummative };
+  const marks = [...record.marks.values()].map((mark) =>
+    mark.kind === 'formative'
+      ? { kind: mark.kind, on: mark.lessonId, value: mark.mark, annulled: mark.annulled }
+      : { kind: mark.kind, on: mark.summativeId, value: mark.points, annulled: mark.annulled },
+  );
+  return marksInForce(
+    subject,
+    { marks, attendance: record.attendance },
+    (date) => assessmentPeriodOf(state.calendar, byHalfYear(rules, state, subject), date),
+    period,
+  );
 };
 
 const sameGrade = (a: GradeValue, b: GradeValue): boolean => String(a) === String(b);

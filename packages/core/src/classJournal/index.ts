@@ -6,3 +6,4 @@ export * from './errors';
 export * from './journalRules';
 export * from './state';
 export * from './journalRulesFromRuleSets';
+export * from './marksInForce';

@@ -8,7 +8,8 @@ import type { RecordedEvent } from '../eventStore/eventStore';
 import { inMemoryEventStore } from '../eventStore/inMemoryEventStore';
 import type { Actor } from '../events/metadata';
 import type { EventPayload } from '../events/registry';
-import { auditSummary, auditTrailProjection, markHistory, type AuditTrailState } from './auditTrail';
+import { auditSummary, auditTrailProjection, gradeHistory, gradeOverrides, journalChanges, markHistory } from './auditTrail';
+import type { SchoolLedgerState } from './schoolLedger';
 
 const teacher: Actor = { id: 'teacher-01', role: 'subjectTeacher' };
 const deputy: Actor = { id: 'deputy-01', role: 'deputyDirector' };
@@ -33,15 +34,16 @@ const calendar = {
   ruleSetId: 'kz-current',
 };
 const opened = (classId: string): EventPayload => ({ type: 'ClassOpened', data: { classId, gradeLevel: 7, letter: 'A', classTeacherId: 'teacher-05', calendar } });
+const assigned: EventPayload = { type: 'SubjectAssigned', data: { subjectId: 'mathematics', teacherId: 'teacher-01', hoursPerWeek: 4, gradingMode: 'scored' } };
 const mark = (markId: string, value: number): EventPayload => ({ type: 'FormativeMarkRecorded', data: { subjectId: 'mathematics', markId, lessonId: 'L1', pupilId: 'pupil-0001', mark: value } });
 
 const history: ReadonlyArray<RecordedEvent> = [
-  ...onStream('class-7A', [opened('7A')], { actor: director }),
-  ...onStream('class-8A', [opened('8A')], { actor: director }),
+  ...onStream('class-7A', [opened('7A'), assigned], { actor: director }),
+  ...onStream('class-8A', [opened('8A'), assigned], { actor: director }),
   ...onStream('class-7A', [mark('m1', 6), { type: 'SummativeScoreRecorded', data: { subjectId: 'mathematics', markId: 'm2', summativeId: 't1-soch', pupilId: 'pupil-0001', points: 14 } }]),
   // The same mark id in another class is another mark.
   ...onStream('class-8A', [mark('m1', 9)]),
-  ...onStream('class-7A', [{ type: 'MarkCorrected', data: { subjectId: 'mathematics', markId: 'm1', pupilId: 'pupil-0001', supersedesEventId: 'e2.0', value: { kind: 'formative', mark: 8 } } }], {
+  ...onStream('class-7A', [{ type: 'MarkCorrected', data: { subjectId: 'mathematics', markId: 'm1', pupilId: 'pupil-0001', supersedesEventId: 'e4.0', value: { kind: 'formative', mark: 8 } } }], {
     reason: 'Typing error',
     occurredAt: '2023-09-04T15:00:00Z',
   }),
@@ -50,7 +52,7 @@ const history: ReadonlyArray<RecordedEvent> = [
     reason: 'Appeal upheld',
     occurredAt: '2023-10-20T11:00:00Z',
   }),
-  ...onStream('class-7A', [{ type: 'MarkAnnulled', data: { subjectId: 'mathematics', markId: 'm1', pupilId: 'pupil-0001', supersedesEventId: 'e4.0' } }], { reason: 'Wrong pupil' }),
+  ...onStream('class-7A', [{ type: 'MarkAnnulled', data: { subjectId: 'mathematics', markId: 'm1', pupilId: 'pupil-0001', supersedesEventId: 'e7.0' } }], { reason: 'Wrong pupil' }),
   ...onStream('class-7A', [{ type: 'AttendanceMarked', data: { subjectId: 'mathematics', attendanceId: 'a1', lessonId: 'L1', pupilId: 'pupil-0002', code: 'unexcused' } }]),
   ...onStream('class-7A', [{ type: 'AttendanceCorrected', data: { subjectId: 'mathematics', attendanceId: 'a1', pupilId: 'pupil-0002', supersedesEventId: 'e7.0', code: 'excused' } }], {
     actor: { id: 'teacher-05', role: 'classTeacher' },
@@ -71,13 +73,13 @@ describe('audit trail projection', () => {
   it('counts events by role and lists every change and override with who, when and why', () => {
     projectionSpecification(auditTrailProjection)
       .given(history)
-      .then((state: AuditTrailState) => {
+      .then((state: SchoolLedgerState) => {
         expect(auditSummary(state)).toEqual({
           totalEvents: history.length,
           byRole: [
             { role: 'classTeacher', events: 1, actors: 1 },
             { role: 'deputyDirector', events: 2, actors: 1 },
-            { role: 'director', events: 2, actors: 1 },
+            { role: 'director', events: 4, actors: 1 },
             { role: 'subjectTeacher', events: 7, actors: 1 },
           ],
           moderations: 1,
@@ -87,18 +89,28 @@ describe('audit trail projection', () => {
           overrides: 1,
           resits: 0,
         });
-        expect(state.changes.map((c) => [c.action, c.actor.id, c.reason, c.classId])).toEqual([
+        expect(journalChanges(state).map((c) => [c.action, c.actor.id, c.reason, c.classId])).toEqual([
           ['corrected', 'teacher-01', 'Typing error', '7A'],
           ['moderated', 'deputy-01', 'Appeal upheld', '7A'],
           ['annulled', 'teacher-01', 'Wrong pupil', '7A'],
           ['attendanceCorrected', 'teacher-05', "Parent's note", '7A'],
         ]);
-        const attendance = state.changes[3];
+        const attendance = journalChanges(state)[3];
         expect(attendance?.action === 'attendanceCorrected' && [attendance.from, attendance.to]).toEqual(['unexcused', 'excused']);
-        expect(state.overrides.map((o) => [o.pupilId, o.grade, o.recommended, o.percentage, o.overrideReason, o.actor.role])).toEqual([
+        expect(gradeOverrides(state).map((o) => [o.pupilId, o.grade, o.recommended, o.percentage, o.overrideReason, o.actor.role])).toEqual([
           ['pupil-0002', 5, 4, '83/1', 'Commission review', 'deputyDirector'],
         ]);
       });
+  });
+
+  it('gives every finalized grade with who finalized it, the recommendation, and whether and why it differs', () => {
+    const state = foldEvents(auditTrailProjection, history);
+    expect(gradeHistory(state).map((g) => [g.level, g.pupilId, g.grade, g.recommended, g.overridden, g.overrideReason, g.actor.role, g.teacherId])).toEqual([
+      ['period', 'pupil-0001', 4, 4, false, null, 'subjectTeacher', 'teacher-01'],
+      ['period', 'pupil-0002', 5, 4, true, 'Commission review', 'deputyDirector', 'teacher-01'],
+    ]);
+    expect(gradeHistory(state, { pupilId: 'pupil-0002' }).map((g) => g.eventId)).toEqual([gradeOverrides(state)[0]?.eventId]);
+    expect(gradeHistory(state, { level: 'year' })).toEqual([]);
   });
 
   it("gives a mark's full history: recorded, corrected, annulled, each superseding the one before", () => {
@@ -146,11 +158,11 @@ describe('audit trail over a generated school', () => {
         let paged = auditTrailProjection.initialState();
         for await (const page of store.readAll({ pageSize })) paged = foldEvents(auditTrailProjection, page, paged);
         expect(auditSummary(paged)).toEqual(auditSummary(state));
-        expect(paged.changes).toEqual(state.changes);
+        expect(journalChanges(paged)).toEqual(journalChanges(state));
       }),
       { numRuns: 5 },
     );
-    expect(state.totalEvents).toBe(events.length);
+    expect(auditSummary(state).totalEvents).toBe(events.length);
     expect(auditSummary(state).overrides).toBe(2);
     let marks = 0;
     for (const c of built.right.summary.classes) {

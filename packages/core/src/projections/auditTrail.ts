@@ -1,13 +1,16 @@
-import type { RecordedEvent } from '../eventStore/eventStore';
 import type { AssessmentPeriod, AttendanceCode, GradeValue } from '../events/common';
 import type { CorrectedValue } from '../events/journal';
 import type { Actor, ActorRole } from '../events/metadata';
-import { classIdOf, setEntry, withClassStream, type ClassIdsByStream } from './streams';
+import { eventTypes } from '../events/registry';
+import { markValueOf, schoolLedgerProjection, type JournalClass, type JournalMark, type SchoolLedgerState } from './schoolLedger';
 
 /*
- * The audit trail: who wrote how much, every change to a recorded mark or absence with who,
- * when and why, every finalized grade that differs from the computed recommendation, and the
- * full history of any one mark. A pure fold of the recorded events.
+ * The audit trail: who wrote how much; for every mark its full history (recorded, moderated,
+ * corrected, annulled: who, when, why); every attendance correction; every finalized grade
+ * (period, year, re-sit) with who finalized it and whether it differs from the computed
+ * recommendation, and why. Queries of the school ledger fold, which keeps changes and grades
+ * in full (they are few) and a mark's first record in compact form on the mark itself,
+ * expanded into a history entry only when queried.
  */
 
 /** Who did it, when, why, and where the event stands in the ledger. */
@@ -70,211 +73,31 @@ export type GradeOverride = AuditStamp & {
   readonly ruleSetId: string;
 };
 
-export type AuditTrailState = {
-  readonly totalEvents: number;
-  readonly eventsByRole: ReadonlyMap<ActorRole, number>;
-  /** The distinct actors seen in each role, sorted. */
-  readonly actorsByRole: ReadonlyMap<ActorRole, ReadonlyArray<string>>;
-  readonly eventsByType: ReadonlyMap<string, number>;
-  readonly classIdsByStream: ClassIdsByStream;
-  /** Changes in ledger order. */
-  readonly changes: ReadonlyArray<JournalChange>;
-  readonly overrides: ReadonlyArray<GradeOverride>;
-  readonly resits: number;
-  /** class → pupil → mark → history (nested so that folding one mark copies only small maps). */
-  readonly marks: ReadonlyMap<string, ReadonlyMap<string, ReadonlyMap<string, ReadonlyArray<MarkHistoryEntry>>>>;
-  /** class → attendance record → its current code and the event that set it. */
-  readonly attendance: ReadonlyMap<string, ReadonlyMap<string, AttendanceCode | 'present'>>;
+/** One finalized grade: a period or year grade, or a re-sit's result. */
+export type GradeHistoryEntry = AuditStamp & {
+  readonly level: 'period' | 'year' | 'resit';
+  readonly classId: string;
+  readonly subjectId: string;
+  readonly pupilId: string;
+  readonly period: AssessmentPeriod | null;
+  /** The grade entered (for a re-sit: the final grade it gives). */
+  readonly grade: GradeValue;
+  /** What the rules recommended when it was finalized (null: they compute none, or a re-sit). */
+  readonly recommended: GradeValue | null;
+  readonly percentage: string | null;
+  /** True when the grade differs from the recommendation. */
+  readonly overridden: boolean;
+  readonly overrideReason: string | null;
+  readonly ruleSetId: string;
+  /** For a re-sit: the attempt and the test's grade. */
+  readonly attempt: number | null;
+  readonly testGrade: GradeValue | null;
+  /** The subject's teacher when it was finalized (null when the subject was not assigned). */
+  readonly teacherId: string | null;
 };
 
-export const initialAuditTrailState = (): AuditTrailState => ({
-  totalEvents: 0,
-  eventsByRole: new Map(),
-  actorsByRole: new Map(),
-  eventsByType: new Map(),
-  classIdsByStream: new Map(),
-  changes: [],
-  overrides: [],
-  resits: 0,
-  marks: new Map(),
-  attendance: new Map(),
-});
-
-const stampOf = (recorded: RecordedEvent): AuditStamp => {
-  const { metadata } = recorded.event;
-  return {
-    eventId: metadata.eventId,
-    actor: metadata.actor,
-    occurredAt: metadata.occurredAt,
-    recordedAt: metadata.recordedAt,
-    reason: metadata.reason ?? null,
-    streamId: recorded.streamId,
-    globalPosition: recorded.globalPosition,
-  };
-};
-
-const countEvent = (state: AuditTrailState, recorded: RecordedEvent): AuditTrailState => {
-  const { actor } = recorded.event.metadata;
-  const actors = state.actorsByRole.get(actor.role) ?? [];
-  return {
-    ...state,
-    totalEvents: state.totalEvents + 1,
-    eventsByRole: setEntry(state.eventsByRole, actor.role, (state.eventsByRole.get(actor.role) ?? 0) + 1),
-    eventsByType: setEntry(state.eventsByType, recorded.event.type, (state.eventsByType.get(recorded.event.type) ?? 0) + 1),
-    actorsByRole: actors.includes(actor.id) ? state.actorsByRole : setEntry(state.actorsByRole, actor.role, [...actors, actor.id].sort()),
-  };
-};
-
-const historyOf = (state: AuditTrailState, classId: string, pupilId: string, markId: string): ReadonlyArray<MarkHistoryEntry> =>
-  state.marks.get(classId)?.get(pupilId)?.get(markId) ?? [];
-
-const addMarkEntry = (state: AuditTrailState, entry: MarkHistoryEntry): AuditTrailState => {
-  const byPupil = state.marks.get(entry.classId) ?? new Map<string, ReadonlyMap<string, ReadonlyArray<MarkHistoryEntry>>>();
-  const byMark = byPupil.get(entry.pupilId) ?? new Map<string, ReadonlyArray<MarkHistoryEntry>>();
-  const marks = setEntry(state.marks, entry.classId, setEntry(byPupil, entry.pupilId, setEntry(byMark, entry.markId, [...(byMark.get(entry.markId) ?? []), entry])));
-  return entry.action === 'recorded' ? { ...state, marks } : { ...state, marks, changes: [...state.changes, entry as JournalChange] };
-};
-
-/** A change to a mark: what it was, and which event it supersedes, come from the mark's history. */
-const markChange = (
-  state: AuditTrailState,
-  recorded: RecordedEvent,
-  classId: string,
-  data: { readonly subjectId: string; readonly markId: string; readonly pupilId: string; readonly supersedesEventId?: string },
-  action: 'moderated' | 'corrected' | 'annulled',
-  value: MarkValue | null,
-): AuditTrailState => {
-  const history = historyOf(state, classId, data.pupilId, data.markId);
-  const last = history[history.length - 1];
-  const first = history[0];
-  return addMarkEntry(state, {
-    ...stampOf(recorded),
-    action,
-    markId: data.markId,
-    classId,
-    subjectId: data.subjectId,
-    pupilId: data.pupilId,
-    lessonId: first?.lessonId ?? null,
-    summativeId: first?.summativeId ?? null,
-    value,
-    previous: last?.value ?? null,
-    supersedesEventId: data.supersedesEventId ?? last?.eventId ?? null,
-  });
-};
-
-const overrideOf = (
-  recorded: RecordedEvent,
-  classId: string,
-  level: 'period' | 'year',
-  period: AssessmentPeriod | null,
-  data: {
-    readonly subjectId: string;
-    readonly pupilId: string;
-    readonly grade: GradeValue;
-    readonly recommendation: { readonly grade: GradeValue; readonly percentage: string | null } | null;
-    readonly ruleSetId: string;
-    readonly overrideReason?: string;
-  },
-): GradeOverride | undefined =>
-  data.recommendation === null || String(data.recommendation.grade) === String(data.grade)
-    ? undefined
-    : {
-        ...stampOf(recorded),
-        level,
-        classId,
-        subjectId: data.subjectId,
-        pupilId: data.pupilId,
-        period,
-        grade: data.grade,
-        recommended: data.recommendation.grade,
-        percentage: data.recommendation.percentage,
-        overrideReason: data.overrideReason ?? null,
-        ruleSetId: data.ruleSetId,
-      };
-
-const withOverride = (state: AuditTrailState, override: GradeOverride | undefined): AuditTrailState =>
-  override === undefined ? state : { ...state, overrides: [...state.overrides, override] };
-
-/** Folds one recorded event into the audit trail. */
-export const evolveAuditTrail = (current: AuditTrailState, recorded: RecordedEvent): AuditTrailState => {
-  const state = { ...countEvent(current, recorded), classIdsByStream: withClassStream(current.classIdsByStream, recorded) };
-  const classId = classIdOf(state.classIdsByStream, recorded);
-  if (classId === undefined) return state;
-  const { event } = recorded;
-  switch (event.type) {
-    case 'FormativeMarkRecorded': {
-      const { subjectId, markId, pupilId, lessonId, mark } = event.data;
-      return addMarkEntry(state, {
-        ...stampOf(recorded),
-        action: 'recorded',
-        markId,
-        classId,
-        subjectId,
-        pupilId,
-        lessonId,
-        summativeId: null,
-        value: { kind: 'formative', mark },
-        previous: null,
-        supersedesEventId: null,
-      });
-    }
-    case 'SummativeScoreRecorded': {
-      const { subjectId, markId, pupilId, summativeId, points } = event.data;
-      return addMarkEntry(state, {
-        ...stampOf(recorded),
-        action: 'recorded',
-        markId,
-        classId,
-        subjectId,
-        pupilId,
-        lessonId: null,
-        summativeId,
-        value: { kind: 'summative', points },
-        previous: null,
-        supersedesEventId: null,
-      });
-    }
-    case 'SummativeScoreModerated':
-      return markChange(state, recorded, classId, event.data, 'moderated', { kind: 'summative', points: event.data.points });
-    case 'MarkCorrected':
-      return markChange(state, recorded, classId, event.data, 'corrected', event.data.value);
-    case 'MarkAnnulled':
-      return markChange(state, recorded, classId, event.data, 'annulled', null);
-    case 'AttendanceMarked': {
-      const codes = state.attendance.get(classId) ?? new Map<string, AttendanceCode | 'present'>();
-      return { ...state, attendance: setEntry(state.attendance, classId, setEntry(codes, event.data.attendanceId, event.data.code)) };
-    }
-    case 'AttendanceCorrected': {
-      const { attendanceId, subjectId, pupilId, code, supersedesEventId } = event.data;
-      const codes = state.attendance.get(classId) ?? new Map<string, AttendanceCode | 'present'>();
-      const change: AttendanceChange = {
-        ...stampOf(recorded),
-        action: 'attendanceCorrected',
-        attendanceId,
-        classId,
-        subjectId,
-        pupilId,
-        from: codes.get(attendanceId) ?? null,
-        to: code,
-        supersedesEventId,
-      };
-      return { ...state, attendance: setEntry(state.attendance, classId, setEntry(codes, attendanceId, code)), changes: [...state.changes, change] };
-    }
-    case 'PeriodGradeFinalized':
-      return withOverride(state, overrideOf(recorded, classId, 'period', event.data.period, event.data));
-    case 'YearGradeFinalized':
-      return withOverride(state, overrideOf(recorded, classId, 'year', null, event.data));
-    case 'ResitResultRecorded':
-      return { ...state, resits: state.resits + 1 };
-    default:
-      return state;
-  }
-};
-
-/** The audit-trail projection: `evolve` and `initialState`, to fold with `foldEvents`. */
-export const auditTrailProjection = { evolve: evolveAuditTrail, initialState: initialAuditTrailState } as const;
-
-// --- queries -----------------------------------------------------------------------------
+/** The audit trail's fold: the school ledger fold (one fold keeps every read model's facts once). */
+export const auditTrailProjection = schoolLedgerProjection;
 
 export type AuditSummary = {
   readonly totalEvents: number;
@@ -288,27 +111,128 @@ export type AuditSummary = {
   readonly resits: number;
 };
 
-export const auditSummary = (state: AuditTrailState): AuditSummary => {
-  const countOf = (action: JournalChange['action']): number => state.changes.filter((c) => c.action === action).length;
+export const auditSummary = (state: SchoolLedgerState): AuditSummary => {
+  const { audit } = state;
   return {
-    totalEvents: state.totalEvents,
-    byRole: [...state.eventsByRole.entries()]
+    totalEvents: audit.totalEvents,
+    byRole: [...audit.roles.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([role, events]) => ({ role, events, actors: state.actorsByRole.get(role)?.length ?? 0 })),
-    moderations: countOf('moderated'),
-    corrections: countOf('corrected'),
-    annulments: countOf('annulled'),
-    attendanceCorrections: countOf('attendanceCorrected'),
-    overrides: state.overrides.length,
-    resits: state.resits,
+      .map(([role, count]) => ({ role, events: count.events, actors: count.actors.size })),
+    moderations: audit.counts.moderated,
+    corrections: audit.counts.corrected,
+    annulments: audit.counts.annulled,
+    attendanceCorrections: audit.counts.attendanceCorrected,
+    overrides: audit.counts.overrides,
+    resits: audit.counts.resits,
   };
+};
+
+/** Events by type (types with events, in the order of `eventTypes`). */
+export const eventsByType = (state: SchoolLedgerState): ReadonlyArray<{ readonly type: string; readonly events: number }> =>
+  eventTypes.flatMap((type, index) => {
+    const events = state.audit.typeCounts[index] ?? 0;
+    return events === 0 ? [] : [{ type, events }];
+  });
+
+/** Every change to a recorded mark or absence, in ledger order. */
+export const journalChanges = (state: SchoolLedgerState): ReadonlyArray<JournalChange> => [...state.audit.changes];
+
+export type GradeHistoryFilter = {
+  readonly classId?: string;
+  readonly pupilId?: string;
+  readonly subjectId?: string;
+  readonly level?: GradeHistoryEntry['level'];
+};
+
+/** Finalized grades (period, year, re-sit) with who, when and why, in ledger order. */
+export const gradeHistory = (state: SchoolLedgerState, filter: GradeHistoryFilter = {}): ReadonlyArray<GradeHistoryEntry> =>
+  state.audit.grades.filter(
+    (g) =>
+      (filter.classId === undefined || g.classId === filter.classId) &&
+      (filter.pupilId === undefined || g.pupilId === filter.pupilId) &&
+      (filter.subjectId === undefined || g.subjectId === filter.subjectId) &&
+      (filter.level === undefined || g.level === filter.level),
+  );
+
+/** Finalized period and year grades that differ from the computed recommendation, in ledger order. */
+export const gradeOverrides = (state: SchoolLedgerState): ReadonlyArray<GradeOverride> =>
+  state.audit.grades.flatMap((g): GradeOverride[] =>
+    g.level === 'resit' || !g.overridden || g.recommended === null
+      ? []
+      : [
+          {
+            eventId: g.eventId,
+            actor: g.actor,
+            occurredAt: g.occurredAt,
+            recordedAt: g.recordedAt,
+            reason: g.reason,
+            streamId: g.streamId,
+            globalPosition: g.globalPosition,
+            level: g.level,
+            classId: g.classId,
+            subjectId: g.subjectId,
+            pupilId: g.pupilId,
+            period: g.period,
+            grade: g.grade,
+            recommended: g.recommended,
+            percentage: g.percentage,
+            overrideReason: g.overrideReason,
+            ruleSetId: g.ruleSetId,
+          },
+        ],
+  );
+
+/** The mark's history: its first record (expanded from the compact form) and its changes. */
+const historyOfMark = (cls: JournalClass, subjectId: string, pupilId: string, mark: JournalMark): ReadonlyArray<MarkHistoryEntry> => {
+  const changes = (mark.changes ?? []) as ReadonlyArray<MarkHistoryEntry>;
+  // The value recorded: before the first change, the value the change replaced; else the value now.
+  const recordedValue = changes[0] === undefined ? markValueOf({ kind: mark.kind, value: mark.value, annulled: false }) : changes[0].previous;
+  return [
+    {
+      eventId: mark.eventId,
+      actor: mark.actor,
+      occurredAt: mark.occurredAt,
+      recordedAt: mark.recordedAt,
+      reason: mark.reason,
+      streamId: cls.streamId,
+      globalPosition: mark.globalPosition,
+      action: 'recorded',
+      markId: mark.markId,
+      classId: cls.classId,
+      subjectId,
+      pupilId,
+      lessonId: mark.kind === 'formative' ? mark.on : null,
+      summativeId: mark.kind === 'summative' ? mark.on : null,
+      value: recordedValue,
+      previous: null,
+      supersedesEventId: null,
+    },
+    ...changes,
+  ];
 };
 
 /**
  * The full history of one mark, oldest first: recorded, then each moderation, correction or
- * annulment with who, when and why. Give the class when mark ids are only unique per class.
+ * annulment with who, when and why. Mark ids are unique per pupil and subject of a class: give
+ * the class (and the pupil or subject) to pick one mark; without them every mark of that id, in
+ * ledger order. A change to a mark the ledger never recorded is listed by `journalChanges` only.
  */
-export const markHistory = (state: AuditTrailState, markId: string, classId?: string): ReadonlyArray<MarkHistoryEntry> =>
-  [...(classId === undefined ? state.marks.values() : [state.marks.get(classId) ?? new Map()])]
-    .flatMap((byPupil) => [...byPupil.values()].flatMap((byMark) => byMark.get(markId) ?? []))
-    .sort((a, b) => a.globalPosition - b.globalPosition);
+export const markHistory = (
+  state: SchoolLedgerState,
+  markId: string,
+  classId?: string,
+  of: { readonly pupilId?: string; readonly subjectId?: string } = {},
+): ReadonlyArray<MarkHistoryEntry> => {
+  const classes = classId === undefined ? [...state.classes.values()] : [state.classes.get(classId)].filter((c): c is JournalClass => c !== undefined);
+  const entries: MarkHistoryEntry[] = [];
+  for (const cls of classes)
+    for (const subject of cls.subjects.values()) {
+      if (of.subjectId !== undefined && subject.subjectId !== of.subjectId) continue;
+      for (const record of subject.pupils.values()) {
+        if (of.pupilId !== undefined && record.pupilId !== of.pupilId) continue;
+        const mark = record.marks.find((m) => m.markId === markId);
+        if (mark !== undefined) for (const entry of historyOfMark(cls, subject.subjectId, record.pupilId, mark)) entries.push(entry);
+      }
+    }
+  return entries.sort((a, b) => a.globalPosition - b.globalPosition);
+};

@@ -1,3 +1,9 @@
-export * from './auditTrail';
+export * from './projection';
+export * from './schoolLedger';
+export * from './rulesOfClass';
+export * from './classJournalView';
+export * from './termResults';
 export * from './reportCard';
-export { classIdOf } from './streams';
+export * from './attendance';
+export * from './classAnalytics';
+export * from './auditTrail';

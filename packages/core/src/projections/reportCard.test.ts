@@ -8,7 +8,8 @@ import { inMemoryEventStore } from '../eventStore/inMemoryEventStore';
 import type { Actor } from '../events/metadata';
 import type { EventPayload } from '../events/registry';
 import { evolveClassJournal, initialClassJournalState } from '../classJournal/state';
-import { reportCardOf, reportCardProjection, type ReportCardState } from './reportCard';
+import { reportCardOf, reportCardProjection } from './reportCard';
+import type { SchoolLedgerState } from './schoolLedger';
 
 const teacher: Actor = { id: 'teacher-01', role: 'subjectTeacher' };
 const deputy: Actor = { id: 'deputy-01', role: 'deputyDirector' };
@@ -92,7 +93,7 @@ describe('report card projection', () => {
   it('gives per year the period, year and final grades, overrides and attendance by code', () => {
     projectionSpecification(reportCardProjection)
       .given(history)
-      .then((state: ReportCardState) => {
+      .then((state: SchoolLedgerState) => {
         const cards = reportCardOf(state, 'pupil-0001');
         expect(cards.map((c) => [c.classId, c.startYear, c.gradeLevel, c.ruleSetId])).toEqual([
           ['2023-7A', 2023, 7, 'kz-current'],

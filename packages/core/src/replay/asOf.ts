@@ -1,0 +1,72 @@
+import * as E from 'fp-ts/Either';
+import { isInstant, type Instant } from '../primitives/instant';
+import { dateParts, daysInMonth, isLocalDate, type LocalDate } from '../primitives/localDate';
+
+/*
+ * "As of" is about when the ledger recorded an event (`metadata.recordedAt`), not when the
+ * act happened (`occurredAt`): a mark entered on 2021-03-16 for a lesson of 2021-03-15 was not
+ * in the journal on the evening of the 15th. An event counts as of instant T when it was
+ * recorded strictly before T.
+ */
+
+/**
+ * True when the instant `recordedAt` is strictly before `asOf`. Both are ISO UTC instants
+ * (`YYYY-MM-DDTHH:mm:ss[.fraction]Z`); fractions of a second compare by value, so
+ * `…:00.5Z` is after `…:00Z` although it sorts before it as text.
+ */
+export const isRecordedBefore = (recordedAt: Instant, asOf: Instant): boolean => recordedBefore(asOf)(recordedAt);
+
+/** {@link isRecordedBefore} for one `asOf`, prepared once: per event it compares text, without allocating. */
+export const recordedBefore = (asOf: Instant): ((recordedAt: Instant) => boolean) => {
+  const seconds = asOf.slice(0, 19);
+  const fraction = fractionOf(asOf);
+  // Text order is time order on the first 19 characters; only the same second needs the fractions.
+  return (recordedAt) => recordedAt < seconds || (recordedAt.startsWith(seconds) && fractionOf(recordedAt) < fraction);
+};
+
+/** The fraction of a second of an instant, as digits padded to nanoseconds ("" → "000000000"). */
+const fractionOf = (instant: Instant): string => {
+  const dot = instant.indexOf('.', 19);
+  return (dot < 0 ? '' : instant.slice(dot + 1, instant.length - 1)).padEnd(9, '0');
+};
+
+/** The day after a date. */
+export const nextDay = (date: LocalDate): LocalDate => {
+  const { year, month, day } = dateParts(date);
+  const [y, m, d] = day < daysInMonth(year, month) ? [year, month, day + 1] : month < 12 ? [year, month + 1, 1] : [year + 1, 1, 1];
+  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+};
+
+/**
+ * The instant that ends day D (UTC): midnight at the start of D + 1. Replaying with
+ * `asOf: endOfDay(D)` shows the projections "as they stood at the end of day D": every event
+ * recorded on D or before, none recorded later.
+ */
+export const endOfDay = (date: LocalDate): Instant => `${nextDay(date)}T00:00:00Z`;
+
+export type InvalidReplayOptions = {
+  readonly kind: 'InvalidReplayOptions';
+  readonly field: 'asOf' | 'sinceSchoolYear' | 'ruleSets';
+  readonly value: unknown;
+  readonly message: string;
+};
+
+/** Checks replay options that came from outside (a CLI flag, a request): a typed error names the field and value. */
+export const checkReplayOptions = <O extends { readonly ruleSets: ReadonlyArray<unknown>; readonly sinceSchoolYear?: number; readonly asOf?: Instant }>(
+  options: O,
+): E.Either<InvalidReplayOptions, O> => {
+  const invalid = (field: InvalidReplayOptions['field'], value: unknown, message: string) =>
+    E.left<InvalidReplayOptions, O>({ kind: 'InvalidReplayOptions', field, value, message });
+  if (!Array.isArray(options.ruleSets)) return invalid('ruleSets', options.ruleSets, 'ruleSets must be a list of rule sets');
+  if (options.asOf !== undefined && !isInstant(options.asOf))
+    return invalid('asOf', options.asOf, `asOf ${JSON.stringify(options.asOf)} is not a UTC instant YYYY-MM-DDTHH:mm:ss[.fff]Z`);
+  if (options.sinceSchoolYear !== undefined && !(Number.isInteger(options.sinceSchoolYear) && options.sinceSchoolYear >= 2000 && options.sinceSchoolYear <= 2100))
+    return invalid('sinceSchoolYear', options.sinceSchoolYear, `sinceSchoolYear ${String(options.sinceSchoolYear)} is not a school year's start year (2000-2100)`);
+  return E.right(options);
+};
+
+/** The end of a day given as text, checked (for "as of 2021-03-15" from outside). */
+export const endOfDayChecked = (date: string): E.Either<InvalidReplayOptions, Instant> =>
+  isLocalDate(date)
+    ? E.right(endOfDay(date))
+    : E.left({ kind: 'InvalidReplayOptions', field: 'asOf', value: date, message: `asOf ${JSON.stringify(date)} is not a date YYYY-MM-DD` });
