@@ -1,3 +1,4 @@
 export * from './specification';
 export * from './school';
 export * from './arbitraries';
+export * from './workload';
