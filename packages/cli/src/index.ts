@@ -1,7 +1,15 @@
 import { parseArgs } from 'node:util';
 import * as E from 'fp-ts/Either';
 import packageJson from '../package.json';
+import { auditJson, renderAudit, runAudit } from './commands/audit';
 import { demoJson, renderDemo, runDemo } from './commands/demo';
+import { runExport } from './commands/export';
+import { runGenerate } from './commands/generate';
+import { runImport } from './commands/import';
+import { runOneRoster } from './commands/oneroster';
+import { runReplay } from './commands/replay';
+import { runReportCard } from './commands/reportCard';
+import { runVerify } from './commands/verify';
 
 export { demoJson, renderDemo, runDemo, showPercentage } from './commands/demo';
 export type { DemoError, DemoExplanation, DemoOptions, DemoReport } from './commands/demo';
@@ -12,8 +20,19 @@ export type CliIo = {
   readonly err: (line: string) => void;
 };
 
-/** Exit codes: 0 done, 1 the demo failed, 2 bad usage (unknown command or option, bad value). */
-export type ExitCode = 0 | 1 | 2;
+/** Exit codes: 0 done, 1 failed or findings (verify, import), 2 bad usage (unknown command or option, bad value), 3 a file could not be read or written. */
+export type ExitCode = 0 | 1 | 2 | 3;
+
+/** The archive commands parse their own options (commands/*.ts). */
+const archiveCommands: Readonly<Record<string, (argv: ReadonlyArray<string>, io: CliIo) => Promise<ExitCode>>> = {
+  generate: runGenerate,
+  export: runExport,
+  import: runImport,
+  verify: runVerify,
+  replay: runReplay,
+  'report-card': runReportCard,
+  oneroster: runOneRoster,
+};
 
 export const VERSION: string = packageJson.version;
 
@@ -28,6 +47,28 @@ export const USAGE: ReadonlyArray<string> = [
   '  --since YEAR  first school year (default 2018)',
   '  --until YEAR  last school year (default 2025)',
   '  --json        print the same as JSON',
+  '',
+  '  audit     Personal-data audit of a period: bulk accesses with their approvals, reads by role, forgettings',
+  '    --from DATE --to DATE  the period (YYYY-MM-DD, both included)',
+  '    --archive FILE         read the events of an archive; without it, a demo history (March 2025)',
+  '    --json                 print the same as JSON',
+  '',
+  'Archives (docs/archive-format.md, docs/auditors-guide.md):',
+  '  generate --seed N --since YEAR [--until YEAR] [--scale X] [--grade-levels A-B] [--subjects N] [--pupils N]',
+  '           --out PATH [--gzip] [--key-file KEY] [--json]',
+  '            the seeded school workload as an archive',
+  '  verify PATH [--expect-digest HEX] [--no-domain] [--no-grades] [--json]',
+  '            check the chain, format, schema, domain and grades; lists each finding with its line',
+  '  import PATH [--no-domain] [--json]',
+  '            verify, then load into a store, all or nothing (the CLI\'s store is in memory)',
+  '  export --from ARCHIVE --out PATH --actor ID [--role ROLE] (--key-file KEY | --identified --purpose TEXT)',
+  '         [--gzip] [--audit-log FILE] [--json]',
+  '            re-export, pseudonymized by default; the export is recorded as ArchiveExported',
+  '  replay ARCHIVE [--as-of YYYY-MM-DD] [--json]        the projections as of the end of a day',
+  '  report-card ARCHIVE --pupil ID [--as-of YYYY-MM-DD] [--json]',
+  '  oneroster ARCHIVE --out DIR [--key-file KEY] [--school ID] [--json]',
+  '            OneRoster 1.2 CSV (roster, gradebook, term and year grades) and Ed-Fi attendance',
+  'Exit codes: 0 ok, 1 findings or rejected, 2 usage error, 3 file could not be read or written.',
   '',
   'Other options:',
   '  -h, --help     show this help',
@@ -47,6 +88,8 @@ const usageError = (io: CliIo, message: string): ExitCode => {
 
 /** Runs the command line `argv` (without node and the script), writing to `io`; resolves to the exit code. */
 export const runCli = async (argv: ReadonlyArray<string>, io: CliIo): Promise<ExitCode> => {
+  const archiveCommand = archiveCommands[argv[0] ?? ''];
+  if (archiveCommand !== undefined && !argv.includes('--help') && !argv.includes('-h')) return archiveCommand(argv.slice(1), io);
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
@@ -66,6 +109,18 @@ export const runCli = async (argv: ReadonlyArray<string>, io: CliIo): Promise<Ex
   if (command === undefined) {
     for (const line of USAGE) io.err(line);
     return 2;
+  }
+  if (command === 'audit') {
+    if (rest.length > 0) return usageError(io, `unexpected argument "${rest[0]}"`);
+    const audit = await runAudit({ from: values.from, to: values.to, ...(values.archive === undefined ? {} : { archive: values.archive }) });
+    if (E.isLeft(audit)) {
+      if (audit.left.kind === 'InvalidOption') return usageError(io, audit.left.message);
+      io.err(`grade-ledger audit failed: ${audit.left.message}`);
+      return 1;
+    }
+    if (values.json === true) io.out(auditJson(audit.right));
+    else for (const line of renderAudit(audit.right)) io.out(line);
+    return 0;
   }
   if (command !== 'demo') return usageError(io, `unknown command "${command}"`);
   if (rest.length > 0) return usageError(io, `unexpected argument "${rest[0]}"`);
@@ -98,6 +153,9 @@ const parse = (argv: ReadonlyArray<string>) =>
       since: { type: 'string' },
       until: { type: 'string' },
       json: { type: 'boolean' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      archive: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },

@@ -1,0 +1,348 @@
+import * as fc from 'fast-check';
+import * as E from 'fp-ts/Either';
+import { gunzipSync } from 'node:zlib';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditExportsStreamId, inMemoryEventStore, type RecordedEvent } from '@grade-ledger/core';
+import {
+  canonicalJson,
+  exportLedger,
+  fileSource,
+  importArchive,
+  pseudonymizer,
+  readArchive,
+  stageTextFile,
+  verifyArchive,
+  writeTextFile,
+  type Pseudonymizer,
+} from './index';
+import { renumbered, smallSchool, textOf } from './testSupport';
+
+let school: Awaited<ReturnType<typeof smallSchool>>;
+let recorded: ReadonlyArray<RecordedEvent>;
+let text: string;
+let dir: string;
+
+beforeAll(async () => {
+  school = await smallSchool();
+  recorded = (school.store as unknown as { allEvents: () => ReadonlyArray<RecordedEvent> }).allEvents();
+  text = await textOf(school.store);
+  dir = await mkdtemp(join(tmpdir(), 'grade-ledger-archive-'));
+}, 60_000);
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const linesOf = (t: string): string[] => t.split('\n').slice(0, -1);
+const joined = (lines: ReadonlyArray<string>): string => `${lines.join('\n')}\n`;
+const key = Buffer.from('0123456789abcdef0123456789abcdef');
+const pseudo = pseudonymizer(key) as Pseudonymizer;
+
+describe('canonical JSON', () => {
+  const jsonValue = fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as unknown);
+  it('round-trips through JSON.parse and is a fixed point', () => {
+    fc.assert(
+      fc.property(jsonValue, (value) => {
+        const once = canonicalJson(value);
+        if (E.isLeft(once)) return false;
+        expect(JSON.parse(once.right)).toEqual(value);
+        expect(canonicalJson(JSON.parse(once.right))).toEqual(once);
+        return true;
+      }),
+    );
+  });
+  it('does not depend on member order', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.integer()), (record) => {
+        const reversed = Object.fromEntries(Object.entries(record).reverse());
+        expect(canonicalJson(reversed)).toEqual(canonicalJson(record));
+      }),
+    );
+  });
+  it('sorts members by UTF-16 code units, prints no whitespace and ES6 numbers (RFC 8785)', () => {
+    expect(canonicalJson({ b: [1, -0, 1e21, 'é\n'], a: { '\u20ac': 1, '\ud83d\ude00': 2, '\r': 3 }, c: null, d: true })).toEqual(
+      E.right('{"a":{"\\r":3,"€":1,"😀":2},"b":[1,0,1e+21,"é\\n"],"c":null,"d":true}'),
+    );
+  });
+  it('refuses values without a canonical form, naming where', () => {
+    expect(canonicalJson({ a: [1, Number.NaN] })).toMatchObject({ left: { path: 'a[1]' } });
+    expect(canonicalJson({ a: Number.POSITIVE_INFINITY })).toMatchObject({ left: { path: 'a' } });
+    expect(canonicalJson({ s: 'x\ud800' })).toMatchObject({ left: { path: 's' } });
+    expect(canonicalJson({ f: () => 1 })).toMatchObject({ left: { path: 'f' } });
+    expect(canonicalJson(10n)).toMatchObject({ left: { path: '(root)' } });
+  });
+});
+
+describe('export', () => {
+  it('writes header, one chained line per event in global order, and the manifest', async () => {
+    const lines = linesOf(text);
+    expect(lines).toHaveLength(recorded.length + 2);
+    expect(JSON.parse(lines[0] as string)).toEqual({ format: 'grade-ledger-archive', formatVersion: 1, kind: 'header', pseudonymization: null });
+    const manifest = JSON.parse(lines[lines.length - 1] as string);
+    expect(manifest).toMatchObject({ kind: 'manifest', eventCount: recorded.length, firstPosition: 1, lastPosition: recorded.length, ruleSetIds: ['kz-current'] });
+    expect(Object.values(manifest.eventsByType as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(recorded.length);
+    for (const [index, line] of lines.slice(1, -1).entries()) expect(JSON.parse(line)).toMatchObject({ position: index + 1, streamId: recorded[index]?.streamId });
+  });
+
+  it('is deterministic: the same history in two stores gives the same bytes', async () => {
+    const again = await smallSchool();
+    expect(await textOf(again.store)).toBe(text);
+    const other = await textOf(renumbered(recorded));
+    expect(other).toBe(text);
+  });
+
+  it('export → import → export gives the same bytes, and the import verifies the domain', async () => {
+    const store = inMemoryEventStore();
+    const imported = await importArchive(() => [text], store);
+    expect(imported).toMatchObject({ right: { events: recorded.length } });
+    expect(await textOf(store)).toBe(text);
+  });
+
+  it('export → import → export is byte-identical for any sub-history of whole streams (property)', async () => {
+    const streams = [...new Set(recorded.map((r) => r.streamId))];
+    await fc.assert(
+      fc.asyncProperty(fc.subarray(streams, { minLength: 0 }), async (chosen) => {
+        const source = renumbered(recorded.filter((r) => chosen.includes(r.streamId)));
+        const first = await textOf(source);
+        const store = inMemoryEventStore();
+        const imported = await importArchive(() => [first], store, { domain: false });
+        expect(E.isRight(imported)).toBe(true);
+        expect(await textOf(store)).toBe(first);
+      }),
+      { numRuns: 10 },
+    );
+  });
+
+  it('gzip: deterministic bytes (mtime 0, OS byte 255), read back transparently', async () => {
+    const path = join(dir, 'school.gla.gz');
+    await writeTextFile(path, (async function* () { yield text; })(), { gzip: true });
+    const bytes = await readFile(path);
+    expect([...bytes.subarray(0, 10)]).toEqual([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 0xff]);
+    expect(gunzipSync(bytes).toString('utf8')).toBe(text);
+    const report = await verifyArchive(fileSource(path)(), { domain: false });
+    expect(report).toMatchObject({ ok: true, events: recorded.length });
+  });
+});
+
+describe('verify', () => {
+  it('finds nothing wrong in an exported history; lists the lawful overrides with their breakdown', async () => {
+    const report = await verifyArchive([text]);
+    expect(report.findings).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(report.domainEvents).toEqual({ checked: recorded.length, unchecked: 0 });
+    for (const difference of report.gradeDifferences) {
+      expect(difference.overrideReasonRecorded).toBe(true);
+      expect(difference.recommendationMatches).toBe(true);
+      expect(difference.explanation.length).toBeGreaterThan(0);
+      expect(JSON.parse(linesOf(text)[difference.line - 1] as string).event.metadata.eventId).toBe(difference.eventId);
+    }
+  });
+
+  it('reports the right line for any single changed, removed, inserted or moved line (property)', async () => {
+    const lines = linesOf(text);
+    const eventLines = lines.length - 2;
+    type Tamper = { kind: 'change' | 'remove' | 'duplicate' | 'swap'; at: number; char: number };
+    const tamper = fc.record({ kind: fc.constantFrom('change', 'remove', 'duplicate', 'swap') as fc.Arbitrary<Tamper['kind']>, at: fc.integer({ min: 1, max: eventLines }), char: fc.nat() });
+    await fc.assert(
+      fc.asyncProperty(tamper, async ({ kind, at, char }) => {
+        const copy = [...lines];
+        const line = copy[at] as string;
+        // `at` is a 0-based index: the event line's number is at + 1.
+        switch (kind) {
+          case 'change': {
+            // Change one digit or letter inside the event (after the digest prefix).
+            const positions = [...line.slice(77)].flatMap((c, i) => (/[0-9a-z]/.test(c) ? [i + 77] : []));
+            const p = positions[char % positions.length] as number;
+            const c = line[p] as string;
+            copy[at] = line.slice(0, p) + (c === '1' ? '2' : /[0-9]/.test(c) ? '1' : c === 'a' ? 'b' : 'a') + line.slice(p + 1);
+            break;
+          }
+          case 'remove':
+            copy.splice(at, 1);
+            break;
+          case 'duplicate':
+            copy.splice(at, 0, line);
+            break;
+          case 'swap':
+            if (at + 1 > eventLines) return;
+            copy[at] = copy[at + 1] as string;
+            copy[at + 1] = line;
+            break;
+        }
+        // The first line (1-based) that is not the original line at its place.
+        const expected = copy.findIndex((l, i) => l !== lines[i]) + 1;
+        const report = await verifyArchive([joined(copy)], { domain: false });
+        expect(report.ok).toBe(false);
+        const chain = report.findings.filter((f) => f.check === 'chain');
+        expect(chain[0]?.line).toBe(expected);
+        // Nothing is reported before the altered line.
+        expect(Math.min(...report.findings.map((f) => f.line))).toBe(expected);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('names the line and field of an event that does not decode, even with a valid chain', async () => {
+    const events = recorded.map((r) => (r.event.type === 'FormativeMarkRecorded' ? { ...r, event: { ...r.event, data: { ...r.event.data, mark: 11 } } } : r)) as RecordedEvent[];
+    const bad = await textOf(events);
+    const report = await verifyArchive([bad], { domain: false });
+    const firstMark = recorded.findIndex((r) => r.event.type === 'FormativeMarkRecorded');
+    expect(report.findings[0]).toMatchObject({ check: 'schema', line: firstMark + 2, field: 'event.data.mark' });
+    expect(report.findings[0]?.message).toContain('data.mark');
+  });
+
+  it('finds an impossible history (the domain) at its line: a mark for a pupil not in the class', async () => {
+    const index = recorded.findIndex((r) => r.event.type === 'FormativeMarkRecorded');
+    const target = recorded[index] as RecordedEvent;
+    const events = recorded.map((r, i) => (i === index ? { ...r, event: { ...target.event, data: { ...target.event.data, pupilId: 'pupil-9999' } } } : r)) as RecordedEvent[];
+    const report = await verifyArchive([await textOf(events)]);
+    expect(report.findings[0]).toMatchObject({ check: 'domain', line: index + 2, eventId: target.event.metadata.eventId });
+    expect(report.findings[0]?.message).toMatch(/PupilNotEnrolled/);
+  });
+
+  it('finds a finalized grade that the rules compute otherwise, with its breakdown and no override reason', async () => {
+    const index = recorded.findIndex((r) => r.event.type === 'PeriodGradeFinalized' && r.event.data.recommendation !== null && r.event.data.overrideReason === undefined && typeof r.event.data.grade === 'number');
+    const target = recorded[index] as RecordedEvent & { event: { data: { grade: number } } };
+    const changed = target.event.data.grade === 5 ? 4 : target.event.data.grade + 1;
+    const events = recorded.map((r, i) => (i === index ? { ...r, event: { ...target.event, data: { ...target.event.data, grade: changed } } } : r)) as RecordedEvent[];
+    const report = await verifyArchive([await textOf(events)]);
+    const grade = report.findings.find((f) => f.check === 'grade');
+    expect(grade).toMatchObject({ line: index + 2 });
+    const difference = report.gradeDifferences.find((d) => d.line === index + 2);
+    expect(difference).toMatchObject({ finalized: changed, overrideReasonRecorded: false, recommendationMatches: true });
+    expect(difference?.explanation.join('\n')).toMatch(/Total: /);
+    // The decider refuses it too: a grade other than the computed one needs an override.
+    expect(report.findings.some((f) => f.check === 'domain' && f.line === index + 2)).toBe(true);
+  });
+
+  it('checks a final digest recorded elsewhere', async () => {
+    const manifest = JSON.parse(linesOf(text).at(-1) as string) as { finalDigest: string };
+    expect((await verifyArchive([text], { domain: false, expectDigest: manifest.finalDigest })).ok).toBe(true);
+    const other = await verifyArchive([text], { domain: false, expectDigest: 'f'.repeat(64) });
+    expect(other.findings).toEqual([expect.objectContaining({ check: 'chain', field: 'finalDigest' })]);
+  });
+});
+
+describe('malformed input', () => {
+  it('random bytes, cut archives and wrong types never crash verify, and import writes nothing (property)', async () => {
+    const cut = fc.integer({ min: 0, max: text.length - 1 }).map((n) => text.slice(0, n));
+    const wrongType = fc.tuple(fc.integer({ min: 1, max: recorded.length }), fc.constantFrom('"position":', '"streamRevision":', '"mark":', '"pupilId":', '"occurredAt":'), fc.constantFrom('null', '"x"', '[]', '{}', '1.5', 'true')).map(([n, field, value]) => {
+      const lines = linesOf(text);
+      lines[n] = (lines[n] as string).replace(new RegExp(`${field}("[^"]*"|[0-9]+)`), `${field}${value}`);
+      return joined(lines);
+    });
+    const input = fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.string(), cut, wrongType, fc.constant(''), fc.constant('\n\n'));
+    await fc.assert(
+      fc.asyncProperty(input, async (bytes) => {
+        if (bytes === text) return;
+        const report = await verifyArchive([bytes], { domain: false });
+        expect(report.ok).toBe(false);
+        expect(report.findings.length).toBeGreaterThan(0);
+        const store = inMemoryEventStore();
+        const imported = await importArchive(() => [bytes], store, { domain: false });
+        expect(E.isLeft(imported)).toBe(true);
+        expect(store.allEvents()).toHaveLength(0);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('an archive cut exactly at a line end is rejected as cut short', async () => {
+    const lines = linesOf(text);
+    const report = await verifyArchive([joined(lines.slice(0, 100))], { domain: false });
+    expect(report.findings).toEqual([expect.objectContaining({ check: 'manifest', line: 101 })]);
+    expect(report.findings[0]?.message).toMatch(/cut short/);
+  });
+
+  it('an archive into a store that already has its streams is refused, nothing written', async () => {
+    const store = inMemoryEventStore();
+    const first = recorded[0] as RecordedEvent;
+    await store.appendToStream(first.streamId, [first.event], { expectedRevision: 'noStream' });
+    const imported = await importArchive(() => [text], store, { domain: false });
+    expect(imported).toMatchObject({ left: { kind: 'StreamsExist', streamIds: [first.streamId] } });
+    expect(store.allEvents()).toHaveLength(1);
+  });
+});
+
+describe('pseudonymization', () => {
+  it('replaces every person id by a keyed pseudonym; the history still verifies, domain and grades included', async () => {
+    const pseudonymized = await textOf(school.store, pseudo);
+    for (const id of [...school.summary.pupilIds, ...school.summary.staffIds]) expect(pseudonymized).not.toContain(`"${id}"`);
+    expect(pseudonymized).toContain(`"${pseudo.pseudonym(school.summary.focusPupilId)}"`);
+    expect(pseudonymized).not.toMatch(/Pedagogical council|Typing error/);
+    const report = await verifyArchive([pseudonymized]);
+    expect(report.findings).toEqual([]);
+    expect(report.header?.pseudonymization).toMatchObject({ method: 'hmac-sha256', keyId: pseudo.description.keyId });
+    expect(report.gradeDifferences.length).toBe((await verifyArchive([text])).gradeDifferences.length);
+  });
+
+  it('is stable within one key and differs between keys', async () => {
+    const again = pseudonymizer(Buffer.from(key)) as Pseudonymizer;
+    const other = pseudonymizer(Buffer.from('another key of sixteen+ bytes')) as Pseudonymizer;
+    expect(await textOf(school.store, again)).toBe(await textOf(school.store, pseudo));
+    expect(other.pseudonym('pupil-0001')).not.toBe(pseudo.pseudonym('pupil-0001'));
+    expect(pseudo.pseudonym('pupil-0001')).toMatch(/^p-[0-9a-f]{16}$/);
+    expect(pseudonymizer(Buffer.from('short'))).toMatchObject({ kind: 'KeyTooShort' });
+  });
+});
+
+describe('exportLedger records every export', () => {
+  it('appends ArchiveExported (actor, purpose, count, digest) and commits the archive only then', async () => {
+    const built = await smallSchool(11);
+    const path = join(dir, 'recorded.gla');
+    const exported = await exportLedger(built.store, (chunks) => stageTextFile(path, chunks), { access: { mode: 'pseudonymized', key }, actor: { id: 'auditor-01', role: 'auditor' }, purpose: 'Annual inspection' }, { clock: () => '2024-06-30T10:00:00Z' });
+    if (E.isLeft(exported)) throw new Error(exported.left.message);
+    const onDisk = await readFile(path, 'utf8');
+    const report = await verifyArchive([onDisk], { domain: false, expectDigest: exported.right.manifest.finalDigest });
+    expect(report.ok).toBe(true);
+    const audit = await built.store.readStream(auditExportsStreamId);
+    expect(E.isRight(audit) && audit.right.events.map((r) => r.event)).toEqual([exported.right.recorded]);
+    expect(exported.right.recorded).toMatchObject({
+      type: 'ArchiveExported',
+      data: { purpose: 'Annual inspection', pseudonymized: true, eventCount: report.events, finalDigest: report.finalDigest, formatVersion: 1 },
+      metadata: { actor: { id: 'auditor-01', role: 'auditor' } },
+    });
+    // A second export includes the first one's record: bulk downloads are in the archive too.
+    const second = await textOf(built.store);
+    expect(second).toContain('"type":"ArchiveExported"');
+  });
+
+  it('refuses an identified export without a purpose, and one by a pupil; nothing is written', async () => {
+    const built = await smallSchool(12);
+    const path = join(dir, 'refused.gla');
+    const sink = (chunks: AsyncIterable<string>) => stageTextFile(path, chunks);
+    const before = (built.store as unknown as { allEvents: () => unknown[] }).allEvents().length;
+    expect(await exportLedger(built.store, sink, { access: { mode: 'identified' }, actor: { id: 'deputy-01', role: 'deputyDirector' } }, { clock: () => '2024-06-30T10:00:00Z' })).toMatchObject({ left: { kind: 'ExportRefused', field: 'purpose' } });
+    expect(await exportLedger(built.store, sink, { access: { mode: 'pseudonymized', key }, actor: { id: 'pupil-0001', role: 'pupil' } }, { clock: () => '2024-06-30T10:00:00Z' })).toMatchObject({ left: { kind: 'ExportRefused', field: 'actor.role' } });
+    expect((built.store as unknown as { allEvents: () => unknown[] }).allEvents()).toHaveLength(before);
+    await expect(readFile(path)).rejects.toThrow();
+  });
+});
+
+describe('readArchive', () => {
+  it('streams the decoded events and stops at the first broken line', async () => {
+    const reading = readArchive([text]);
+    let count = 0;
+    for await (const event of reading.events) count += event.line > 0 ? 1 : 0;
+    expect(count).toBe(recorded.length);
+    expect(E.isRight(await reading.result)).toBe(true);
+    const lines = linesOf(text);
+    lines.splice(10, 1);
+    const broken = readArchive([joined(lines)]);
+    for await (const _ of broken.events) void _;
+    expect(await broken.result).toMatchObject({ left: { line: 11 } });
+  });
+});
+
+it('writes a file atomically (no partial file under the name on failure)', async () => {
+  const path = join(dir, 'failing.gla');
+  const failing = (async function* () {
+    yield 'x';
+    throw new Error('source failed');
+  })();
+  await expect(writeTextFile(path, failing)).rejects.toThrow('source failed');
+  await expect(readFile(path)).rejects.toThrow();
+  await writeFile(join(dir, 'unused'), '');
+});

@@ -1,0 +1,348 @@
+import * as E from 'fp-ts/Either';
+import {
+  classJournalDecider,
+  computePeriodResult,
+  datesOfPeriod,
+  explainResult,
+  journalRulesFromRuleSets,
+  periodMarksOf,
+  periodsOfSubject,
+  schoolYearDecider,
+  wasEnrolledDuring,
+  yearGrade,
+  type AssessmentPeriod,
+  type ClassJournalCommand,
+  type ClassJournalState,
+  type EventPayload,
+  type GradeValue,
+  type LedgerEvent,
+  type RuleSet,
+  type SchoolYearCommand,
+  type SchoolYearState,
+} from '@grade-ledger/core';
+import { canonicalJsonUnsafe } from './canonicalJson';
+
+/*
+ * The domain check replays an archive through the deciders: for each event of a class or a
+ * school year, it rebuilds the command the event came from and asks the decider, on the state
+ * folded from the events before it, whether that command would be accepted and what it would
+ * record. An accepted command recording exactly the archived payload is a possible history; a
+ * refusal or another payload is an impossible one. The grade check recomputes each finalized
+ * term, half-year and year grade under the rule set in force for the class.
+ */
+
+/** A problem the domain or grade check found, at a 1-based line of the archive. */
+export type DomainFinding = {
+  readonly line: number;
+  readonly check: 'domain' | 'grade';
+  readonly eventId: string;
+  readonly message: string;
+};
+
+/** A finalized grade that differs from what the rules engine computes now. */
+export type GradeDifference = {
+  readonly line: number;
+  readonly eventId: string;
+  readonly streamId: string;
+  readonly classId: string;
+  readonly subjectId: string;
+  readonly pupilId: string;
+  /** The period, or null for the year grade. */
+  readonly period: AssessmentPeriod | null;
+  readonly ruleSetId: string;
+  readonly finalized: GradeValue;
+  readonly recordedRecommendation: GradeValue | null;
+  readonly recomputed: GradeValue | null;
+  readonly recomputedPercentage: string | null;
+  /** True when the recommendation recorded with the grade is the one computed now. */
+  readonly recommendationMatches: boolean;
+  readonly overrideReasonRecorded: boolean;
+  readonly overrideReason: string | null;
+  readonly actor: { readonly id: string; readonly role: string };
+  /** The rules engine's breakdown (explainResult). */
+  readonly explanation: ReadonlyArray<string>;
+};
+
+type CommandOf = { readonly type: string; readonly data: Record<string, unknown> };
+
+const without = (data: object, ...keys: ReadonlyArray<string>): Record<string, unknown> => {
+  const out: Record<string, unknown> = { ...(data as Record<string, unknown>) };
+  for (const key of keys) delete out[key];
+  return out;
+};
+
+/** The command (type and data) an event was recorded by. */
+export const commandOfEvent = (event: LedgerEvent): CommandOf | undefined => {
+  const d = event.data as object;
+  switch (event.type) {
+    case 'SchoolYearOpened':
+      return { type: 'OpenSchoolYear', data: without(d) };
+    case 'ClassOpened':
+      return { type: 'OpenClass', data: without(d) };
+    case 'SubjectAssigned':
+      return { type: 'AssignSubject', data: without(d) };
+    case 'PupilEnrolled':
+      return { type: 'EnrolPupil', data: without(d) };
+    case 'PupilTransferred':
+      return { type: 'TransferPupil', data: without(d) };
+    case 'PupilWithdrawn':
+      return { type: 'WithdrawPupil', data: without(d) };
+    case 'LessonPlanned':
+      return { type: 'PlanLesson', data: without(d) };
+    case 'LessonRescheduled':
+      return { type: 'RescheduleLesson', data: without(d) };
+    case 'LessonCancelled':
+      return { type: 'CancelLesson', data: without(d) };
+    case 'LessonTopicRevised':
+      return { type: 'ReviseLessonTopic', data: without(d) };
+    case 'SummativePlanned':
+      return { type: 'PlanSummative', data: without(d) };
+    case 'SummativeCancelled':
+      return { type: 'CancelSummative', data: without(d) };
+    case 'PlanApproved':
+      return { type: 'ApprovePlan', data: without(d) };
+    case 'FormativeMarkRecorded':
+      return { type: 'RecordFormativeMark', data: without(d) };
+    case 'SummativeScoreRecorded':
+      return { type: 'RecordSummativeScore', data: without(d) };
+    case 'SummativeScoreModerated':
+      return { type: 'ModerateSummativeScore', data: without(d) };
+    case 'MarkCorrected':
+      return { type: 'CorrectMark', data: without(d, 'supersedesEventId') };
+    case 'MarkAnnulled':
+      return { type: 'AnnulMark', data: without(d, 'supersedesEventId') };
+    case 'AttendanceMarked':
+      return { type: 'MarkAttendance', data: without(d) };
+    case 'AttendanceCorrected':
+      return { type: 'CorrectAttendance', data: without(d, 'supersedesEventId') };
+    case 'ExemptionGranted':
+      return { type: 'GrantExemption', data: without(d) };
+    case 'PeriodGradeFinalized':
+      return { type: 'FinalizePeriodGrade', data: without(d, 'recommendation', 'ruleSetId') };
+    case 'YearGradeFinalized':
+      return { type: 'FinalizeYearGrade', data: without(d, 'recommendation', 'ruleSetId') };
+    case 'ResitResultRecorded':
+      return { type: 'RecordResitResult', data: { subjectId: event.data.subjectId, pupilId: event.data.pupilId, testGrade: event.data.testGrade } };
+    default:
+      return undefined;
+  }
+};
+
+/** The command id of an event: its id without the trailing `.<n>`, and n. */
+export const commandIdOf = (eventId: string): { readonly commandId: string; readonly index: number } | undefined => {
+  const match = /^(.+)\.(\d+)$/.exec(eventId);
+  return match === null ? undefined : { commandId: match[1] as string, index: Number(match[2]) };
+};
+
+/** The first path where two JSON values differ, e.g. `data.recommendation.grade`. */
+export const firstDifference = (a: unknown, b: unknown, path = ''): string | undefined => {
+  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return canonicalJsonUnsafe(a ?? null) === canonicalJsonUnsafe(b ?? null) ? undefined : path || '(root)';
+  if (Array.isArray(a) !== Array.isArray(b)) return path || '(root)';
+  const keys = new Set([...Object.keys(a as object), ...Object.keys(b as object)]);
+  for (const key of [...keys].sort()) {
+    const found = firstDifference((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], path === '' ? key : `${path}.${key}`);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+};
+
+const showValue = (value: unknown): string => (value === undefined ? 'nothing' : JSON.stringify(value));
+
+const valueAt = (value: unknown, path: string): unknown =>
+  path.split('.').reduce<unknown>((v, key) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[key] : undefined), value);
+
+/** At most this many findings are kept per check; the rest are counted. */
+export const MAX_FINDINGS = 1_000;
+
+type Pending = { readonly streamId: string; readonly commandId: string; readonly events: Array<{ readonly line: number; readonly event: LedgerEvent }> };
+
+const sameGrade = (a: GradeValue | null, b: GradeValue | null): boolean => String(a) === String(b);
+
+const fractionOf = (value: { readonly num: bigint; readonly den: bigint }): string => `${value.num}/${value.den}`;
+
+/**
+ * A streaming domain checker: feed it the archive's events in order (`add`), then `finish`.
+ * It keeps one folded state per class and school-year stream.
+ */
+export const domainChecker = (ruleSets: ReadonlyArray<RuleSet>, options: { readonly grades: boolean } = { grades: true }) => {
+  const rules = journalRulesFromRuleSets(ruleSets);
+  const ruleSetsById = new Map(ruleSets.map((r) => [r.id, r] as const));
+  const classDecider = classJournalDecider(rules);
+  const yearDecider = schoolYearDecider(ruleSets.map((r) => r.id));
+  const classStates = new Map<string, ClassJournalState>();
+  const yearStates = new Map<string, SchoolYearState>();
+  const findings: DomainFinding[] = [];
+  const gradeDifferences: GradeDifference[] = [];
+  let checkedEvents = 0;
+  let uncheckedEvents = 0;
+  let pending: Pending | undefined;
+  let omittedFindings = 0;
+
+  const finding = (line: number, check: DomainFinding['check'], eventId: string, message: string): void => {
+    // A wholly broken archive must not fill memory with findings: the first ones say enough.
+    if (findings.length < MAX_FINDINGS) findings.push({ line, check, eventId, message });
+    else omittedFindings += 1;
+  };
+
+  const gradeCheck = (line: number, streamId: string, state: ClassJournalState, event: LedgerEvent): void => {
+    if (state.status !== 'open' || (event.type !== 'PeriodGradeFinalized' && event.type !== 'YearGradeFinalized')) return;
+    const data = event.data;
+    const subject = state.subjects.get(data.subjectId);
+    const ruleSetId = state.calendar.ruleSetId;
+    const ruleSet = ruleSetsById.get(ruleSetId);
+    const eventId = event.metadata.eventId;
+    if (subject === undefined) return; // the domain check reports it
+    if (ruleSet === undefined) {
+      finding(line, 'grade', eventId, `rule set ${ruleSetId} of class ${state.classId} is not known here: the grade cannot be recomputed`);
+      return;
+    }
+    let recomputed: GradeValue | null = null;
+    let percentage: string | null = null;
+    let explanation: ReadonlyArray<string> = [];
+    let period: AssessmentPeriod | null = null;
+    if (event.type === 'PeriodGradeFinalized') {
+      period = event.data.period;
+      const result = computePeriodResult(ruleSet, { gradeLevel: state.gradeLevel, gradingMode: subject.gradingMode, period }, periodMarksOf(rules, state, subject, data.pupilId, period));
+      if (E.isLeft(result)) {
+        finding(line, 'grade', eventId, `the rules engine cannot recompute this grade: ${result.left.message}`);
+        return;
+      }
+      recomputed = result.right._tag === 'graded' ? result.right.grade : result.right._tag === 'notAssessed' ? 'notAssessed' : null;
+      percentage = result.right._tag === 'graded' ? fractionOf(result.right.percentage) : null;
+      explanation = explainResult(result.right);
+    } else {
+      const record = subject.pupils.get(data.pupilId);
+      const stays = state.enrolments.get(data.pupilId);
+      const due = periodsOfSubject(state.calendar, rules.isHalfYearSubject(ruleSetId, subject.hoursPerWeek)).filter((p) => {
+        const dates = datesOfPeriod(state.calendar, p);
+        return dates !== undefined && wasEnrolledDuring(stays, dates);
+      });
+      const grades = due.map((p) => record?.periodGrades.get(`${p.kind}-${p.number}`)?.grade);
+      if (subject.gradingMode === 'scored' && grades.every((g): g is GradeValue => g !== undefined) && !grades.some((g) => g === 'notAssessed')) {
+        const result = yearGrade(ruleSet, { gradeLevel: state.gradeLevel, periodGrades: grades });
+        if (E.isRight(result)) {
+          recomputed = result.right.grade;
+          explanation = explainResult(result.right);
+        } else explanation = [`The rules engine computes no year grade: ${result.left.message}`];
+      }
+    }
+    const recorded = data.recommendation;
+    const recommendationMatches = sameGrade(recorded?.grade ?? null, recomputed) && (event.type === 'YearGradeFinalized' || (recorded?.percentage ?? null) === percentage);
+    const differs = recomputed !== null && !sameGrade(data.grade, recomputed);
+    if (!differs && recommendationMatches) return;
+    const difference: GradeDifference = {
+      line,
+      eventId,
+      streamId,
+      classId: state.classId,
+      subjectId: data.subjectId,
+      pupilId: data.pupilId,
+      period,
+      ruleSetId,
+      finalized: data.grade,
+      recordedRecommendation: recorded?.grade ?? null,
+      recomputed,
+      recomputedPercentage: percentage,
+      recommendationMatches,
+      overrideReasonRecorded: data.overrideReason !== undefined,
+      overrideReason: data.overrideReason ?? null,
+      actor: event.metadata.actor,
+      explanation,
+    };
+    gradeDifferences.push(difference);
+    const what = `${period === null ? 'year' : `${period.kind} ${period.number}`} grade of ${data.pupilId} in ${data.subjectId} (class ${state.classId})`;
+    if (!recommendationMatches)
+      finding(line, 'grade', eventId, `${what}: the recommendation recorded with it (${String(recorded?.grade ?? null)}) is not the one the rules compute (${String(recomputed)})`);
+    else if (differs && data.overrideReason === undefined)
+      finding(line, 'grade', eventId, `${what}: finalized ${String(data.grade)}, the rules compute ${String(recomputed)}, and no override reason is recorded`);
+  };
+
+  const check = (group: Pending): void => {
+    const first = group.events[0];
+    if (first === undefined) return;
+    const { streamId } = group;
+    const isClass = streamId.startsWith('class-');
+    const isYear = streamId.startsWith('schoolYear-');
+    if (!isClass && !isYear) {
+      uncheckedEvents += group.events.length;
+      return;
+    }
+    checkedEvents += group.events.length;
+    const event = first.event;
+    const eventId = event.metadata.eventId;
+    const command = commandOfEvent(event);
+    const belongs = command !== undefined && (isYear ? event.type === 'SchoolYearOpened' : event.type !== 'SchoolYearOpened');
+    const state = isClass ? classStates.get(streamId) ?? classDecider.initialState() : undefined;
+    const yearState = isYear ? yearStates.get(streamId) ?? yearDecider.initialState() : undefined;
+    if (!belongs || command === undefined) {
+      finding(first.line, 'domain', eventId, `a ${event.type} event does not belong in stream ${streamId}`);
+    } else {
+      const { actor, occurredAt, correlationId, reason } = event.metadata;
+      const metadata = { commandId: group.commandId, actor, occurredAt, correlationId, ...(reason === undefined ? {} : { reason }) };
+      if (isClass && state !== undefined && options.grades) gradeCheck(first.line, streamId, state, event);
+      const decided: E.Either<{ readonly kind: string; readonly message: string }, ReadonlyArray<EventPayload>> = isClass
+        ? classDecider.decide({ ...command, metadata } as ClassJournalCommand, state as ClassJournalState)
+        : yearDecider.decide({ ...command, metadata } as SchoolYearCommand, yearState as SchoolYearState);
+      if (E.isLeft(decided)) {
+        finding(first.line, 'domain', eventId, `${event.type}: the ledger's rules refuse the command ${command.type} here (${decided.left.kind}): ${decided.left.message}`);
+      } else {
+        const emitted = decided.right;
+        group.events.forEach(({ line, event: recorded }, index) => {
+          const payload = emitted[index];
+          if (payload === undefined) {
+            finding(line, 'domain', recorded.metadata.eventId, `${recorded.type}: command ${group.commandId} records ${emitted.length} event(s); this one is extra`);
+            return;
+          }
+          const difference = firstDifference({ type: payload.type, data: payload.data }, { type: recorded.type, data: recorded.data });
+          if (difference !== undefined)
+            finding(
+              line,
+              'domain',
+              recorded.metadata.eventId,
+              `${recorded.type}: ${difference} is ${showValue(valueAt({ type: recorded.type, data: recorded.data }, difference))}, but the command would record ${showValue(valueAt(payload, difference))}`,
+            );
+        });
+        if (emitted.length > group.events.length)
+          finding(group.events[group.events.length - 1]?.line ?? first.line, 'domain', eventId, `command ${group.commandId} records ${emitted.length} events; the archive holds ${group.events.length}`);
+      }
+    }
+    // Fold the history as recorded, so that later checks judge it as it stands.
+    if (isClass) {
+      let next = state as ClassJournalState;
+      for (const { event: recorded } of group.events) next = classDecider.evolve(next, recorded);
+      classStates.set(streamId, next);
+    } else {
+      let next = yearState as SchoolYearState;
+      for (const { event: recorded } of group.events) next = yearDecider.evolve(next, recorded);
+      yearStates.set(streamId, next);
+    }
+  };
+
+  return {
+    /** Adds the event read at `line`; checks the previous command's events once it is complete. */
+    add: (line: number, streamId: string, event: LedgerEvent): void => {
+      const ids = commandIdOf(event.metadata.eventId);
+      if (ids === undefined) {
+        if (pending !== undefined) check(pending);
+        pending = undefined;
+        if (streamId.startsWith('class-') || streamId.startsWith('schoolYear-'))
+          finding(line, 'domain', event.metadata.eventId, `event id ${event.metadata.eventId} is not <commandId>.<n>: the command cannot be rebuilt`);
+        return;
+      }
+      if (pending !== undefined && pending.streamId === streamId && pending.commandId === ids.commandId && ids.index === pending.events.length) {
+        pending.events.push({ line, event });
+        return;
+      }
+      if (pending !== undefined) check(pending);
+      pending = { streamId, commandId: ids.commandId, events: [{ line, event }] };
+      if (ids.index !== 0) finding(line, 'domain', event.metadata.eventId, `event ${event.metadata.eventId} is event ${ids.index} of command ${ids.commandId}, whose earlier events are not before it`);
+    },
+    finish: (): void => {
+      if (pending !== undefined) check(pending);
+      pending = undefined;
+    },
+    findings: (): ReadonlyArray<DomainFinding> => findings,
+    gradeDifferences: (): ReadonlyArray<GradeDifference> => gradeDifferences,
+    counts: () => ({ checkedEvents, uncheckedEvents, omittedFindings }),
+  };
+};

@@ -1,0 +1,70 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { constants, createGzip } from 'node:zlib';
+
+/*
+ * Files. Archives are written to a temporary file beside the target and renamed into place
+ * only when complete, so that a failed export never leaves a partial archive under its name.
+ */
+
+/** Opens a file as a byte source; each call opens it anew (an import reads it twice). */
+export const fileSource = (path: string) => (): AsyncIterable<Buffer> => createReadStream(path, { highWaterMark: 1024 * 1024 });
+
+/**
+ * Fixes the gzip header's OS byte (offset 9) to 255, "unknown": zlib writes the OS it was built
+ * for, and the same archive must give the same bytes on every machine. Node's gzip already
+ * writes mtime 0 and no file name.
+ */
+const fixedGzipHeader = (): Transform => {
+  let first = true;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      if (first && chunk.length > 9) {
+        first = false;
+        const copy = Buffer.from(chunk);
+        copy[9] = 0xff;
+        done(null, copy);
+        return;
+      }
+      done(null, chunk);
+    },
+  });
+};
+
+export type WriteOptions = { readonly gzip?: boolean };
+
+/** Writes text chunks to `path` (atomically: a temporary file, then a rename). */
+export const writeTextFile = async (path: string, chunks: AsyncIterable<string>, options: WriteOptions = {}): Promise<void> => {
+  const temporary = `${path}.partial-${process.pid}`;
+  try {
+    const source = Readable.from(chunks, { objectMode: false });
+    if (options.gzip === true)
+      await pipeline(source, createGzip({ level: constants.Z_BEST_COMPRESSION }), fixedGzipHeader(), createWriteStream(temporary));
+    else await pipeline(source, createWriteStream(temporary));
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+};
+
+/** Writes text chunks to a temporary file beside `path`; the caller commits (renames) or discards it. */
+export const stageTextFile = async (
+  path: string,
+  chunks: AsyncIterable<string>,
+  options: WriteOptions = {},
+): Promise<{ readonly commit: () => Promise<void>; readonly discard: () => Promise<void> }> => {
+  const temporary = `${path}.partial-${process.pid}`;
+  try {
+    const source = Readable.from(chunks, { objectMode: false });
+    if (options.gzip === true)
+      await pipeline(source, createGzip({ level: constants.Z_BEST_COMPRESSION }), fixedGzipHeader(), createWriteStream(temporary));
+    else await pipeline(source, createWriteStream(temporary));
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+  return { commit: () => rename(temporary, path), discard: () => rm(temporary, { force: true }) };
+};

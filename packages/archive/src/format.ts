@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import * as t from 'io-ts';
+
+/*
+ * The archive format, version 1 (docs/archive-format.md is the normative description):
+ *
+ *   line 1        header    canonical JSON {format, formatVersion, kind: "header", pseudonymization}
+ *   lines 2..n+1  events    canonical JSON {digest, event, position, streamId, streamRevision}
+ *   line n+2      manifest  canonical JSON {digest, eventCount, eventsByType, finalDigest, ...}
+ *
+ * Every line ends with "\n". The chain: d0 = SHA-256(header line bytes); for each later line,
+ * d_i = SHA-256(d_{i-1} as 32 raw bytes || the UTF-8 bytes of the line's canonical JSON without
+ * its "digest" member), and the line's "digest" is hex(d_i). Because "digest" sorts first, a
+ * line is `{"digest":"<64 hex>",` followed by the rest of that body after its opening brace.
+ */
+
+export const ARCHIVE_FORMAT = 'grade-ledger-archive';
+export const ARCHIVE_FORMAT_VERSION = 1;
+
+/** `{"digest":"` + 64 hex digits + `",`: the fixed start of every chained line. */
+export const DIGEST_PREFIX = '{"digest":"';
+export const DIGEST_PREFIX_LENGTH = DIGEST_PREFIX.length + 64 + 2;
+
+/** The person-id fields a pseudonymized archive replaces (see docs/archive-format.md). */
+export const PSEUDONYMIZED_FIELDS = [
+  'data.pupilId',
+  'data.teacherId',
+  'data.classTeacherId',
+  'data.personId',
+  'data.personIds[]',
+  'metadata.actor.id (every role but system)',
+  'streamId person-<personId>',
+] as const;
+export const REDACTED_FIELDS = ['metadata.reason', 'data.overrideReason'] as const;
+
+export const PseudonymizationCodec = t.union([
+  t.null,
+  t.strict({
+    method: t.literal('hmac-sha256'),
+    /** Pseudonym = prefix + the first `hexDigits` hex digits of HMAC-SHA256(key, id). */
+    prefix: t.string,
+    hexDigits: t.number,
+    /** Fingerprint of the key: the first 16 hex digits of HMAC-SHA256(key, "grade-ledger key id"). */
+    keyId: t.string,
+    fields: t.array(t.string),
+    redactedFields: t.array(t.string),
+    redaction: t.string,
+  }),
+]);
+export type Pseudonymization = t.TypeOf<typeof PseudonymizationCodec>;
+
+export const ArchiveHeaderCodec = t.strict({
+  format: t.literal(ARCHIVE_FORMAT),
+  formatVersion: t.literal(ARCHIVE_FORMAT_VERSION),
+  kind: t.literal('header'),
+  pseudonymization: PseudonymizationCodec,
+});
+export type ArchiveHeader = t.TypeOf<typeof ArchiveHeaderCodec>;
+
+/** The last line: what the archive holds, to be checked against what was read. */
+export type ArchiveManifest = {
+  readonly kind: 'manifest';
+  readonly formatVersion: number;
+  readonly eventCount: number;
+  /** Event counts by type, keys sorted (canonical JSON sorts them anyway). */
+  readonly eventsByType: Readonly<Record<string, number>>;
+  readonly streamCount: number;
+  /** Global positions of the first and last event; 0 when the archive holds none. */
+  readonly firstPosition: number;
+  readonly lastPosition: number;
+  /** The chain digest after the last event line (the header's digest when there is none). */
+  readonly finalDigest: string;
+  /** The rule-set ids the history names (school years, class calendars, grades), sorted. */
+  readonly ruleSetIds: ReadonlyArray<string>;
+  readonly pseudonymization: Pseudonymization;
+};
+
+export const ArchiveManifestCodec = t.strict({
+  digest: t.string,
+  kind: t.literal('manifest'),
+  formatVersion: t.number,
+  eventCount: t.number,
+  eventsByType: t.record(t.string, t.number),
+  streamCount: t.number,
+  firstPosition: t.number,
+  lastPosition: t.number,
+  finalDigest: t.string,
+  ruleSetIds: t.array(t.string),
+  pseudonymization: PseudonymizationCodec,
+});
+
+/** d0: the digest of the header line's bytes (without its newline). */
+export const genesisDigest = (headerLine: string | Uint8Array): Buffer => createHash('sha256').update(headerLine).digest();
+
+/** d_i from d_{i-1} and the line's body (its canonical JSON without "digest"). */
+export const chainDigest = (previous: Uint8Array, body: string | Uint8Array): Buffer =>
+  createHash('sha256').update(previous).update(body).digest();
+
+const OPEN_BRACE = Buffer.from('{');
+
+/**
+ * d_i of a chained line as read: the body is "{" followed by the line after its fixed
+ * 77-character digest prefix (valid when the line starts with that prefix).
+ */
+export const chainDigestOfLine = (previous: Uint8Array, line: Uint8Array): Buffer =>
+  createHash('sha256').update(previous).update(OPEN_BRACE).update(line.subarray(DIGEST_PREFIX_LENGTH)).digest();
+
+/** The chained line of a body: `{"digest":"<hex>",` + the body after its "{". */
+export const chainedLine = (digestHex: string, body: string): string => `${DIGEST_PREFIX}${digestHex}",${body.slice(1)}`;
+
+export const isDigestHex = (value: unknown): value is string => typeof value === 'string' && /^[0-9a-f]{64}$/.test(value);

@@ -1,0 +1,264 @@
+import type { AssessmentPeriod, GradeValue, RecordedEvent } from '@grade-ledger/core';
+
+/*
+ * OneRoster 1.2 CSV (1EdTech, CSV binding) of an archive: the school, its school years with
+ * terms and half-years, courses and classes (one class per class and subject), pupils and
+ * teachers by pseudonymous sourcedId only (no names: the binding's required name columns hold
+ * placeholders), enrolments, and the gradebook: categories, line items (each СОР/СОЧ, each
+ * lesson with formative marks, each term/half-year grade and the year grade), results in force
+ * (corrections and moderations applied, annulled marks left out) and the grade scale. Files are
+ * written in bulk mode, so `status` and `dateLastModified` stay empty, as the binding asks.
+ *
+ * Attendance goes to `attendance.csv` with Ed-Fi AttendanceEventCategoryDescriptor values.
+ * Rows are sorted, so the same archive gives the same files.
+ */
+
+const COLUMNS = {
+  'orgs.csv': ['sourcedId', 'status', 'dateLastModified', 'name', 'type', 'identifier', 'parentSourcedId'],
+  'academicSessions.csv': ['sourcedId', 'status', 'dateLastModified', 'title', 'type', 'startDate', 'endDate', 'parentSourcedId', 'schoolYear'],
+  'courses.csv': ['sourcedId', 'status', 'dateLastModified', 'schoolYearSourcedId', 'title', 'courseCode', 'grades', 'orgSourcedId', 'subjects', 'subjectCodes'],
+  'classes.csv': ['sourcedId', 'status', 'dateLastModified', 'title', 'grades', 'courseSourcedId', 'classCode', 'classType', 'location', 'schoolSourcedId', 'termSourcedIds', 'subjects', 'subjectCodes', 'periods'],
+  'users.csv': ['sourcedId', 'status', 'dateLastModified', 'enabledUser', 'username', 'userIds', 'givenName', 'familyName', 'middleName', 'identifier', 'email', 'sms', 'phone', 'agentSourcedIds', 'grades', 'password', 'userMasterIdentifier', 'preferredGivenName', 'preferredMiddleName', 'preferredFamilyName', 'primaryOrgSourcedId', 'pronouns'],
+  'roles.csv': ['sourcedId', 'status', 'dateLastModified', 'userSourcedId', 'roleType', 'role', 'beginDate', 'endDate', 'orgSourcedId', 'userProfileSourcedId'],
+  'enrollments.csv': ['sourcedId', 'status', 'dateLastModified', 'classSourcedId', 'schoolSourcedId', 'userSourcedId', 'role', 'primary', 'beginDate', 'endDate'],
+  'categories.csv': ['sourcedId', 'status', 'dateLastModified', 'title', 'weight'],
+  'scoreScales.csv': ['sourcedId', 'status', 'dateLastModified', 'title', 'type', 'orgSourcedId', 'courseSourcedId', 'classSourcedId', 'scoreScaleValue'],
+  'lineItems.csv': ['sourcedId', 'status', 'dateLastModified', 'title', 'description', 'assignDate', 'dueDate', 'classSourcedId', 'categorySourcedId', 'academicSessionSourcedId', 'resultValueMin', 'resultValueMax', 'schoolSourcedId'],
+  'results.csv': ['sourcedId', 'status', 'dateLastModified', 'lineItemSourcedId', 'studentSourcedId', 'scoreStatus', 'score', 'scoreDate', 'comment', 'textScore', 'classSourcedId', 'inProgress', 'incomplete', 'late', 'missing'],
+  'attendance.csv': ['sourcedId', 'studentSourcedId', 'classSourcedId', 'schoolSourcedId', 'eventDate', 'attendanceEventCategoryDescriptor', 'attendanceEventReason', 'lessonSourcedId'],
+} as const;
+
+type FileName = keyof typeof COLUMNS;
+type Row = Readonly<Record<string, string>>;
+
+const EDFI = 'uri://ed-fi.org/AttendanceEventCategoryDescriptor#';
+export const edFiAttendanceCategory = (code: 'unexcused' | 'excused' | 'illness' | 'late'): { readonly descriptor: string; readonly reason: string } =>
+  code === 'unexcused'
+    ? { descriptor: `${EDFI}Unexcused Absence`, reason: '' }
+    : code === 'excused'
+      ? { descriptor: `${EDFI}Excused Absence`, reason: '' }
+      : code === 'illness'
+        ? { descriptor: `${EDFI}Excused Absence`, reason: 'Illness' }
+        : { descriptor: `${EDFI}Tardy`, reason: '' };
+
+/** RFC 4180 field: quoted when it holds a comma, quote or line break. */
+const field = (value: string): string => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+
+const csv = (name: FileName, rows: Iterable<Row>): string => {
+  const columns = COLUMNS[name];
+  const lines = [...rows].map((row) => columns.map((c) => field(row[c] ?? '')).join(','));
+  lines.sort();
+  return `${[columns.join(','), ...lines].join('\r\n')}\r\n`;
+};
+
+const periodKey = (p: AssessmentPeriod): string => `${p.kind === 'term' ? 't' : 'h'}${p.number}`;
+const gradeText = (grade: GradeValue): { readonly score: string; readonly textScore: string } =>
+  typeof grade === 'number' ? { score: String(grade), textScore: String(grade) } : { score: '', textScore: grade };
+
+type ClassInfo = { schoolYearId: string; gradeLevel: number; letter: string; classTeacherId: string; terms: string[] };
+type Mark = { kind: 'formative' | 'summative'; pupilId: string; subjectId: string; ref: string; value: number; date: string; annulled: boolean };
+
+export type OneRosterOptions = { readonly schoolId?: string; readonly schoolName?: string };
+
+/**
+ * Builds the OneRoster 1.2 CSV files (and the Ed-Fi attendance file) of an archive's events.
+ * Give it pseudonymized events: person ids become sourcedIds as they are.
+ */
+export const oneRosterFiles = async (events: AsyncIterable<RecordedEvent> | Iterable<RecordedEvent>, options: OneRosterOptions = {}): Promise<Readonly<Record<string, string>>> => {
+  const school = options.schoolId ?? 'school';
+  const sessions = new Map<string, Row>();
+  const courses = new Map<string, Row>();
+  const classes = new Map<string, Row>();
+  const users = new Map<string, 'student' | 'teacher'>();
+  const enrolments = new Map<string, Row>();
+  const lineItems = new Map<string, Row>();
+  const results = new Map<string, Row>();
+  const attendance = new Map<string, Row & { readonly present?: string }>();
+  const classInfo = new Map<string, ClassInfo>(); // by stream
+  const lessons = new Map<string, string>(); // stream|lessonId → date
+  const summativeLesson = new Map<string, string>(); // stream|summativeId → lessonId
+  const marks = new Map<string, Mark>(); // stream|markId
+  const stays = new Map<string, Array<{ from: string; until?: string }>>(); // stream|pupil
+  const subjectsOf = new Map<string, Map<string, string>>(); // stream → subject → teacher
+
+  const klass = (streamId: string, subjectId: string): string => `${streamId.slice('class-'.length)}.${subjectId}`;
+
+  for await (const { event, streamId } of events as AsyncIterable<RecordedEvent>) {
+    const info = classInfo.get(streamId);
+    switch (event.type) {
+      case 'SchoolYearOpened': {
+        const d = event.data;
+        sessions.set(d.schoolYearId, { sourcedId: d.schoolYearId, title: `School year ${d.schoolYearId}`, type: 'schoolYear', startDate: d.startsOn, endDate: d.endsOn, schoolYear: String(d.startYear + 1) });
+        for (const t of d.terms) sessions.set(`${d.schoolYearId}.t${t.number}`, { sourcedId: `${d.schoolYearId}.t${t.number}`, title: `Term ${t.number} ${d.schoolYearId}`, type: 'term', startDate: t.startsOn, endDate: t.endsOn, parentSourcedId: d.schoolYearId, schoolYear: String(d.startYear + 1) });
+        for (const h of d.halfYears) sessions.set(`${d.schoolYearId}.h${h.number}`, { sourcedId: `${d.schoolYearId}.h${h.number}`, title: `Half-year ${h.number} ${d.schoolYearId}`, type: 'semester', startDate: h.startsOn, endDate: h.endsOn, parentSourcedId: d.schoolYearId, schoolYear: String(d.startYear + 1) });
+        break;
+      }
+      case 'ClassOpened': {
+        const d = event.data;
+        const year = d.calendar.schoolYearId;
+        classInfo.set(streamId, { schoolYearId: year, gradeLevel: d.gradeLevel, letter: d.letter, classTeacherId: d.classTeacherId, terms: [...d.calendar.terms.map((t) => `${year}.t${t.number}`), ...d.calendar.halfYears.map((h) => `${year}.h${h.number}`)] });
+        users.set(d.classTeacherId, 'teacher');
+        break;
+      }
+      case 'SubjectAssigned': {
+        if (info === undefined) break;
+        const d = event.data;
+        const course = `${info.schoolYearId}.${info.gradeLevel}.${d.subjectId}`;
+        courses.set(course, { sourcedId: course, schoolYearSourcedId: info.schoolYearId, title: `${d.subjectId}, grade ${info.gradeLevel}`, courseCode: d.subjectId, grades: String(info.gradeLevel).padStart(2, '0'), orgSourcedId: school, subjects: d.subjectId });
+        const id = klass(streamId, d.subjectId);
+        classes.set(id, { sourcedId: id, title: `${d.subjectId} ${info.gradeLevel}${info.letter} ${info.schoolYearId}`, grades: String(info.gradeLevel).padStart(2, '0'), courseSourcedId: course, classCode: id, classType: 'scheduled', schoolSourcedId: school, termSourcedIds: info.terms.join(','), subjects: d.subjectId });
+        const subjects = subjectsOf.get(streamId) ?? new Map<string, string>();
+        subjects.set(d.subjectId, d.teacherId);
+        subjectsOf.set(streamId, subjects);
+        users.set(d.teacherId, 'teacher');
+        break;
+      }
+      case 'PupilEnrolled': {
+        users.set(event.data.pupilId, 'student');
+        const key = `${streamId}|${event.data.pupilId}`;
+        stays.set(key, [...(stays.get(key) ?? []), { from: event.data.on }]);
+        break;
+      }
+      case 'PupilTransferred':
+      case 'PupilWithdrawn': {
+        const key = `${streamId}|${event.data.pupilId}`;
+        const list = stays.get(key) ?? [];
+        const last = list[list.length - 1];
+        if (last !== undefined && last.until === undefined) last.until = event.data.on;
+        break;
+      }
+      case 'LessonPlanned':
+      case 'LessonRescheduled':
+        lessons.set(`${streamId}|${event.data.lessonId}`, event.data.date);
+        break;
+      case 'SummativePlanned': {
+        if (info === undefined) break;
+        const d = event.data;
+        summativeLesson.set(`${streamId}|${d.summativeId}`, d.lessonId);
+        const date = lessons.get(`${streamId}|${d.lessonId}`) ?? '';
+        lineItems.set(`${streamId}|${d.summativeId}`, { sourcedId: `${klass(streamId, d.subjectId)}.${d.summativeId}`, title: `${d.kind === 'section' ? 'СОР' : 'СОЧ'} ${d.summativeId}`, assignDate: date, dueDate: date, classSourcedId: klass(streamId, d.subjectId), categorySourcedId: d.kind === 'section' ? 'sectionSummative' : 'termSummative', academicSessionSourcedId: info.schoolYearId, resultValueMin: '0', resultValueMax: String(d.maxPoints), schoolSourcedId: school });
+        break;
+      }
+      case 'SummativeCancelled':
+        lineItems.delete(`${streamId}|${event.data.summativeId}`);
+        break;
+      case 'FormativeMarkRecorded': {
+        const d = event.data;
+        marks.set(`${streamId}|${d.markId}`, { kind: 'formative', pupilId: d.pupilId, subjectId: d.subjectId, ref: d.lessonId, value: d.mark, date: lessons.get(`${streamId}|${d.lessonId}`) ?? event.metadata.occurredAt.slice(0, 10), annulled: false });
+        break;
+      }
+      case 'SummativeScoreRecorded': {
+        const d = event.data;
+        const lesson = summativeLesson.get(`${streamId}|${d.summativeId}`) ?? '';
+        marks.set(`${streamId}|${d.markId}`, { kind: 'summative', pupilId: d.pupilId, subjectId: d.subjectId, ref: d.summativeId, value: d.points, date: lessons.get(`${streamId}|${lesson}`) ?? event.metadata.occurredAt.slice(0, 10), annulled: false });
+        break;
+      }
+      case 'SummativeScoreModerated':
+      case 'MarkCorrected':
+      case 'MarkAnnulled': {
+        const mark = marks.get(`${streamId}|${event.data.markId}`);
+        if (mark === undefined) break;
+        if (event.type === 'MarkAnnulled') mark.annulled = true;
+        else if (event.type === 'SummativeScoreModerated') mark.value = event.data.points;
+        else mark.value = event.data.value.kind === 'formative' ? event.data.value.mark : event.data.value.points;
+        break;
+      }
+      case 'AttendanceMarked':
+      case 'AttendanceCorrected': {
+        const d = event.data;
+        const key = `${streamId}|${d.attendanceId}`;
+        if (d.code === 'present') {
+          attendance.delete(key);
+          break;
+        }
+        const previous = attendance.get(key);
+        const lessonId = event.type === 'AttendanceMarked' ? event.data.lessonId : (previous?.lessonSourcedId ?? '');
+        const category = edFiAttendanceCategory(d.code);
+        attendance.set(key, { sourcedId: `${streamId.slice('class-'.length)}.${d.attendanceId}`, studentSourcedId: d.pupilId, classSourcedId: klass(streamId, d.subjectId), schoolSourcedId: school, eventDate: lessons.get(`${streamId}|${lessonId}`) ?? '', attendanceEventCategoryDescriptor: category.descriptor, attendanceEventReason: category.reason, lessonSourcedId: lessonId });
+        break;
+      }
+      case 'PeriodGradeFinalized':
+      case 'YearGradeFinalized': {
+        if (info === undefined) break;
+        const d = event.data;
+        const cls = klass(streamId, d.subjectId);
+        const which = event.type === 'PeriodGradeFinalized' ? periodKey(event.data.period) : 'year';
+        const session = event.type === 'PeriodGradeFinalized' ? `${info.schoolYearId}.${which}` : info.schoolYearId;
+        const item = `${cls}.${which}`;
+        lineItems.set(`${streamId}|${item}`, { sourcedId: item, title: `${which === 'year' ? 'Year grade' : `${event.type === 'PeriodGradeFinalized' && event.data.period.kind === 'term' ? 'Term' : 'Half-year'} ${which.slice(1)} grade`} ${d.subjectId}`, assignDate: session === info.schoolYearId ? (sessions.get(session)?.startDate ?? '') : (sessions.get(session)?.startDate ?? ''), dueDate: sessions.get(session)?.endDate ?? '', classSourcedId: cls, categorySourcedId: which === 'year' ? 'yearGrade' : 'periodGrade', academicSessionSourcedId: session, resultValueMin: '2', resultValueMax: '5', schoolSourcedId: school });
+        const grade = gradeText(d.grade);
+        results.set(`${item}.${d.pupilId}`, { sourcedId: `${item}.${d.pupilId}`, lineItemSourcedId: item, studentSourcedId: d.pupilId, scoreStatus: 'fully graded', score: grade.score, textScore: grade.textScore, scoreDate: event.metadata.occurredAt.slice(0, 10), comment: d.overrideReason === undefined ? '' : `override: ${d.overrideReason}`, classSourcedId: cls });
+        break;
+      }
+      case 'ResitResultRecorded': {
+        const d = event.data;
+        const key = `${klass(streamId, d.subjectId)}.year.${d.pupilId}`;
+        const row = results.get(key);
+        if (row !== undefined) results.set(key, { ...row, comment: `${row.comment ? `${row.comment}; ` : ''}re-sit ${d.attempt}: test ${String(d.testGrade)}, final ${String(d.finalGrade)}` });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  for (const [key, mark] of marks) {
+    if (mark.annulled) continue;
+    const streamId = key.slice(0, key.indexOf('|'));
+    const markId = key.slice(key.indexOf('|') + 1);
+    const info = classInfo.get(streamId);
+    if (info === undefined) continue;
+    const cls = klass(streamId, mark.subjectId);
+    const itemKey = mark.kind === 'summative' ? `${streamId}|${mark.ref}` : `${streamId}|fo.${mark.ref}`;
+    if (mark.kind === 'formative' && !lineItems.has(itemKey))
+      lineItems.set(itemKey, { sourcedId: `${cls}.fo.${mark.ref}`, title: `ФО lesson ${mark.ref}`, assignDate: mark.date, dueDate: mark.date, classSourcedId: cls, categorySourcedId: 'formative', academicSessionSourcedId: info.schoolYearId, resultValueMin: '1', resultValueMax: '10', schoolSourcedId: school });
+    const item = lineItems.get(itemKey);
+    if (item === undefined) continue;
+    results.set(`${cls}.${markId}`, { sourcedId: `${streamId.slice('class-'.length)}.${markId}`, lineItemSourcedId: item.sourcedId as string, studentSourcedId: mark.pupilId, scoreStatus: 'fully graded', score: String(mark.value), scoreDate: mark.date, classSourcedId: cls });
+  }
+
+  for (const [key, list] of stays) {
+    const streamId = key.slice(0, key.indexOf('|'));
+    const pupilId = key.slice(key.indexOf('|') + 1);
+    for (const [subjectId] of subjectsOf.get(streamId) ?? []) {
+      const cls = klass(streamId, subjectId);
+      list.forEach((stay, index) => enrolments.set(`${cls}.${pupilId}.${index}`, { sourcedId: `${cls}.${pupilId}.${index}`, classSourcedId: cls, schoolSourcedId: school, userSourcedId: pupilId, role: 'student', primary: 'false', beginDate: stay.from, endDate: stay.until ?? '' }));
+    }
+  }
+  for (const [streamId, subjects] of subjectsOf)
+    for (const [subjectId, teacherId] of subjects) {
+      const cls = klass(streamId, subjectId);
+      enrolments.set(`${cls}.${teacherId}`, { sourcedId: `${cls}.${teacherId}`, classSourcedId: cls, schoolSourcedId: school, userSourcedId: teacherId, role: 'teacher', primary: 'true' });
+    }
+
+  const categories: Row[] = [
+    { sourcedId: 'formative', title: 'ФО / ҚБ: formative marks' },
+    { sourcedId: 'sectionSummative', title: 'СОР / БЖБ: section summatives' },
+    { sourcedId: 'termSummative', title: 'СОЧ / ТЖБ: term summatives' },
+    { sourcedId: 'periodGrade', title: 'Term and half-year grades' },
+    { sourcedId: 'yearGrade', title: 'Year grades' },
+  ];
+  const manifest = [
+    ['manifest.version', '1.0'],
+    ['oneroster.version', '1.2'],
+    ...(['academicSessions', 'categories', 'classes', 'courses', 'enrollments', 'lineItems', 'orgs', 'results', 'roles', 'scoreScales', 'users'] as const).map((f) => [`file.${f}`, 'bulk']),
+    ...(['classResources', 'courseResources', 'demographics', 'lineItemLearningObjectiveIds', 'lineItemScoreScales', 'resources', 'resultLearningObjectiveIds', 'resultScoreScales', 'userProfiles', 'userResources'] as const).map((f) => [`file.${f}`, 'absent']),
+    ['source.systemName', 'grade-ledger'],
+    ['source.systemCode', 'grade-ledger-archive'],
+  ];
+  return {
+    'manifest.csv': `${['propertyName,value', ...manifest.map(([k, v]) => `${k},${v}`)].join('\r\n')}\r\n`,
+    'orgs.csv': csv('orgs.csv', [{ sourcedId: school, name: options.schoolName ?? school, type: 'school', identifier: school }]),
+    'academicSessions.csv': csv('academicSessions.csv', sessions.values()),
+    'courses.csv': csv('courses.csv', courses.values()),
+    'classes.csv': csv('classes.csv', classes.values()),
+    'users.csv': csv('users.csv', [...users].map(([id, role]) => ({ sourcedId: id, enabledUser: 'true', username: id, givenName: role === 'student' ? 'Pupil' : 'Teacher', familyName: id, primaryOrgSourcedId: school }))),
+    'roles.csv': csv('roles.csv', [...users].map(([id, role]) => ({ sourcedId: `${id}.${role}`, userSourcedId: id, roleType: 'primary', role, orgSourcedId: school }))),
+    'enrollments.csv': csv('enrollments.csv', enrolments.values()),
+    'categories.csv': csv('categories.csv', categories),
+    'scoreScales.csv': csv('scoreScales.csv', [{ sourcedId: 'kz-5-point', title: 'Kazakhstan 5-point grade', type: 'grade', orgSourcedId: school, scoreScaleValue: '{2:unsatisfactory},{3:satisfactory},{4:good},{5:excellent}' }]),
+    'lineItems.csv': csv('lineItems.csv', lineItems.values()),
+    'results.csv': csv('results.csv', results.values()),
+    'attendance.csv': csv('attendance.csv', attendance.values()),
+  };
+};

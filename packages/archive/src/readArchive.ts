@@ -1,0 +1,75 @@
+import * as E from 'fp-ts/Either';
+import { decodeEvent, type RecordedEvent } from '@grade-ledger/core';
+import { ArchiveHeaderCodec, chainDigestOfLine, genesisDigest, type ArchiveHeader, type ArchiveManifest } from './format';
+import { rawLines, type ByteSource } from './lines';
+
+/** Reading stopped at a line that is not what the archive promised. */
+export type ArchiveReadError = { readonly kind: 'ArchiveReadError'; readonly line: number; readonly message: string };
+
+const readError = (line: number, message: string): ArchiveReadError => ({ kind: 'ArchiveReadError', line, message });
+
+export const isArchiveReadError = (value: unknown): value is ArchiveReadError =>
+  typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'ArchiveReadError';
+
+export type ArchiveReading = {
+  readonly events: AsyncIterable<RecordedEvent & { readonly line: number }>;
+  /** Settles when `events` ends: the header and manifest, or where and why reading stopped. */
+  readonly result: Promise<E.Either<ArchiveReadError, { readonly header: ArchiveHeader; readonly manifest: ArchiveManifest }>>;
+};
+
+/**
+ * The events of an archive as they stream by, for a replay or an import: the chain, JSON and
+ * schema of every line are checked, and reading stops at the first problem (`result` says
+ * where). It does not check the domain or the grades: `verifyArchive` does.
+ */
+export const readArchive = (source: ByteSource): ArchiveReading => {
+  let settle: (value: E.Either<ArchiveReadError, { readonly header: ArchiveHeader; readonly manifest: ArchiveManifest }>) => void = () => undefined;
+  const result = new Promise<E.Either<ArchiveReadError, { readonly header: ArchiveHeader; readonly manifest: ArchiveManifest }>>((resolve) => (settle = resolve));
+  async function* events(): AsyncIterable<RecordedEvent & { readonly line: number }> {
+    let previous: Buffer | undefined;
+    let header: ArchiveHeader | undefined;
+    let lines = 0;
+    try {
+      for await (const line of rawLines(source)) {
+        lines = line.lineNumber;
+        if (line.tooLong) throw readError(lines, `line ${lines} is too long`);
+        if (lines === 1) {
+          const decoded = ArchiveHeaderCodec.decode(JSON.parse(line.bytes.toString('utf8')));
+          if (E.isLeft(decoded)) throw readError(1, 'line 1 is not a grade-ledger archive header (format version 1)');
+          header = decoded.right;
+          previous = genesisDigest(line.bytes);
+          continue;
+        }
+        const text = line.bytes.toString('utf8');
+        let parsed: Record<string, unknown>;
+        try {
+          parsed = JSON.parse(text) as Record<string, unknown>;
+        } catch {
+          throw readError(lines, `line ${lines} is not JSON`);
+        }
+        const digest = chainDigestOfLine(previous as Buffer, line.bytes).toString('hex');
+        if (parsed.digest !== digest) throw readError(lines, `line ${lines}: the digest does not follow from the line before (changed, removed, inserted or moved lines); run grade-ledger verify for the details`);
+        previous = Buffer.from(digest, 'hex');
+        if (parsed.kind === 'manifest') {
+          const { digest: _d, ...manifest } = parsed;
+          if (manifest.finalDigest === undefined) throw readError(lines, `line ${lines}: the manifest has no finalDigest`);
+          settle(E.right({ header: header as ArchiveHeader, manifest: manifest as unknown as ArchiveManifest }));
+          return;
+        }
+        const decoded = decodeEvent(parsed.event);
+        if (E.isLeft(decoded)) throw readError(lines, `line ${lines}: ${decoded.left.message}`);
+        yield {
+          event: decoded.right,
+          streamId: parsed.streamId as string,
+          streamRevision: parsed.streamRevision as number,
+          globalPosition: parsed.position as number,
+          line: lines,
+        };
+      }
+      throw readError(lines + 1, `the archive ends after line ${lines} without its manifest: it was cut short`);
+    } catch (error) {
+      settle(E.left(isArchiveReadError(error) ? error : readError(lines, `reading failed after line ${lines}: ${error instanceof Error ? error.message : String(error)}`)));
+    }
+  }
+  return { events: events(), result };
+};

@@ -1,0 +1,120 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../index';
+
+const run = async (argv: ReadonlyArray<string>) => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { out: (line) => out.push(line), err: (line) => err.push(line) });
+  return { code, out, err, text: out.join('\n') };
+};
+
+let dir: string;
+let archive: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'grade-ledger-cli-'));
+  archive = join(dir, 'school.gla');
+}, 60_000);
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const small = ['--seed', '5', '--since', '2024', '--until', '2024', '--scale', '0.1', '--grade-levels', '5-5', '--subjects', '3', '--pupils', '8'];
+
+describe('grade-ledger generate, verify, export, import, replay, report-card, oneroster', () => {
+  it('generates an archive; the same seed gives the same bytes; verify finds nothing (exit 0)', async () => {
+    const generated = await run(['generate', ...small, '--out', archive, '--json']);
+    expect(generated.err).toEqual([]);
+    expect(generated.code).toBe(0);
+    const summary = JSON.parse(generated.text) as { manifest: { eventCount: number; finalDigest: string } };
+    expect(summary.manifest.eventCount).toBeGreaterThan(1000);
+    const again = join(dir, 'again.gla');
+    await run(['generate', ...small, '--out', again]);
+    expect(await readFile(again)).toEqual(await readFile(archive));
+
+    const verified = await run(['verify', archive, '--expect-digest', summary.manifest.finalDigest]);
+    expect(verified.code).toBe(0);
+    expect(verified.text).toContain('OK: nothing found.');
+    expect(verified.text).toContain(summary.manifest.finalDigest);
+  }, 120_000);
+
+  it('verify reports a tampered line with its number (exit 1), in text and JSON', async () => {
+    const lines = (await readFile(archive, 'utf8')).split('\n');
+    lines[41] = (lines[41] as string).replace(/"streamRevision":(\d+)/, (_m, n: string) => `"streamRevision":${Number(n) + 7}`);
+    const tampered = join(dir, 'tampered.gla');
+    await writeFile(tampered, lines.join('\n'));
+    const text = await run(['verify', tampered, '--no-domain']);
+    expect(text.code).toBe(1);
+    expect(text.text).toMatch(/line 42 \[chain\]/);
+    const json = await run(['verify', tampered, '--no-domain', '--json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.text).findings[0]).toMatchObject({ line: 42, check: 'chain' });
+  }, 60_000);
+
+  it('export pseudonymizes with a key and records the export; refuses without a key or purpose (exit 2)', async () => {
+    const key = join(dir, 'export.key');
+    await writeFile(key, Buffer.alloc(32, 7));
+    const out = join(dir, 'pseudo.gla');
+    const auditLog = join(dir, 'exports.jsonl');
+    const exported = await run(['export', '--from', archive, '--out', out, '--actor', 'auditor-01', '--key-file', key, '--audit-log', auditLog]);
+    expect(exported.err).toEqual([]);
+    expect(exported.code).toBe(0);
+    expect(exported.text).toMatch(/pseudonymized with key [0-9a-f]{16}/);
+    const recorded = JSON.parse((await readFile(auditLog, 'utf8')).trim()) as { type: string; data: { pseudonymized: boolean; finalDigest: string } };
+    expect(recorded).toMatchObject({ type: 'ArchiveExported', data: { pseudonymized: true } });
+    const pseudo = await readFile(out, 'utf8');
+    expect(pseudo).not.toMatch(/"pupil-\d+"/);
+    expect((await run(['verify', out, '--expect-digest', recorded.data.finalDigest])).code).toBe(0);
+
+    expect((await run(['export', '--from', archive, '--out', out, '--actor', 'auditor-01'])).code).toBe(2);
+    const noPurpose = await run(['export', '--from', archive, '--out', out, '--actor', 'auditor-01', '--identified']);
+    expect(noPurpose.code).toBe(2);
+    expect(noPurpose.err.join('\n')).toContain('--purpose');
+  }, 120_000);
+
+  it('import verifies and loads (exit 0); a cut archive is rejected (exit 1); a missing file is an I/O error (exit 3)', async () => {
+    expect((await run(['import', archive, '--no-domain'])).code).toBe(0);
+    const text = await readFile(archive, 'utf8');
+    const cut = join(dir, 'cut.gla');
+    await writeFile(cut, text.slice(0, Math.floor(text.length / 2)));
+    const rejected = await run(['import', cut, '--no-domain']);
+    expect(rejected.code).toBe(1);
+    expect(rejected.err.join('\n')).toMatch(/nothing was written/);
+    const missing = await run(['verify', join(dir, 'nope.gla')]);
+    expect(missing.code).toBe(3);
+    expect(missing.err.join('\n')).toContain('no such file');
+    expect((await run(['verify'])).code).toBe(2);
+    expect((await run(['verify', archive, '--frobnicate'])).code).toBe(2);
+  }, 60_000);
+
+  it('replay prints the projections as of a date; report-card a pupil; oneroster writes the CSV files', async () => {
+    const replay = await run(['replay', archive, '--json']);
+    expect(replay.code).toBe(0);
+    const projections = JSON.parse(replay.text) as { classes: Array<{ pupilIds: string[] }>; events: number; eventsApplied: number };
+    expect(projections.classes.length).toBeGreaterThan(0);
+    const early = await run(['replay', archive, '--as-of', '2024-09-15', '--json']);
+    expect(JSON.parse(early.text).eventsApplied).toBeLessThan(projections.eventsApplied);
+    const pupil = projections.classes[0]?.pupilIds[0] as string;
+    const card = await run(['report-card', archive, '--pupil', pupil]);
+    expect(card.code).toBe(0);
+    expect(card.text).toContain(`Report cards (табель) of ${pupil}`);
+
+    const key = join(dir, 'or.key');
+    await writeFile(key, Buffer.alloc(32, 9));
+    const refused = await run(['oneroster', archive, '--out', join(dir, 'or-refused')]);
+    expect(refused.code).toBe(2);
+    const outDir = join(dir, 'oneroster');
+    const written = await run(['oneroster', archive, '--out', outDir, '--key-file', key]);
+    expect(written.code).toBe(0);
+    const results = await readFile(join(outDir, 'results.csv'), 'utf8');
+    expect(results.split('\r\n')[0]).toBe('sourcedId,status,dateLastModified,lineItemSourcedId,studentSourcedId,scoreStatus,score,scoreDate,comment,textScore,classSourcedId,inProgress,incomplete,late,missing');
+    expect(results).not.toMatch(/pupil-\d+/);
+    const users = await readFile(join(outDir, 'users.csv'), 'utf8');
+    expect(users).toMatch(/\np-[0-9a-f]{16},,,true,p-/);
+    const attendance = await readFile(join(outDir, 'attendance.csv'), 'utf8');
+    expect(attendance).toMatch(/uri:\/\/ed-fi\.org\/AttendanceEventCategoryDescriptor#(Unexcused Absence|Excused Absence|Tardy)/);
+    expect(await readFile(join(outDir, 'manifest.csv'), 'utf8')).toContain('oneroster.version,1.2');
+  }, 120_000);
+});

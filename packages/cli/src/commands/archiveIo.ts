@@ -1,0 +1,143 @@
+import { readFile, stat } from 'node:fs/promises';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import * as E from 'fp-ts/Either';
+import { isId, type Actor, type ActorRole } from '@grade-ledger/core';
+import type { VerifyReport } from '@grade-ledger/archive';
+
+/*
+ * What the archive commands share: exit codes, option parsing, reading a key, progress on a
+ * terminal, and printing a verification report.
+ */
+
+/** Where a command writes: one call per line. */
+export type CommandIo = { readonly out: (line: string) => void; readonly err: (line: string) => void };
+
+/**
+ * Exit codes of every command: 0 done and nothing found; 1 findings (verify found problems, an
+ * import was rejected); 2 bad usage (unknown option, missing or bad value); 3 input/output
+ * error (a file that cannot be read or written).
+ */
+export const EXIT = { ok: 0, findings: 1, usage: 2, io: 3 } as const;
+export type ArchiveExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** A usage problem found while reading options: thrown, caught by `runCommand` (exit code 2). */
+export const usageProblem = (message: string): Error => Object.assign(new Error(message), { usageProblem: true });
+const isUsageProblem = (error: unknown): error is Error => error instanceof Error && (error as { usageProblem?: boolean }).usageProblem === true;
+
+/** Runs a command body: option errors (node:util's and ours) become usage errors, exit code 2. */
+export const runCommand = async (io: CommandIo, command: string, body: () => Promise<ArchiveExitCode>): Promise<ArchiveExitCode> => {
+  try {
+    return await body();
+  } catch (error) {
+    const code = (error as { code?: string } | null)?.code;
+    if (isUsageProblem(error) || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) return usage(io, command, (error as Error).message);
+    throw error;
+  }
+};
+
+export const usage = (io: CommandIo, command: string, message: string): ArchiveExitCode => {
+  io.err(`grade-ledger ${command}: ${message}`);
+  io.err(`Run 'grade-ledger --help' for usage.`);
+  return EXIT.usage;
+};
+
+export const ioError = (io: CommandIo, command: string, error: unknown, what: string): ArchiveExitCode => {
+  const code = (error as { code?: string } | null)?.code;
+  const hint = code === 'ENOENT' ? ' (no such file: check the path)' : code === 'EACCES' ? ' (permission denied)' : code === 'EISDIR' ? ' (a directory, not a file)' : '';
+  io.err(`grade-ledger ${command}: cannot ${what}: ${error instanceof Error ? error.message : String(error)}${hint}`);
+  return EXIT.io;
+};
+
+type OptionSpec = { readonly type: 'string' | 'boolean'; readonly short?: string };
+
+
+export const parse = <O extends Readonly<Record<string, OptionSpec>>>(
+  argv: ReadonlyArray<string>,
+  options: O,
+): { readonly values: { readonly [K in keyof O]?: O[K]['type'] extends 'string' ? string : boolean } & { readonly json?: boolean }; readonly positionals: ReadonlyArray<string> } =>
+  parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: { ...options, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as ParseArgsConfig['options'] }) as never;
+
+export const integer = (name: string, text: string | undefined, fallback: number): number => {
+  if (text === undefined) return fallback;
+  if (!/^\d{1,10}$/.test(text)) throw usageProblem(`--${name} ${JSON.stringify(text)}: expected a whole number`);
+  return Number(text);
+};
+
+/** Checks that a file can be read before a long run starts (a clear error instead of one later). */
+export const readable = async (path: string): Promise<E.Either<unknown, void>> => {
+  try {
+    const info = await stat(path);
+    if (info.isDirectory()) return E.left(Object.assign(new Error(`${path} is a directory`), { code: 'EISDIR' }));
+    return E.right(undefined);
+  } catch (error) {
+    return E.left(error);
+  }
+};
+
+export const readKey = async (path: string): Promise<Buffer> => readFile(path);
+
+const ROLES: ReadonlyArray<ActorRole> = ['subjectTeacher', 'classTeacher', 'deputyDirector', 'director', 'auditor', 'parent', 'pupil', 'system'];
+
+export const actorOf = (id: string | undefined, role: string | undefined): Actor => {
+  if (id === undefined) throw usageProblem('--actor ID is required: every export is recorded with who made it');
+  if (!isId(id)) throw usageProblem(`--actor ${JSON.stringify(id)}: expected an opaque id ([A-Za-z0-9._:-], no names)`);
+  const r = role ?? 'auditor';
+  if (!ROLES.includes(r as ActorRole)) throw usageProblem(`--role ${JSON.stringify(r)}: expected one of ${ROLES.join(', ')}`);
+  return { id, role: r as ActorRole };
+};
+
+/** A one-line progress counter on stderr, only when attached to a terminal. */
+export const progress = (label: string) => {
+  const tty = process.stderr.isTTY === true && process.stdout.isTTY === true;
+  let last = 0;
+  return {
+    update: (lines: number, bytes: number): void => {
+      if (!tty) return;
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      process.stderr.write(`\r${label}: ${lines.toLocaleString('en')} lines, ${(bytes / 1048576).toFixed(1)} MiB`);
+    },
+    done: (): void => {
+      if (tty && last > 0) process.stderr.write('\r\u001b[K');
+    },
+  };
+};
+
+const showGrade = (grade: unknown): string => (grade === null || grade === undefined ? '-' : grade === 'notAssessed' ? 'н/а' : String(grade));
+
+/** A verification report as text lines. */
+export const reportLines = (path: string, report: VerifyReport): ReadonlyArray<string> => {
+  const lines: string[] = [];
+  const m = report.manifest;
+  lines.push(`${path}: ${report.lines} lines, ${report.events} events${m === null ? '' : `, positions ${m.firstPosition}..${m.lastPosition}, ${m.streamCount} streams`}`);
+  lines.push(`  pseudonymized: ${report.header === null ? '?' : report.header.pseudonymization === null ? 'no (identified archive)' : `yes, key ${report.header.pseudonymization.keyId}`}`);
+  lines.push(`  final digest: ${report.finalDigest ?? '-'}`);
+  lines.push(`  checks: chain, format, order, schema${report.checks.domain ? `, domain (${report.domainEvents.checked} events replayed through the deciders${report.domainEvents.unchecked > 0 ? `, ${report.domainEvents.unchecked} without a decider` : ''})` : ''}${report.checks.grades ? ', grades' : ''}`);
+  if (report.findings.length === 0) lines.push('  findings: none');
+  else {
+    lines.push(`  findings: ${report.findings.length + report.omittedFindings}`);
+    for (const f of report.findings) lines.push(`    line ${f.line} [${f.check}]${f.field === undefined ? '' : ` ${f.field}`}: ${f.message.replace(/^line \d+: /, '')}`);
+    if (report.omittedFindings > 0) lines.push(`    ... and ${report.omittedFindings} more`);
+  }
+  const overrides = report.gradeDifferences.filter((d) => d.overrideReasonRecorded && d.recommendationMatches);
+  const others = report.gradeDifferences.filter((d) => !(d.overrideReasonRecorded && d.recommendationMatches));
+  for (const [title, list] of [
+    ['grades that differ from the recomputation without a valid override', others],
+    ['overridden grades (differ from the recomputation, override reason recorded)', overrides],
+  ] as const) {
+    if (list.length === 0) continue;
+    lines.push(`  ${title}: ${list.length}`);
+    for (const d of list) {
+      lines.push(
+        `    line ${d.line} ${d.classId} ${d.subjectId} ${d.period === null ? 'year' : `${d.period.kind} ${d.period.number}`} of ${d.pupilId}: finalized ${showGrade(d.finalized)}, recorded recommendation ${showGrade(d.recordedRecommendation)}, recomputed ${showGrade(d.recomputed)}; by ${d.actor.id} (${d.actor.role}); override reason: ${d.overrideReason === null ? 'none' : JSON.stringify(d.overrideReason)}`,
+      );
+      for (const e of d.explanation) lines.push(`      ${e}`);
+    }
+  }
+  lines.push(report.ok ? 'OK: nothing found.' : 'NOT OK: see the findings above.');
+  return lines;
+};
+
+/** JSON of a value with bigints as strings (rule results hold exact rationals). */
+export const toJson = (value: unknown): string => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);

@@ -1,0 +1,30 @@
+import { fileSource, verifyArchive } from '@grade-ledger/archive';
+import * as E from 'fp-ts/Either';
+import { EXIT, ioError, parse, progress, readable, reportLines, runCommand, toJson, usageProblem, type ArchiveExitCode, type CommandIo } from './archiveIo';
+
+/**
+ * `grade-ledger verify PATH [--expect-digest HEX] [--no-domain] [--json]`: checks an archive's
+ * chain, format, schema, domain and grades; exit code 1 when anything is found.
+ */
+export const runVerify = (argv: ReadonlyArray<string>, io: CommandIo): Promise<ArchiveExitCode> =>
+  runCommand(io, 'verify', async () => {
+    const { values, positionals } = parse(argv, { 'expect-digest': { type: 'string' }, 'no-domain': { type: 'boolean' }, 'no-grades': { type: 'boolean' } });
+    const [path, ...rest] = positionals;
+    if (path === undefined) throw usageProblem('which archive? grade-ledger verify PATH');
+    if (rest.length > 0) throw usageProblem(`unexpected argument "${rest[0]}"`);
+    const expect = values['expect-digest'];
+    if (expect !== undefined && !/^[0-9a-f]{64}$/.test(expect)) throw usageProblem(`--expect-digest ${JSON.stringify(expect)}: expected 64 lowercase hex digits (the finalDigest recorded in ArchiveExported)`);
+    const found = await readable(path);
+    if (E.isLeft(found)) return ioError(io, 'verify', found.left, `read ${path}`);
+    const bar = progress('verifying');
+    const report = await verifyArchive(fileSource(path)(), {
+      domain: values['no-domain'] !== true,
+      grades: values['no-grades'] !== true,
+      ...(expect === undefined ? {} : { expectDigest: expect }),
+      onProgress: (p) => bar.update(p.lines, p.bytes),
+    });
+    bar.done();
+    if (values.json === true) io.out(toJson({ path, ...report }));
+    else for (const line of reportLines(path, report)) io.out(line);
+    return report.ok ? EXIT.ok : EXIT.findings;
+  });
