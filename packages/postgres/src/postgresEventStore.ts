@@ -1,12 +1,11 @@
 import * as E from 'fp-ts/Either';
 import {
+  checkAppend,
   concurrencyConflict,
   currentSchemaVersion,
+  decodeBatch,
   decodeEvent,
-  eventIdConflict,
-  invalidEvent,
   isEventType,
-  matchesExpectedRevision,
   type AppendResult,
   type EventStore,
   type EventStoreError,
@@ -188,39 +187,25 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
     const row = rows[0];
     if (row === undefined) throw new Error('the diagnosis query returned no row');
     const actual = row.revision;
-    const byId = new Map(row.recorded.map((recorded) => [recorded.eventId, recorded]));
-    const already = events.map((event) => byId.get(event.metadata.eventId));
-    // Idempotency: a batch whose ids are all recorded in this stream was written before.
-    if (events.length > 0 && already.every((recorded) => recorded !== undefined && recorded.streamId === streamId)) {
-      const last = already[already.length - 1] as Recorded;
-      return E.right({ nextExpectedRevision: actual, lastGlobalPosition: last.position, written: false });
-    }
-    const batchIds = new Set<string>();
-    for (const [index, event] of events.entries()) {
-      const id = event.metadata.eventId;
-      const recorded = already[index];
-      if (recorded !== undefined)
-        return E.left(eventIdConflict(streamId, id, `is already recorded in stream ${recorded.streamId} at revision ${recorded.revision}`));
-      if (batchIds.has(id)) return E.left(eventIdConflict(streamId, id, 'appears twice in the batch'));
-      batchIds.add(id);
-    }
-    if (!matchesExpectedRevision(expectedRevision, actual)) return E.left(concurrencyConflict(streamId, expectedRevision, actual));
-    if (events.length === 0) return E.right({ nextExpectedRevision: actual, lastGlobalPosition: Number(row.head ?? 0), written: false });
+    const byId = new Map(row.recorded.map((r) => [r.eventId, { streamId: r.streamId, streamRevision: r.revision, globalPosition: r.position }]));
+    const decision = checkAppend({
+      streamId,
+      eventIds: events.map((event) => event.metadata.eventId),
+      recorded: events.map((event) => byId.get(event.metadata.eventId)),
+      expectedRevision,
+      actual,
+      head: Number(row.head ?? 0),
+    });
+    if (E.isLeft(decision)) return decision;
+    if (decision.right !== undefined) return E.right(decision.right);
     // The expectation holds now: the refusal came from an append that committed meanwhile.
     return 'retry';
   };
 
   const appendToStream: EventStore['appendToStream'] = async (streamId, events, { expectedRevision }) => {
-    const checked: LedgerEvent[] = [];
-    for (const [index, event] of events.entries()) {
-      if (!validate) {
-        checked.push(event);
-        continue;
-      }
-      const decoded = decodeEvent(event);
-      if (E.isLeft(decoded)) return E.left(invalidEvent(streamId, index, decoded.left));
-      checked.push(decoded.right);
-    }
+    const decoded = decodeBatch(streamId, events, validate);
+    if (E.isLeft(decoded)) return decoded;
+    const checked = decoded.right;
     const what = `appending ${checked.length} event(s) to stream ${streamId}`;
     // A batch naming an id twice can never be written: only the diagnosis says how to refuse it.
     const hasDuplicates = new Set(checked.map((event) => event.metadata.eventId)).size < checked.length;

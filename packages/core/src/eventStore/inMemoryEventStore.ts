@@ -1,13 +1,7 @@
 import * as E from 'fp-ts/Either';
-import { decodeEvent } from '../events/decodeEvent';
 import type { LedgerEvent } from '../events/registry';
-import {
-  concurrencyConflict,
-  eventIdConflict,
-  invalidEvent,
-  matchesExpectedRevision,
-  type EventStoreError,
-} from './errors';
+import { checkAppend, decodeBatch } from './appendChecks';
+import type { EventStoreError } from './errors';
 import type {
   AppendResult,
   CheckpointStore,
@@ -59,36 +53,19 @@ export const inMemoryEventStore = (options: InMemoryEventStoreOptions = {}): Eve
     const stream = streams.get(streamId);
     const actual = stream === undefined ? -1 : stream.length - 1;
 
-    const checked: LedgerEvent[] = [];
-    for (const [index, event] of events.entries()) {
-      if (!validate) {
-        checked.push(event);
-        continue;
-      }
-      const decoded = decodeEvent(event);
-      if (E.isLeft(decoded)) return E.left(invalidEvent(streamId, index, decoded.left));
-      checked.push(decoded.right);
-    }
-
-    // Idempotency: a batch whose ids are all recorded in this stream was written before.
-    const already = checked.map((event) => byEventId.get(event.metadata.eventId));
-    if (checked.length > 0 && already.every((recorded) => recorded !== undefined && recorded.streamId === streamId)) {
-      const last = already[already.length - 1] as RecordedEvent;
-      return E.right({ nextExpectedRevision: actual, lastGlobalPosition: last.globalPosition, written: false });
-    }
-    const batchIds = new Set<string>();
-    for (const [index, event] of checked.entries()) {
-      const id = event.metadata.eventId;
-      const recorded = already[index];
-      if (recorded !== undefined)
-        return E.left(eventIdConflict(streamId, id, `is already recorded in stream ${recorded.streamId} at revision ${recorded.streamRevision}`));
-      if (batchIds.has(id)) return E.left(eventIdConflict(streamId, id, 'appears twice in the batch'));
-      batchIds.add(id);
-    }
-
-    if (!matchesExpectedRevision(expectedRevision, actual)) return E.left(concurrencyConflict(streamId, expectedRevision, actual));
-    if (checked.length === 0)
-      return E.right({ nextExpectedRevision: actual, lastGlobalPosition: log.length, written: false });
+    const decoded = decodeBatch(streamId, events, validate);
+    if (E.isLeft(decoded)) return decoded;
+    const checked = decoded.right;
+    const decision = checkAppend({
+      streamId,
+      eventIds: checked.map((event) => event.metadata.eventId),
+      recorded: checked.map((event) => byEventId.get(event.metadata.eventId)),
+      expectedRevision,
+      actual,
+      head: log.length,
+    });
+    if (E.isLeft(decision)) return decision;
+    if (decision.right !== undefined) return E.right(decision.right);
 
     const target = stream ?? [];
     for (const event of checked) {

@@ -1,3 +1,4 @@
+export * from './appendChecks';
 export * from './errors';
 export * from './eventStore';
 export * from './inMemoryEventStore';
