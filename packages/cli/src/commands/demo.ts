@@ -2,6 +2,7 @@ import * as E from 'fp-ts/Either';
 import {
   chooseRuleSet,
   computePeriodResult,
+  endOfDay,
   evolveClassJournal,
   explainResult,
   finalGrade,
@@ -74,6 +75,17 @@ export type DemoReport = {
     readonly markHistory: { readonly markId: string; readonly entries: ReadonlyArray<MarkHistoryEntry> } | null;
   };
   readonly explanation: DemoExplanation | null;
+  /** A page of the class journal, as it stood on a past day (time travel). */
+  readonly journalPage: DemoJournalPage | null;
+};
+
+/** The last lessons of a class and subject up to a day, pupils by lessons, as the journal showed them then. */
+export type DemoJournalPage = {
+  readonly classId: string;
+  readonly subjectId: string;
+  readonly asOf: string;
+  readonly lessons: ReadonlyArray<{ readonly lessonId: string; readonly date: string; readonly topic: string }>;
+  readonly rows: ReadonlyArray<{ readonly pupilId: string; readonly cells: ReadonlyArray<string> }>;
 };
 
 export type DemoError = SmallSchoolError | { readonly kind: 'RulesUnavailable'; readonly message: string };
@@ -143,6 +155,46 @@ const explainResit = (ruleSets: ReadonlyArray<RuleSet>, cards: ReadonlyArray<Yea
   return null;
 };
 
+/** Russian journal letters for attendance codes, as a printed journal shows them. */
+const JOURNAL_LETTER = { unexcused: 'н', excused: 'п', illness: 'б', late: 'о' } as const;
+
+/**
+ * The journal page of the explained grade's class and subject, replayed as of the day the grade
+ * was finalized: the last lessons up to that day, each pupil's mark, score or absence on each.
+ */
+const journalPageOf = (
+  ruleSets: ReadonlyArray<RuleSet>,
+  events: ReadonlyArray<RecordedEvent>,
+  explanation: DemoExplanation,
+  day: string,
+  lessonCount = 8,
+): DemoJournalPage | null => {
+  const view = replayEvents(events, { ruleSets, asOf: endOfDay(day) }).classJournal(explanation.classId, explanation.subjectId);
+  if (view === null) return null;
+  const lessons = view.lessons.filter((l) => !l.cancelled && l.date <= day).slice(-lessonCount);
+  const summativeOf = new Map(view.summatives.filter((x) => !x.cancelled).map((x) => [x.summativeId, x] as const));
+  const rows = view.pupils.map((pupil) => ({
+    pupilId: pupil.pupilId,
+    cells: lessons.map((lesson) => {
+      const marks = pupil.marks.flatMap((m) => {
+        if (m.kind === 'formative') return m.lessonId === lesson.lessonId ? [String(m.value)] : [];
+        const summative = m.summativeId === null ? undefined : summativeOf.get(m.summativeId);
+        return summative?.lessonId === lesson.lessonId ? [`${m.value}/${summative.maxPoints}`] : [];
+      });
+      const absences = pupil.attendance.filter((a) => a.lessonId === lesson.lessonId).map((a) => JOURNAL_LETTER[a.code]);
+      const text = [...absences, ...marks].join(' ');
+      return text === '' ? '·' : text;
+    }),
+  }));
+  return {
+    classId: view.classId,
+    subjectId: view.subjectId,
+    asOf: day,
+    lessons: lessons.map((l) => ({ lessonId: l.lessonId, date: l.date, topic: l.topic })),
+    rows,
+  };
+};
+
 /** The mark whose history has the most entries (the earliest such mark on a tie). */
 const mostChangedMark = (audit: AuditTrailQueries): { markId: string; entries: ReadonlyArray<MarkHistoryEntry> } | null => {
   let best: { markId: string; entries: ReadonlyArray<MarkHistoryEntry> } | null = null;
@@ -182,6 +234,8 @@ export const runDemo = async (options: DemoOptions): Promise<E.Either<DemoError,
   const target = (override === undefined ? undefined : byEventId.get(override.eventId)) ?? lastTermGrade;
   const explained = target === undefined ? null : explainPeriodGrade(ruleSets, events, target);
   const explanation = explained === null ? null : { ...explained, resit: explainResit(ruleSets, reportCards) };
+  const journalPage =
+    explanation === null || target === undefined ? null : journalPageOf(ruleSets, events, explanation, target.event.metadata.occurredAt.slice(0, 10));
 
   return E.right({
     seed: summary.seed,
@@ -194,6 +248,7 @@ export const runDemo = async (options: DemoOptions): Promise<E.Either<DemoError,
     reportCards,
     audit: { summary: audit.summary(), examples: examplesOf(audit.changes()), overrides, markHistory: mostChangedMark(audit) },
     explanation,
+    journalPage,
   });
 };
 
@@ -261,6 +316,17 @@ const changeLine = (change: JournalChange): string =>
 const overrideLine = (o: GradeOverride): string =>
   `${stampLine(o)}: ${o.classId} ${o.subjectId} ${showPeriod(o.period)} of ${o.pupilId}: computed ${showGrade(o.recommended)}${o.percentage === null ? '' : ` (${showPercentage(o.percentage)})`}, finalized ${showGrade(o.grade)}; why: "${o.overrideReason ?? ''}"`;
 
+const journalPageLines = (page: DemoJournalPage): ReadonlyArray<string> => {
+  const width = Math.max(12, ...page.rows.map((r) => r.pupilId.length + 2));
+  return [
+    `Class journal (сынып журналы) of ${page.classId} ${page.subjectId}, as it stood at the end of ${page.asOf} (replayed as of that day):`,
+    `  ${cell('pupil', width)}${page.lessons.map((l) => cell(l.date.slice(5), 7)).join('')}`.trimEnd(),
+    ...page.rows.map((r) => `  ${cell(r.pupilId, width)}${r.cells.map((c) => cell(c, 7)).join('')}`.trimEnd()),
+    '  Cells: formative mark 1-10, summative points/maximum, н unexcused, п excused, б illness, о late, · nothing.',
+    ...page.lessons.map((l) => `  ${l.date}  ${l.topic}`),
+  ];
+};
+
 const historyLine = (entry: MarkHistoryEntry): string =>
   entry.action === 'recorded'
     ? `${stampLine(entry)} recorded ${showValue(entry.value)} on ${entry.lessonId ?? entry.summativeId ?? '-'} [${entry.eventId}]`
@@ -284,6 +350,7 @@ export const renderDemo = (report: DemoReport): ReadonlyArray<string> => {
     'Legend: T1-T4 terms, H1-H2 half-years (1-hour subjects), · no grade; * finalized grade differs from the computed',
     'recommendation (deputy director\'s override, with a reason); "final (re-sit)": final grade after a re-sit of a failed year.',
     '',
+    ...(report.journalPage === null ? [] : [...journalPageLines(report.journalPage), '']),
     'Audit trail:',
     `  ${s.totalEvents} events by role: ${s.byRole.map((r) => `${r.role} ${r.events} (${r.actors} ${r.actors === 1 ? 'actor' : 'actors'})`).join(', ')}`,
     `  changes to recorded marks: ${s.corrections} corrections, ${s.annulments} annulments, ${s.moderations} moderations; ${s.attendanceCorrections} attendance corrections`,
