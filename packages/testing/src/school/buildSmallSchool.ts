@@ -31,6 +31,7 @@ import {
 } from '@grade-ledger/core';
 import { addDays, instantOn, kazakhstanLikeCalendar, plusMinutes, schoolDaysOf, weekdayOf } from './calendar';
 import { mulberry32, type Prng } from './prng';
+import { journalReasons } from '../reasons';
 
 /*
  * A small school's history, built the way a real one is: every event is the outcome of a
@@ -119,19 +120,13 @@ const GRADE_ONE_SIZE = 6;
 /** Minutes between a command's occurredAt and the moment the generated clock says it was recorded. */
 const RECORDING_DELAY_MINUTES = 3;
 
-const CORRECTION_REASONS = [
-  'Typing error: the mark was entered wrongly',
-  'Mark entered in the wrong column; the paper journal shows another value',
-] as const;
-const SCORE_CORRECTION_REASON = 'Points were added up wrongly on the answer sheet';
-const ANNULMENT_REASONS = ['Entered for the wrong pupil', 'Mark recorded on the wrong lesson'] as const;
-const MODERATION_REASONS = [
-  'Appeal upheld: criterion 3 re-marked by the moderation panel',
-  'Moderation: two answers were marked against the wrong descriptor',
-] as const;
-const ATTENDANCE_REASON = "Parent's note received: the absence is excused";
+const CORRECTION_REASONS = [journalReasons.markCorrections[0], journalReasons.markCorrections[1]] as const;
+const SCORE_CORRECTION_REASON = journalReasons.scoreCorrection;
+const ANNULMENT_REASONS = journalReasons.annulments;
+const MODERATION_REASONS = journalReasons.moderations;
+const ATTENDANCE_REASON = journalReasons.attendanceExcused;
 const PERIOD_OVERRIDE_REASON = 'A СОР missed for a valid reason was sat late and re-marked by the school commission';
-const YEAR_OVERRIDE_REASON = 'Pedagogical council decision: consistent olympiad results in the subject';
+const YEAR_OVERRIDE_REASON = journalReasons.yearOverride;
 
 type SubjectSpec = {
   readonly subjectId: string;

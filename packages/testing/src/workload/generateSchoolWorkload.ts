@@ -29,6 +29,7 @@ import { addDays, kazakhstanLikeCalendar, schoolDaysOf, weekdayOf } from '../sch
 import { mulberry32, type Prng } from '../school/prng';
 import { curriculumFor, MAX_SUBJECTS, timetableOf, type CurriculumSubject } from './curriculum';
 import { hash32, textHash, unitOf } from './hash';
+import { journalReasons } from '../reasons';
 
 /*
  * A realistic school's whole history, generated directly as recorded events (no command
@@ -128,20 +129,13 @@ const PASS_FAIL_FAIL = 0.002;
 const WITHDRAWAL = 0.015;
 const JOINERS_PER_CLASS = 0.4; // chance, twice, of a pupil joining at the start of term 3
 
-const CORRECTION_REASONS = [
-  'Typing error: the mark was entered wrongly',
-  'Mark entered in the wrong column; the paper journal shows another value',
-  'Entered for the wrong lesson date, restored from the paper journal',
-] as const;
-const SCORE_CORRECTION_REASON = 'Points were added up wrongly on the answer sheet';
-const ANNULMENT_REASONS = ['Entered for the wrong pupil', 'Mark recorded on the wrong lesson'] as const;
-const MODERATION_REASONS = [
-  'Appeal upheld: criterion 3 re-marked by the moderation panel',
-  'Moderation: two answers were marked against the wrong descriptor',
-] as const;
-const ATTENDANCE_REASON = "Parent's note received: the absence is excused";
+const CORRECTION_REASONS = journalReasons.markCorrections;
+const SCORE_CORRECTION_REASON = journalReasons.scoreCorrection;
+const ANNULMENT_REASONS = journalReasons.annulments;
+const MODERATION_REASONS = journalReasons.moderations;
+const ATTENDANCE_REASON = journalReasons.attendanceExcused;
 const PERIOD_OVERRIDE_REASON = 'Pedagogical council: the pupil sat a missed section summative late and was re-marked';
-const YEAR_OVERRIDE_REASON = 'Pedagogical council decision: consistent olympiad results in the subject';
+const YEAR_OVERRIDE_REASON = journalReasons.yearOverride;
 
 const pad = (n: number, width: number): string => String(n).padStart(width, '0');
 const clamp = (x: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, x));
