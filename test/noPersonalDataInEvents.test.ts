@@ -8,10 +8,7 @@
  */
 import * as t from 'io-ts';
 import { describe, expect, it } from 'vitest';
-import { AttendanceMarkedV1 } from '../packages/core/src/events/journal';
-import { EventMetadataCodec } from '../packages/core/src/events/metadata';
-import { eventDefinitions } from '../packages/core/src/events/registry';
-import { IdCodec } from '../packages/core/src/primitives/ids';
+import { AttendanceMarkedV1, EventMetadataCodec, eventDefinitions, IdCodec } from '@grade-ledger/core';
 
 /** Words of field names that could carry personal data (matched case-insensitively; see {@link personalDataWordIn}). */
 const PERSONAL_DATA_WORDS = [

@@ -9,3 +9,4 @@ export * from './keyStore';
 export * from './recordStore';
 export * from './pseudonym';
 export * from './people';
+export * from './postgresKeyStore';

@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/Either';
 import * as t from 'io-ts';
 import { jsonDirectory } from './jsonDirectory';
+import { destroyedError, existsError, unavailable } from './keyStoreErrors';
 import { dataKey, type DataKey } from './seal';
 
 /*
@@ -10,9 +11,7 @@ import { dataKey, type DataKey } from './seal';
  * that person, so forgetting cannot be undone by accident.
  *
  * Implementations: in memory (tests), a directory of key files (one file per person, written
- * atomically). A PostgreSQL key store belongs beside the PostgreSQL event store (a table
- * `person_keys(person_id primary key, key_id, material bytea null, destroyed_at)`, destroy =
- * one UPDATE setting material to NULL): not built yet.
+ * atomically), and a PostgreSQL table beside the PostgreSQL event store (postgresKeyStore.ts).
  */
 
 export type KeyLookup =
@@ -32,9 +31,6 @@ export type KeyStore = {
   /** Destroys the person's key (O(1)); `destroyed` is false when there was none to destroy. */
   readonly destroy: (personId: string) => Promise<E.Either<KeyStoreError, { readonly destroyed: boolean }>>;
 };
-
-const destroyedError = (personId: string): KeyStoreError => ({ kind: 'KeyDestroyed', personId, message: `the key of ${personId} was destroyed: the person is forgotten` });
-const existsError = (personId: string, keyId: string): KeyStoreError => ({ kind: 'KeyAlreadyExists', personId, keyId, message: `${personId} already has key ${keyId}` });
 
 /** Keys in memory: for tests and single-process use. */
 export const inMemoryKeyStore = (): KeyStore => {
@@ -63,12 +59,6 @@ const KeyFileCodec = t.union([
   t.type({ personId: t.string, keyId: t.string, material: t.string }),
   t.type({ personId: t.string, destroyed: t.literal(true) }),
 ]);
-
-const unavailable = (what: string, cause: unknown): KeyStoreError => ({
-  kind: 'KeyStoreUnavailable',
-  message: `key store: ${what} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
-  cause,
-});
 
 /**
  * Keys in a directory, one file per person (mode 0600, written atomically). Destroying a key

@@ -24,7 +24,8 @@ import pg from 'pg';
 import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import { STREAM_DOES_NOT_EXIST } from '@event-driven-io/emmett';
 import { kazakhstanRuleSets, replayEvents, replayStore, type RecordedEvent } from '@grade-ledger/core';
-import { postgresEventStore, type PostgresEventStore } from '../src/index';
+import { archiveLines } from '@grade-ledger/archive';
+import { importArchiveWithCopy, postgresEventStore, type PostgresEventStore } from '../src/index';
 import { esdbBench, ESDB_URL_VARIABLE, type EsdbFigures } from './esdb';
 import { copyInto, createRawTable, RAW_SCHEMA, rawAppender, rawReadAll } from './raw';
 import { renderReport, writeDocs, type Figures, type Machine } from './report';
@@ -42,6 +43,7 @@ const BATCH = 28;
 const PAGE = 10_000;
 const APPEND_SCHOOL = 'bench-appends';
 const READ_SCHOOL = 'bench-school';
+const IMPORT_SCHOOL = 'bench-import';
 
 const log = (message: string): void => void process.stdout.write(`[bench] ${message}\n`);
 const seconds = async (work: () => Promise<unknown>): Promise<number> => {
@@ -295,7 +297,25 @@ const main = async (): Promise<void> => {
     await store.ready();
     log(`import: COPY of ${SIZES.small.toLocaleString('en')} events`);
     const copyRawSeconds = await seconds(() => copyInto(chunksOf(small, 2_000), [rawTarget(admin)]));
-    // The store's own COPY import is not built yet; this loads its table the same way (bench set-up).
+    // The store's archive import (importArchiveWithCopy) of the same events, from an archive in
+    // memory: verification of chain, format and schema included, domain replay left out.
+    const archiveChunks: Buffer[] = [];
+    const archived = archiveLines(small.map(({ recorded }) => recorded), { pseudonymizer: null });
+    for await (const chunk of archived.chunks) archiveChunks.push(Buffer.from(chunk, 'utf8'));
+    if (E.isLeft(await archived.result)) throw new Error('the bench archive could not be written');
+    const importPool = onePool(server.url);
+    const importStore = postgresEventStore({ pool: importPool, schoolId: IMPORT_SCHOOL });
+    await importStore.ready();
+    log(`import: importArchiveWithCopy of the same ${SIZES.small.toLocaleString('en')} events`);
+    let storeImport: Awaited<ReturnType<typeof importArchiveWithCopy>> | undefined;
+    const storeImportSeconds = await seconds(async () => (storeImport = await importArchiveWithCopy(importStore, () => archiveChunks, { domain: false })));
+    if (storeImport === undefined || E.isLeft(storeImport) || storeImport.right.events !== SIZES.small)
+      throw new Error(`importArchiveWithCopy failed: ${storeImport !== undefined && E.isLeft(storeImport) ? storeImport.left.message : 'wrong count'}`);
+    archiveChunks.length = 0;
+    // Out of the way of the reads below.
+    await admin.query(`DELETE FROM ${importStore.schema}.events WHERE school_id = $1`, [IMPORT_SCHOOL]);
+    await importPool.end();
+    // The bench's set-up for the reads: the store's table loaded by COPY directly.
     const copyStoreSeconds = await seconds(() => copyInto(chunksOf(small, 2_000), [storeTarget(admin, store)]));
     await admin.query(`UPDATE ${store.schema}.school_heads SET last_position = $2 WHERE school_id = $1`, [READ_SCHOOL, SIZES.small]);
     await vacuum(admin, store);
@@ -338,7 +358,7 @@ const main = async (): Promise<void> => {
       pageSize: PAGE,
       batchSize: BATCH,
       appends,
-      import: { events: SIZES.small, rawCopyPerSecond: SIZES.small / copyRawSeconds, storeTableCopyPerSecond: SIZES.small / copyStoreSeconds },
+      import: { events: SIZES.small, rawCopyPerSecond: SIZES.small / copyRawSeconds, storeTableCopyPerSecond: SIZES.small / copyStoreSeconds, storeImportPerSecond: SIZES.small / storeImportSeconds },
       growth: { events: growBy, seconds: growSeconds },
       reads,
       projectionsInMemoryPerSecond: inMemory,

@@ -7,3 +7,9 @@ export { postgresCheckpointStore, type PostgresCheckpointStore } from './checkpo
 export type { PostgresConnection, PostgresTarget } from './connection';
 export { isStoreUnavailable, type StoreUnavailableError } from './errors';
 export { DEFAULT_SCHEMA, EVENT_PARTITIONS, migrate, migrations, type Migration } from './schema';
+export {
+  importArchiveWithCopy,
+  type CopyImportError,
+  type CopyImportOptions,
+  type CopyImportSummary,
+} from './importArchive';
