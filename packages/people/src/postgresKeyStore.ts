@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/Either';
 import pg from 'pg';
 import { IdCodec } from '@grade-ledger/core';
+import { checkSchemaName, runMigrations, type Migration } from '@grade-ledger/postgres';
 import type { KeyLookup, KeyStore, KeyStoreError } from './keyStore';
 import { destroyedError, existsError, unavailable } from './keyStoreErrors';
 import { dataKey, type DataKey } from './seal';
@@ -36,9 +37,8 @@ export type PostgresKeyStore = KeyStore & {
 
 export const DEFAULT_KEY_STORE_SCHEMA = 'grade_ledger';
 
-const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,47}$/;
-
-export type PersonKeyMigration = { readonly version: number; readonly description: string; readonly sql: (schema: string) => string };
+/** A step of the key store's schema history: the same shape as the event store's migrations. */
+export type PersonKeyMigration = Migration;
 
 /** The key store's own migrations, numbered apart from the event store's (table `person_key_migrations`). */
 export const personKeyMigrations: ReadonlyArray<PersonKeyMigration> = [
@@ -63,55 +63,12 @@ export const personKeyMigrations: ReadonlyArray<PersonKeyMigration> = [
   },
 ];
 
-/*
- * The same advisory lock as the event store's migrations of this schema: both may create the
- * schema, and two concurrent CREATE SCHEMA IF NOT EXISTS can fail; one lock serializes them.
- */
-const lockKey = (schema: string): string => `grade-ledger:migrate:${schema}`;
-
-const checkSchemaName = (schema: string): string => {
-  if (!SCHEMA_PATTERN.test(schema))
-    throw new Error(`schema: "${schema}" is not a plain PostgreSQL identifier ([a-z_][a-z0-9_]*, at most 48 characters)`);
-  return schema;
-};
-
 /**
- * Brings the key store's table to the latest version: in one transaction under an advisory
- * lock, safe from many processes at once and any number of times. Returns the versions applied.
+ * Brings the key store's table to the latest version, with its own migration history, under the
+ * same advisory lock as the event store's migrations of this schema (both may create the schema).
  */
-export const migratePersonKeys = async (pool: pg.Pool, schema: string = DEFAULT_KEY_STORE_SCHEMA): Promise<ReadonlyArray<number>> => {
-  checkSchemaName(schema);
-  const client = await pool.connect();
-  let failure: unknown;
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lockKey(schema)]);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS ${schema}.person_key_migrations (
-         version integer PRIMARY KEY,
-         description text NOT NULL,
-         applied_at timestamptz NOT NULL DEFAULT now()
-       )`,
-    );
-    const { rows } = await client.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${schema}.person_key_migrations`);
-    const current = rows[0]?.version ?? 0;
-    const pending = personKeyMigrations.filter((migration) => migration.version > current);
-    for (const migration of pending) {
-      await client.query(migration.sql(schema));
-      await client.query(`INSERT INTO ${schema}.person_key_migrations (version, description) VALUES ($1, $2)`, [migration.version, migration.description]);
-    }
-    await client.query('COMMIT');
-    return pending.map((migration) => migration.version);
-  } catch (error) {
-    failure = error;
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    // A client whose connection failed is destroyed, not returned to the pool.
-    client.release(failure instanceof Error ? failure : undefined);
-  }
-};
+export const migratePersonKeys = (pool: pg.Pool, schema: string = DEFAULT_KEY_STORE_SCHEMA): Promise<ReadonlyArray<number>> =>
+  runMigrations(pool, schema, 'person_key_migrations', personKeyMigrations);
 
 type KeyRow = { readonly key_id: string | null; readonly material: Buffer | null; readonly destroyed_at: Date | null };
 

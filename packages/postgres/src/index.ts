@@ -6,7 +6,7 @@ export { postgresEventStore, type PostgresEventStore, type PostgresEventStoreOpt
 export { postgresCheckpointStore, type PostgresCheckpointStore } from './checkpointStore';
 export type { PostgresConnection, PostgresTarget } from './connection';
 export { isStoreUnavailable, type StoreUnavailableError } from './errors';
-export { DEFAULT_SCHEMA, EVENT_PARTITIONS, migrate, migrations, type Migration } from './schema';
+export { checkSchemaName, DEFAULT_SCHEMA, EVENT_PARTITIONS, migrate, migrations, runMigrations, type Migration } from './schema';
 export {
   importArchiveWithCopy,
   type CopyImportError,

@@ -72,11 +72,20 @@ export const migrations: ReadonlyArray<Migration> = [
 const lockKey = (schema: string): string => `grade-ledger:migrate:${schema}`;
 
 /**
- * Brings the schema to the latest version. Safe to call from many processes at once and any
- * number of times. Returns the versions it applied (empty when the schema was current).
+ * Applies the pending migrations of one migration history (`versionTable`) in a schema: in one
+ * transaction under the schema's advisory lock, so it is safe from many processes at once and
+ * any number of times. Returns the versions it applied (empty when the schema was current).
+ * Each part of the ledger that keeps tables (the event store, the personal-data key store) keeps
+ * its own history in its own version table.
  */
-export const migrate = async (pool: Pool, schema: string = DEFAULT_SCHEMA): Promise<ReadonlyArray<number>> => {
+export const runMigrations = async (
+  pool: Pool,
+  schema: string,
+  versionTable: string,
+  pending: ReadonlyArray<Migration>,
+): Promise<ReadonlyArray<number>> => {
   checkSchemaName(schema);
+  checkSchemaName(versionTable);
   const client: PoolClient = await pool.connect();
   let failure: unknown;
   try {
@@ -84,24 +93,24 @@ export const migrate = async (pool: Pool, schema: string = DEFAULT_SCHEMA): Prom
     await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lockKey(schema)]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await client.query(
-      `CREATE TABLE IF NOT EXISTS ${schema}.schema_migrations (
+      `CREATE TABLE IF NOT EXISTS ${schema}.${versionTable} (
          version integer PRIMARY KEY,
          description text NOT NULL,
          applied_at timestamptz NOT NULL DEFAULT now()
        )`,
     );
-    const { rows } = await client.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${schema}.schema_migrations`);
+    const { rows } = await client.query<{ version: number | null }>(`SELECT max(version) AS version FROM ${schema}.${versionTable}`);
     const current = rows[0]?.version ?? 0;
-    const pending = migrations.filter((migration) => migration.version > current);
-    for (const migration of pending) {
+    const toApply = pending.filter((migration) => migration.version > current);
+    for (const migration of toApply) {
       await client.query(migration.sql(schema));
-      await client.query(`INSERT INTO ${schema}.schema_migrations (version, description) VALUES ($1, $2)`, [
+      await client.query(`INSERT INTO ${schema}.${versionTable} (version, description) VALUES ($1, $2)`, [
         migration.version,
         migration.description,
       ]);
     }
     await client.query('COMMIT');
-    return pending.map((migration) => migration.version);
+    return toApply.map((migration) => migration.version);
   } catch (error) {
     failure = error;
     await client.query('ROLLBACK').catch(() => undefined);
@@ -111,3 +120,7 @@ export const migrate = async (pool: Pool, schema: string = DEFAULT_SCHEMA): Prom
     client.release(failure instanceof Error ? failure : undefined);
   }
 };
+
+/** Brings the event store's schema to the latest version (see {@link runMigrations}). */
+export const migrate = (pool: Pool, schema: string = DEFAULT_SCHEMA): Promise<ReadonlyArray<number>> =>
+  runMigrations(pool, schema, 'schema_migrations', migrations);
