@@ -6,7 +6,7 @@ import { eventTypes } from '../events/registry';
 import type { Recommendation } from '../events/results';
 import type { ClassCalendar } from '../events/roster';
 import type { LocalDate } from '../primitives/localDate';
-import type { GradeHistoryEntry, JournalChange, MarkValue } from './auditTrail';
+import type { AuditStamp, GradeHistoryEntry, JournalChange, MarkValue } from './auditTrail';
 import { projectionOf, type Projection } from './projection';
 
 /*
@@ -228,6 +228,20 @@ const classOf = (state: SchoolLedgerState, recorded: RecordedEvent): JournalClas
 /** The one actor object kept for the event's actor (set by `countEvent`, which runs first). */
 const actorOf = (state: SchoolLedgerState, recorded: RecordedEvent): Actor => state.lastActor ?? recorded.event.metadata.actor;
 
+/** Who, when, why and where of a change, for the audit trail (rare events only: not the mark path). */
+const auditStampOf = (state: SchoolLedgerState, recorded: RecordedEvent): AuditStamp => {
+  const { metadata } = recorded.event;
+  return {
+    eventId: metadata.eventId,
+    actor: actorOf(state, recorded),
+    occurredAt: metadata.occurredAt,
+    recordedAt: metadata.recordedAt,
+    reason: metadata.reason ?? null,
+    streamId: recorded.streamId,
+    globalPosition: recorded.globalPosition,
+  };
+};
+
 /** The subject of the event's class (a one-entry cache in front of the Map). */
 const subjectOf = (state: SchoolLedgerState, recorded: RecordedEvent, subjectId: string): JournalSubject | undefined => {
   const cls = classOf(state, recorded);
@@ -317,15 +331,8 @@ const changeMark = (
   if (cls === undefined) return;
   const record = subjectOf(state, recorded, data.subjectId)?.pupils.get(data.pupilId);
   const mark = record === undefined ? undefined : markIndexOf(record).get(data.markId);
-  const { metadata } = recorded.event;
   const change: JournalChange = {
-    eventId: metadata.eventId,
-    actor: actorOf(state, recorded),
-    occurredAt: metadata.occurredAt,
-    recordedAt: metadata.recordedAt,
-    reason: metadata.reason ?? null,
-    streamId: recorded.streamId,
-    globalPosition: recorded.globalPosition,
+    ...auditStampOf(state, recorded),
     action,
     markId: data.markId,
     classId: cls.classId,
@@ -366,17 +373,10 @@ const gradeEntry = (
   period: AssessmentPeriod | null,
   data: FinalizedData,
 ): GradeHistoryEntry => {
-  const { metadata } = recorded.event;
   const overridden = data.recommendation !== null && String(data.recommendation.grade) !== String(data.grade);
   if (overridden) state.audit.counts.overrides++;
   const entry: GradeHistoryEntry = {
-    eventId: metadata.eventId,
-    actor: actorOf(state, recorded),
-    occurredAt: metadata.occurredAt,
-    recordedAt: metadata.recordedAt,
-    reason: metadata.reason ?? null,
-    streamId: recorded.streamId,
-    globalPosition: recorded.globalPosition,
+    ...auditStampOf(state, recorded),
     level,
     classId: cls.classId,
     subjectId: data.subjectId,
@@ -529,15 +529,8 @@ export const schoolLedgerProjection: Projection<SchoolLedgerState> = projectionO
       if (cls === undefined) return;
       const record = subjectOf(state, recorded, data.subjectId)?.pupils.get(data.pupilId);
       const entry = record === undefined ? undefined : attendanceIndexOf(record).get(data.attendanceId);
-      const { metadata } = recorded.event;
       state.audit.changes.push({
-        eventId: metadata.eventId,
-        actor: actorOf(state, recorded),
-        occurredAt: metadata.occurredAt,
-        recordedAt: metadata.recordedAt,
-        reason: metadata.reason ?? null,
-        streamId: recorded.streamId,
-        globalPosition: recorded.globalPosition,
+        ...auditStampOf(state, recorded),
         action: 'attendanceCorrected',
         attendanceId: data.attendanceId,
         classId: cls.classId,
@@ -579,16 +572,9 @@ export const schoolLedgerProjection: Projection<SchoolLedgerState> = projectionO
       const cls = classOf(state, recorded);
       if (cls === undefined) return;
       const subject = subjectOf(state, recorded, data.subjectId);
-      const { metadata } = recorded.event;
       state.audit.counts.resits++;
       const entry: GradeHistoryEntry = {
-        eventId: metadata.eventId,
-        actor: actorOf(state, recorded),
-        occurredAt: metadata.occurredAt,
-        recordedAt: metadata.recordedAt,
-        reason: metadata.reason ?? null,
-        streamId: recorded.streamId,
-        globalPosition: recorded.globalPosition,
+        ...auditStampOf(state, recorded),
         level: 'resit',
         classId: cls.classId,
         subjectId: data.subjectId,
