@@ -18,29 +18,19 @@
  * between the bench:archive markers.
  */
 import { spawn } from 'node:child_process';
-import { createReadStream, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { createReadStream, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as E from 'fp-ts/Either';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import * as E from 'fp-ts/Either';
-import { kazakhstanRuleSets, schoolProjections, type RecordedEvent, type RuleSet } from '@grade-ledger/core';
+import { schoolProjections, type RecordedEvent } from '@grade-ledger/core';
+import { gc, int, machine, mb, shippedRuleSets, writeBenchmarkSection } from './common';
 import { generateSchoolWorkload, type WorkloadOptions } from '@grade-ledger/testing/workload';
 import { archiveLines, fileSource, readArchive, verifyArchive, writeTextFile } from '@grade-ledger/archive';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '../../..');
-const docsPath = resolve(root, 'docs/benchmarks.md');
-const START = '<!-- bench:archive:start -->';
-const END = '<!-- bench:archive:end -->';
-const BEFORE = '<!-- bench:postgres:start -->';
 
-const ruleSets: ReadonlyArray<RuleSet> = (() => {
-  const shipped = kazakhstanRuleSets();
-  if (E.isLeft(shipped)) throw new Error(shipped.left.message);
-  return shipped.right;
-})();
 
 type Task = 'export' | 'verifyChain' | 'verifyAll' | 'replay' | 'bare';
 
@@ -58,13 +48,6 @@ type TaskResult = {
   readonly note: string;
 };
 
-const gc = (): void => {
-  const collect = (globalThis as { gc?: () => void }).gc;
-  if (collect !== undefined) {
-    collect();
-    collect();
-  }
-};
 
 /** Samples the heap every 20 ms (streamed contenders yield to the event loop) and on demand. */
 const heapSampler = () => {
@@ -111,7 +94,7 @@ const runTask = async (task: Task, path: string, workload: WorkloadOptions): Pro
     }
     case 'verifyChain':
     case 'verifyAll': {
-      const report = await verifyArchive(fileSource(path)(), { ruleSets, domain: task === 'verifyAll', grades: task === 'verifyAll', onProgress: () => sampler.sample() });
+      const report = await verifyArchive(fileSource(path)(), { ruleSets: shippedRuleSets, domain: task === 'verifyAll', grades: task === 'verifyAll', onProgress: () => sampler.sample() });
       count = report.events;
       ok = report.ok;
       note = ok ? '' : `${report.findings.length} findings, first: ${report.findings[0]?.message ?? ''}`;
@@ -119,7 +102,7 @@ const runTask = async (task: Task, path: string, workload: WorkloadOptions): Pro
     }
     case 'replay': {
       const reading = readArchive(fileSource(path)());
-      const projections = schoolProjections({ ruleSets });
+      const projections = schoolProjections({ ruleSets: shippedRuleSets });
       for await (const recorded of reading.events) {
         projections.apply(recorded);
         count += 1;
@@ -164,29 +147,8 @@ const spawnChild = (task: Task, path: string, workload: WorkloadOptions): Promis
 
 // --- the parent: run, report, write the docs -------------------------------------------------
 
-const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
-const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 
-const machine = (): string => {
-  const info = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
-  const model = /model name\s*:\s*(.+)/.exec(info)?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown CPU';
-  return `${model}, ${cpus().length} cores, ${(totalmem() / 1024 ** 3).toFixed(0)} GB memory, Node ${process.version}, ${process.platform}-${process.arch}`;
-};
 
-/** Replaces the text between our markers (re-read just before writing); adds the markers before the PostgreSQL section if absent. */
-const writeSection = (section: string): void => {
-  const block = `${START}\n${section.trim()}\n${END}`;
-  const current = existsSync(docsPath) ? readFileSync(docsPath, 'utf8') : '# Benchmarks\n';
-  const start = current.indexOf(START);
-  const end = current.indexOf(END);
-  let next: string;
-  if (start >= 0 && end > start) next = current.slice(0, start) + block + current.slice(end + END.length);
-  else {
-    const before = current.indexOf(BEFORE);
-    next = before >= 0 ? `${current.slice(0, before)}${block}\n\n${current.slice(before)}` : `${current.trimEnd()}\n\n${block}\n`;
-  }
-  writeFileSync(docsPath, next);
-};
 
 const LABELS: Record<Task, string> = {
   export: 'export (events in memory → archive file)',
@@ -280,9 +242,9 @@ Goals of issue 5, this run:
 
 ${goals.map((g) => `- ${g.name}: **${g.met ? 'met' : 'not met'}** (${g.actual})`).join('\n')}
 `;
-  writeSection(section);
+  writeBenchmarkSection('archive', section, 'postgres');
   log(section);
-  log(`written to ${docsPath}`);
+  log('written to docs/benchmarks.md');
 };
 
 main().catch((error: unknown) => {

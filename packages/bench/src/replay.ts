@@ -16,29 +16,16 @@
  * The results table is written into docs/benchmarks.md between the bench:replay markers.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
-import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { getInMemoryEventStore, type Event as EmmettEvent } from '@event-driven-io/emmett';
-import * as E from 'fp-ts/Either';
-import { kazakhstanRuleSets, replayEvents, schoolProjections, type LedgerEvent, type RecordedEvent, type RuleSet } from '@grade-ledger/core';
+import { replayEvents, schoolProjections, type LedgerEvent, type RecordedEvent } from '@grade-ledger/core';
+import { gc, int, machine, mb, shippedRuleSets, writeBenchmarkSection } from './common';
 import { generateSchoolWorkload, type WorkloadOptions } from '@grade-ledger/testing/workload';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '../../..');
-const docsPath = resolve(root, 'docs/benchmarks.md');
-const START = '<!-- bench:replay:start -->';
-const END = '<!-- bench:replay:end -->';
 
 // --- the contenders ----------------------------------------------------------------------
 
-const ruleSets: ReadonlyArray<RuleSet> = (() => {
-  const shipped = kazakhstanRuleSets();
-  if (E.isLeft(shipped)) throw new Error(shipped.left.message);
-  return shipped.right;
-})();
 
 type ContenderName = 'bare' | 'projections' | 'emmettCount' | 'emmettProjections';
 
@@ -88,7 +75,7 @@ const prepare = async (name: ContenderName, events: ReadonlyArray<RecordedEvent>
         setupSeconds: 0,
         pass: async (s, deadline) => {
           // replayEvents in slices, so that the memory sampler and the time budget get a look in.
-          const projections = schoolProjections({ ruleSets });
+          const projections = schoolProjections({ ruleSets: shippedRuleSets });
           let i = 0;
           while (i < events.length && performance.now() < deadline) {
             const end = Math.min(events.length, i + SAMPLE_EVERY);
@@ -158,7 +145,7 @@ const prepare = async (name: ContenderName, events: ReadonlyArray<RecordedEvent>
       return {
         setupSeconds,
         pass: async (s, deadline) => {
-          const projections = schoolProjections({ ruleSets });
+          const projections = schoolProjections({ ruleSets: shippedRuleSets });
           let processed = 0;
           for (const [index, streamName] of names.entries()) {
             if (performance.now() >= deadline) break;
@@ -195,13 +182,6 @@ type ChildResult = {
   readonly retainedHeap: number;
 };
 
-const gc = (): void => {
-  const collect = (globalThis as { gc?: () => void }).gc;
-  if (collect !== undefined) {
-    collect();
-    collect();
-  }
-};
 
 /** Runs contenders one after the other on one generated workload; each has its own memory baseline. */
 const runChild = async (contenders: ReadonlyArray<ContenderName>, workload: WorkloadOptions, passes: number, budgetSeconds: number): Promise<ReadonlyArray<ChildResult>> => {
@@ -260,24 +240,8 @@ const median = (xs: ReadonlyArray<number>): number => {
   const sorted = [...xs].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 };
-const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
-const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 
-const machine = (): string => {
-  const info = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
-  const model = /model name\s*:\s*(.+)/.exec(info)?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown CPU';
-  return `${model}, ${cpus().length} cores, ${(totalmem() / 1024 ** 3).toFixed(0)} GB memory, Node ${process.version}, ${process.platform}-${process.arch}`;
-};
 
-const writeSection = (section: string): void => {
-  const header = '# Benchmarks\n\nFigures from `pnpm bench` (see packages/bench). Each benchmark writes its own section between its markers.\n';
-  const current = existsSync(docsPath) ? readFileSync(docsPath, 'utf8') : header;
-  const block = `${START}\n${section.trim()}\n${END}`;
-  const start = current.indexOf(START);
-  const end = current.indexOf(END);
-  const next = start >= 0 && end > start ? current.slice(0, start) + block + current.slice(end + END.length) : `${current.trimEnd()}\n\n${block}\n`;
-  writeFileSync(docsPath, next);
-};
 
 const LABELS: Record<ContenderName, string> = {
   bare: 'bare loop (count types)',
@@ -381,9 +345,9 @@ Memory growth (all projections, retained heap of their state after the replay):
 |---|---:|---:|---:|---:|
 ${growthRows.join('\n')}
 `;
-  writeSection(section);
+  writeBenchmarkSection('replay', section);
   log(section);
-  log(`written to ${docsPath}`);
+  log('written to docs/benchmarks.md');
 };
 
 main().catch((error: unknown) => {

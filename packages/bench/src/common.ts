@@ -1,0 +1,58 @@
+/** What the benchmarks of this package share: the rule sets, GC, number formats, the machine, the docs file. */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as E from 'fp-ts/Either';
+import { kazakhstanRuleSets, type RuleSet } from '@grade-ledger/core';
+
+const docsPath = resolve(dirname(fileURLToPath(import.meta.url)), '../../../docs/benchmarks.md');
+
+/** The shipped Kazakhstan rule sets (valid by construction; a failure here is a bug). */
+export const shippedRuleSets: ReadonlyArray<RuleSet> = (() => {
+  const shipped = kazakhstanRuleSets();
+  if (E.isLeft(shipped)) throw new Error(shipped.left.message);
+  return shipped.right;
+})();
+
+/** Two full collections, when the process runs with --expose-gc. */
+export const gc = (): void => {
+  const collect = (globalThis as { gc?: () => void }).gc;
+  if (collect !== undefined) {
+    collect();
+    collect();
+  }
+};
+
+export const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+export const int = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/** CPU model, cores, memory, Node version and platform, for the results table. */
+export const machine = (): string => {
+  const info = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+  const model = /model name\s*:\s*(.+)/.exec(info)?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown CPU';
+  return `${model}, ${cpus().length} cores, ${(totalmem() / 1024 ** 3).toFixed(0)} GB memory, Node ${process.version}, ${process.platform}-${process.arch}`;
+};
+
+/**
+ * Replaces the text between `<!-- bench:NAME:start -->` and `<!-- bench:NAME:end -->` in
+ * docs/benchmarks.md (re-read just before writing). Markers not there yet go before the
+ * `before` section's start marker if that exists, else at the end.
+ */
+export const writeBenchmarkSection = (name: string, section: string, before?: string): void => {
+  const startMarker = `<!-- bench:${name}:start -->`;
+  const endMarker = `<!-- bench:${name}:end -->`;
+  const block = `${startMarker}\n${section.trim()}\n${endMarker}`;
+  const current = existsSync(docsPath)
+    ? readFileSync(docsPath, 'utf8')
+    : '# Benchmarks\n\nFigures from `pnpm bench`. Each benchmark writes its own section between its markers.\n';
+  const start = current.indexOf(startMarker);
+  const end = current.indexOf(endMarker);
+  let next: string;
+  if (start >= 0 && end > start) next = current.slice(0, start) + block + current.slice(end + endMarker.length);
+  else {
+    const at = before === undefined ? -1 : current.indexOf(`<!-- bench:${before}:start -->`);
+    next = at >= 0 ? `${current.slice(0, at)}${block}\n\n${current.slice(at)}` : `${current.trimEnd()}\n\n${block}\n`;
+  }
+  writeFileSync(docsPath, next);
+};
