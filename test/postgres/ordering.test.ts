@@ -123,4 +123,26 @@ describe('PostgreSQL store: gap-safe global order', () => {
     const results = await Promise.all(stores.map((store, i) => store.appendToStream(f.streamId(`s${i}`), f.batch(2), { expectedRevision: 'noStream' })));
     expect(results.map((r) => r._tag)).toEqual(results.map(() => 'Right'));
   });
+
+  it('stores of two schemas and both NOTIFY settings share one connection: each append goes to its own schema', async () => {
+    // Appends are prepared statements named after their text: a name shared by two texts would
+    // fail on the second store ("prepared statements must be unique") or write to the wrong schema.
+    const pool = newPool(1);
+    const schemas = [`gl_${randomUUID().replaceAll('-', '').slice(0, 12)}`, `gl_${randomUUID().replaceAll('-', '').slice(0, 12)}`];
+    const schoolId = `school-${randomUUID()}`;
+    const stores = schemas.flatMap((schema) => [true, false].map((notifications) => postgresEventStore({ pool, schema, schoolId, notifications })));
+    const f = eventFactory();
+    const streamId = f.streamId('shared-name');
+    for (let round = 0; round < 3; round++)
+      for (const store of stores) {
+        const result = await store.appendToStream(streamId, f.batch(2), { expectedRevision: 'any' });
+        expect(result._tag).toBe('Right');
+      }
+    for (const schema of schemas) {
+      const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${schema}.events WHERE school_id = $1`, [schoolId]);
+      expect(Number(rows[0]?.n)).toBe(2 * 3 * 2);
+    }
+    const read = await (stores[0] as ReturnType<typeof postgresEventStore>).readStream(streamId);
+    expect(read._tag === 'Right' ? read.right.currentRevision : undefined).toBe(11);
+  });
 });

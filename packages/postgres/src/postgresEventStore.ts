@@ -18,6 +18,7 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from '@grade-ledger/core';
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { connect, type PostgresTarget } from './connection';
 import { isStoreUnavailable, isUniqueViolation, storeUnavailable, storeUnavailableError } from './errors';
@@ -92,6 +93,13 @@ const backoff = (attempt: number): number => Math.min(RETRY_MAX_MS, RETRY_MIN_MS
 const EVENT_COLUMNS = 'position, stream_id, stream_revision, type, schema_version, data, metadata';
 
 /**
+ * A server-side prepared statement's name for a statement text (its schema and options are in
+ * the text, so two stores with different ones never share a name on a connection).
+ */
+const statementName = (purpose: string, text: string): string =>
+  `grade_ledger_${purpose}_${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
+
+/**
  * The PostgreSQL event store of one school. Appends are one statement (one transaction) each:
  * the batch goes in as one JSON parameter, the unique constraint on (school, stream, revision)
  * is the optimistic concurrency check, and the school's head row hands out global positions
@@ -145,6 +153,11 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
                                                        'revision', stream_revision, 'position', position)), '[]'::json)
             FROM ${schema}.events WHERE school_id = $1 AND event_id = ANY($3::text[])) AS recorded`;
 
+  // The append is the hot path: prepared once per connection, it is parsed and analysed once
+  // rather than on every append (with 16 partitions that was a third of an append's server time).
+  const appendStatement = statementName('append', appendSql);
+  const diagnoseStatement = statementName('diagnose', diagnoseSql);
+
   const readStreamSql = `
     SELECT h.revision AS current_revision, e.*
     FROM (SELECT coalesce(max(stream_revision), -1) AS revision FROM ${schema}.events WHERE school_id = $1 AND stream_id = $2) h
@@ -164,10 +177,11 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
     text: string,
     values: ReadonlyArray<unknown>,
     written?: 'maybe',
+    name?: string,
   ): Promise<pg.QueryResult<R>> => {
     try {
       await ready();
-      return await pool.query<R>(text, values as unknown[]);
+      return await pool.query<R>(name === undefined ? { text, values: values as unknown[] } : { name, text, values: values as unknown[] });
     } catch (error) {
       if (isUniqueViolation(error)) throw error;
       throw storeUnavailableError(storeUnavailable(what, error, written));
@@ -183,6 +197,8 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
       `appending to stream ${streamId}`,
       diagnoseSql,
       [schoolId, streamId, events.map((event) => event.metadata.eventId)],
+      undefined,
+      diagnoseStatement,
     );
     const row = rows[0];
     if (row === undefined) throw new Error('the diagnosis query returned no row');
@@ -226,7 +242,13 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
         if (checked.length > 0 && !hasDuplicates) {
           try {
             const values = [schoolId, streamId, batch, mode, exact, checked.length, ...(notify ? [channel] : [])];
-            const { rows } = await run<{ before: string | null; revision: number | null; inserted: number }>(what, appendSql, values, 'maybe');
+            const { rows } = await run<{ before: string | null; revision: number | null; inserted: number }>(
+              what,
+              appendSql,
+              values,
+              'maybe',
+              appendStatement,
+            );
             const row = rows[0];
             if (row !== undefined && row.inserted === checked.length && row.before !== null && row.revision !== null)
               return E.right({
@@ -242,7 +264,7 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
         if (outcome !== 'retry') return outcome;
         await sleep(backoff(attempt) * Math.random());
       }
-      const { rows } = await run<{ revision: number }>(what, diagnoseSql, [schoolId, streamId, []]);
+      const { rows } = await run<{ revision: number }>(what, diagnoseSql, [schoolId, streamId, []], undefined, diagnoseStatement);
       return E.left(concurrencyConflict(streamId, expectedRevision, rows[0]?.revision ?? -1));
     } catch (error) {
       if (isStoreUnavailable(error)) return E.left(storeUnavailable(what, (error as { cause?: unknown }).cause ?? error, 'maybe'));
