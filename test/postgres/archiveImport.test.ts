@@ -125,6 +125,43 @@ describe('importArchiveWithCopy', () => {
     expect(await tableState(store)).toEqual({ count: 0, head: 0, events: [] });
   });
 
+  it('reads the archive once; a tampered line near the end, found after most rows were copied, still writes nothing', async () => {
+    const store = newSchool();
+    const lines = archive.split('\n');
+    // The last event line (the manifest and a trailing empty string follow it).
+    const target = lines.length - 3;
+    expect(lines[target]).toContain('"streamRevision"');
+    lines[target] = (lines[target] as string).replace(/"occurredAt":"(\d{4})/, (_m, year: string) => `"occurredAt":"${Number(year) - 1}`);
+    const tampered = sourceOf(lines.join('\n'));
+    let opened = 0;
+    let copied = 0;
+    const rejected = await importArchiveWithCopy(
+      store,
+      () => {
+        opened += 1;
+        return tampered();
+      },
+      { batchSize: 50, domain: false, afterBatch: ({ events }) => void (copied = events) },
+    );
+    if (E.isRight(rejected) || rejected.left.kind !== 'ArchiveRejected') throw new Error('the tampered archive was not rejected');
+    expect(rejected.left.report.findings).toContainEqual(expect.objectContaining({ check: 'chain', line: target + 1 }));
+    expect(opened).toBe(1);
+    expect(copied).toBeGreaterThan(original.length / 2);
+    expect(await tableState(store)).toEqual({ count: 0, head: 0, events: [] });
+  });
+
+  it('refuses an archive whose event ids are recorded in another stream of the school (EventIdsExist), writing nothing', async () => {
+    const store = newSchool();
+    const last = original[original.length - 1] as RecordedEvent;
+    const appended = await store.appendToStream('class-elsewhere', [last.event], { expectedRevision: 'noStream' });
+    expect(E.isRight(appended)).toBe(true);
+    const before = await tableState(store);
+    const refused = await importArchiveWithCopy(store, sourceOf(archive), { batchSize: 100, domain: false });
+    expect(E.isLeft(refused) && refused.left.kind).toBe('EventIdsExist');
+    expect(E.isLeft(refused) && refused.left.message).toContain(last.event.metadata.eventId);
+    expect(await tableState(store)).toEqual(before);
+  });
+
   it('a connection killed halfway leaves the school as it was; the retry continues its head', async () => {
     const store = newSchool(1);
     const admin = newPool(1);

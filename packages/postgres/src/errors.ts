@@ -13,6 +13,12 @@ const messageOf = (error: unknown): string => {
   return typeof message === 'string' && message !== '' ? message : String(error);
 };
 
+/** The constraint a server error names (node-postgres's `constraint`), or ''. */
+export const constraintOf = (error: unknown): string => {
+  const constraint = (error as { constraint?: unknown } | null)?.constraint;
+  return typeof constraint === 'string' ? constraint : '';
+};
+
 /** SQLSTATE 23505: a unique constraint refused a row (the version and event-id checks). */
 export const isUniqueViolation = (error: unknown): boolean => codeOf(error) === '23505';
 

@@ -1,18 +1,17 @@
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import * as E from 'fp-ts/Either';
-import { readArchive, verifyArchive, type ByteSource, type VerifyReport } from '@grade-ledger/archive';
+import { verifyArchive, type ByteSource, type VerifyReport } from '@grade-ledger/archive';
 import type { RecordedEvent, RuleSet, StoreUnavailable } from '@grade-ledger/core';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { isUniqueViolation, storeUnavailable } from './errors';
+import { constraintOf, isUniqueViolation, storeUnavailable } from './errors';
 import { notificationChannel } from './notifications';
 import type { PostgresEventStore } from './postgresEventStore';
 
 /*
- * Archive import through COPY: the archive is verified whole (a first streaming pass), then read
- * again and loaded in one transaction holding the school's head row, batch by batch with COPY.
- * Nothing is visible until the commit, and any failure rolls everything back.
+ * Archive import through COPY, in one pass: in one transaction holding the school's head row,
+ * the archive is verified as it streams by and its events flow into one COPY as they are read.
+ * Nothing is visible until the commit, which happens only if the whole archive passed; any
+ * refusal or failure rolls everything back.
  */
 
 export type CopyImportError =
@@ -22,8 +21,6 @@ export type CopyImportError =
   | { readonly kind: 'StreamsExist'; readonly streamIds: ReadonlyArray<string>; readonly message: string }
   /** Event ids of the archive are already recorded in this school (in other streams); nothing was written. */
   | { readonly kind: 'EventIdsExist'; readonly message: string }
-  /** The archive changed between verifying and loading it; nothing was written. */
-  | { readonly kind: 'ArchiveChanged'; readonly message: string }
   /** The server or the connection failed; the transaction was rolled back, nothing was written. */
   | StoreUnavailable;
 
@@ -41,11 +38,12 @@ export type CopyImportOptions = {
   readonly ruleSets?: ReadonlyArray<RuleSet>;
   /** Check the domain and grades before writing (default true); chain, format and schema are always checked. */
   readonly domain?: boolean;
-  /** Events per COPY statement (default 5,000). */
+  /** Events per write into the import's one COPY (default 5,000). */
   readonly batchSize?: number;
-  readonly onProgress?: (progress: { readonly phase: 'verify' | 'write'; readonly lines: number; readonly bytes: number }) => void;
+  /** Every 10,000 lines and at the end (verifying and writing are one pass). */
+  readonly onProgress?: (progress: { readonly phase: 'write'; readonly lines: number; readonly bytes: number }) => void;
   /**
-   * Called inside the transaction after each batch is copied (tests use it to break the
+   * Called inside the transaction after each batch is written to the COPY (tests use it to break the
    * connection halfway); the import waits for it.
    */
   readonly afterBatch?: (progress: { readonly batches: number; readonly events: number }) => void | Promise<void>;
@@ -87,16 +85,22 @@ const rejectedSummary = (report: VerifyReport): string =>
 type Refusal = { readonly refusal: CopyImportError };
 const isRefusal = (value: unknown): value is Refusal => typeof value === 'object' && value !== null && 'refusal' in value;
 
+/** The source's chunks; a string is one chunk (as the archive's readers take it), not its characters. */
+const chunksOf = (source: ByteSource): AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string> =>
+  typeof source === 'string' ? [source] : source;
+
+/** How a COPY ended: finished, or failed with the server's (or the connection's) error. */
+type CopyOutcome = { readonly failed: false } | { readonly failed: true; readonly error: unknown };
+
 /**
- * Imports an archive into a PostgreSQL store through COPY, all or nothing. First the whole
- * archive is verified as it streams by (chain, format, schema, domain, grades): a bad archive
- * is refused with its findings and nothing is written. Then, in one transaction, the school's
- * head row is locked (as appends lock it, so positions stay dense and become visible in
- * order), the import is refused if any of the archive's streams exists in the school, the
- * archive is read again and COPYed in batches with positions continuing the school's head
- * (stream revisions as in the archive), the head is moved, and the transaction commits. Any
- * failure rolls it back: nothing is visible. Appends to the school wait for the import.
- * `open` opens the archive anew on each call (it is read twice).
+ * Imports an archive into a PostgreSQL store through COPY, all or nothing, in one pass. In one
+ * transaction the school's head row is locked (as appends lock it, so positions stay dense and
+ * become visible in order); the archive is verified as it streams by (chain, format, schema,
+ * domain, grades) and every event is written to one COPY as soon as it is read, with positions
+ * continuing the school's head and stream revisions as in the archive, so that verification (in
+ * Node) and loading (in PostgreSQL) run side by side. At the end the transaction commits only
+ * if the archive passed and none of its streams existed in the school; anything else rolls it
+ * back: nothing is visible. Appends to the school wait for the import. `open` is called once.
  */
 export const importArchiveWithCopy = async (
   store: PostgresEventStore,
@@ -104,27 +108,18 @@ export const importArchiveWithCopy = async (
   options: CopyImportOptions = {},
 ): Promise<E.Either<CopyImportError, CopyImportSummary>> => {
   const { pool, schoolId, schema } = store;
-  const streamIds = new Set<string>();
-  const report = await verifyArchive(open(), {
-    ...(options.ruleSets === undefined ? {} : { ruleSets: options.ruleSets }),
-    domain: options.domain ?? true,
-    streamIds,
-    onProgress: (p) => options.onProgress?.({ phase: 'verify', ...p }),
-  });
-  if (!report.ok)
-    return E.left({ kind: 'ArchiveRejected', report, message: `the archive was rejected and nothing was written: ${rejectedSummary(report)}` });
-
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH_SIZE));
   const copySql = `COPY ${schema}.events (school_id, position, stream_id, stream_revision, event_id, type, schema_version, data, metadata) FROM STDIN`;
-  const what = `importing an archive of ${report.events} event(s)`;
+  const streamIds = new Set<string>();
   let client: pg.PoolClient | undefined;
   let failure: unknown;
+  let read = 0;
   try {
     await store.ready();
     client = await pool.connect();
     const connection = client;
     // A checked-out client whose connection drops emits 'error'; unheard, it would crash the
-    // process. The failure reaches the next query anyway, which rolls the import back.
+    // process. The failure reaches the COPY (or the next query) anyway, which rolls the import back.
     connection.on('error', ignoreConnectionError);
     await connection.query('BEGIN');
     // The same row lock an append takes: appends to this school wait until the import ends.
@@ -133,47 +128,84 @@ export const importArchiveWithCopy = async (
       [schoolId],
     );
     const before = Number(head.rows[0]?.last_position ?? 0);
-    const existing = await connection.query<{ stream_id: string }>(
-      `SELECT DISTINCT stream_id FROM ${schema}.events WHERE school_id = $1 AND stream_id = ANY($2::text[]) ORDER BY stream_id`,
-      [schoolId, [...streamIds]],
-    );
-    if (existing.rows.length > 0) {
-      const ids = existing.rows.map((row) => row.stream_id);
-      throw {
-        refusal: {
-          kind: 'StreamsExist',
-          streamIds: ids,
-          message: `${ids.length} stream(s) of the archive already exist in school ${schoolId} (${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', ...' : ''}); nothing was written`,
-        },
-      } satisfies Refusal;
-    }
 
+    const copy = connection.query(copyFrom(copySql));
+    // Settles when the server has taken every row (after end()), or at the first error: a unique
+    // violation, a lost connection. After an error nothing more is written; reading goes on, so
+    // that the refusal can name every stream of the archive that exists.
+    let outcome: CopyOutcome | undefined;
+    const settled = new Promise<CopyOutcome>((resolve) => {
+      copy.on('finish', () => resolve((outcome ??= { failed: false })));
+      copy.on('error', (error: unknown) => resolve((outcome ??= { failed: true, error })));
+    });
+    let pending: string[] = [];
     let events = 0;
     let batches = 0;
-    let lines: string[] = [];
-    const flush = async (): Promise<void> => {
-      if (lines.length === 0) return;
-      const text = lines.join('');
-      const count = lines.length;
-      lines = [];
-      await pipeline(Readable.from([text]), connection.query(copyFrom(copySql)));
-      events += count;
-      batches += 1;
-      await options.afterBatch?.({ batches, events });
+    /** Writes the lines read so far to the COPY, `batchSize` at a time (all of them at the end). */
+    const write = async (atEnd: boolean): Promise<void> => {
+      while (outcome === undefined && (pending.length >= batchSize || (atEnd && pending.length > 0))) {
+        const lines = pending.length > batchSize ? pending.slice(0, batchSize) : pending;
+        pending = pending.length > batchSize ? pending.slice(batchSize) : [];
+        // One write in flight at a time, awaited (back-pressure: the socket took it), unless the
+        // COPY fails meanwhile; pg-copy-streams must not be handed more after it failed.
+        await Promise.race([new Promise<void>((resolve) => copy.write(lines.join(''), () => resolve())), settled]);
+        if (outcome !== undefined) break;
+        events += lines.length;
+        batches += 1;
+        await options.afterBatch?.({ batches, events });
+      }
+      if (outcome !== undefined) pending = [];
     };
-    // Second pass: readArchive checks the chain again, and the final digest must be the verified one.
-    const reading = readArchive(open());
-    let read = 0;
-    for await (const recorded of reading.events) {
-      read += 1;
-      lines.push(copyLine(schoolId, before + read, recorded));
-      if (lines.length >= batchSize) await flush();
-      if (recorded.line % 10_000 === 0) options.onProgress?.({ phase: 'write', lines: recorded.line, bytes: 0 });
+    // The archive as verifyArchive reads it; between its chunks, the events read so far go to the COPY.
+    async function* feeding(): AsyncIterable<Uint8Array | string> {
+      for await (const chunk of chunksOf(open())) {
+        yield chunk;
+        await write(false);
+      }
     }
-    const again = await reading.result;
-    if (E.isLeft(again) || again.right.manifest.finalDigest !== report.finalDigest || read !== report.events)
-      throw { refusal: { kind: 'ArchiveChanged', message: 'the archive changed between verifying and loading it; nothing was written: import it again' } } satisfies Refusal;
-    await flush();
+    const report = await verifyArchive(feeding(), {
+      ...(options.ruleSets === undefined ? {} : { ruleSets: options.ruleSets }),
+      domain: options.domain ?? true,
+      streamIds,
+      onProgress: (p) => options.onProgress?.({ phase: 'write', ...p }),
+      onEvent: (recorded) => {
+        read += 1;
+        if (outcome === undefined) pending.push(copyLine(schoolId, before + read, recorded));
+      },
+    });
+    await write(true);
+    if (outcome === undefined) copy.end();
+    const copied = await settled;
+
+    const existing = async (): Promise<ReadonlyArray<string>> => {
+      await connection.query('ROLLBACK');
+      const { rows } = await connection.query<{ stream_id: string }>(
+        `SELECT DISTINCT stream_id FROM ${schema}.events WHERE school_id = $1 AND stream_id = ANY($2::text[]) ORDER BY stream_id`,
+        [schoolId, [...streamIds]],
+      );
+      return rows.map((row) => row.stream_id);
+    };
+    const streamsExist = (ids: ReadonlyArray<string>): Refusal => ({
+      refusal: {
+        kind: 'StreamsExist',
+        streamIds: ids,
+        message: `${ids.length} stream(s) of the archive already exist in school ${schoolId} (${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', ...' : ''}); nothing was written`,
+      },
+    });
+    if (!report.ok)
+      throw { refusal: { kind: 'ArchiveRejected', report, message: `the archive was rejected and nothing was written: ${rejectedSummary(report)}` } } satisfies Refusal;
+    if (copied.failed) {
+      // A revision already taken: streams of the archive exist here (named after the rollback).
+      if (isUniqueViolation(copied.error) && /stream_revision/.test(constraintOf(copied.error))) {
+        const ids = await existing();
+        if (ids.length > 0) throw streamsExist(ids);
+      }
+      throw copied.error;
+    }
+    if (read !== report.events || events !== read)
+      throw new Error(`the import read ${read} event(s) and wrote ${events}, but the archive holds ${report.events}`);
+    // A verified archive numbers every stream's revisions from 0, so a stream that exists in the
+    // school always collides on a revision above: no further check is needed.
 
     await connection.query(`UPDATE ${schema}.school_heads SET last_position = $2 WHERE school_id = $1`, [schoolId, before + events]);
     // Subscriptions wake at once, as after an append.
@@ -196,7 +228,7 @@ export const importArchiveWithCopy = async (
         kind: 'EventIdsExist',
         message: `event ids of the archive are already recorded in school ${schoolId} (${(error as { detail?: string }).detail ?? 'unique violation'}); nothing was written`,
       });
-    return E.left(storeUnavailable(`${what} (rolled back: nothing was written)`, error));
+    return E.left(storeUnavailable(`importing an archive (${read} event(s) read; rolled back: nothing was written)`, error));
   } finally {
     // A connection that failed is destroyed, not returned to the pool.
     client?.off('error', ignoreConnectionError);
