@@ -1,36 +1,87 @@
-import { fileSource, importArchive } from '@grade-ledger/archive';
+import { fileSource, importArchive, type VerifyReport } from '@grade-ledger/archive';
 import { inMemoryEventStore } from '@grade-ledger/core';
+import { importArchiveWithCopy, postgresEventStore } from '@grade-ledger/postgres';
 import * as E from 'fp-ts/Either';
 import { EXIT, ioError, parse, progress, readable, reportLines, runCommand, toJson, usageProblem, type ArchiveExitCode, type CommandIo } from './archiveIo';
 
+/** What either import gives back: a summary, or a refusal with its kind and message. */
+type Imported = E.Either<
+  { readonly kind: string; readonly message: string; readonly report?: VerifyReport },
+  { readonly events: number; readonly streams: number; readonly report: VerifyReport; readonly positions?: { readonly first: number | null; readonly last: number | null } }
+>;
+
 /**
- * `grade-ledger import PATH [--json]`: verifies an archive completely, then loads it into a
- * store, all or nothing. The CLI's store is the in-memory one (a PostgreSQL store will take
- * its place): the command shows that the archive would be accepted, and what it holds.
+ * `grade-ledger import PATH [--postgres URL --school ID [--schema NAME]] [--no-domain] [--json]`:
+ * verifies an archive and loads it into a store, all or nothing. With `--postgres` the store is
+ * PostgreSQL (the school `--school` of the database at URL) and the archive goes in through
+ * COPY in one pass and one transaction (`importArchiveWithCopy`); without it, into the
+ * in-memory store, which shows that the archive would be accepted and what it holds.
  */
 export const runImport = (argv: ReadonlyArray<string>, io: CommandIo): Promise<ArchiveExitCode> =>
   runCommand(io, 'import', async () => {
-    const { values, positionals } = parse(argv, { 'no-domain': { type: 'boolean' } });
+    const { values, positionals } = parse(argv, {
+      'no-domain': { type: 'boolean' },
+      postgres: { type: 'string' },
+      school: { type: 'string' },
+      schema: { type: 'string' },
+    });
     const [path, ...rest] = positionals;
     if (path === undefined) throw usageProblem('which archive? grade-ledger import PATH');
     if (rest.length > 0) throw usageProblem(`unexpected argument "${rest[0]}"`);
+    const url = values.postgres;
+    if (url === undefined && (values.school !== undefined || values.schema !== undefined))
+      throw usageProblem('--school and --schema name a PostgreSQL school: give the database with --postgres URL');
+    if (url !== undefined && (values.school === undefined || values.school === ''))
+      throw usageProblem('--postgres needs --school ID: the school (tenant) the archive is loaded into');
     const found = await readable(path);
     if (E.isLeft(found)) return ioError(io, 'import', found.left, `read ${path}`);
-    const store = inMemoryEventStore();
+    const domain = values['no-domain'] !== true;
     const bar = progress('importing');
-    const imported = await importArchive(fileSource(path), store, { domain: values['no-domain'] !== true, onProgress: (p) => bar.update(p.lines, p.bytes) });
+    const onProgress = (p: { readonly lines: number; readonly bytes: number }) => bar.update(p.lines, p.bytes);
+
+    let imported: Imported;
+    let target: string;
+    if (url === undefined) {
+      target = 'the in-memory store';
+      imported = await importArchive(fileSource(path), inMemoryEventStore(), { domain, onProgress });
+    } else {
+      let store;
+      try {
+        store = postgresEventStore({ connectionString: url, schoolId: values.school as string, ...(values.schema === undefined ? {} : { schema: values.schema }) });
+      } catch (error) {
+        // A malformed school id or schema name.
+        throw usageProblem(error instanceof Error ? error.message : String(error));
+      }
+      target = `school ${store.schoolId} in PostgreSQL (schema ${store.schema})`;
+      try {
+        const copied = await importArchiveWithCopy(store, fileSource(path), { domain, onProgress });
+        imported = E.map((summary: { readonly events: number; readonly streams: number; readonly report: VerifyReport; readonly firstPosition: number | null; readonly lastPosition: number | null }) => ({
+          events: summary.events,
+          streams: summary.streams,
+          report: summary.report,
+          positions: { first: summary.firstPosition, last: summary.lastPosition },
+        }))(copied);
+      } finally {
+        await store.close();
+      }
+    }
     bar.done();
     if (E.isLeft(imported)) {
       const error = imported.left;
-      if (values.json === true) io.out(toJson({ path, imported: false, error }));
+      if (values.json === true) io.out(toJson({ path, imported: false, error: { ...error, cause: undefined } }));
       else {
-        if (error.kind === 'ArchiveRejected') for (const line of reportLines(path, error.report)) io.err(line);
+        if (error.kind === 'ArchiveRejected' && error.report !== undefined) for (const line of reportLines(path, error.report)) io.err(line);
         io.err(`grade-ledger import: ${error.message}`);
       }
-      return EXIT.findings;
+      // A database that cannot be reached is an input/output error, like a file that cannot be read.
+      return error.kind === 'StoreUnavailable' ? EXIT.io : EXIT.findings;
     }
-    const { events, streams, report } = imported.right;
-    if (values.json === true) io.out(toJson({ path, imported: true, events, streams, finalDigest: report.finalDigest, gradeDifferences: report.gradeDifferences.length }));
-    else io.out(`${path}: verified and imported ${events} events of ${streams} streams into the in-memory store (final digest ${report.finalDigest}).`);
+    const { events, streams, report, positions } = imported.right;
+    if (values.json === true)
+      io.out(toJson({ path, imported: true, events, streams, finalDigest: report.finalDigest, gradeDifferences: report.gradeDifferences.length, ...(positions === undefined ? {} : { positions }) }));
+    else
+      io.out(
+        `${path}: verified and imported ${events} events of ${streams} streams into ${target}${positions?.first == null ? '' : ` at positions ${positions.first}-${positions.last}`} (final digest ${report.finalDigest}).`,
+      );
     return EXIT.ok;
   });
