@@ -40,8 +40,8 @@ const quick = args.has('--quick');
 const write = args.has('--write') || (!quick && !args.has('--no-write'));
 
 const SIZES = quick
-  ? { appendEvents: 28_000, small: 20_000, large: 100_000, readRounds: 1, largeRounds: 1, slices: 4, importRounds: 2 }
-  : { appendEvents: 200_000, small: 200_000, large: 2_000_000, readRounds: 3, largeRounds: 1, slices: 10, importRounds: 3 };
+  ? { appendEvents: 28_000, small: 20_000, large: 100_000, readRounds: 1, largeRounds: 1, slices: 50, importRounds: 2 }
+  : { appendEvents: 200_000, small: 200_000, large: 2_000_000, readRounds: 3, largeRounds: 1, slices: 100, importRounds: 3 };
 const BATCH = 28;
 const PAGE = 10_000;
 const APPEND_SCHOOL = 'bench-appends';
@@ -139,7 +139,8 @@ const benchAppends = async (url: string, batches: ReadonlyArray<AppendBatch>): P
   const sliceSize = Math.ceil(batches.length / SIZES.slices);
   for (let slice = 0; slice * sliceSize < batches.length; slice++) {
     const part = batches.slice(slice * sliceSize, (slice + 1) * sliceSize);
-    // Each slice in a rotated order, so no contender always runs first or last.
+    // Small slices (a noisy neighbour hurts all contenders alike), each in a rotated order, so no
+    // contender always runs first or last.
     const order = appenders.map((_, i) => appenders[(i + slice) % appenders.length] as Appender);
     for (const appender of order) {
       const own = latencies.get(appender.name) ?? [];
@@ -152,7 +153,8 @@ const benchAppends = async (url: string, batches: ReadonlyArray<AppendBatch>): P
       }
       totals.set(appender.name, (totals.get(appender.name) ?? 0) + (performance.now() - start) / 1000);
     }
-    log(`appends: slice ${slice + 1}/${Math.ceil(batches.length / sliceSize)} done`);
+    const slices = Math.ceil(batches.length / sliceSize);
+    if ((slice + 1) % Math.max(1, Math.floor(slices / 5)) === 0 || slice + 1 === slices) log(`appends: slice ${slice + 1}/${slices} done`);
   }
   for (const appender of appenders) await appender.close();
   const events = batches.reduce((sum, batch) => sum + batch.events.length, 0);

