@@ -324,8 +324,9 @@ Medians; the ratios are medians of the per-pair ratios:
 | replay + with names | ${ms(replay + named)} | ${withReplayRatio.toFixed(2)}× |
 
 The identified runs recorded ${cards.accessEvents} access events (one a pair, each under its own approved bulk request).
-Not measured here: a PostgreSQL or file key store (a read fetches each person's key from the store: with PostgreSQL that
-is a round trip per person unless batched), and printing to paper or PDF.
+Not measured here: the file and PostgreSQL key stores (a read fetches the keys of everyone it decrypts with one
+\`getMany\`: one query with PostgreSQL), the file record store (read one person at a time), and printing to paper or PDF
+(a heavier rendering makes the names' share smaller).
 
 **Forgetting one person against histories of growing length.** Histories: \`generateSchoolWorkload({ seed: 2018, since: 2018, classesPerGradeLevel: 1 })\`
 for 1${forget.histories.slice(1).map((h) => `, ${h.years}`).join('')} school years, each in its own in-memory event store; ${forget.perHistory} pupils
