@@ -99,6 +99,15 @@ describe('PostgreSQL key store', () => {
             expect(E.isRight(real) && real.right.status).toEqual(E.isRight(expected) && expected.right.status);
             expect(presentKey(real)?.material.toString('hex')).toEqual(presentKey(expected)?.material.toString('hex'));
             expect(presentKey(real)?.keyId).toEqual(presentKey(expected)?.keyId);
+            // Many at once (one query) answers as get does, for every person asked.
+            const asked = ['pupil:1', 'pupil:2', 'parent:1', personId];
+            const [realMany, expectedMany] = [await store.getMany(asked), await model.getMany(asked)];
+            if (E.isLeft(realMany) || E.isLeft(expectedMany)) throw new Error('getMany failed');
+            for (const id of asked) {
+              expect(realMany.right.get(id)?.status).toEqual(expectedMany.right.get(id)?.status);
+              const [r, m] = [realMany.right.get(id), expectedMany.right.get(id)];
+              expect(r?.status === 'present' ? r.key.material.toString('hex') : null).toEqual(m?.status === 'present' ? m.key.material.toString('hex') : null);
+            }
           } else {
             expect(await store.destroy(personId)).toEqual(await model.destroy(personId));
           }

@@ -74,6 +74,7 @@ describe('invalid commands', () => {
         'ScoreAlreadyRecorded',
         'SubjectNotAssigned',
         'TooManySectionSummatives',
+        'WriteRefused',
       ].sort(),
     );
   });

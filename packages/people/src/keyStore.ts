@@ -28,6 +28,11 @@ export type KeyStore = {
   /** Stores a new person's key; refused when the person has a key, or had one destroyed. */
   readonly put: (key: DataKey) => Promise<E.Either<KeyStoreError, void>>;
   readonly get: (personId: string) => Promise<E.Either<KeyStoreError, KeyLookup>>;
+  /**
+   * Many people's keys at once (one query for the PostgreSQL store rather than one a person):
+   * a lookup for every id asked, as `get` gives it.
+   */
+  readonly getMany: (personIds: ReadonlyArray<string>) => Promise<E.Either<KeyStoreError, ReadonlyMap<string, KeyLookup>>>;
   /** Destroys the person's key (O(1)); `destroyed` is false when there was none to destroy. */
   readonly destroy: (personId: string) => Promise<E.Either<KeyStoreError, { readonly destroyed: boolean }>>;
 };
@@ -35,6 +40,10 @@ export type KeyStore = {
 /** Keys in memory: for tests and single-process use. */
 export const inMemoryKeyStore = (): KeyStore => {
   const keys = new Map<string, DataKey | 'destroyed'>();
+  const lookup = (personId: string): KeyLookup => {
+    const found = keys.get(personId);
+    return found === undefined ? { status: 'missing', personId } : found === 'destroyed' ? { status: 'destroyed', personId } : { status: 'present', key: found };
+  };
   return {
     put: async (key) => {
       const found = keys.get(key.personId);
@@ -43,10 +52,8 @@ export const inMemoryKeyStore = (): KeyStore => {
       keys.set(key.personId, key);
       return E.right(undefined);
     },
-    get: async (personId) => {
-      const found = keys.get(personId);
-      return E.right(found === undefined ? { status: 'missing', personId } : found === 'destroyed' ? { status: 'destroyed', personId } : { status: 'present', key: found });
-    },
+    get: async (personId) => E.right(lookup(personId)),
+    getMany: async (personIds) => E.right(new Map(personIds.map((personId) => [personId, lookup(personId)]))),
     destroy: async (personId) => {
       const found = keys.get(personId);
       keys.set(personId, 'destroyed');
@@ -100,6 +107,19 @@ export const fileKeyStore = (dir: string): KeyStore => {
         return E.right(await lookup(personId));
       } catch (error) {
         return E.left(unavailable(`reading the key of ${personId}`, error));
+      }
+    },
+    getMany: async (personIds) => {
+      try {
+        // A few files at a time: enough to overlap the reads, not so many as to run out of file handles.
+        const found = new Map<string, KeyLookup>();
+        for (let i = 0; i < personIds.length; i += 64) {
+          const batch = personIds.slice(i, i + 64);
+          for (const [j, lookedUp] of (await Promise.all(batch.map(lookup))).entries()) found.set(batch[j]!, lookedUp);
+        }
+        return E.right(found);
+      } catch (error) {
+        return E.left(unavailable(`reading the keys of ${personIds.length} people`, error));
       }
     },
     destroy: (personId) =>

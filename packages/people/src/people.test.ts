@@ -244,6 +244,8 @@ describe('reads of personal data', () => {
             for (const view of result.right.people.values()) expect(['identified', 'forgotten', 'blocked', 'depersonalised']).toContain(view.status);
           }
           if (E.isRight(result) && !result.right.grant.identified) expect(result.right.accessId).toBeNull();
+          // A parent never sees another child (through the people module, not only the policy): their own child, or themself.
+          if (E.isRight(result) && actor.role === 'parent') for (const seen of result.right.people.keys()) expect([actor.id, actor.id.replace(/^parent-/, '')]).toContain(seen);
         },
       ),
       { numRuns: 80 },
@@ -260,6 +262,10 @@ describe('reads of personal data', () => {
         expect(e.event.data.personCount).toBe(want?.personIds.length);
       }
     expect(expected.size).toBeGreaterThan(5);
+    // The audit trail (what `grade-ledger audit` prints) lists each of them exactly once.
+    const trail = foldEvents(accessTrailProjection, w.store.allEvents());
+    expect(trail.reads.map((r) => r.accessId).sort()).toEqual([...expected.keys()].sort());
+    for (const r of trail.reads) expect([r.actor, r.personIds]).toEqual([expected.get(r.accessId)?.actor, expected.get(r.accessId)?.personIds]);
   });
 
   it('refuses an unapproved bulk read of the whole school with names, and runs it once approved by a second actor of another role', async () => {

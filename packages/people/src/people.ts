@@ -25,7 +25,7 @@ import {
   type PersonalField,
   type ReadRequest,
 } from '@grade-ledger/core';
-import type { KeyStore, KeyStoreError } from './keyStore';
+import type { KeyLookup, KeyStore, KeyStoreError } from './keyStore';
 import { pseudonymOf } from './pseudonym';
 import { decodePersonalRecord, disclose, type DisclosedFields, type InvalidRecord, type PersonKind } from './record';
 import type { RecordStore, RecordStoreError, StoredPerson } from './recordStore';
@@ -140,10 +140,8 @@ export const people = (options: PeopleOptions) => {
     return E.isLeft(put) ? put : E.right(person);
   };
 
-  const viewOf = async (personId: string, grant: Grant): Promise<E.Either<PeopleError, PersonView>> => {
-    const stored = await records.get(personId);
-    if (E.isLeft(stored)) return stored;
-    const person = stored.right;
+  /** What a read shows of one person, from their stored record and (for an identified read of an active person) their key. */
+  const viewOf = (personId: string, person: StoredPerson | undefined, grant: Grant, key: KeyLookup | undefined): E.Either<PeopleError, PersonView> => {
     if (person === undefined) return E.right({ status: 'unknown', personId, pseudonym: pseudonym(personId) });
     const shown = pseudonym(personId, person.kind);
     switch (person.status) {
@@ -157,10 +155,8 @@ export const people = (options: PeopleOptions) => {
         break;
     }
     if (!grant.identified || person.sealed === null) return E.right({ status: 'pseudonymized', personId, pseudonym: shown });
-    const key = await keys.get(personId);
-    if (E.isLeft(key)) return key;
-    if (key.right.status !== 'present') return E.right({ status: 'forgotten', personId, pseudonym: shown });
-    const record = unseal(person.sealed, key.right.key);
+    if (key?.status !== 'present') return E.right({ status: 'forgotten', personId, pseudonym: shown });
+    const record = unseal(person.sealed, key.key);
     if (E.isLeft(record)) return record;
     return E.right({ status: 'identified', personId, kind: person.kind, pseudonym: shown, data: disclose(record.right, grant.fields) });
   };
@@ -201,9 +197,19 @@ export const people = (options: PeopleOptions) => {
       });
       if (E.isLeft(recorded)) return recorded;
     }
+    const stored = new Map<string, StoredPerson | undefined>();
+    for (const personId of grant.personIds) {
+      const found = await records.get(personId);
+      if (E.isLeft(found)) return found;
+      stored.set(personId, found.right);
+    }
+    // The keys of everyone to decrypt in one go: one query for a whole school with the PostgreSQL key store.
+    const toOpen = grant.identified ? grant.personIds.filter((personId) => stored.get(personId)?.status === 'active' && stored.get(personId)?.sealed != null) : [];
+    const keysFound = toOpen.length === 0 ? E.right(new Map<string, KeyLookup>()) : await keys.getMany(toOpen);
+    if (E.isLeft(keysFound)) return keysFound;
     const views = new Map<string, PersonView>();
     for (const personId of grant.personIds) {
-      const view = await viewOf(personId, grant);
+      const view = viewOf(personId, stored.get(personId), grant, keysFound.right.get(personId));
       if (E.isLeft(view)) return view;
       views.set(personId, view.right);
     }

@@ -112,10 +112,28 @@ export const postgresKeyStore = (options: PostgresKeyStoreOptions): PostgresKeyS
   const lookup = async (personId: string): Promise<KeyLookup | undefined> => {
     const { rows } = await pool.query<KeyRow>(`SELECT key_id, material, destroyed_at FROM ${table} WHERE school_id = $1 AND person_id = $2`, [schoolId, personId]);
     const row = rows[0];
-    if (row === undefined) return undefined;
+    return row === undefined ? undefined : rowLookup(personId, row);
+  };
+
+  const rowLookup = (personId: string, row: KeyRow): KeyLookup => {
     if (row.destroyed_at !== null) return { status: 'destroyed', personId };
     if (row.key_id === null || row.material === null) throw new Error(`the key row of ${personId} is damaged`);
     return { status: 'present', key: dataKey(personId, row.key_id, row.material) };
+  };
+
+  /** One query per 5,000 people (a whole school's report cards in one round trip). */
+  const lookupMany = async (personIds: ReadonlyArray<string>): Promise<ReadonlyMap<string, KeyLookup>> => {
+    const found = new Map<string, KeyLookup>();
+    const unique = [...new Set(personIds)];
+    for (let i = 0; i < unique.length; i += 5_000) {
+      const batch = unique.slice(i, i + 5_000);
+      const { rows } = await pool.query<KeyRow & { person_id: string }>(
+        `SELECT person_id, key_id, material, destroyed_at FROM ${table} WHERE school_id = $1 AND person_id = ANY($2::text[])`,
+        [schoolId, batch],
+      );
+      for (const row of rows) found.set(row.person_id, rowLookup(row.person_id, row));
+    }
+    return new Map(personIds.map((personId) => [personId, found.get(personId) ?? { status: 'missing', personId }]));
   };
 
   const put = (key: DataKey) =>
@@ -175,6 +193,7 @@ export const postgresKeyStore = (options: PostgresKeyStoreOptions): PostgresKeyS
     put,
     get: (personId) =>
       attempt(`reading the key of ${personId}`, async () => E.right((await lookup(personId)) ?? { status: 'missing', personId })),
+    getMany: (personIds) => attempt(`reading the keys of ${personIds.length} people`, async () => E.right(await lookupMany(personIds))),
     destroy,
     ready,
     close: async () => {

@@ -108,6 +108,26 @@ describe.each(keyStores)('key store (%s)', (_name, make) => {
       expect(text).not.toContain(key.material.toString('base64'));
     }
   });
+
+  it('gives many keys at once as get gives each: present, destroyed, missing', async () => {
+    const { store, reopen } = await make();
+    const keys = Array.from({ length: 150 }, (_, i) => generateDataKey(`pupil:${i}`));
+    for (const key of keys) expect(await store.put(key)).toEqual(E.right(undefined));
+    expect(await store.destroy('pupil:7')).toEqual(E.right({ destroyed: true }));
+    const asked = [...keys.map((k) => k.personId), 'pupil:missing'];
+    const many = await reopen().getMany(asked);
+    if (E.isLeft(many)) throw new Error(many.left.message);
+    expect([...many.right.keys()]).toEqual(asked);
+    for (const personId of asked) {
+      const one = await reopen().get(personId);
+      if (E.isLeft(one)) throw new Error(one.left.message);
+      const got = many.right.get(personId);
+      expect(got?.status).toBe(one.right.status);
+      if (got?.status === 'present' && one.right.status === 'present') expect([got.key.keyId, got.key.material.toString('hex')]).toEqual([one.right.key.keyId, one.right.key.material.toString('hex')]);
+    }
+    expect(many.right.get('pupil:7')).toEqual({ status: 'destroyed', personId: 'pupil:7' });
+    expect(many.right.get('pupil:missing')).toEqual({ status: 'missing', personId: 'pupil:missing' });
+  });
 });
 
 const recordStores: ReadonlyArray<readonly [string, () => Promise<{ store: RecordStore; reopen: () => RecordStore }>]> = [

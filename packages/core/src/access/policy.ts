@@ -299,23 +299,66 @@ export const authorizeRead = (policy: AccessPolicy, actor: Actor, request: ReadR
   return E.right({ actor, resource: request.resource, classIds: request.classIds, personIds, fields, identified: true, purpose });
 };
 
-/** A write to a class journal refused by the policy. */
+/** A write to a class journal refused by the policy: who (actor and role), which journal, and the role's write scopes. */
 export type WriteRefused = {
   readonly kind: 'WriteRefused';
   readonly actor: Actor;
   readonly role: ActorRole;
   readonly resource: string;
+  /** The role's `journal.write` scopes under the policy (empty: the role writes to no journal). */
+  readonly scopes: ReadonlyArray<Scope>;
   readonly message: string;
 };
 
 /**
- * Whether the policy lets an actor write to a class's journal at all. The class journal's
- * decider checks the finer rules (only the subject's own teacher marks it; reasons; overrides).
+ * What a class journal knows of who leads and who teaches it: enough to decide a write. The
+ * class journal's decider takes these from its own state (the class teacher and the current
+ * teacher of each subject); {@link authorizeWrite} takes them from the {@link AccessFacts}.
+ * A class not opened yet has neither: only the `all` scope reaches it.
  */
-export const authorizeWrite = (policy: AccessPolicy, actor: Actor, classId: ClassId, facts: AccessFacts): E.Either<WriteRefused, ClassId> => {
-  const role = (policy.roles as Record<string, RolePolicy | undefined>)[actor.role];
-  const reach = role === undefined ? undefined : reachOf(role.journal.write, actor, facts);
-  return reach !== undefined && (reach.all || reach.classes.has(classId))
-    ? E.right(classId)
-    : E.left({ kind: 'WriteRefused', actor, role: actor.role, resource: `the journal of class ${classId}`, message: `${actor.role} ${actor.id} may not write to the journal of class ${classId}` });
+export type JournalWriteFacts = {
+  readonly classId: ClassId;
+  readonly classTeacherId: StaffId | undefined;
+  readonly teacherIds: ReadonlyArray<StaffId>;
 };
+
+export const journalWriteFactsOf = (facts: AccessFacts, classId: ClassId): JournalWriteFacts => ({
+  classId,
+  classTeacherId: facts.classTeachers.get(classId),
+  teacherIds: facts.teachers.get(classId) ?? [],
+});
+
+/** `self` and `ownChildren` reach people, not classes: they never grant a journal write. */
+const writeScopeReaches = (scope: Scope, actor: Actor, facts: JournalWriteFacts): boolean => {
+  switch (scope) {
+    case 'all':
+      return true;
+    case 'ownClass':
+      return facts.classTeacherId === actor.id;
+    case 'taughtClasses':
+      return facts.teacherIds.includes(actor.id);
+    case 'self':
+    case 'ownChildren':
+      return false;
+  }
+};
+
+const describeScopes = (scopes: ReadonlyArray<Scope>): string => (scopes.length === 0 ? 'none' : scopes.join(', '));
+
+/**
+ * Whether the policy lets an actor write to a class's journal at all: one of the role's
+ * `journal.write` scopes must reach the class. The class journal's decider asks this first,
+ * then checks its finer rules (only the subject's own teacher marks it; reasons; overrides).
+ */
+export const authorizeJournalWrite = (policy: AccessPolicy, actor: Actor, facts: JournalWriteFacts): E.Either<WriteRefused, ClassId> => {
+  const role = (policy.roles as Record<string, RolePolicy | undefined>)[actor.role];
+  const scopes = role?.journal.write ?? [];
+  if (scopes.some((scope) => writeScopeReaches(scope, actor, facts))) return E.right(facts.classId);
+  const resource = `the journal of class ${facts.classId}`;
+  const why = role === undefined ? `the policy has no role ${actor.role}` : `the role's journal write scopes (${describeScopes(scopes)}) do not reach it`;
+  return E.left({ kind: 'WriteRefused', actor, role: actor.role, resource, scopes, message: `${actor.role} ${actor.id} may not write to ${resource}: ${why}` });
+};
+
+/** {@link authorizeJournalWrite} with the class's facts taken from the school's {@link AccessFacts}. */
+export const authorizeWrite = (policy: AccessPolicy, actor: Actor, classId: ClassId, facts: AccessFacts): E.Either<WriteRefused, ClassId> =>
+  authorizeJournalWrite(policy, actor, journalWriteFactsOf(facts, classId));

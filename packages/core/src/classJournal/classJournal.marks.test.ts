@@ -215,23 +215,31 @@ describe('who may write', () => {
     expectAccepted(classWithPlan, mark);
   });
 
+  // The policy lets them write to this class's journal (NotEntitled comes from the journal's finer rule) ...
   it.each([
     ['another subject teacher', actors.kazakh],
     ['the class teacher', actors.classTeacher],
     ['the deputy director', actors.deputy],
-    ['the subject teacher’s id acting as class teacher', { id: actors.math.id, role: 'classTeacher' }],
-    ['an auditor', actors.auditor],
-    ['a parent', actors.parent],
-    ['a pupil', actors.pupil],
   ] as ReadonlyArray<readonly [string, Actor]>)('refuses a mark by %s, naming the actor and the role', (_who, actor) => {
     const error = expectRefused(classWithPlan, as(actor), 'NotEntitled', actor.id, actor.role);
     expect(error).toMatchObject({ actor });
   });
 
+  // ... or does not let them write to it at all (WriteRefused, from the access policy).
+  it.each([
+    ['the subject teacher’s id acting as class teacher', { id: actors.math.id, role: 'classTeacher' }, 'ownClass'],
+    ['an auditor', actors.auditor, 'none'],
+    ['a parent', actors.parent, 'none'],
+    ['a pupil', actors.pupil, 'none'],
+  ] as ReadonlyArray<readonly [string, Actor, string]>)('refuses a mark by %s under the access policy, naming the actor, the role and the journal', (_who, actor, scopes) => {
+    const error = expectRefused(classWithPlan, as(actor), 'WriteRefused', actor.id, actor.role, 'the journal of class 2019-5A', `(${scopes})`);
+    expect(error).toMatchObject({ actor, role: actor.role, resource: 'the journal of class 2019-5A' });
+  });
+
   it('lets auditors, parents and pupils write nothing at all', () => {
     for (const actor of [actors.auditor, actors.parent, actors.pupil]) {
-      expectRefused(classWithPlan, command('EnrolPupil', { pupilId: 'pupil-099', on: '2019-10-01' }, actor), 'NotEntitled', actor.id, actor.role);
-      expectRefused([], by(openClass(), actor), 'NotEntitled', actor.id, actor.role);
+      expectRefused(classWithPlan, command('EnrolPupil', { pupilId: 'pupil-099', on: '2019-10-01' }, actor), 'WriteRefused', actor.id, actor.role);
+      expectRefused([], by(openClass(), actor), 'WriteRefused', actor.id, actor.role);
     }
   });
 
@@ -241,7 +249,7 @@ describe('who may write', () => {
     expectAccepted(classWithPlan, absent(actors.math));
     expect(expectAccepted(classWithPlan, absent(actors.classTeacher))).toMatchObject([{ type: 'AttendanceMarked', data: { code: 'illness' } }]);
     expectRefused(classWithPlan, absent(actors.kazakh), 'NotEntitled', actors.kazakh.id, 'subjectTeacher');
-    expectRefused(classWithPlan, absent({ id: 'staff-other-class', role: 'classTeacher' }), 'NotEntitled', 'staff-other-class', 'classTeacher');
+    expectRefused(classWithPlan, absent({ id: 'staff-other-class', role: 'classTeacher' }), 'WriteRefused', 'staff-other-class', 'classTeacher');
   });
 
   it('lets only the deputy director approve a plan', () => {
@@ -321,7 +329,7 @@ describe('putting marks right', () => {
     expectAccepted(marked, annul('fo-1', actors.deputy));
     expectRefused(marked, annul('fo-1', actors.classTeacher), 'NotEntitled', actors.classTeacher.id);
     expectRefused(marked, moderate('sc-1', 9, actors.kazakh), 'NotEntitled', actors.kazakh.id);
-    expectRefused(marked, moderate('sc-1', 9, actors.auditor), 'NotEntitled', actors.auditor.id, 'auditor');
+    expectRefused(marked, moderate('sc-1', 9, actors.auditor), 'WriteRefused', actors.auditor.id, 'auditor');
   });
 });
 

@@ -56,8 +56,11 @@ describe('opening a class', () => {
   it('is for the director, a deputy director or an import only', () => {
     expectAccepted([], by(openClass(), actors.deputy));
     expectAccepted([], by(openClass(), actors.system));
-    const error = expectRefused([], by(openClass(), actors.math), 'NotEntitled', actors.math.id, actors.math.role);
+    // A class not opened has no teachers yet: only a role with the policy's `all` write scope reaches it.
+    const error = expectRefused([], by(openClass(), actors.math), 'WriteRefused', actors.math.id, actors.math.role);
     expect(error).toMatchObject({ actor: actors.math });
+    // A class teacher may write to their class (ownClass), but opening it is still the administration's.
+    expectRefused([], by(openClass(), actors.classTeacher), 'WriteRefused', actors.classTeacher.id);
   });
 
   it('must come before anything else on the stream', () => {

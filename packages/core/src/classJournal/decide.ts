@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
 import type { AssessmentPeriod, GradeValue } from '../events/common';
+import { authorizeJournalWrite, type AccessPolicy, type JournalWriteFacts } from '../access/policy';
 import type { Actor } from '../events/metadata';
 import type { Recommendation } from '../events/results';
 import type { EventPayload } from '../events/registry';
@@ -863,17 +864,32 @@ const decideOpenClass = (rules: JournalRules, command: ClassJournalCommandOfType
   );
 };
 
-/** The class journal's `decide`: decodes the command, then applies the school's rules. */
+/**
+ * What the class's own state knows of who leads and teaches it. A class not opened yet has
+ * neither class teacher nor subject teachers, so only a role with the `all` scope may open it.
+ */
+const journalWriteFactsOfState = (state: ClassJournalState, classId: string): JournalWriteFacts =>
+  state.status === 'open'
+    ? { classId: state.classId, classTeacherId: state.classTeacherId, teacherIds: [...state.subjects.values()].map((s) => s.teacherId) }
+    : { classId, classTeacherId: undefined, teacherIds: [] };
+
+/**
+ * The class journal's `decide`: decodes the command, asks the school's access policy whether
+ * the actor's role may write to this class's journal at all (its `journal.write` scopes, with
+ * the class teacher and subject teachers from the class's own state), then applies the
+ * journal's finer rules.
+ */
 export const decideClassJournal =
-  (rules: JournalRules) =>
+  (rules: JournalRules, policy: AccessPolicy) =>
   (command: ClassJournalCommand, state: ClassJournalState): Result =>
     pipe(
       decodeCommand(command),
       E.chain((decoded): Result => {
-        if (decoded.metadata.actor.role === 'auditor' || decoded.metadata.actor.role === 'parent' || decoded.metadata.actor.role === 'pupil')
-          return fail(notEntitled(decoded.metadata.actor, `send ${decoded.type}`, 'the class journal is read-only for this role'));
-        if (decoded.type === 'OpenClass') return decideOpenClass(rules, decoded, state);
+        const mayWrite = (classId: string): Check =>
+          pipe(authorizeJournalWrite(policy, decoded.metadata.actor, journalWriteFactsOfState(state, classId)), E.map(() => undefined));
+        if (decoded.type === 'OpenClass') return then(mayWrite(decoded.data.classId), () => decideOpenClass(rules, decoded, state));
+        // Nothing to write to yet, and no facts to decide a write by.
         if (state.status !== 'open') return fail({ kind: 'ClassNotOpened', message: `${decoded.type}: the class is not opened yet` });
-        return (decideOpen[decoded.type] as Decide<typeof decoded.type>)(rules, decoded as never, state);
+        return then(mayWrite(state.classId), () => (decideOpen[decoded.type] as Decide<typeof decoded.type>)(rules, decoded as never, state));
       }),
     );

@@ -1,15 +1,20 @@
+import type { WriteRefused } from '../access/policy';
 import type { Actor } from '../events/metadata';
 import type { ValidationIssue } from '../events/validationIssues';
 
 /**
  * Why a class journal command was refused. Each error names the offending value; a refused
- * command appends nothing.
+ * command appends nothing. `WriteRefused`: the school's access policy does not let the actor's
+ * role write to this class's journal at all; `NotEntitled`: it does, but a finer rule of the
+ * journal does not let this actor do this (only the subject's own teacher marks it, only a
+ * deputy director overrides a computed grade, ...).
  */
 export type ClassJournalError =
   | { readonly kind: 'InvalidCommand'; readonly commandType: string; readonly issues: ReadonlyArray<ValidationIssue>; readonly message: string }
   | { readonly kind: 'ClassNotOpened'; readonly message: string }
   | { readonly kind: 'ClassAlreadyOpened'; readonly classId: string; readonly message: string }
   | { readonly kind: 'InvalidCalendar'; readonly field: string; readonly value: unknown; readonly message: string }
+  | WriteRefused
   | { readonly kind: 'NotEntitled'; readonly actor: Actor; readonly action: string; readonly resource: string; readonly message: string }
   | { readonly kind: 'ReasonRequired'; readonly action: string; readonly message: string }
   | { readonly kind: 'SubjectNotAssigned'; readonly subjectId: string; readonly message: string }

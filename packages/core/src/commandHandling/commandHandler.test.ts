@@ -231,7 +231,7 @@ describe('commandHandler', () => {
       const parent = left(
         await handle(STREAM, command('RecordFormativeMark', { subjectId: 'math', markId: 'm-2', lessonId: 'lesson-1', pupilId: 'pupil-1', mark: 5 }, { commandId: 'by-parent', actor: actors.parent })),
       );
-      expect(parent).toMatchObject({ kind: 'NotEntitled' });
+      expect(parent).toMatchObject({ kind: 'WriteRefused', role: 'parent' });
       const eleven = left(await handle(STREAM, recordMark('mark-eleven', 'm-3', 11)));
       expect(eleven).toMatchObject({ kind: 'InvalidCommand', issues: [{ path: 'data.mark', value: 11 }] });
       const emptyWeek = left(

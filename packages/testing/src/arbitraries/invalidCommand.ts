@@ -114,7 +114,8 @@ const breakers: ReadonlyArray<Breaker> = [
   (c) =>
     fc.tuple(arbReadOnlyActor(), arbId('newcomer')).map(([actor, pupilId]) => {
       const repaired = c.command('EnrolPupil', { pupilId, on: c.history.schoolYear.endsOn }, c.history.staff.deputyDirector, instantOn(c.history.schoolYear.endsOn, 1));
-      return { rule: `${actor.role} writes to the journal`, command: withMetadata(repaired, { actor }), expectedError: 'NotEntitled' as const, repaired };
+      // The default access policy gives these roles no journal write scope.
+      return { rule: `${actor.role} writes to the journal`, command: withMetadata(repaired, { actor }), expectedError: 'WriteRefused' as const, repaired };
     }),
   (c) =>
     fc.tuple(arbId('newcomer'), fc.integer({ min: 1, max: 200 }), fc.boolean()).map(([pupilId, days, before]) => {
@@ -159,7 +160,8 @@ const breakers: ReadonlyArray<Breaker> = [
       command: c.command(
         'RecordFormativeMark',
         { subjectId: 'unassigned-subject', markId: 'mark-x', lessonId: 'lesson-x', pupilId: [...c.state.enrolments.keys()][0] ?? 'pupil-x', mark: 5 },
-        { id: 'teacher-x', role: 'subjectTeacher' },
+        // A teacher of the class, so that the access policy lets them write to its journal.
+        [...c.state.subjects.values()].map(teacherOf)[0] ?? c.history.staff.deputyDirector,
         instantOn(c.history.schoolYear.endsOn, 3),
       ),
       expectedError: 'SubjectNotAssigned' as const,
@@ -198,14 +200,27 @@ const breakers: ReadonlyArray<Breaker> = [
     return bases === undefined
       ? undefined
       : fc
-          .tuple(bases, fc.oneof(arbId('substitute').map((id): Actor => ({ id, role: 'subjectTeacher' })), fc.constant<'classTeacher'>('classTeacher')))
-          .map(([repaired, other]) => ({
-            rule: 'mark by someone not the subject teacher',
-            // The subject's own teacher acting as class teacher, or another subject teacher.
-            command: withMetadata(repaired, { actor: other === 'classTeacher' ? { id: repaired.metadata.actor.id, role: 'classTeacher' } : other }),
-            expectedError: 'NotEntitled' as const,
-            repaired,
-          }));
+          .tuple(
+            bases,
+            fc.oneof(
+              arbId('substitute').map((id): Actor => ({ id, role: 'subjectTeacher' })),
+              fc.constant<'classTeacher'>('classTeacher'),
+              fc.constant(c.history.staff.classTeacher),
+            ),
+          )
+          .map(([repaired, other]) => {
+            // A substitute who teaches nothing in the class, the subject's own teacher acting as class teacher, or the class teacher.
+            const actor: Actor = other === 'classTeacher' ? { id: repaired.metadata.actor.id, role: 'classTeacher' } : other;
+            // The access policy lets a class teacher write to their own class only (ownClass), and a subject teacher
+            // to the classes they teach (taughtClasses); within it, only the subject's own teacher marks it.
+            const reachesClass = actor.role === 'classTeacher' ? actor.id === c.state.classTeacherId : [...c.state.subjects.values()].some((s) => s.teacherId === actor.id);
+            return {
+              rule: 'mark by someone not the subject teacher',
+              command: withMetadata(repaired, { actor }),
+              expectedError: reachesClass ? ('NotEntitled' as const) : ('WriteRefused' as const),
+              repaired,
+            };
+          });
   },
   (c) => {
     const bases = pick(c.markBases());
