@@ -1,0 +1,188 @@
+import * as E from 'fp-ts/Either';
+import type * as t from 'io-ts';
+import { decodeEvent, type EventDecodeError } from './decodeEvent';
+import { ledgerEventCodec, type EventDefinition } from './ledgerEvent';
+import { eventDefinitions, type LedgerEvent } from './registry';
+
+/*
+ * A fast path for decodeEvent, for archives and stores that hold millions of events already
+ * valid: a check derived from the same io-ts codecs that says, without building anything,
+ * "this value decodes, and decoding gives back the value itself". io-ts' decode allocates an
+ * Either per field and copies on the way; the check allocates nothing.
+ *
+ * The check may say no to a value the codec would accept (e.g. one with members an exact
+ * codec strips, or a codec shape it does not know): that value then goes through decodeEvent,
+ * which decides and names the field. It never says yes to a value decodeEvent would refuse or
+ * change; a property test holds it to that (events.test.ts).
+ */
+
+/** True when the value decodes with the codec and comes out unchanged. */
+type Check = (value: unknown) => boolean;
+
+const never: Check = () => false;
+
+/** The members of an object codec: required and optional, and whether unknown ones are stripped. */
+type Shape = {
+  readonly required: ReadonlyArray<readonly [string, Check]>;
+  readonly optional: ReadonlyArray<readonly [string, Check]>;
+  readonly exact: boolean;
+};
+
+type Tagged = t.Mixed & {
+  readonly _tag?: string;
+  readonly type?: t.Mixed;
+  readonly types?: ReadonlyArray<t.Mixed>;
+  readonly props?: Readonly<Record<string, t.Mixed>>;
+};
+
+const tagOf = (codec: t.Mixed): string | undefined => (codec as Tagged)._tag;
+
+/** Codecs whose decode is `is(u) ? success(u) : failure`: io-ts' primitives and our own (ids, dates, bounded numbers and text). */
+const LEAF_TAGS = new Set(['LiteralType', 'KeyofType', 'NullType', 'StringType', 'NumberType', 'BooleanType']);
+
+const isLeaf = (codec: t.Mixed): boolean => {
+  const tag = tagOf(codec);
+  // Our own `new t.Type(name, is, validate)` codecs have no tag; each decodes with its `is`.
+  if (tag === undefined) return true;
+  if (LEAF_TAGS.has(tag)) return true;
+  return tag === 'RefinementType' && isLeaf((codec as Tagged).type as t.Mixed);
+};
+
+const shapeOf = (codec: t.Mixed): Shape | undefined => {
+  const c = codec as Tagged;
+  switch (c._tag) {
+    case 'ReadonlyType':
+      return shapeOf(c.type as t.Mixed);
+    case 'InterfaceType':
+      return { required: Object.entries(c.props ?? {}).map(([key, member]) => [key, checkOf(member)] as const), optional: [], exact: false };
+    case 'PartialType':
+      return { required: [], optional: Object.entries(c.props ?? {}).map(([key, member]) => [key, checkOf(member)] as const), exact: false };
+    case 'ExactType': {
+      const inner = shapeOf(c.type as t.Mixed);
+      return inner === undefined ? undefined : { ...inner, exact: true };
+    }
+    case 'IntersectionType': {
+      const shapes = (c.types ?? []).map(shapeOf);
+      if (shapes.length === 0 || shapes.some((s) => s === undefined)) return undefined;
+      const all = shapes as ReadonlyArray<Shape>;
+      // io-ts merges the members' results: exact members together keep the union of their
+      // members. A mix of exact and open members is not handled here (decodeEvent decides).
+      const exact = all.every((s) => s.exact);
+      if (!exact && all.some((s) => s.exact)) return undefined;
+      return { required: all.flatMap((s) => s.required), optional: all.flatMap((s) => s.optional), exact };
+    }
+    default:
+      return undefined;
+  }
+};
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+};
+
+const objectCheck = (shape: Shape): Check => {
+  const requiredKeys = shape.required.map(([key]) => key);
+  const requiredChecks = shape.required.map(([, check]) => check);
+  const distinctRequired = new Set(requiredKeys);
+  const optionalKeys = shape.optional.map(([key]) => key);
+  const optionalChecks = shape.optional.map(([, check]) => check);
+  // An optional member also required is counted once, with the required ones.
+  const optionalCounts = optionalKeys.map((key, i) => !distinctRequired.has(key) && optionalKeys.indexOf(key) === i);
+  const { exact } = shape;
+  const requiredCount = distinctRequired.size;
+  return (value) => {
+    if (!isPlainObject(value)) return false;
+    for (let i = 0; i < requiredKeys.length; i++) {
+      const member = value[requiredKeys[i] as string];
+      if (member === undefined || !(requiredChecks[i] as Check)(member)) return false;
+    }
+    let present = 0;
+    for (let i = 0; i < optionalKeys.length; i++) {
+      const member = value[optionalKeys[i] as string];
+      if (member === undefined) {
+        // An own member holding undefined: rare, left to decodeEvent.
+        if (Object.prototype.hasOwnProperty.call(value, optionalKeys[i] as string)) return false;
+        continue;
+      }
+      if (!(optionalChecks[i] as Check)(member)) return false;
+      if (optionalCounts[i] === true) present += 1;
+    }
+    // Exact codecs strip members they do not know: with any such member the decoded value
+    // would differ, so the check says no.
+    return !exact || Object.keys(value).length === requiredCount + present;
+  };
+};
+
+const arrayCheck = (item: Check): Check => (value) => {
+  if (!Array.isArray(value)) return false;
+  for (let i = 0; i < value.length; i++) if (!item(value[i])) return false;
+  return true;
+};
+
+/**
+ * io-ts decodes a union with its first member that accepts the value: a later member's check
+ * may only answer when every earlier member refuses it (their `is` says whether they accept).
+ */
+const unionCheck = (members: ReadonlyArray<t.Mixed>): Check => {
+  const checks = members.map(checkOf);
+  return (value) => {
+    for (let i = 0; i < members.length; i++) {
+      if ((checks[i] as Check)(value)) return true;
+      if ((members[i] as t.Mixed).is(value)) return false;
+    }
+    return false;
+  };
+};
+
+/** The check of a codec; `never` for shapes it does not know (decodeEvent then decides). */
+const checkOf = (codec: t.Mixed): Check => {
+  if (isLeaf(codec)) return (value) => codec.is(value);
+  const c = codec as Tagged;
+  switch (c._tag) {
+    case 'ReadonlyType':
+      return checkOf(c.type as t.Mixed);
+    case 'ArrayType':
+    case 'ReadonlyArrayType':
+      return arrayCheck(checkOf(c.type as t.Mixed));
+    case 'UnionType':
+    case 'TaggedUnionType':
+      return unionCheck(c.types ?? []);
+    case 'InterfaceType':
+    case 'PartialType':
+    case 'ExactType':
+    case 'IntersectionType': {
+      const shape = shapeOf(codec);
+      return shape === undefined ? never : objectCheck(shape);
+    }
+    default:
+      return never;
+  }
+};
+
+// One check per event type, at its current schema version (older versions are upcast by decodeEvent).
+const checks = new Map<string, Check>(
+  Object.values(eventDefinitions).map((definition) => [
+    definition.type,
+    checkOf(ledgerEventCodec(definition as EventDefinition<string, unknown>) as t.Mixed),
+  ]),
+);
+
+/**
+ * True when the value is a ledger event at its type's current schema version that decodeEvent
+ * accepts and gives back unchanged (no member it would strip, nothing to upcast).
+ */
+export const isCurrentLedgerEvent = (value: unknown): value is LedgerEvent => {
+  if (typeof value !== 'object' || value === null) return false;
+  const check = checks.get((value as { type?: unknown }).type as string);
+  return check !== undefined && check(value);
+};
+
+/**
+ * decodeEvent with a fast path: a value that is already a current, well-formed event is
+ * returned as it is (no copy); anything else goes through decodeEvent, whose result (or error,
+ * naming the field) this gives. The result deep-equals decodeEvent's.
+ */
+export const decodeEventFast = (raw: unknown): E.Either<EventDecodeError, LedgerEvent> =>
+  isCurrentLedgerEvent(raw) ? E.right(raw) : decodeEvent(raw);
