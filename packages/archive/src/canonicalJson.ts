@@ -207,9 +207,10 @@ const compareBytes = (bytes: Uint8Array, a: number, aEnd: number, b: number, bEn
  */
 export const isCertainlyCanonical = (bytes: Uint8Array, start = 0, end = bytes.length): boolean => {
   // Per open object: where its last member name started and ended (-1: none yet).
-  const keyStart = new Int32Array(MAX_DEPTH);
-  const keyEnd = new Int32Array(MAX_DEPTH);
-  const inObject = new Uint8Array(MAX_DEPTH);
+  // Plain arrays: allocating typed arrays per line costs more than the whole scan.
+  const keyStart: number[] = [];
+  const keyEnd: number[] = [];
+  const inObject: boolean[] = [];
   let depth = -1;
   let expectKey = false;
   let i = start;
@@ -256,7 +257,7 @@ export const isCertainlyCanonical = (bytes: Uint8Array, start = 0, end = bytes.l
       case 0x7b: // {
         depth += 1;
         if (depth >= MAX_DEPTH) return false;
-        inObject[depth] = 1;
+        inObject[depth] = true;
         keyStart[depth] = -1;
         expectKey = true;
         i += 1;
@@ -264,7 +265,7 @@ export const isCertainlyCanonical = (bytes: Uint8Array, start = 0, end = bytes.l
       case 0x5b: // [
         depth += 1;
         if (depth >= MAX_DEPTH) return false;
-        inObject[depth] = 0;
+        inObject[depth] = false;
         i += 1;
         continue;
       case 0x7d: // }
@@ -274,7 +275,7 @@ export const isCertainlyCanonical = (bytes: Uint8Array, start = 0, end = bytes.l
         i += 1;
         continue;
       case 0x2c: // ,
-        expectKey = depth >= 0 && inObject[depth] === 1;
+        expectKey = depth >= 0 && inObject[depth] === true;
         i += 1;
         continue;
       case 0x3a: // :
