@@ -23,7 +23,9 @@ import {
 import { kazakhstanRuleSetIds } from '../rules/kazakhstan';
 import { schoolYearDecider } from '../schoolYear/schoolYear';
 import { decodeEvent, decodeEventData, type EventDecodeError } from './decodeEvent';
-import { decodeEventFast, isCurrentLedgerEvent } from './fastDecode';
+import { decodeEventFast, isCurrentLedgerEvent, isIdQuick, isInstantQuick } from './fastDecode';
+import { isId } from '../primitives/ids';
+import { isInstant } from '../primitives/instant';
 import { eventDefinitions, eventTypes, type LedgerEvent } from './registry';
 
 const because = { reason: 'checked against the paper register' };
@@ -336,5 +338,33 @@ describe('decodeEventFast: the same result as decodeEvent', () => {
     expect(isCurrentLedgerEvent(v1)).toBe(false);
     expect(decodeEventFast(v1)).toEqual(decodeEvent(v1));
     expect(E.isRight(decodeEventFast(v1))).toBe(true);
+  });
+});
+
+describe('the fast path\'s leaves: the same answers as the codecs\' own checks', () => {
+  const idChars = fc.constantFrom(...'aZ09._:-/ é\n'.split(''));
+  const nearIds = fc.oneof(fc.string(), fc.string({ unit: idChars, maxLength: 130 }), fc.string({ unit: fc.constantFrom(...'aZ09._:-'.split('')), minLength: 126, maxLength: 130 }), fc.anything());
+  it('isIdQuick is isId (property)', () => {
+    fc.assert(fc.property(nearIds, (value) => {
+      expect(isIdQuick(value)).toBe(isId(value));
+    }), { numRuns: 3000 });
+  });
+  const digitOr = fc.constantFrom(...'0123456789-:TZ. x'.split(''));
+  const nearInstants = fc.oneof(
+    fc.string(),
+    fc.anything(),
+    fc.tuple(fc.date({ noInvalidDate: true }), fc.nat({ max: 30 }), fc.constantFrom('', '.5', '.123456789', '.1234567890', '.', 'Z')).map(([d, cut, tail]) => {
+      const iso = d.toISOString().replace('.000Z', '').replace(/\.\d+Z$/, '');
+      return `${iso}${tail}${tail.endsWith('Z') ? '' : 'Z'}`.slice(cut % 3 === 0 ? 0 : 0, 40 - (cut % 5));
+    }),
+    fc.tuple(fc.integer({ min: 0, max: 99 }), fc.integer({ min: 0, max: 99 }), fc.integer({ min: 0, max: 99 }), fc.integer({ min: 0, max: 99 }), fc.integer({ min: 0, max: 99 })).map(
+      ([mo, d, h, mi, s]) => `2024-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}T${String(h).padStart(2, '0')}:${String(mi).padStart(2, '0')}:${String(s).padStart(2, '0')}Z`,
+    ),
+    fc.string({ unit: digitOr, minLength: 18, maxLength: 31 }),
+  );
+  it('isInstantQuick is isInstant (property)', () => {
+    fc.assert(fc.property(nearInstants, (value) => {
+      expect(isInstantQuick(value)).toBe(isInstant(value));
+    }), { numRuns: 3000 });
   });
 });
