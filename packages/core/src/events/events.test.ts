@@ -361,6 +361,10 @@ describe('the fast path\'s leaves: the same answers as the codecs\' own checks',
       ([mo, d, h, mi, s]) => `2024-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}T${String(h).padStart(2, '0')}:${String(mi).padStart(2, '0')}:${String(s).padStart(2, '0')}Z`,
     ),
     fc.string({ unit: digitOr, minLength: 18, maxLength: 31 }),
+    // Every field at and around its bounds, with and without a fraction (Date.parse decides what the shape allows).
+    fc
+      .tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }), fc.integer({ min: 0, max: 25 }), fc.integer({ min: 0, max: 61 }), fc.integer({ min: 0, max: 61 }), fc.constantFrom('', '.0', '.000', '.5', '.0001', '.999999999'))
+      .map(([y, mo, d, h, mi, s, f]) => `${String(y).padStart(4, '0')}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}T${String(h).padStart(2, '0')}:${String(mi).padStart(2, '0')}:${String(s).padStart(2, '0')}${f}Z`),
   );
   it('isInstantQuick is isInstant (property)', () => {
     fc.assert(fc.property(nearInstants, (value) => {
