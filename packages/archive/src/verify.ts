@@ -223,8 +223,11 @@ export const verifyArchive = async (source: ByteSource, options: VerifyOptions =
 
   const eventLine = (line: RawLine, parsed: Record<string, unknown>): void => {
     const n = line.lineNumber;
-    const extra = Object.keys(parsed).filter((k) => !EVENT_LINE_KEYS.includes(k));
-    const missing = EVENT_LINE_KEYS.filter((k) => !(k in parsed));
+    const keys = Object.keys(parsed);
+    // The usual line has exactly the five members, in their canonical order.
+    const exact = keys.length === EVENT_LINE_KEYS.length && keys.every((k, i) => k === EVENT_LINE_KEYS[i]);
+    const extra = exact ? [] : keys.filter((k) => !EVENT_LINE_KEYS.includes(k));
+    const missing = exact ? [] : EVENT_LINE_KEYS.filter((k) => !(k in parsed));
     if (extra.length > 0 || missing.length > 0)
       add({ line: n, check: 'format', field: missing[0] ?? extra[0], message: `line ${n}: an event line has exactly the members ${EVENT_LINE_KEYS.join(', ')}${missing.length > 0 ? `; missing ${missing.join(', ')}` : ''}${extra.length > 0 ? `; unexpected ${extra.join(', ')}` : ''}` });
     const { position, streamId, streamRevision, event } = parsed;
