@@ -119,13 +119,13 @@ export const archiveWriter = (pseudonymizer: Pseudonymizer | null) => {
 };
 
 export type ArchiveLines = {
-  /** The archive's text in chunks of whole lines (about 1 MiB each). */
+  /** The archive's text in chunks of whole lines (about 256 KiB each). */
   readonly chunks: AsyncIterable<string>;
   /** Settles once `chunks` is exhausted: the manifest, or why the archive could not be written. */
   readonly result: Promise<E.Either<ArchiveWriteError, ArchiveManifest>>;
 };
 
-const CHUNK_CHARS = 1024 * 1024;
+const CHUNK_CHARS = 256 * 1024;
 
 /**
  * The archive of a source as text chunks, streamed: nothing but the current chunk is held.
