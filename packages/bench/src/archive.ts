@@ -11,7 +11,11 @@
  * - verify, chain + schema: `verifyArchive(file, { domain: false })`;
  * - verify, all checks: `verifyArchive(file)` (also the domain replay through the deciders and the grades);
  * - archive replay: `readArchive(file)` (chain + schema) folded into `schoolProjections` (what `replayEvents` does);
- * - bare limit: node:readline over the same file, `JSON.parse` of each line, nothing else.
+ * - bare limit: node:readline over the same file, `JSON.parse` of each line, nothing else (the
+ *   ratios and goals are against it); and the same floor without readline (1 MiB chunks split at
+ *   "\n" by hand, as the archive reader does), shown for comparison.
+ *
+ * Every contender runs on one thread.
  *
  * Peak RSS is the process's high-water mark (`process.resourceUsage().maxRSS`); peak heap is
  * sampled (V8 heap used) while the contender runs. The table goes into docs/benchmarks.md
