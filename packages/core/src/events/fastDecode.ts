@@ -25,8 +25,8 @@ const never: Check = () => false;
 
 /** The members of an object codec: required and optional, and whether unknown ones are stripped. */
 type Shape = {
-  readonly required: ReadonlyArray<readonly [string, Check]>;
-  readonly optional: ReadonlyArray<readonly [string, Check]>;
+  readonly required: ReadonlyArray<readonly [string, Check, t.Mixed]>;
+  readonly optional: ReadonlyArray<readonly [string, Check, t.Mixed]>;
   readonly exact: boolean;
 };
 
@@ -56,9 +56,9 @@ const shapeOf = (codec: t.Mixed): Shape | undefined => {
     case 'ReadonlyType':
       return shapeOf(c.type as t.Mixed);
     case 'InterfaceType':
-      return { required: Object.entries(c.props ?? {}).map(([key, member]) => [key, checkOf(member)] as const), optional: [], exact: false };
+      return { required: Object.entries(c.props ?? {}).map(([key, member]) => [key, checkOf(member), member] as const), optional: [], exact: false };
     case 'PartialType':
-      return { required: [], optional: Object.entries(c.props ?? {}).map(([key, member]) => [key, checkOf(member)] as const), exact: false };
+      return { required: [], optional: Object.entries(c.props ?? {}).map(([key, member]) => [key, checkOf(member), member] as const), exact: false };
     case 'ExactType': {
       const inner = shapeOf(c.type as t.Mixed);
       return inner === undefined ? undefined : { ...inner, exact: true };
@@ -216,12 +216,78 @@ const checkOf = (codec: t.Mixed): Check => {
   }
 };
 
+/*
+ * The same checks as straight-line code, one function per event type: the closures above call
+ * one another through megamorphic call sites, which costs more than the checks themselves.
+ * The generated code follows `checkOf` construct by construct and calls out only for leaves
+ * (`leaf[i](v)`) and unions (`union[i](v)`, the closure above); member names are JSON string
+ * literals. Where code cannot be generated (a runtime that forbids `new Function`), the closures serve.
+ */
+const compiledCheck = (codec: t.Mixed): Check | undefined => {
+  const leaves: Check[] = [];
+  const unions: Check[] = [];
+  let names = 0;
+  const fresh = (): string => `v${(names += 1)}`;
+  const leafCall = (check: Check, v: string): string => `if (!leaf[${leaves.push(check) - 1}](${v})) return false;`;
+  const gen = (c: t.Mixed, v: string): string => {
+    const quick = quickLeaves.get(c);
+    if (quick !== undefined) return leafCall(quick, v);
+    if (isLeaf(c)) return leafCall((value) => c.is(value), v);
+    const tagged = c as Tagged;
+    switch (tagged._tag) {
+      case 'ReadonlyType':
+        return gen(tagged.type as t.Mixed, v);
+      case 'ArrayType':
+      case 'ReadonlyArrayType': {
+        const i = fresh();
+        const item = fresh();
+        return `if (!Array.isArray(${v})) return false; for (let ${i} = 0; ${i} < ${v}.length; ${i}++) { const ${item} = ${v}[${i}]; ${gen(tagged.type as t.Mixed, item)} }`;
+      }
+      case 'UnionType':
+      case 'TaggedUnionType':
+        return `if (!union[${unions.push(unionCheck(tagged.types ?? [])) - 1}](${v})) return false;`;
+      case 'InterfaceType':
+      case 'PartialType':
+      case 'ExactType':
+      case 'IntersectionType': {
+        const shape = shapeOf(c);
+        if (shape === undefined) return 'return false;';
+        const required = new Set(shape.required.map(([key]) => key));
+        const present = fresh();
+        let out = `if (typeof ${v} !== 'object' || ${v} === null || Array.isArray(${v})) return false; { const p = Object.getPrototypeOf(${v}); if (p !== Object.prototype && p !== null) return false; } let ${present} = 0;`;
+        for (const [key, , member] of shape.required) {
+          const m = fresh();
+          out += ` const ${m} = ${v}[${JSON.stringify(key)}]; if (${m} === undefined) return false; ${gen(member, m)}`;
+        }
+        const counted = new Set<string>();
+        for (const [key, , member] of shape.optional) {
+          const m = fresh();
+          const counts = !required.has(key) && !counted.has(key);
+          counted.add(key);
+          out += ` const ${m} = ${v}[${JSON.stringify(key)}]; if (${m} === undefined) { if (Object.prototype.hasOwnProperty.call(${v}, ${JSON.stringify(key)})) return false; } else { ${gen(member, m)} ${counts ? `${present} += 1;` : ''} }`;
+        }
+        if (shape.exact) out += ` if (Object.keys(${v}).length !== ${required.size} + ${present}) return false;`;
+        return out;
+      }
+      default:
+        return 'return false;';
+    }
+  };
+  try {
+    const body = `${gen(codec, 'value')} return true;`;
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    return new Function('leaf', 'union', `return (value) => { ${body} };`)(leaves, unions) as Check;
+  } catch {
+    return undefined;
+  }
+};
+
 // One check per event type, at its current schema version (older versions are upcast by decodeEvent).
 const checks = new Map<string, Check>(
-  Object.values(eventDefinitions).map((definition) => [
-    definition.type,
-    checkOf(ledgerEventCodec(definition as EventDefinition<string, unknown>) as t.Mixed),
-  ]),
+  Object.values(eventDefinitions).map((definition) => {
+    const codec = ledgerEventCodec(definition as EventDefinition<string, unknown>) as t.Mixed;
+    return [definition.type, compiledCheck(codec) ?? checkOf(codec)];
+  }),
 );
 
 /**
