@@ -10,7 +10,7 @@ import { eventDefinitions, type LedgerEvent } from './registry';
  * A fast path for decodeEvent, for archives and stores that hold millions of events already
  * valid: a check derived from the same io-ts codecs that says, without building anything,
  * "this value decodes, and decoding gives back the value itself". io-ts' decode allocates an
- * Either per field and copies on the way; the check allocates nothing.
+ * Either per field and copies on the way; the check builds nothing (it only reads).
  *
  * The check may say no to a value the codec would accept (e.g. one with members an exact
  * codec strips, or a codec shape it does not know): that value then goes through decodeEvent,
