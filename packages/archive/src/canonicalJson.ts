@@ -171,3 +171,249 @@ export const canonicalJson = (value: unknown): E.Either<CanonicalJsonError, stri
 
 /** Canonical JSON of a value known to be plain JSON data; throws a CanonicalJsonError otherwise. */
 export const canonicalJsonUnsafe = (value: unknown): string => serialize(value, '');
+
+/*
+ * Checking that a line is canonical without re-serializing it: one pass over its bytes. It
+ * answers "certainly canonical" for what archives hold (ASCII member names, integers of at
+ * most 15 digits, the escapes JSON.stringify writes) and "not sure" for anything else, where
+ * the caller re-serializes the parsed value and compares (canonicalJson decides).
+ */
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+/** Escapes with a short form, which JSON.stringify writes instead of \u00XX: \b \t \n \f \r. */
+const SHORT_ESCAPED = new Set([0x08, 0x09, 0x0a, 0x0c, 0x0d]);
+const MAX_DEPTH = 64;
+
+const hexValue = (byte: number | undefined): number =>
+  byte === undefined ? -1 : byte >= 0x30 && byte <= 0x39 ? byte - 0x30 : byte >= 0x61 && byte <= 0x66 ? byte - 0x61 + 10 : -1;
+
+/** Compares bytes [a, aEnd) with [b, bEnd): negative, zero or positive. */
+const compareBytes = (bytes: Uint8Array, a: number, aEnd: number, b: number, bEnd: number): number => {
+  const length = Math.min(aEnd - a, bEnd - b);
+  for (let i = 0; i < length; i++) {
+    const d = (bytes[a + i] as number) - (bytes[b + i] as number);
+    if (d !== 0) return d;
+  }
+  return aEnd - a - (bEnd - b);
+};
+
+/**
+ * True when `bytes[start, end)`, which JSON.parse accepts, is certainly the canonical JSON of
+ * the value it parses to: no whitespace outside strings, each object's member names (ASCII,
+ * unescaped) strictly increasing, strings escaped exactly as JSON.stringify escapes them,
+ * numbers integers of at most 15 digits (not -0). False means "not sure": decide by
+ * re-serializing. Only meaningful for bytes that parse as JSON.
+ */
+export const isCertainlyCanonical = (bytes: Uint8Array, start = 0, end = bytes.length): boolean => {
+  // Per open object: where its last member name started and ended (-1: none yet).
+  // Plain arrays: allocating typed arrays per line costs more than the whole scan.
+  const keyStart: number[] = [];
+  const keyEnd: number[] = [];
+  const inObject: boolean[] = [];
+  let depth = -1;
+  let expectKey = false;
+  let i = start;
+  while (i < end) {
+    const c = bytes[i] as number;
+    if (c === QUOTE) {
+      const from = i + 1;
+      let j = from;
+      let plain = true; // ASCII without escapes: compares as UTF-16 code units byte by byte
+      for (;;) {
+        if (j >= end) return false;
+        const s = bytes[j] as number;
+        if (s === QUOTE) break;
+        if (s === BACKSLASH) {
+          plain = false;
+          const e = bytes[j + 1];
+          if (e === QUOTE || e === BACKSLASH || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) j += 2;
+          else if (e === 0x75) {
+            // \u00XX, lowercase hex, only for control characters without a short form.
+            if (bytes[j + 2] !== 0x30 || bytes[j + 3] !== 0x30) return false;
+            const high = hexValue(bytes[j + 4]);
+            const low = hexValue(bytes[j + 5]);
+            if (high < 0 || high > 1 || low < 0) return false;
+            if (SHORT_ESCAPED.has(high * 16 + low)) return false;
+            j += 6;
+          } else return false;
+          continue;
+        }
+        if (s >= 0x80) plain = false;
+        j += 1;
+      }
+      if (expectKey) {
+        if (!plain) return false;
+        const previous = keyStart[depth] as number;
+        if (previous >= 0 && compareBytes(bytes, previous, keyEnd[depth] as number, from, j) >= 0) return false;
+        keyStart[depth] = from;
+        keyEnd[depth] = j;
+        expectKey = false;
+      }
+      i = j + 1;
+      continue;
+    }
+    switch (c) {
+      case 0x7b: // {
+        depth += 1;
+        if (depth >= MAX_DEPTH) return false;
+        inObject[depth] = true;
+        keyStart[depth] = -1;
+        expectKey = true;
+        i += 1;
+        continue;
+      case 0x5b: // [
+        depth += 1;
+        if (depth >= MAX_DEPTH) return false;
+        inObject[depth] = false;
+        i += 1;
+        continue;
+      case 0x7d: // }
+      case 0x5d: // ]
+        depth -= 1;
+        expectKey = false;
+        i += 1;
+        continue;
+      case 0x2c: // ,
+        expectKey = depth >= 0 && inObject[depth] === true;
+        i += 1;
+        continue;
+      case 0x3a: // :
+        i += 1;
+        continue;
+      case 0x74: // true
+      case 0x6e: // null
+        i += 4;
+        continue;
+      case 0x66: // false
+        i += 5;
+        continue;
+      default: {
+        let j = i;
+        if (c === 0x2d) j += 1; // -
+        const firstDigit = j;
+        while (j < end && (bytes[j] as number) >= 0x30 && (bytes[j] as number) <= 0x39) j += 1;
+        const digits = j - firstDigit;
+        if (digits === 0 || digits > 15) return false;
+        if (c === 0x2d && digits === 1 && bytes[firstDigit] === 0x30) return false; // -0
+        const next = bytes[j];
+        if (next === 0x2e || next === 0x65 || next === 0x45) return false; // a fraction or an exponent
+        i = j;
+      }
+    }
+  }
+  return depth === -1;
+};
+
+/*
+ * A serializer for a stream of values of few shapes (an archive's events): each object's
+ * member order is sorted once per shape and remembered, member names are quoted once, and
+ * plain strings are quoted without a call into JSON.stringify. It gives exactly canonicalJson's
+ * text (a property test holds it to that); on anything unusual it asks canonicalJson.
+ */
+
+/** How many object shapes one place in the values may take before it is serialized uncached. */
+const SHAPES_PER_SLOT = 8;
+/** All shapes one serializer remembers: a bound on its memory whatever it is given. */
+const MAX_SHAPES = 4096;
+
+type Slot = { readonly shapes: Shape[]; item: Slot | undefined };
+type Shape = {
+  /** Object.keys order as met. */
+  readonly keys: ReadonlyArray<string>;
+  /** Member names in canonical order, and each one's `"name":`. */
+  readonly sorted: ReadonlyArray<string>;
+  readonly heads: ReadonlyArray<string>;
+  readonly children: Slot[];
+};
+
+const newSlot = (): Slot => ({ shapes: [], item: undefined });
+
+const sameKeys = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean => {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};
+
+/** A string's JSON text: plain ones (no quote, backslash, control or surrogate) as they are. */
+const quote = (s: string): string => {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) {
+      if (!isWellFormed(s)) throw NOT_CANONICAL;
+      return JSON.stringify(s);
+    }
+  }
+  return `"${s}"`;
+};
+
+/** A serializer with its own memory of shapes (one per archive being written); throws a CanonicalJsonError like canonicalJsonUnsafe. */
+export const canonicalSerializer = (): ((value: unknown) => string) => {
+  const root = newSlot();
+  let shapeCount = 0;
+
+  const shapeOf = (slot: Slot, keys: ReadonlyArray<string>): Shape | undefined => {
+    const { shapes } = slot;
+    for (let i = 0; i < shapes.length; i++) {
+      const shape = shapes[i] as Shape;
+      if (sameKeys(shape.keys, keys)) return shape;
+    }
+    if (shapes.length >= SHAPES_PER_SLOT || shapeCount >= MAX_SHAPES) return undefined;
+    const sorted = [...keys].sort();
+    const shape: Shape = { keys, sorted, heads: sorted.map((key) => `${quote(key)}:`), children: sorted.map(newSlot) };
+    shapes.push(shape);
+    shapeCount += 1;
+    return shape;
+  };
+
+  const write = (value: unknown, slot: Slot | undefined): string => {
+    switch (typeof value) {
+      case 'string':
+        return quote(value);
+      case 'number':
+        if (!Number.isFinite(value)) throw NOT_CANONICAL;
+        return String(value);
+      case 'boolean':
+        return value ? 'true' : 'false';
+      case 'object': {
+        if (value === null) return 'null';
+        if (Array.isArray(value)) {
+          if (value.length === 0) return '[]';
+          let itemSlot: Slot | undefined;
+          if (slot !== undefined) itemSlot = slot.item ??= newSlot();
+          let out = '[';
+          for (let i = 0; i < value.length; i++) {
+            const item: unknown = value[i];
+            if (item === undefined) throw NOT_CANONICAL;
+            out += (i === 0 ? '' : ',') + write(item, itemSlot);
+          }
+          return `${out}]`;
+        }
+        const record = value as Record<string, unknown>;
+        const keys = Object.keys(record);
+        const shape = slot === undefined ? undefined : shapeOf(slot, keys);
+        const sorted = shape === undefined ? [...keys].sort() : shape.sorted;
+        let out = '';
+        for (let i = 0; i < sorted.length; i++) {
+          const key = sorted[i] as string;
+          const item = record[key];
+          if (item === undefined) continue;
+          out += `${out === '' ? '{' : ','}${shape === undefined ? `${quote(key)}:` : (shape.heads[i] as string)}${write(item, shape?.children[i])}`;
+        }
+        return out === '' ? '{}' : `${out}}`;
+      }
+      default:
+        throw NOT_CANONICAL;
+    }
+  };
+
+  return (value) => {
+    try {
+      return write(value, root);
+    } catch (error) {
+      if (error !== NOT_CANONICAL) throw error;
+      // canonicalJson names where the value has no canonical form.
+      return canonicalJsonUnsafe(value);
+    }
+  };
+};

@@ -136,6 +136,8 @@ export const commandIdOf = (eventId: string): { readonly commandId: string; read
 
 /** The first path where two JSON values differ, e.g. `data.recommendation.grade`. */
 export const firstDifference = (a: unknown, b: unknown, path = ''): string | undefined => {
+  // The usual case, equal leaves (or the same object), without serializing them.
+  if (a === b) return undefined;
   if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return canonicalJsonUnsafe(a ?? null) === canonicalJsonUnsafe(b ?? null) ? undefined : path || '(root)';
   if (Array.isArray(a) !== Array.isArray(b)) return path || '(root)';
   const keys = new Set([...Object.keys(a as object), ...Object.keys(b as object)]);
@@ -159,6 +161,14 @@ type Pending = { readonly streamId: string; readonly commandId: string; readonly
 const sameGrade = (a: GradeValue | null, b: GradeValue | null): boolean => String(a) === String(b);
 
 const fractionOf = (value: { readonly num: bigint; readonly den: bigint }): string => `${value.num}/${value.den}`;
+
+/** Whether a finalized period grade and its recorded recommendation agree with the recommendation computed now. */
+const agreesWithDecided = (data: { readonly grade: GradeValue; readonly recommendation: unknown }, computed: unknown): boolean => {
+  const now = computed as { readonly grade: GradeValue; readonly percentage: string | null } | null;
+  const recorded = data.recommendation as { readonly grade: GradeValue; readonly percentage: string | null } | null;
+  const grade = now?.grade ?? null;
+  return sameGrade(recorded?.grade ?? null, grade) && (recorded?.percentage ?? null) === (now?.percentage ?? null) && (grade === null || sameGrade(data.grade, grade));
+};
 
 /**
  * A streaming domain checker: feed it the archive's events in order (`add`), then `finish`.
@@ -184,7 +194,12 @@ export const domainChecker = (ruleSets: ReadonlyArray<RuleSet>, options: { reado
     else omittedFindings += 1;
   };
 
-  const gradeCheck = (line: number, streamId: string, state: ClassJournalState, event: LedgerEvent): void => {
+  /**
+   * `decided`: the recommendation the decider computed for this very event on the same state
+   * (the same rule set, marks and engine), when it accepted the command. A grade that agrees
+   * with it needs nothing more; the breakdown is computed only for a grade that differs.
+   */
+  const gradeCheck = (line: number, streamId: string, state: ClassJournalState, event: LedgerEvent, decided?: { readonly recommendation: unknown }): void => {
     if (state.status !== 'open' || (event.type !== 'PeriodGradeFinalized' && event.type !== 'YearGradeFinalized')) return;
     const data = event.data;
     const subject = state.subjects.get(data.subjectId);
@@ -199,7 +214,10 @@ export const domainChecker = (ruleSets: ReadonlyArray<RuleSet>, options: { reado
     let recomputed: GradeValue | null = null;
     let percentage: string | null = null;
     let explanation: ReadonlyArray<string> = [];
+    // The year grade's breakdown, worked out only when the grade differs.
+    let explain: (() => ReadonlyArray<string>) | undefined;
     let period: AssessmentPeriod | null = null;
+    if (event.type === 'PeriodGradeFinalized' && decided !== undefined && agreesWithDecided(event.data, decided.recommendation)) return;
     if (event.type === 'PeriodGradeFinalized') {
       period = event.data.period;
       const result = computePeriodResult(ruleSet, { gradeLevel: state.gradeLevel, gradingMode: subject.gradingMode, period }, periodMarksOf(rules, state, subject, data.pupilId, period));
@@ -222,7 +240,8 @@ export const domainChecker = (ruleSets: ReadonlyArray<RuleSet>, options: { reado
         const result = yearGrade(ruleSet, { gradeLevel: state.gradeLevel, periodGrades: grades });
         if (E.isRight(result)) {
           recomputed = result.right.grade;
-          explanation = explainResult(result.right);
+          const graded = result.right;
+          explain = () => explainResult(graded);
         } else explanation = [`The rules engine computes no year grade: ${result.left.message}`];
       }
     }
@@ -230,6 +249,7 @@ export const domainChecker = (ruleSets: ReadonlyArray<RuleSet>, options: { reado
     const recommendationMatches = sameGrade(recorded?.grade ?? null, recomputed) && (event.type === 'YearGradeFinalized' || (recorded?.percentage ?? null) === percentage);
     const differs = recomputed !== null && !sameGrade(data.grade, recomputed);
     if (!differs && recommendationMatches) return;
+    if (explain !== undefined) explanation = explain();
     const difference: GradeDifference = {
       line,
       eventId,
@@ -279,10 +299,13 @@ export const domainChecker = (ruleSets: ReadonlyArray<RuleSet>, options: { reado
     } else {
       const { actor, occurredAt, correlationId, reason } = event.metadata;
       const metadata = { commandId: group.commandId, actor, occurredAt, correlationId, ...(reason === undefined ? {} : { reason }) };
-      if (isClass && state !== undefined && options.grades) gradeCheck(first.line, streamId, state, event);
       const decided: E.Either<{ readonly kind: string; readonly message: string }, ReadonlyArray<EventPayload>> = isClass
         ? classDecider.decide({ ...command, metadata } as ClassJournalCommand, state as ClassJournalState)
         : yearDecider.decide({ ...command, metadata } as SchoolYearCommand, yearState as SchoolYearState);
+      if (isClass && state !== undefined && options.grades) {
+        const payload = E.isRight(decided) ? decided.right[0] : undefined;
+        gradeCheck(first.line, streamId, state, event, payload !== undefined && payload.type === event.type && payload.type === 'PeriodGradeFinalized' ? { recommendation: payload.data.recommendation } : undefined);
+      }
       if (E.isLeft(decided)) {
         finding(first.line, 'domain', eventId, `${event.type}: the ledger's rules refuse the command ${command.type} here (${decided.left.kind}): ${decided.left.message}`);
       } else {

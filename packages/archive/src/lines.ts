@@ -51,9 +51,10 @@ export async function* decompressed(source: ByteSource): AsyncIterable<Buffer> {
 
 /**
  * Splits bytes into lines at "\n" (0x0A), keeping each line's exact bytes (a digest is over
- * bytes, not over a decoded string). Memory: one chunk plus one line, at most MAX_LINE_BYTES.
+ * bytes, not over a decoded string), and hands them over a chunk's worth at a time (one
+ * await per chunk, not per line). Memory: one chunk plus one line, at most MAX_LINE_BYTES.
  */
-export async function* rawLines(source: ByteSource, maxLineBytes = MAX_LINE_BYTES): AsyncIterable<RawLine> {
+export async function* rawLineBatches(source: ByteSource, maxLineBytes = MAX_LINE_BYTES): AsyncIterable<ReadonlyArray<RawLine>> {
   let lineNumber = 0;
   let parts: Buffer[] = [];
   let partsLength = 0;
@@ -79,15 +80,28 @@ export async function* rawLines(source: ByteSource, maxLineBytes = MAX_LINE_BYTE
     return line;
   };
   for await (const chunk of decompressed(source)) {
+    const batch: RawLine[] = [];
     let start = 0;
     for (;;) {
       const end = chunk.indexOf(0x0a, start);
       if (end < 0) break;
-      take(chunk.subarray(start, end));
-      yield flush(false);
+      if (partsLength === 0 && !tooLong && end - start <= maxLineBytes) {
+        // The common case: the whole line lies in this chunk.
+        lineNumber += 1;
+        batch.push({ lineNumber, bytes: chunk.subarray(start, end), tooLong: false, unterminated: false });
+      } else {
+        take(chunk.subarray(start, end));
+        batch.push(flush(false));
+      }
       start = end + 1;
     }
     if (start < chunk.length) take(chunk.subarray(start));
+    if (batch.length > 0) yield batch;
   }
-  if (partsLength > 0 || tooLong) yield flush(true);
+  if (partsLength > 0 || tooLong) yield [flush(true)];
+}
+
+/** The lines of a source one by one (see rawLineBatches). */
+export async function* rawLines(source: ByteSource, maxLineBytes = MAX_LINE_BYTES): AsyncIterable<RawLine> {
+  for await (const batch of rawLineBatches(source, maxLineBytes)) yield* batch;
 }

@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/Either';
-import { decodeEvent, type RecordedEvent } from '@grade-ledger/core';
-import { ArchiveHeaderCodec, chainDigestOfLine, genesisDigest, type ArchiveHeader, type ArchiveManifest } from './format';
-import { rawLines, type ByteSource } from './lines';
+import { decodeEventFast, type RecordedEvent } from '@grade-ledger/core';
+import { ArchiveHeaderCodec, chainHasher, DIGEST_PREFIX_LENGTH, genesisDigest, type ArchiveHeader, type ArchiveManifest } from './format';
+import { rawLineBatches, type ByteSource } from './lines';
 
 /** Reading stopped at a line that is not what the archive promised. */
 export type ArchiveReadError = { readonly kind: 'ArchiveReadError'; readonly line: number; readonly message: string };
@@ -26,18 +26,19 @@ export const readArchive = (source: ByteSource): ArchiveReading => {
   let settle: (value: E.Either<ArchiveReadError, { readonly header: ArchiveHeader; readonly manifest: ArchiveManifest }>) => void = () => undefined;
   const result = new Promise<E.Either<ArchiveReadError, { readonly header: ArchiveHeader; readonly manifest: ArchiveManifest }>>((resolve) => (settle = resolve));
   async function* events(): AsyncIterable<RecordedEvent & { readonly line: number }> {
-    let previous: Buffer | undefined;
+    let previous = '';
+    const hasher = chainHasher();
     let header: ArchiveHeader | undefined;
     let lines = 0;
     try {
-      for await (const line of rawLines(source)) {
+      for await (const batch of rawLineBatches(source)) for (const line of batch) {
         lines = line.lineNumber;
         if (line.tooLong) throw readError(lines, `line ${lines} is too long`);
         if (lines === 1) {
           const decoded = ArchiveHeaderCodec.decode(JSON.parse(line.bytes.toString('utf8')));
           if (E.isLeft(decoded)) throw readError(1, 'line 1 is not a grade-ledger archive header (format version 1)');
           header = decoded.right;
-          previous = genesisDigest(line.bytes);
+          previous = genesisDigest(line.bytes).toString('hex');
           continue;
         }
         const text = line.bytes.toString('utf8');
@@ -47,16 +48,16 @@ export const readArchive = (source: ByteSource): ArchiveReading => {
         } catch {
           throw readError(lines, `line ${lines} is not JSON`);
         }
-        const digest = chainDigestOfLine(previous as Buffer, line.bytes).toString('hex');
-        if (parsed.digest !== digest) throw readError(lines, `line ${lines}: the digest does not follow from the line before (changed, removed, inserted or moved lines); run grade-ledger verify for the details`);
-        previous = Buffer.from(digest, 'hex');
+        const digest = line.bytes.length > DIGEST_PREFIX_LENGTH ? hasher.ofLine(previous, line.bytes) : null;
+        if (digest === null || parsed.digest !== digest) throw readError(lines, `line ${lines}: the digest does not follow from the line before (changed, removed, inserted or moved lines); run grade-ledger verify for the details`);
+        previous = digest;
         if (parsed.kind === 'manifest') {
           const { digest: _d, ...manifest } = parsed;
           if (manifest.finalDigest === undefined) throw readError(lines, `line ${lines}: the manifest has no finalDigest`);
           settle(E.right({ header: header as ArchiveHeader, manifest: manifest as unknown as ArchiveManifest }));
           return;
         }
-        const decoded = decodeEvent(parsed.event);
+        const decoded = decodeEventFast(parsed.event);
         if (E.isLeft(decoded)) throw readError(lines, `line ${lines}: ${decoded.left.message}`);
         yield {
           event: decoded.right,

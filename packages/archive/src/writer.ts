@@ -1,10 +1,10 @@
 import * as E from 'fp-ts/Either';
 import type { EventStore, LedgerEvent, RecordedEvent } from '@grade-ledger/core';
-import { canonicalJson, canonicalJsonUnsafe } from './canonicalJson';
+import { canonicalJsonUnsafe, canonicalSerializer, type CanonicalJsonError } from './canonicalJson';
 import {
   ARCHIVE_FORMAT,
   ARCHIVE_FORMAT_VERSION,
-  chainDigest,
+  chainHasher,
   chainedLine,
   genesisDigest,
   type ArchiveHeader,
@@ -61,7 +61,10 @@ export const archiveWriter = (pseudonymizer: Pseudonymizer | null) => {
   const pseudonymization: Pseudonymization = pseudonymizer === null ? null : pseudonymizer.description;
   const header: ArchiveHeader = { format: ARCHIVE_FORMAT, formatVersion: ARCHIVE_FORMAT_VERSION, kind: 'header', pseudonymization };
   const headerLine = canonicalJsonUnsafe(header);
-  let digest = genesisDigest(headerLine);
+  // The chain digest so far, in hex.
+  let digest = genesisDigest(headerLine).toString('hex');
+  const hasher = chainHasher();
+  const serialize = canonicalSerializer();
   let count = 0;
   let firstPosition = 0;
   let lastPosition = 0;
@@ -77,16 +80,21 @@ export const archiveWriter = (pseudonymizer: Pseudonymizer | null) => {
     const expected = (streams.get(streamId) ?? -1) + 1;
     if (streamRevision !== expected)
       throw writeError(position, `stream ${streamId}: revision ${streamRevision} where ${expected} was expected; an archive holds each stream from its start, without gaps`);
-    const body = canonicalJson({ event: recorded.event, position, streamId, streamRevision });
-    if (E.isLeft(body)) throw writeError(position, `event ${recorded.event.metadata?.eventId ?? '?'}: ${body.left.message}`);
-    digest = chainDigest(digest, body.right);
+    let body: string;
+    try {
+      body = serialize({ event: recorded.event, position, streamId, streamRevision });
+    } catch (error) {
+      if ((error as Partial<CanonicalJsonError> | null)?.kind !== 'CanonicalJsonError') throw error;
+      throw writeError(position, `event ${recorded.event.metadata?.eventId ?? '?'}: ${(error as CanonicalJsonError).message}`);
+    }
+    digest = hasher.ofBody(digest, body);
     count += 1;
     if (firstPosition === 0) firstPosition = position;
     lastPosition = position;
     streams.set(streamId, streamRevision);
     byType.set(recorded.event.type, (byType.get(recorded.event.type) ?? 0) + 1);
     for (const id of ruleSetIdsOf(recorded.event)) ruleSetIds.add(id);
-    return `${chainedLine(digest.toString('hex'), body.right)}\n`;
+    return `${chainedLine(digest, body)}\n`;
   };
 
   const manifest = (): ArchiveManifest => ({
@@ -97,27 +105,27 @@ export const archiveWriter = (pseudonymizer: Pseudonymizer | null) => {
     streamCount: streams.size,
     firstPosition,
     lastPosition,
-    finalDigest: digest.toString('hex'),
+    finalDigest: digest,
     ruleSetIds: [...ruleSetIds].sort(),
     pseudonymization,
   });
 
   const manifestLine = (): string => {
     const body = canonicalJsonUnsafe(manifest());
-    return `${chainedLine(chainDigest(digest, body).toString('hex'), body)}\n`;
+    return `${chainedLine(hasher.ofBody(digest, body), body)}\n`;
   };
 
   return { headerLine: `${headerLine}\n`, event, manifest, manifestLine };
 };
 
 export type ArchiveLines = {
-  /** The archive's text in chunks of whole lines (about 64 KiB each). */
+  /** The archive's text in chunks of whole lines (about 256 KiB each). */
   readonly chunks: AsyncIterable<string>;
   /** Settles once `chunks` is exhausted: the manifest, or why the archive could not be written. */
   readonly result: Promise<E.Either<ArchiveWriteError, ArchiveManifest>>;
 };
 
-const CHUNK_CHARS = 64 * 1024;
+const CHUNK_CHARS = 256 * 1024;
 
 /**
  * The archive of a source as text chunks, streamed: nothing but the current chunk is held.

@@ -11,7 +11,11 @@
  * - verify, chain + schema: `verifyArchive(file, { domain: false })`;
  * - verify, all checks: `verifyArchive(file)` (also the domain replay through the deciders and the grades);
  * - archive replay: `readArchive(file)` (chain + schema) folded into `schoolProjections` (what `replayEvents` does);
- * - bare limit: node:readline over the same file, `JSON.parse` of each line, nothing else.
+ * - bare limit: node:readline over the same file, `JSON.parse` of each line, nothing else (the
+ *   ratios and goals are against it); and the same floor without readline (1 MiB chunks split at
+ *   "\n" by hand, as the archive reader does), shown for comparison.
+ *
+ * Every contender runs on one thread.
  *
  * Peak RSS is the process's high-water mark (`process.resourceUsage().maxRSS`); peak heap is
  * sampled (V8 heap used) while the contender runs. The table goes into docs/benchmarks.md
@@ -32,7 +36,7 @@ import { archiveLines, fileSource, readArchive, verifyArchive, writeTextFile } f
 
 
 
-type Task = 'export' | 'verifyChain' | 'verifyAll' | 'replay' | 'bare';
+type Task = 'export' | 'verifyChain' | 'verifyAll' | 'replay' | 'bare' | 'bareBuffers';
 
 type TaskResult = {
   readonly task: Task;
@@ -123,6 +127,30 @@ const runTask = async (task: Task, path: string, workload: WorkloadOptions): Pro
       ok = kinds === 2;
       break;
     }
+    case 'bareBuffers': {
+      // The same floor without readline: 1 MiB chunks split at "\n" by hand, each line decoded and parsed.
+      let kinds = 0;
+      let carry: Buffer = Buffer.alloc(0);
+      const parseLine = (bytes: Buffer): void => {
+        const parsed = JSON.parse(bytes.toString('utf8')) as { kind?: string };
+        if (parsed.kind === undefined) count += 1;
+        else kinds += 1;
+      };
+      for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
+        let start = 0;
+        let end = chunk.indexOf(0x0a);
+        if (carry.length > 0 && end >= 0) {
+          parseLine(Buffer.concat([carry, chunk.subarray(0, end)]));
+          carry = Buffer.alloc(0);
+          start = end + 1;
+          end = chunk.indexOf(0x0a, start);
+        }
+        for (; end >= 0; start = end + 1, end = chunk.indexOf(0x0a, start)) parseLine(chunk.subarray(start, end));
+        carry = Buffer.concat([carry, chunk.subarray(start)]);
+      }
+      ok = kinds === 2;
+      break;
+    }
   }
   const seconds = (performance.now() - started) / 1000;
   const peakHeap = sampler.stop() - baselineHeap;
@@ -156,6 +184,7 @@ const LABELS: Record<Task, string> = {
   verifyAll: 'verify: all checks (+ domain + grades)',
   replay: 'archive replay: readArchive → schoolProjections',
   bare: 'bare limit: readline + JSON.parse per line',
+  bareBuffers: 'bare, without readline: Buffers split at \\n + JSON.parse',
 };
 
 const main = async (): Promise<void> => {
@@ -177,7 +206,7 @@ const main = async (): Promise<void> => {
 
   const results = new Map<Task, TaskResult>();
   try {
-    for (const task of ['export', 'bare', 'verifyChain', 'verifyAll', 'replay'] as const) {
+    for (const task of ['export', 'bare', 'bareBuffers', 'verifyChain', 'verifyAll', 'replay'] as const) {
       log(`- ${LABELS[task]} ...`);
       const result = await spawnChild(task, path, workload);
       log(`  ${int(result.events)} events in ${result.seconds.toFixed(2)} s (${int(result.events / result.seconds)} events/s), peak heap +${mb(result.peakHeap)}, peak RSS ${mb(result.peakRss)}${result.ok ? '' : `; NOT OK: ${result.note}`}`);
@@ -236,7 +265,10 @@ What is measured:
   event's schema (\`decodeEvent\`) and the manifest; *all checks* adds the domain replay through the
   deciders and the recomputation of every finalized grade.
 - *archive replay*: \`readArchive\` (chain + schema) with every event applied to \`schoolProjections({ ruleSets })\`.
-- *bare limit*: \`readline\` over the same file and \`JSON.parse\` of each line: the floor of any reader of the file.
+- *bare limit*: \`readline\` over the same file and \`JSON.parse\` of each line: the floor of any reader of the file
+  (the ratios and the goals are against it). *bare, without readline*: the same with 1 MiB chunks split at \`\\n\` by
+  hand (what the archive reader does), a lower floor, shown for comparison.
+- Every contender runs on one thread (no worker threads).
 
 Goals of issue 5, this run:
 

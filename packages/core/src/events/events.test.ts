@@ -23,6 +23,9 @@ import {
 import { kazakhstanRuleSetIds } from '../rules/kazakhstan';
 import { schoolYearDecider } from '../schoolYear/schoolYear';
 import { decodeEvent, decodeEventData, type EventDecodeError } from './decodeEvent';
+import { decodeEventFast, isCurrentLedgerEvent, isIdQuick, isInstantQuick } from './fastDecode';
+import { isId } from '../primitives/ids';
+import { isInstant } from '../primitives/instant';
 import { eventDefinitions, eventTypes, type LedgerEvent } from './registry';
 
 const because = { reason: 'checked against the paper register' };
@@ -254,5 +257,118 @@ describe('decodeEvent: people only by opaque id', () => {
         expect(refused({ ...raw, data: { ...(raw.data as object), pupilId } }).issues).toContainEqual(expect.objectContaining({ path: 'data.pupilId' }));
       }),
     );
+  });
+});
+
+/*
+ * The fast path (fastDecode.ts) must give exactly decodeEvent's result on any input: it may
+ * only skip decodeEvent for values that decodeEvent accepts and gives back unchanged.
+ */
+describe('decodeEventFast: the same result as decodeEvent', () => {
+  type Json = unknown;
+  /** Every path to a member or an item in a value, the root included. */
+  const pathsOf = (value: Json, at: ReadonlyArray<string | number> = []): Array<ReadonlyArray<string | number>> => {
+    const here = [at];
+    if (Array.isArray(value)) return [...here, ...value.flatMap((item, i) => pathsOf(item, [...at, i]))];
+    if (typeof value === 'object' && value !== null) return [...here, ...Object.entries(value).flatMap(([k, v]) => pathsOf(v, [...at, k]))];
+    return here;
+  };
+  type Mutation = { readonly kind: 'replace'; readonly value: unknown } | { readonly kind: 'delete' } | { readonly kind: 'extra'; readonly key: string; readonly value: unknown };
+  /** A copy of `value` with one mutation at `path` (a stored copy, so the sample is untouched). */
+  const mutate = (value: Json, path: ReadonlyArray<string | number>, mutation: Mutation): Json => {
+    const copy = JSON.parse(JSON.stringify(value)) as Json;
+    if (path.length === 0) return mutation.kind === 'replace' ? mutation.value : mutation.kind === 'extra' && typeof copy === 'object' && copy !== null && !Array.isArray(copy) ? { ...copy, [mutation.key]: mutation.value } : copy;
+    let parent = copy as Record<string | number, unknown>;
+    for (const step of path.slice(0, -1)) parent = parent[step] as Record<string | number, unknown>;
+    const last = path[path.length - 1] as string | number;
+    if (mutation.kind === 'replace') parent[last] = mutation.value;
+    else if (mutation.kind === 'delete') {
+      if (Array.isArray(parent)) parent.splice(last as number, 1);
+      else delete parent[last];
+    } else {
+      const target = parent[last];
+      if (typeof target === 'object' && target !== null && !Array.isArray(target)) (target as Record<string, unknown>)[mutation.key] = mutation.value;
+    }
+    return copy;
+  };
+  const storedSamples = samples.map(stored);
+  const arbMutation: fc.Arbitrary<Mutation> = fc.oneof(
+    fc.record({ kind: fc.constant('replace' as const), value: fc.oneof(fc.jsonValue(), fc.anything(), fc.constantFrom(undefined, null, 0, -1, 1.5, '', 'x', 'a b', true, [], {}, 'term', 'late', 'pass', '1/2', 2, 5, 10, 11, 101)) }),
+    fc.constant({ kind: 'delete' as const }),
+    fc.record({ kind: fc.constant('extra' as const), key: fc.oneof(fc.string(), fc.constantFrom('reason', 'overrideReason', '__proto__', 'type', 'extra')), value: fc.oneof(fc.jsonValue(), fc.constant(undefined)) }),
+  );
+  const arbMutated = fc
+    .tuple(fc.nat({ max: storedSamples.length - 1 }), fc.nat(), arbMutation)
+    .map(([i, p, mutation]) => {
+      const sampleValue = storedSamples[i] as Json;
+      const paths = pathsOf(sampleValue);
+      return mutate(sampleValue, paths[p % paths.length] as ReadonlyArray<string | number>, mutation);
+    });
+
+  it('takes the fast path for every stored sample, and gives the sample back', () => {
+    for (const raw of storedSamples) {
+      expect(isCurrentLedgerEvent(raw)).toBe(true);
+      expect(decodeEventFast(raw)).toEqual(decodeEvent(raw));
+    }
+  });
+
+  it('gives decodeEvent\'s result (the event, or the same error) for one changed, removed or added field (property)', () => {
+    fc.assert(
+      fc.property(arbMutated, (raw) => {
+        const slow = decodeEvent(raw);
+        expect(decodeEventFast(raw)).toEqual(slow);
+        // The fast path only answers for values decodeEvent accepts unchanged.
+        if (isCurrentLedgerEvent(raw)) expect(slow).toEqual(E.right(raw));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('gives decodeEvent\'s result on any value (property)', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.anything(), fc.jsonValue(), fc.record({ type: fc.constantFrom(...eventTypes), schemaVersion: fc.constantFrom(1, 2, 3), data: fc.anything(), metadata: fc.anything() })), (raw) => {
+        expect(decodeEventFast(raw)).toEqual(decodeEvent(raw));
+      }),
+    );
+  });
+
+  it('leaves an older schema version to decodeEvent, which upcasts it', () => {
+    const marked = stored(sample('AttendanceMarked'));
+    const v1 = { ...marked, schemaVersion: 1, data: { ...(marked.data as object), code: 'н' } };
+    expect(isCurrentLedgerEvent(v1)).toBe(false);
+    expect(decodeEventFast(v1)).toEqual(decodeEvent(v1));
+    expect(E.isRight(decodeEventFast(v1))).toBe(true);
+  });
+});
+
+describe('the fast path\'s leaves: the same answers as the codecs\' own checks', () => {
+  const idChars = fc.constantFrom(...'aZ09._:-/ é\n'.split(''));
+  const nearIds = fc.oneof(fc.string(), fc.string({ unit: idChars, maxLength: 130 }), fc.string({ unit: fc.constantFrom(...'aZ09._:-'.split('')), minLength: 126, maxLength: 130 }), fc.anything());
+  it('isIdQuick is isId (property)', () => {
+    fc.assert(fc.property(nearIds, (value) => {
+      expect(isIdQuick(value)).toBe(isId(value));
+    }), { numRuns: 3000 });
+  });
+  const digitOr = fc.constantFrom(...'0123456789-:TZ. x'.split(''));
+  const nearInstants = fc.oneof(
+    fc.string(),
+    fc.anything(),
+    fc.tuple(fc.date({ noInvalidDate: true }), fc.nat({ max: 30 }), fc.constantFrom('', '.5', '.123456789', '.1234567890', '.', 'Z')).map(([d, cut, tail]) => {
+      const iso = d.toISOString().replace('.000Z', '').replace(/\.\d+Z$/, '');
+      return `${iso}${tail}${tail.endsWith('Z') ? '' : 'Z'}`.slice(cut % 3 === 0 ? 0 : 0, 40 - (cut % 5));
+    }),
+    fc.tuple(fc.integer({ min: 0, max: 99 }), fc.integer({ min: 0, max: 99 }), fc.integer({ min: 0, max: 99 }), fc.integer({ min: 0, max: 99 }), fc.integer({ min: 0, max: 99 })).map(
+      ([mo, d, h, mi, s]) => `2024-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}T${String(h).padStart(2, '0')}:${String(mi).padStart(2, '0')}:${String(s).padStart(2, '0')}Z`,
+    ),
+    fc.string({ unit: digitOr, minLength: 18, maxLength: 31 }),
+    // Every field at and around its bounds, with and without a fraction (Date.parse decides what the shape allows).
+    fc
+      .tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }), fc.integer({ min: 0, max: 25 }), fc.integer({ min: 0, max: 61 }), fc.integer({ min: 0, max: 61 }), fc.constantFrom('', '.0', '.000', '.5', '.0001', '.999999999'))
+      .map(([y, mo, d, h, mi, s, f]) => `${String(y).padStart(4, '0')}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}T${String(h).padStart(2, '0')}:${String(mi).padStart(2, '0')}:${String(s).padStart(2, '0')}${f}Z`),
+  );
+  it('isInstantQuick is isInstant (property)', () => {
+    fc.assert(fc.property(nearInstants, (value) => {
+      expect(isInstantQuick(value)).toBe(isInstant(value));
+    }), { numRuns: 3000 });
   });
 });

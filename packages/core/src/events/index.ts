@@ -12,3 +12,4 @@ export * from './roster';
 export * from './upcasting';
 export * from './validationIssues';
 export * from './archive';
+export * from './fastDecode';
