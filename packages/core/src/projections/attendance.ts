@@ -2,7 +2,7 @@ import type { AssessmentPeriod, AttendanceCode } from '../events/common';
 import type { DateRange, LocalDate } from '../primitives/localDate';
 import { datesOfPeriod } from '../classJournal/calendarOf';
 import { byYearAndClass } from './rulesOfClass';
-import { lessonIndexOf, type JournalClass, type JournalPupilRecord, type SchoolLedgerState } from './schoolLedger';
+import { attendanceEntriesOf, lessonIndexOf, type JournalClass, type JournalPupilRecord, type SchoolLedgerState } from './schoolLedger';
 
 /*
  * Attendance summary: lessons missed by code (unexcused, excused, illness), full days missed
@@ -92,7 +92,7 @@ export const pupilAttendance = (
     if (record !== undefined) {
       const lessons = lessonIndexOf(subject);
       const missed = new Set<string>();
-      for (const entry of record.attendance.values()) {
+      for (const entry of attendanceEntriesOf(record)) {
         if (range !== undefined) {
           const date = lessons.get(entry.lessonId)?.date;
           if (date === undefined || date < range.startsOn || date > range.endsOn) continue;

@@ -2,7 +2,7 @@ import type { AssessmentPeriod, AttendanceCode, GradeValue } from '../events/com
 import type { CorrectedValue } from '../events/journal';
 import type { Actor, ActorRole } from '../events/metadata';
 import { eventTypes } from '../events/registry';
-import { markValueOf, schoolLedgerProjection, type JournalClass, type JournalMark, type SchoolLedgerState } from './schoolLedger';
+import { markAt, markNumberOf, markValueOf, schoolLedgerProjection, type JournalClass, type JournalMark, type SchoolLedgerState } from './schoolLedger';
 
 /*
  * The audit trail: who wrote how much; for every mark its full history (recorded, moderated,
@@ -230,8 +230,8 @@ export const markHistory = (
       if (of.subjectId !== undefined && subject.subjectId !== of.subjectId) continue;
       for (const record of subject.pupils.values()) {
         if (of.pupilId !== undefined && record.pupilId !== of.pupilId) continue;
-        const mark = record.marks.find((m) => m.markId === markId);
-        if (mark !== undefined) for (const entry of historyOfMark(cls, subject.subjectId, record.pupilId, mark)) entries.push(entry);
+        const i = markNumberOf(record, markId);
+        if (i !== undefined) for (const entry of historyOfMark(cls, subject.subjectId, record.pupilId, markAt(state, record, i))) entries.push(entry);
       }
     }
   return entries.sort((a, b) => a.globalPosition - b.globalPosition);

@@ -4,7 +4,7 @@ import type { LocalDate } from '../primitives/localDate';
 import { isGradedPerHalfYear, ruleSetOfClass } from './rulesOfClass';
 import type { RuleSet } from '../rules/ruleSet';
 import { finalizedGradesOf, type ReportCardGrade, type ReportCardPeriodGrade } from './reportCard';
-import type { JournalExemption, SchoolLedgerState } from './schoolLedger';
+import { attendanceEntriesOf, isMarkAnnulledAt, markCount, markIdAt, markKindAt, markOnAt, markValueAt, type JournalExemption, type SchoolLedgerState } from './schoolLedger';
 
 /*
  * The class journal as a teacher or an inspector reads it, for one class and subject: the plan
@@ -97,10 +97,13 @@ export const classJournalOf = (
     const marks: ClassJournalMark[] = [];
     const attendance: Array<{ attendanceId: string; lessonId: string; code: AttendanceCode }> = [];
     if (record !== undefined) {
-      for (const m of record.marks.values())
-        if (!m.annulled)
-          marks.push({ markId: m.markId, kind: m.kind, lessonId: m.kind === 'formative' ? m.on : null, summativeId: m.kind === 'summative' ? m.on : null, value: m.value });
-      for (const a of record.attendance.values()) if (a.code !== 'present') attendance.push({ attendanceId: a.attendanceId, lessonId: a.lessonId, code: a.code });
+      for (let i = 0, n = markCount(record); i < n; i++) {
+        if (isMarkAnnulledAt(record, i)) continue;
+        const kind = markKindAt(record, i);
+        const on = markOnAt(record, i);
+        marks.push({ markId: markIdAt(record, i), kind, lessonId: kind === 'formative' ? on : null, summativeId: kind === 'summative' ? on : null, value: markValueAt(record, i) });
+      }
+      for (const a of attendanceEntriesOf(record)) if (a.code !== 'present') attendance.push({ attendanceId: a.attendanceId, lessonId: a.lessonId, code: a.code });
     }
     const { periods, yearGrade, finalGrade } = finalizedGradesOf(record);
     return {

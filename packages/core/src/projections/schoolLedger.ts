@@ -6,7 +6,7 @@ import { eventTypes } from '../events/registry';
 import type { Recommendation } from '../events/results';
 import type { ClassCalendar } from '../events/roster';
 import type { LocalDate } from '../primitives/localDate';
-import type { AuditStamp, GradeHistoryEntry, JournalChange, MarkValue } from './auditTrail';
+import type { GradeHistoryEntry, JournalChange, MarkValue } from './auditTrail';
 import { projectionOf, type Projection } from './projection';
 
 /*
@@ -47,15 +47,19 @@ export type JournalSummative = {
   cancelled: boolean;
 };
 
-/** A formative mark or a summative score, with its first record in compact form and its changes. */
+/**
+ * A formative mark or a summative score as a query sees it (`markAt`): its value in force, its
+ * first record (who, when, why, where in the ledger) and its changes. The fold keeps no such
+ * object: a record keeps its marks in `MarkSlots`.
+ */
 export type JournalMark = {
   readonly kind: 'formative' | 'summative';
   readonly markId: string;
   /** The lesson (formative mark) or summative (score) it was given on. */
   readonly on: string;
   /** The mark 1-10 or the points, after moderations and corrections. */
-  value: number;
-  annulled: boolean;
+  readonly value: number;
+  readonly annulled: boolean;
   /** The recording event. */
   readonly eventId: string;
   readonly actor: Actor;
@@ -64,24 +68,56 @@ export type JournalMark = {
   readonly reason: string | null;
   readonly globalPosition: number;
   /** Moderations, corrections and the annulment, in ledger order; null when none. */
-  changes: JournalChange[] | null;
+  readonly changes: ReadonlyArray<JournalChange> | null;
 };
 
-export type JournalAttendanceEntry = { readonly attendanceId: string; readonly lessonId: string; code: AttendanceCode | 'present' };
+/**
+ * A record's marks, in order of recording, `MARK_SLOTS` slots each: mark id, what it was given
+ * on, value, flags (summative, annulled, and the recording actor's number in `AuditLog.actors`),
+ * the recording event's global position, event id, occurredAt and recordedAt. The strings are
+ * the event's own (no copy), the numbers small integers: a mark costs a few words of one array,
+ * and no object for the garbage collector to trace or move. Read it with `markAt`, `markCount`
+ * and the `mark…At` functions.
+ */
+export type MarkSlots = Array<string | number>;
+
+export const MARK_SLOTS = 8;
+const M_ID = 0;
+const M_ON = 1;
+const M_VALUE = 2;
+const M_FLAGS = 3;
+const M_POSITION = 4;
+const M_EVENT = 5;
+const M_OCCURRED = 6;
+const M_RECORDED = 7;
+const SUMMATIVE = 1;
+const ANNULLED = 2;
+/** Flags above the two bits hold the actor's number. */
+const ACTOR_SHIFT = 2;
+
+/** A record's absences, lates (and presences), in order of recording, `ATTENDANCE_SLOTS` slots each: attendance id, lesson id, code. */
+export type AttendanceSlots = Array<string>;
+export const ATTENDANCE_SLOTS = 3;
+
+export type JournalAttendanceEntry = { readonly attendanceId: string; readonly lessonId: string; readonly code: AttendanceCode | 'present' };
 
 export type JournalExemption = { readonly exemptionId: string; readonly from: LocalDate; readonly to: LocalDate; readonly ground: 'medical' | 'sport' | 'other' };
 
 /**
- * A pupil's record in one subject of a class. Marks and absences are kept in arrays, in order of
- * recording (a push per event); an index by id is built only when a change first needs one
- * (corrections are rare), and then kept up to date.
+ * A pupil's record in one subject of a class. Marks and attendance are kept in flat slot arrays,
+ * in order of recording (a push per event); an index by id (id → number of the entry) is built
+ * only when a change first needs one (corrections are rare), and then kept up to date.
  */
 export type JournalPupilRecord = {
   readonly pupilId: string;
-  readonly marks: JournalMark[];
-  markIndex: Map<string, JournalMark> | null;
-  readonly attendance: JournalAttendanceEntry[];
-  attendanceIndex: Map<string, JournalAttendanceEntry> | null;
+  readonly marks: MarkSlots;
+  markIndex: Map<string, number> | null;
+  /** Reasons given when recording a mark (rare), by the mark's number. */
+  markReasons: Map<number, string> | null;
+  /** Each changed mark's changes, by the mark's number. */
+  markChanges: Map<number, JournalChange[]> | null;
+  readonly attendance: AttendanceSlots;
+  attendanceIndex: Map<string, number> | null;
   exemptions: JournalExemption[] | null;
   /** Finalized period grades, one per period, in order of finalization. */
   readonly periodGrades: GradeHistoryEntry[];
@@ -120,15 +156,18 @@ export type JournalClass = {
 
 export type SchoolYearRecord = { readonly schoolYearId: string; readonly startYear: number; readonly ruleSetId: string };
 
-type RoleCount = { events: number; readonly actors: Map<string, Actor> };
+/** Events of one role, and its actors: actor id → the actor's number in `AuditLog.actors`. */
+type RoleCount = { events: number; readonly actors: Map<string, number> };
 
 /** What the audit trail keeps beyond the journals: counts, changes, finalized grades. */
 export type AuditLog = {
   totalEvents: number;
   /** Events per type, by the type's index in `eventTypes`. */
   readonly typeCounts: number[];
-  /** Events and distinct actors per role; the actors double as the one actor object the state keeps per actor. */
+  /** Events and distinct actors per role. */
   readonly roles: Map<ActorRole, RoleCount>;
+  /** Every actor, in order of first event: the one actor object the state keeps per actor (marks refer to it by number). */
+  readonly actors: Actor[];
   /** Changes to marks and absences, in ledger order. */
   readonly changes: JournalChange[];
   /** Finalized period, year and re-sit grades, in ledger order. */
@@ -151,6 +190,7 @@ export type SchoolLedgerState = {
   lastActorRole: ActorRole | undefined;
   lastRole: RoleCount | undefined;
   lastActor: Actor | undefined;
+  lastActorNumber: number;
   lastSubjectClass: JournalClass | undefined;
   lastSubjectId: string | undefined;
   lastSubject: JournalSubject | undefined;
@@ -165,6 +205,7 @@ export const initialSchoolLedgerState = (): SchoolLedgerState => ({
     totalEvents: 0,
     typeCounts: eventTypes.map(() => 0),
     roles: new Map(),
+    actors: [],
     changes: [],
     grades: [],
     counts: { moderated: 0, corrected: 0, annulled: 0, attendanceCorrected: 0, overrides: 0, resits: 0 },
@@ -175,6 +216,7 @@ export const initialSchoolLedgerState = (): SchoolLedgerState => ({
   lastActorRole: undefined,
   lastRole: undefined,
   lastActor: undefined,
+  lastActorNumber: 0,
   lastSubjectClass: undefined,
   lastSubjectId: undefined,
   lastSubject: undefined,
@@ -183,12 +225,89 @@ export const initialSchoolLedgerState = (): SchoolLedgerState => ({
 /** The year a class's school year starts in, from its calendar (so that it never depends on other streams). */
 export const startYearOfCalendar = (calendar: { readonly startsOn: LocalDate }): number => Number(calendar.startsOn.slice(0, 4));
 
+/** The number of marks in a record. */
+export const markCount = (record: Pick<JournalPupilRecord, 'marks'>): number => record.marks.length / MARK_SLOTS;
+export const markIdAt = (record: Pick<JournalPupilRecord, 'marks'>, i: number): string => record.marks[i * MARK_SLOTS + M_ID] as string;
+/** What the mark was given on: its lesson (formative) or summative (score). */
+export const markOnAt = (record: Pick<JournalPupilRecord, 'marks'>, i: number): string => record.marks[i * MARK_SLOTS + M_ON] as string;
+export const markValueAt = (record: Pick<JournalPupilRecord, 'marks'>, i: number): number => record.marks[i * MARK_SLOTS + M_VALUE] as number;
+export const markKindAt = (record: Pick<JournalPupilRecord, 'marks'>, i: number): 'formative' | 'summative' =>
+  ((record.marks[i * MARK_SLOTS + M_FLAGS] as number) & SUMMATIVE) === 0 ? 'formative' : 'summative';
+export const isMarkAnnulledAt = (record: Pick<JournalPupilRecord, 'marks'>, i: number): boolean => ((record.marks[i * MARK_SLOTS + M_FLAGS] as number) & ANNULLED) !== 0;
+
+/** The number of the mark with this id in the record, if any (builds the index on first need). */
+export const markNumberOf = (record: JournalPupilRecord, markId: string): number | undefined => {
+  if (record.markIndex === null) {
+    const index = new Map<string, number>();
+    for (let i = 0, n = markCount(record); i < n; i++) index.set(markIdAt(record, i), i);
+    record.markIndex = index;
+  }
+  return record.markIndex.get(markId);
+};
+
+/** The mark as a query sees it (a fresh object). */
+export const markAt = (state: SchoolLedgerState, record: JournalPupilRecord, i: number): JournalMark => {
+  const at = i * MARK_SLOTS;
+  const slots = record.marks;
+  const flags = slots[at + M_FLAGS] as number;
+  return {
+    kind: (flags & SUMMATIVE) === 0 ? 'formative' : 'summative',
+    markId: slots[at + M_ID] as string,
+    on: slots[at + M_ON] as string,
+    value: slots[at + M_VALUE] as number,
+    annulled: (flags & ANNULLED) !== 0,
+    eventId: slots[at + M_EVENT] as string,
+    actor: state.audit.actors[flags >>> ACTOR_SHIFT] as Actor,
+    occurredAt: slots[at + M_OCCURRED] as string,
+    recordedAt: slots[at + M_RECORDED] as string,
+    reason: record.markReasons?.get(i) ?? null,
+    globalPosition: slots[at + M_POSITION] as number,
+    changes: record.markChanges?.get(i) ?? null,
+  };
+};
+
+/** The record's marks as the rules' `marksInForce` reads them (kind, given on, value, annulled), in order of recording. */
+export const marksEntriesOf = (record: JournalPupilRecord): Array<{ kind: 'formative' | 'summative'; on: string; value: number; annulled: boolean }> => {
+  const entries = [];
+  for (let i = 0, n = markCount(record); i < n; i++)
+    entries.push({ kind: markKindAt(record, i), on: markOnAt(record, i), value: markValueAt(record, i), annulled: isMarkAnnulledAt(record, i) });
+  return entries;
+};
+
 /** The event this mark was last set by (recorded, or its last change). */
-export const lastEventIdOf = (mark: JournalMark): string => (mark.changes === null ? mark.eventId : (mark.changes[mark.changes.length - 1]?.eventId ?? mark.eventId));
+const lastEventIdAt = (record: JournalPupilRecord, i: number): string => {
+  const changes = record.markChanges?.get(i);
+  return changes?.[changes.length - 1]?.eventId ?? (record.marks[i * MARK_SLOTS + M_EVENT] as string);
+};
 
 /** The mark's value in force: null once annulled. */
 export const markValueOf = (mark: Pick<JournalMark, 'kind' | 'value' | 'annulled'>): MarkValue | null =>
   mark.annulled ? null : mark.kind === 'formative' ? { kind: 'formative', mark: mark.value } : { kind: 'summative', points: mark.value };
+
+/** The number of attendance entries in a record. */
+export const attendanceCount = (record: Pick<JournalPupilRecord, 'attendance'>): number => record.attendance.length / ATTENDANCE_SLOTS;
+export const attendanceLessonAt = (record: Pick<JournalPupilRecord, 'attendance'>, i: number): string => record.attendance[i * ATTENDANCE_SLOTS + 1] as string;
+export const attendanceCodeAt = (record: Pick<JournalPupilRecord, 'attendance'>, i: number): AttendanceCode | 'present' =>
+  record.attendance[i * ATTENDANCE_SLOTS + 2] as AttendanceCode | 'present';
+
+/** The record's attendance entries (fresh objects), in order of recording. */
+export const attendanceEntriesOf = (record: Pick<JournalPupilRecord, 'attendance'>): JournalAttendanceEntry[] => {
+  const entries: JournalAttendanceEntry[] = [];
+  const slots = record.attendance;
+  for (let at = 0; at < slots.length; at += ATTENDANCE_SLOTS)
+    entries.push({ attendanceId: slots[at] as string, lessonId: slots[at + 1] as string, code: slots[at + 2] as AttendanceCode | 'present' });
+  return entries;
+};
+
+/** The number of the attendance entry with this id in the record, if any (builds the index on first need). */
+const attendanceNumberOf = (record: JournalPupilRecord, attendanceId: string): number | undefined => {
+  if (record.attendanceIndex === null) {
+    const index = new Map<string, number>();
+    for (let i = 0, n = attendanceCount(record); i < n; i++) index.set(record.attendance[i * ATTENDANCE_SLOTS] as string, i);
+    record.attendanceIndex = index;
+  }
+  return record.attendanceIndex.get(attendanceId);
+};
 
 const countEvent = (state: SchoolLedgerState, recorded: RecordedEvent, typeIndex: number): void => {
   const { audit } = state;
@@ -204,13 +323,15 @@ const countEvent = (state: SchoolLedgerState, recorded: RecordedEvent, typeIndex
     }
     let known = role.actors.get(actor.id);
     if (known === undefined) {
-      known = actor;
-      role.actors.set(actor.id, actor);
+      known = audit.actors.length;
+      audit.actors.push(actor);
+      role.actors.set(actor.id, known);
     }
     state.lastActorId = actor.id;
     state.lastActorRole = actor.role;
     state.lastRole = role;
-    state.lastActor = known;
+    state.lastActor = audit.actors[known];
+    state.lastActorNumber = known;
   }
   role.events++;
 };
@@ -228,20 +349,6 @@ const classOf = (state: SchoolLedgerState, recorded: RecordedEvent): JournalClas
 /** The one actor object kept for the event's actor (set by `countEvent`, which runs first). */
 const actorOf = (state: SchoolLedgerState, recorded: RecordedEvent): Actor => state.lastActor ?? recorded.event.metadata.actor;
 
-/** Who, when, why and where of a change, for the audit trail (rare events only: not the mark path). */
-const auditStampOf = (state: SchoolLedgerState, recorded: RecordedEvent): AuditStamp => {
-  const { metadata } = recorded.event;
-  return {
-    eventId: metadata.eventId,
-    actor: actorOf(state, recorded),
-    occurredAt: metadata.occurredAt,
-    recordedAt: metadata.recordedAt,
-    reason: metadata.reason ?? null,
-    streamId: recorded.streamId,
-    globalPosition: recorded.globalPosition,
-  };
-};
-
 /** The subject of the event's class (a one-entry cache in front of the Map). */
 const subjectOf = (state: SchoolLedgerState, recorded: RecordedEvent, subjectId: string): JournalSubject | undefined => {
   const cls = classOf(state, recorded);
@@ -258,7 +365,19 @@ const subjectOf = (state: SchoolLedgerState, recorded: RecordedEvent, subjectId:
 const recordOf = (subject: JournalSubject, pupilId: string): JournalPupilRecord => {
   let record = subject.pupils.get(pupilId);
   if (record === undefined) {
-    record = { pupilId, marks: [], markIndex: null, attendance: [], attendanceIndex: null, exemptions: null, periodGrades: [], yearGrade: null, resits: null };
+    record = {
+      pupilId,
+      marks: [],
+      markIndex: null,
+      markReasons: null,
+      markChanges: null,
+      attendance: [],
+      attendanceIndex: null,
+      exemptions: null,
+      periodGrades: [],
+      yearGrade: null,
+      resits: null,
+    };
     subject.pupils.set(pupilId, record);
   }
   return record;
@@ -270,18 +389,6 @@ export const lessonIndexOf = (subject: JournalSubject): ReadonlyMap<string, Jour
   return subject.lessonIndex;
 };
 
-/** The record's marks by id (built on first need). */
-export const markIndexOf = (record: JournalPupilRecord): ReadonlyMap<string, JournalMark> => {
-  if (record.markIndex === null) record.markIndex = new Map(record.marks.map((mark) => [mark.markId, mark] as const));
-  return record.markIndex;
-};
-
-/** The record's absences by id (built on first need). */
-export const attendanceIndexOf = (record: JournalPupilRecord): ReadonlyMap<string, JournalAttendanceEntry> => {
-  if (record.attendanceIndex === null) record.attendanceIndex = new Map(record.attendance.map((entry) => [entry.attendanceId, entry] as const));
-  return record.attendanceIndex;
-};
-
 const lessonOf = (state: SchoolLedgerState, recorded: RecordedEvent, subjectId: string, lessonId: string): JournalLesson | undefined => {
   const subject = subjectOf(state, recorded, subjectId);
   return subject === undefined ? undefined : lessonIndexOf(subject).get(lessonId);
@@ -290,33 +397,32 @@ const lessonOf = (state: SchoolLedgerState, recorded: RecordedEvent, subjectId: 
 const recordMark = (
   state: SchoolLedgerState,
   recorded: RecordedEvent,
-  data: { readonly subjectId: string; readonly pupilId: string; readonly markId: string },
-  kind: 'formative' | 'summative',
+  subjectId: string,
+  pupilId: string,
+  markId: string,
+  summative: boolean,
   on: string,
   value: number,
 ): void => {
-  const subject = subjectOf(state, recorded, data.subjectId);
+  const subject = subjectOf(state, recorded, subjectId);
   if (subject === undefined) return;
   const { metadata } = recorded.event;
-  const record = recordOf(subject, data.pupilId);
-  const mark: JournalMark = {
-    kind,
-    markId: data.markId,
+  const record = recordOf(subject, pupilId);
+  const slots = record.marks;
+  const i = slots.length / MARK_SLOTS;
+  // A valid ledger never records a mark id twice for one pupil and subject (the decider refuses it).
+  slots.push(
+    markId,
     on,
     value,
-    annulled: false,
-    eventId: metadata.eventId,
-    actor: actorOf(state, recorded),
-    occurredAt: metadata.occurredAt,
-    // Usually the same text as occurredAt: keep one string then.
-    recordedAt: metadata.recordedAt === metadata.occurredAt ? metadata.occurredAt : metadata.recordedAt,
-    reason: metadata.reason ?? null,
-    globalPosition: recorded.globalPosition,
-    changes: null,
-  };
-  // A valid ledger never records a mark id twice for one pupil and subject (the decider refuses it).
-  record.marks.push(mark);
-  if (record.markIndex !== null) record.markIndex.set(data.markId, mark);
+    (state.lastActorNumber << ACTOR_SHIFT) | (summative ? SUMMATIVE : 0),
+    recorded.globalPosition,
+    metadata.eventId,
+    metadata.occurredAt,
+    metadata.recordedAt,
+  );
+  if (metadata.reason !== undefined) (record.markReasons ??= new Map()).set(i, metadata.reason);
+  if (record.markIndex !== null) record.markIndex.set(markId, i);
 };
 
 /** A moderation, correction or annulment: the audit keeps it in full; the mark takes the new value. */
@@ -330,9 +436,17 @@ const changeMark = (
   const cls = classOf(state, recorded);
   if (cls === undefined) return;
   const record = subjectOf(state, recorded, data.subjectId)?.pupils.get(data.pupilId);
-  const mark = record === undefined ? undefined : markIndexOf(record).get(data.markId);
+  const i = record === undefined ? undefined : markNumberOf(record, data.markId);
+  const mark = record === undefined || i === undefined ? undefined : { kind: markKindAt(record, i), on: markOnAt(record, i), value: markValueAt(record, i), annulled: isMarkAnnulledAt(record, i) };
+  const { metadata } = recorded.event;
   const change: JournalChange = {
-    ...auditStampOf(state, recorded),
+    eventId: metadata.eventId,
+    actor: actorOf(state, recorded),
+    occurredAt: metadata.occurredAt,
+    recordedAt: metadata.recordedAt,
+    reason: metadata.reason ?? null,
+    streamId: recorded.streamId,
+    globalPosition: recorded.globalPosition,
     action,
     markId: data.markId,
     classId: cls.classId,
@@ -342,16 +456,18 @@ const changeMark = (
     summativeId: mark?.kind === 'summative' ? mark.on : null,
     value,
     previous: mark === undefined ? null : markValueOf(mark),
-    supersedesEventId: data.supersedesEventId ?? (mark === undefined ? null : lastEventIdOf(mark)),
+    supersedesEventId: data.supersedesEventId ?? (record === undefined || i === undefined ? null : lastEventIdAt(record, i)),
   };
   state.audit.changes.push(change);
   state.audit.counts[action]++;
   // A change of the other kind (a correction to points of a formative mark) changes nothing: the decider never records one.
-  if (mark === undefined || (value !== null && value.kind !== mark.kind)) return;
-  if (value === null) mark.annulled = true;
-  else mark.value = value.kind === 'formative' ? value.mark : value.points;
-  if (mark.changes === null) mark.changes = [change];
-  else mark.changes.push(change);
+  if (record === undefined || i === undefined || mark === undefined || (value !== null && value.kind !== mark.kind)) return;
+  const at = i * MARK_SLOTS;
+  if (value === null) record.marks[at + M_FLAGS] = (record.marks[at + M_FLAGS] as number) | ANNULLED;
+  else record.marks[at + M_VALUE] = value.kind === 'formative' ? value.mark : value.points;
+  const changes = (record.markChanges ??= new Map()).get(i);
+  if (changes === undefined) record.markChanges.set(i, [change]);
+  else changes.push(change);
 };
 
 type FinalizedData = {
@@ -375,8 +491,15 @@ const gradeEntry = (
 ): GradeHistoryEntry => {
   const overridden = data.recommendation !== null && String(data.recommendation.grade) !== String(data.grade);
   if (overridden) state.audit.counts.overrides++;
+  const { metadata } = recorded.event;
   const entry: GradeHistoryEntry = {
-    ...auditStampOf(state, recorded),
+    eventId: metadata.eventId,
+    actor: actorOf(state, recorded),
+    occurredAt: metadata.occurredAt,
+    recordedAt: metadata.recordedAt,
+    reason: metadata.reason ?? null,
+    streamId: recorded.streamId,
+    globalPosition: recorded.globalPosition,
     level,
     classId: cls.classId,
     subjectId: data.subjectId,
@@ -510,8 +633,8 @@ export const schoolLedgerProjection: Projection<SchoolLedgerState> = projectionO
       const subject = subjectOf(state, recorded, data.subjectId);
       if (subject !== undefined) subject.planApproved = true;
     },
-    FormativeMarkRecorded: (state, { data }, recorded) => recordMark(state, recorded, data, 'formative', data.lessonId, data.mark),
-    SummativeScoreRecorded: (state, { data }, recorded) => recordMark(state, recorded, data, 'summative', data.summativeId, data.points),
+    FormativeMarkRecorded: (state, { data }, recorded) => recordMark(state, recorded, data.subjectId, data.pupilId, data.markId, false, data.lessonId, data.mark),
+    SummativeScoreRecorded: (state, { data }, recorded) => recordMark(state, recorded, data.subjectId, data.pupilId, data.markId, true, data.summativeId, data.points),
     SummativeScoreModerated: (state, { data }, recorded) => changeMark(state, recorded, data, 'moderated', { kind: 'summative', points: data.points }),
     MarkCorrected: (state, { data }, recorded) => changeMark(state, recorded, data, 'corrected', data.value),
     MarkAnnulled: (state, { data }, recorded) => changeMark(state, recorded, data, 'annulled', null),
@@ -519,29 +642,35 @@ export const schoolLedgerProjection: Projection<SchoolLedgerState> = projectionO
       const subject = subjectOf(state, recorded, data.subjectId);
       if (subject === undefined) return;
       const record = recordOf(subject, data.pupilId);
-      const entry: JournalAttendanceEntry = { attendanceId: data.attendanceId, lessonId: data.lessonId, code: data.code };
       // A valid ledger never records an attendance id twice for one pupil and subject.
-      record.attendance.push(entry);
-      if (record.attendanceIndex !== null) record.attendanceIndex.set(data.attendanceId, entry);
+      if (record.attendanceIndex !== null) record.attendanceIndex.set(data.attendanceId, attendanceCount(record));
+      record.attendance.push(data.attendanceId, data.lessonId, data.code);
     },
     AttendanceCorrected: (state, { data }, recorded) => {
       const cls = classOf(state, recorded);
       if (cls === undefined) return;
       const record = subjectOf(state, recorded, data.subjectId)?.pupils.get(data.pupilId);
-      const entry = record === undefined ? undefined : attendanceIndexOf(record).get(data.attendanceId);
+      const i = record === undefined ? undefined : attendanceNumberOf(record, data.attendanceId);
+      const { metadata } = recorded.event;
       state.audit.changes.push({
-        ...auditStampOf(state, recorded),
+        eventId: metadata.eventId,
+        actor: actorOf(state, recorded),
+        occurredAt: metadata.occurredAt,
+        recordedAt: metadata.recordedAt,
+        reason: metadata.reason ?? null,
+        streamId: recorded.streamId,
+        globalPosition: recorded.globalPosition,
         action: 'attendanceCorrected',
         attendanceId: data.attendanceId,
         classId: cls.classId,
         subjectId: data.subjectId,
         pupilId: data.pupilId,
-        from: entry === undefined ? null : entry.code,
+        from: record === undefined || i === undefined ? null : attendanceCodeAt(record, i),
         to: data.code,
         supersedesEventId: data.supersedesEventId,
       });
       state.audit.counts.attendanceCorrected++;
-      if (entry !== undefined) entry.code = data.code;
+      if (record !== undefined && i !== undefined) record.attendance[i * ATTENDANCE_SLOTS + 2] = data.code;
     },
     ExemptionGranted: (state, { data }, recorded) => {
       const subject = subjectOf(state, recorded, data.subjectId);
@@ -573,8 +702,15 @@ export const schoolLedgerProjection: Projection<SchoolLedgerState> = projectionO
       if (cls === undefined) return;
       const subject = subjectOf(state, recorded, data.subjectId);
       state.audit.counts.resits++;
+      const { metadata } = recorded.event;
       const entry: GradeHistoryEntry = {
-        ...auditStampOf(state, recorded),
+        eventId: metadata.eventId,
+        actor: actorOf(state, recorded),
+        occurredAt: metadata.occurredAt,
+        recordedAt: metadata.recordedAt,
+        reason: metadata.reason ?? null,
+        streamId: recorded.streamId,
+        globalPosition: recorded.globalPosition,
         level: 'resit',
         classId: cls.classId,
         subjectId: data.subjectId,

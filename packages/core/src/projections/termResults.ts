@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
 import { assessmentPeriodOf, datesOfPeriod, periodsOfSubject, wasEnrolledDuring } from '../classJournal/calendarOf';
-import { marksInForce } from '../classJournal/marksInForce';
+import { marksInForce, type MarksRecord } from '../classJournal/marksInForce';
 import type { AssessmentPeriod, GradeValue, GradingMode } from '../events/common';
 import type { RuleSetNotFound } from '../rules/chooseRuleSet';
 import type { RuleError } from '../rules/errors';
@@ -10,7 +10,7 @@ import { computePeriodResult, type PeriodResult } from '../rules/periodResult';
 import type { RuleSet } from '../rules/ruleSet';
 import { byYearAndClass, isGradedPerHalfYear, ruleSetOfClass } from './rulesOfClass';
 import { reportCardPeriodGradeOf, type ReportCardPeriodGrade } from './reportCard';
-import { lessonIndexOf, type SchoolLedgerState } from './schoolLedger';
+import { attendanceEntriesOf, lessonIndexOf, marksEntriesOf, type JournalPupilRecord, type SchoolLedgerState } from './schoolLedger';
 
 /*
  * Term results: per pupil, subject and term (or half-year), the result the rules engine
@@ -58,6 +58,13 @@ export type TermResultsFilter = {
 export const computedGradeOf = (result: PeriodResult): GradeValue | null =>
   result._tag === 'graded' ? result.grade : result._tag === 'notAssessed' ? 'notAssessed' : null;
 
+/** A record's marks and attendance in the shape `marksInForce` reads (the decider's state has the same shape). */
+const marksRecordOf = (record: JournalPupilRecord): MarksRecord => {
+  const marks = marksEntriesOf(record);
+  const attendance = attendanceEntriesOf(record);
+  return { marks: { values: () => marks }, attendance: { values: () => attendance } };
+};
+
 /**
  * Term results of the pupils enrolled during each period (classes by school year and id,
  * subjects in order of assignment, pupils in order of enrolment, periods in calendar order).
@@ -82,7 +89,7 @@ export const termResultsOf = (state: SchoolLedgerState, ruleSets: ReadonlyArray<
           if (filter.pupilId !== undefined && pupilId !== filter.pupilId) continue;
           if (!wasEnrolledDuring(stays, dates)) continue;
           const record = subject.pupils.get(pupilId);
-          const marks = marksInForce(plan, record, periodOf, period);
+          const marks = marksInForce(plan, record === undefined ? undefined : marksRecordOf(record), periodOf, period);
           const result: E.Either<TermResultError, PeriodResult> = pipe(
             ruleSet,
             E.chainW((rs) => computePeriodResult(rs, { gradeLevel: cls.gradeLevel, gradingMode: subject.gradingMode, period }, marks)),
