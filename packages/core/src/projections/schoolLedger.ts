@@ -2,12 +2,12 @@ import type { RecordedEvent } from '../eventStore/eventStore';
 import type { AssessmentPeriod, AttendanceCode, GradeValue, GradingMode } from '../events/common';
 import type { Actor, ActorRole } from '../events/metadata';
 import type { SummativeKind } from '../events/plan';
-import { eventTypes } from '../events/registry';
+import { eventTypes, type EventType } from '../events/registry';
 import type { Recommendation } from '../events/results';
 import type { ClassCalendar } from '../events/roster';
 import type { LocalDate } from '../primitives/localDate';
 import type { GradeHistoryEntry, JournalChange, MarkValue } from './auditTrail';
-import { projectionOf, type Projection } from './projection';
+import { eventTypeIndex, type EventHandlers, type Projection } from './projection';
 
 /*
  * The school ledger fold: one pass over the whole ledger that keeps what every read model
@@ -525,212 +525,307 @@ const closeStay = (state: SchoolLedgerState, recorded: RecordedEvent, pupilId: s
   if (last !== undefined && last.until === undefined) last.until = on;
 };
 
-/** The school ledger fold behind every read model (see the queries in this folder). */
-export const schoolLedgerProjection: Projection<SchoolLedgerState> = projectionOf(
-  initialSchoolLedgerState,
-  {
-    SchoolYearOpened: (state, { data }) => {
-      state.schoolYears.set(data.schoolYearId, { schoolYearId: data.schoolYearId, startYear: data.startYear, ruleSetId: data.ruleSetId });
-    },
-    ClassOpened: (state, { data }, recorded) => {
-      const opened: JournalClass = {
-        classId: data.classId,
-        streamId: recorded.streamId,
-        schoolYearId: data.calendar.schoolYearId,
-        startYear: startYearOfCalendar(data.calendar),
-        gradeLevel: data.gradeLevel,
-        letter: data.letter,
-        classTeacherId: data.classTeacherId,
-        calendar: data.calendar,
-        subjects: new Map(),
-        pupils: new Map(),
-      };
-      state.classesByStream.set(recorded.streamId, opened);
-      state.classes.set(data.classId, opened);
-      state.lastStreamId = recorded.streamId;
-      state.lastClass = opened;
-      state.lastSubjectClass = undefined;
-    },
-    SubjectAssigned: (state, { data }, recorded) => {
-      const cls = classOf(state, recorded);
-      if (cls === undefined) return;
-      const subject = cls.subjects.get(data.subjectId);
-      if (subject === undefined) {
-        cls.subjects.set(data.subjectId, {
-          subjectId: data.subjectId,
-          teacherId: data.teacherId,
-          hoursPerWeek: data.hoursPerWeek,
-          gradingMode: data.gradingMode,
-          planApproved: false,
-          lessons: [],
-          lessonIndex: null,
-          summatives: new Map(),
-          pupils: new Map(),
-        });
-        state.lastSubjectClass = undefined;
-      } else {
-        subject.teacherId = data.teacherId;
-        subject.hoursPerWeek = data.hoursPerWeek;
-        subject.gradingMode = data.gradingMode;
-      }
-    },
-    PupilEnrolled: (state, { data }, recorded) => {
-      const cls = classOf(state, recorded);
-      if (cls === undefined) return;
-      const stays = cls.pupils.get(data.pupilId);
-      if (stays === undefined) cls.pupils.set(data.pupilId, [{ from: data.on, until: undefined }]);
-      else stays.push({ from: data.on, until: undefined });
-      const classes = state.classesOfPupil.get(data.pupilId);
-      if (classes === undefined) state.classesOfPupil.set(data.pupilId, [cls]);
-      else if (!classes.includes(cls)) classes.push(cls);
-    },
-    PupilTransferred: (state, { data }, recorded) => closeStay(state, recorded, data.pupilId, data.on),
-    PupilWithdrawn: (state, { data }, recorded) => closeStay(state, recorded, data.pupilId, data.on),
-    LessonPlanned: (state, { data }, recorded) => {
-      const subject = subjectOf(state, recorded, data.subjectId);
-      if (subject === undefined) return;
-      const lesson: JournalLesson = {
-        lessonId: data.lessonId,
-        date: data.date,
-        period: data.period,
-        unit: data.unit,
-        topic: data.topic,
-        hours: data.hours,
-        cancelled: false,
-      };
-      // A valid plan never plans a lesson id twice (the decider refuses it).
-      subject.lessons.push(lesson);
-      if (subject.lessonIndex !== null) subject.lessonIndex.set(data.lessonId, lesson);
-    },
-    LessonRescheduled: (state, { data }, recorded) => {
-      const lesson = lessonOf(state, recorded, data.subjectId, data.lessonId);
-      if (lesson === undefined) return;
-      lesson.date = data.date;
-      lesson.period = data.period;
-    },
-    LessonCancelled: (state, { data }, recorded) => {
-      const lesson = lessonOf(state, recorded, data.subjectId, data.lessonId);
-      if (lesson !== undefined) lesson.cancelled = true;
-    },
-    LessonTopicRevised: (state, { data }, recorded) => {
-      const lesson = lessonOf(state, recorded, data.subjectId, data.lessonId);
-      if (lesson !== undefined) lesson.topic = data.topic;
-    },
-    SummativePlanned: (state, { data }, recorded) => {
-      subjectOf(state, recorded, data.subjectId)?.summatives.set(data.summativeId, {
-        summativeId: data.summativeId,
-        lessonId: data.lessonId,
-        kind: data.kind,
-        maxPoints: data.maxPoints,
-        cancelled: false,
-      });
-    },
-    SummativeCancelled: (state, { data }, recorded) => {
-      const summative = subjectOf(state, recorded, data.subjectId)?.summatives.get(data.summativeId);
-      if (summative !== undefined) summative.cancelled = true;
-    },
-    PlanApproved: (state, { data }, recorded) => {
-      const subject = subjectOf(state, recorded, data.subjectId);
-      if (subject !== undefined) subject.planApproved = true;
-    },
-    FormativeMarkRecorded: (state, { data }, recorded) => recordMark(state, recorded, data.subjectId, data.pupilId, data.markId, false, data.lessonId, data.mark),
-    SummativeScoreRecorded: (state, { data }, recorded) => recordMark(state, recorded, data.subjectId, data.pupilId, data.markId, true, data.summativeId, data.points),
-    SummativeScoreModerated: (state, { data }, recorded) => changeMark(state, recorded, data, 'moderated', { kind: 'summative', points: data.points }),
-    MarkCorrected: (state, { data }, recorded) => changeMark(state, recorded, data, 'corrected', data.value),
-    MarkAnnulled: (state, { data }, recorded) => changeMark(state, recorded, data, 'annulled', null),
-    AttendanceMarked: (state, { data }, recorded) => {
-      const subject = subjectOf(state, recorded, data.subjectId);
-      if (subject === undefined) return;
-      const record = recordOf(subject, data.pupilId);
-      // A valid ledger never records an attendance id twice for one pupil and subject.
-      if (record.attendanceIndex !== null) record.attendanceIndex.set(data.attendanceId, attendanceCount(record));
-      record.attendance.push(data.attendanceId, data.lessonId, data.code);
-    },
-    AttendanceCorrected: (state, { data }, recorded) => {
-      const cls = classOf(state, recorded);
-      if (cls === undefined) return;
-      const record = subjectOf(state, recorded, data.subjectId)?.pupils.get(data.pupilId);
-      const i = record === undefined ? undefined : attendanceNumberOf(record, data.attendanceId);
-      const { metadata } = recorded.event;
-      state.audit.changes.push({
-        eventId: metadata.eventId,
-        actor: actorOf(state, recorded),
-        occurredAt: metadata.occurredAt,
-        recordedAt: metadata.recordedAt,
-        reason: metadata.reason ?? null,
-        streamId: recorded.streamId,
-        globalPosition: recorded.globalPosition,
-        action: 'attendanceCorrected',
-        attendanceId: data.attendanceId,
-        classId: cls.classId,
-        subjectId: data.subjectId,
-        pupilId: data.pupilId,
-        from: record === undefined || i === undefined ? null : attendanceCodeAt(record, i),
-        to: data.code,
-        supersedesEventId: data.supersedesEventId,
-      });
-      state.audit.counts.attendanceCorrected++;
-      if (record !== undefined && i !== undefined) record.attendance[i * ATTENDANCE_SLOTS + 2] = data.code;
-    },
-    ExemptionGranted: (state, { data }, recorded) => {
-      const subject = subjectOf(state, recorded, data.subjectId);
-      if (subject === undefined) return;
-      const record = recordOf(subject, data.pupilId);
-      (record.exemptions ??= []).push({ exemptionId: data.exemptionId, from: data.from, to: data.to, ground: data.ground });
-    },
-    PeriodGradeFinalized: (state, { data }, recorded) => {
-      const cls = classOf(state, recorded);
-      if (cls === undefined) return;
-      const subject = subjectOf(state, recorded, data.subjectId);
-      const entry = gradeEntry(state, recorded, cls, subject, 'period', data.period, data);
-      if (subject === undefined) return;
-      // One grade per period: a later one (never recorded by the decider) replaces it.
-      const grades = recordOf(subject, data.pupilId).periodGrades;
-      const same = grades.findIndex((g) => g.period !== null && g.period.kind === data.period.kind && g.period.number === data.period.number);
-      if (same < 0) grades.push(entry);
-      else grades[same] = entry;
-    },
-    YearGradeFinalized: (state, { data }, recorded) => {
-      const cls = classOf(state, recorded);
-      if (cls === undefined) return;
-      const subject = subjectOf(state, recorded, data.subjectId);
-      const entry = gradeEntry(state, recorded, cls, subject, 'year', null, data);
-      if (subject !== undefined) recordOf(subject, data.pupilId).yearGrade = entry;
-    },
-    ResitResultRecorded: (state, { data }, recorded) => {
-      const cls = classOf(state, recorded);
-      if (cls === undefined) return;
-      const subject = subjectOf(state, recorded, data.subjectId);
-      state.audit.counts.resits++;
-      const { metadata } = recorded.event;
-      const entry: GradeHistoryEntry = {
-        eventId: metadata.eventId,
-        actor: actorOf(state, recorded),
-        occurredAt: metadata.occurredAt,
-        recordedAt: metadata.recordedAt,
-        reason: metadata.reason ?? null,
-        streamId: recorded.streamId,
-        globalPosition: recorded.globalPosition,
-        level: 'resit',
-        classId: cls.classId,
-        subjectId: data.subjectId,
-        pupilId: data.pupilId,
-        period: null,
-        grade: data.finalGrade,
-        recommended: null,
-        percentage: null,
-        overridden: false,
-        overrideReason: null,
-        ruleSetId: data.ruleSetId,
-        attempt: data.attempt,
-        testGrade: data.testGrade,
-        teacherId: subject === undefined ? null : subject.teacherId,
-      };
-      state.audit.grades.push(entry);
-      if (subject === undefined) return;
-      const record = recordOf(subject, data.pupilId);
-      (record.resits ??= []).push(entry);
-    },
+/** How each event type changes the state. */
+const handlers = {
+  SchoolYearOpened: (state, { data }) => {
+    state.schoolYears.set(data.schoolYearId, { schoolYearId: data.schoolYearId, startYear: data.startYear, ruleSetId: data.ruleSetId });
   },
-  countEvent,
-);
+  ClassOpened: (state, { data }, recorded) => {
+    const opened: JournalClass = {
+      classId: data.classId,
+      streamId: recorded.streamId,
+      schoolYearId: data.calendar.schoolYearId,
+      startYear: startYearOfCalendar(data.calendar),
+      gradeLevel: data.gradeLevel,
+      letter: data.letter,
+      classTeacherId: data.classTeacherId,
+      calendar: data.calendar,
+      subjects: new Map(),
+      pupils: new Map(),
+    };
+    state.classesByStream.set(recorded.streamId, opened);
+    state.classes.set(data.classId, opened);
+    state.lastStreamId = recorded.streamId;
+    state.lastClass = opened;
+    state.lastSubjectClass = undefined;
+  },
+  SubjectAssigned: (state, { data }, recorded) => {
+    const cls = classOf(state, recorded);
+    if (cls === undefined) return;
+    const subject = cls.subjects.get(data.subjectId);
+    if (subject === undefined) {
+      cls.subjects.set(data.subjectId, {
+        subjectId: data.subjectId,
+        teacherId: data.teacherId,
+        hoursPerWeek: data.hoursPerWeek,
+        gradingMode: data.gradingMode,
+        planApproved: false,
+        lessons: [],
+        lessonIndex: null,
+        summatives: new Map(),
+        pupils: new Map(),
+      });
+      state.lastSubjectClass = undefined;
+    } else {
+      subject.teacherId = data.teacherId;
+      subject.hoursPerWeek = data.hoursPerWeek;
+      subject.gradingMode = data.gradingMode;
+    }
+  },
+  PupilEnrolled: (state, { data }, recorded) => {
+    const cls = classOf(state, recorded);
+    if (cls === undefined) return;
+    const stays = cls.pupils.get(data.pupilId);
+    if (stays === undefined) cls.pupils.set(data.pupilId, [{ from: data.on, until: undefined }]);
+    else stays.push({ from: data.on, until: undefined });
+    const classes = state.classesOfPupil.get(data.pupilId);
+    if (classes === undefined) state.classesOfPupil.set(data.pupilId, [cls]);
+    else if (!classes.includes(cls)) classes.push(cls);
+  },
+  PupilTransferred: (state, { data }, recorded) => closeStay(state, recorded, data.pupilId, data.on),
+  PupilWithdrawn: (state, { data }, recorded) => closeStay(state, recorded, data.pupilId, data.on),
+  LessonPlanned: (state, { data }, recorded) => {
+    const subject = subjectOf(state, recorded, data.subjectId);
+    if (subject === undefined) return;
+    const lesson: JournalLesson = {
+      lessonId: data.lessonId,
+      date: data.date,
+      period: data.period,
+      unit: data.unit,
+      topic: data.topic,
+      hours: data.hours,
+      cancelled: false,
+    };
+    // A valid plan never plans a lesson id twice (the decider refuses it).
+    subject.lessons.push(lesson);
+    if (subject.lessonIndex !== null) subject.lessonIndex.set(data.lessonId, lesson);
+  },
+  LessonRescheduled: (state, { data }, recorded) => {
+    const lesson = lessonOf(state, recorded, data.subjectId, data.lessonId);
+    if (lesson === undefined) return;
+    lesson.date = data.date;
+    lesson.period = data.period;
+  },
+  LessonCancelled: (state, { data }, recorded) => {
+    const lesson = lessonOf(state, recorded, data.subjectId, data.lessonId);
+    if (lesson !== undefined) lesson.cancelled = true;
+  },
+  LessonTopicRevised: (state, { data }, recorded) => {
+    const lesson = lessonOf(state, recorded, data.subjectId, data.lessonId);
+    if (lesson !== undefined) lesson.topic = data.topic;
+  },
+  SummativePlanned: (state, { data }, recorded) => {
+    subjectOf(state, recorded, data.subjectId)?.summatives.set(data.summativeId, {
+      summativeId: data.summativeId,
+      lessonId: data.lessonId,
+      kind: data.kind,
+      maxPoints: data.maxPoints,
+      cancelled: false,
+    });
+  },
+  SummativeCancelled: (state, { data }, recorded) => {
+    const summative = subjectOf(state, recorded, data.subjectId)?.summatives.get(data.summativeId);
+    if (summative !== undefined) summative.cancelled = true;
+  },
+  PlanApproved: (state, { data }, recorded) => {
+    const subject = subjectOf(state, recorded, data.subjectId);
+    if (subject !== undefined) subject.planApproved = true;
+  },
+  FormativeMarkRecorded: (state, { data }, recorded) => recordMark(state, recorded, data.subjectId, data.pupilId, data.markId, false, data.lessonId, data.mark),
+  SummativeScoreRecorded: (state, { data }, recorded) => recordMark(state, recorded, data.subjectId, data.pupilId, data.markId, true, data.summativeId, data.points),
+  SummativeScoreModerated: (state, { data }, recorded) => changeMark(state, recorded, data, 'moderated', { kind: 'summative', points: data.points }),
+  MarkCorrected: (state, { data }, recorded) => changeMark(state, recorded, data, 'corrected', data.value),
+  MarkAnnulled: (state, { data }, recorded) => changeMark(state, recorded, data, 'annulled', null),
+  AttendanceMarked: (state, { data }, recorded) => {
+    const subject = subjectOf(state, recorded, data.subjectId);
+    if (subject === undefined) return;
+    const record = recordOf(subject, data.pupilId);
+    // A valid ledger never records an attendance id twice for one pupil and subject.
+    if (record.attendanceIndex !== null) record.attendanceIndex.set(data.attendanceId, attendanceCount(record));
+    record.attendance.push(data.attendanceId, data.lessonId, data.code);
+  },
+  AttendanceCorrected: (state, { data }, recorded) => {
+    const cls = classOf(state, recorded);
+    if (cls === undefined) return;
+    const record = subjectOf(state, recorded, data.subjectId)?.pupils.get(data.pupilId);
+    const i = record === undefined ? undefined : attendanceNumberOf(record, data.attendanceId);
+    const { metadata } = recorded.event;
+    state.audit.changes.push({
+      eventId: metadata.eventId,
+      actor: actorOf(state, recorded),
+      occurredAt: metadata.occurredAt,
+      recordedAt: metadata.recordedAt,
+      reason: metadata.reason ?? null,
+      streamId: recorded.streamId,
+      globalPosition: recorded.globalPosition,
+      action: 'attendanceCorrected',
+      attendanceId: data.attendanceId,
+      classId: cls.classId,
+      subjectId: data.subjectId,
+      pupilId: data.pupilId,
+      from: record === undefined || i === undefined ? null : attendanceCodeAt(record, i),
+      to: data.code,
+      supersedesEventId: data.supersedesEventId,
+    });
+    state.audit.counts.attendanceCorrected++;
+    if (record !== undefined && i !== undefined) record.attendance[i * ATTENDANCE_SLOTS + 2] = data.code;
+  },
+  ExemptionGranted: (state, { data }, recorded) => {
+    const subject = subjectOf(state, recorded, data.subjectId);
+    if (subject === undefined) return;
+    const record = recordOf(subject, data.pupilId);
+    (record.exemptions ??= []).push({ exemptionId: data.exemptionId, from: data.from, to: data.to, ground: data.ground });
+  },
+  PeriodGradeFinalized: (state, { data }, recorded) => {
+    const cls = classOf(state, recorded);
+    if (cls === undefined) return;
+    const subject = subjectOf(state, recorded, data.subjectId);
+    const entry = gradeEntry(state, recorded, cls, subject, 'period', data.period, data);
+    if (subject === undefined) return;
+    // One grade per period: a later one (never recorded by the decider) replaces it.
+    const grades = recordOf(subject, data.pupilId).periodGrades;
+    const same = grades.findIndex((g) => g.period !== null && g.period.kind === data.period.kind && g.period.number === data.period.number);
+    if (same < 0) grades.push(entry);
+    else grades[same] = entry;
+  },
+  YearGradeFinalized: (state, { data }, recorded) => {
+    const cls = classOf(state, recorded);
+    if (cls === undefined) return;
+    const subject = subjectOf(state, recorded, data.subjectId);
+    const entry = gradeEntry(state, recorded, cls, subject, 'year', null, data);
+    if (subject !== undefined) recordOf(subject, data.pupilId).yearGrade = entry;
+  },
+  ResitResultRecorded: (state, { data }, recorded) => {
+    const cls = classOf(state, recorded);
+    if (cls === undefined) return;
+    const subject = subjectOf(state, recorded, data.subjectId);
+    state.audit.counts.resits++;
+    const { metadata } = recorded.event;
+    const entry: GradeHistoryEntry = {
+      eventId: metadata.eventId,
+      actor: actorOf(state, recorded),
+      occurredAt: metadata.occurredAt,
+      recordedAt: metadata.recordedAt,
+      reason: metadata.reason ?? null,
+      streamId: recorded.streamId,
+      globalPosition: recorded.globalPosition,
+      level: 'resit',
+      classId: cls.classId,
+      subjectId: data.subjectId,
+      pupilId: data.pupilId,
+      period: null,
+      grade: data.finalGrade,
+      recommended: null,
+      percentage: null,
+      overridden: false,
+      overrideReason: null,
+      ruleSetId: data.ruleSetId,
+      attempt: data.attempt,
+      testGrade: data.testGrade,
+      teacherId: subject === undefined ? null : subject.teacherId,
+    };
+    state.audit.grades.push(entry);
+    if (subject === undefined) return;
+    const record = recordOf(subject, data.pupilId);
+    (record.resits ??= []).push(entry);
+  },
+} satisfies EventHandlers<SchoolLedgerState>;
+
+/** Each event type's index in `eventTypes` (frozen: the switch below reads them as constants). */
+const T: Readonly<Record<EventType, number>> = Object.freeze(Object.fromEntries(eventTypes.map((type, index) => [type, index] as const)) as Record<EventType, number>);
+
+/**
+ * One event into the state: a switch on the type (most frequent first), each case counting the
+ * event and calling its handler directly (a call site per type, which the JIT can inline).
+ */
+const applyToLedger = (state: SchoolLedgerState, recorded: RecordedEvent): void => {
+  const { event } = recorded;
+  switch (event.type) {
+    case 'FormativeMarkRecorded':
+      countEvent(state, recorded, T.FormativeMarkRecorded);
+      return handlers.FormativeMarkRecorded(state, event, recorded);
+    case 'SummativeScoreRecorded':
+      countEvent(state, recorded, T.SummativeScoreRecorded);
+      return handlers.SummativeScoreRecorded(state, event, recorded);
+    case 'AttendanceMarked':
+      countEvent(state, recorded, T.AttendanceMarked);
+      return handlers.AttendanceMarked(state, event, recorded);
+    case 'PeriodGradeFinalized':
+      countEvent(state, recorded, T.PeriodGradeFinalized);
+      return handlers.PeriodGradeFinalized(state, event, recorded);
+    case 'LessonPlanned':
+      countEvent(state, recorded, T.LessonPlanned);
+      return handlers.LessonPlanned(state, event, recorded);
+    case 'YearGradeFinalized':
+      countEvent(state, recorded, T.YearGradeFinalized);
+      return handlers.YearGradeFinalized(state, event, recorded);
+    case 'SummativePlanned':
+      countEvent(state, recorded, T.SummativePlanned);
+      return handlers.SummativePlanned(state, event, recorded);
+    case 'MarkCorrected':
+      countEvent(state, recorded, T.MarkCorrected);
+      return handlers.MarkCorrected(state, event, recorded);
+    case 'AttendanceCorrected':
+      countEvent(state, recorded, T.AttendanceCorrected);
+      return handlers.AttendanceCorrected(state, event, recorded);
+    case 'PupilEnrolled':
+      countEvent(state, recorded, T.PupilEnrolled);
+      return handlers.PupilEnrolled(state, event, recorded);
+    case 'SummativeScoreModerated':
+      countEvent(state, recorded, T.SummativeScoreModerated);
+      return handlers.SummativeScoreModerated(state, event, recorded);
+    case 'SubjectAssigned':
+      countEvent(state, recorded, T.SubjectAssigned);
+      return handlers.SubjectAssigned(state, event, recorded);
+    case 'PlanApproved':
+      countEvent(state, recorded, T.PlanApproved);
+      return handlers.PlanApproved(state, event, recorded);
+    case 'MarkAnnulled':
+      countEvent(state, recorded, T.MarkAnnulled);
+      return handlers.MarkAnnulled(state, event, recorded);
+    case 'LessonTopicRevised':
+      countEvent(state, recorded, T.LessonTopicRevised);
+      return handlers.LessonTopicRevised(state, event, recorded);
+    case 'LessonCancelled':
+      countEvent(state, recorded, T.LessonCancelled);
+      return handlers.LessonCancelled(state, event, recorded);
+    case 'LessonRescheduled':
+      countEvent(state, recorded, T.LessonRescheduled);
+      return handlers.LessonRescheduled(state, event, recorded);
+    case 'ClassOpened':
+      countEvent(state, recorded, T.ClassOpened);
+      return handlers.ClassOpened(state, event, recorded);
+    case 'PupilTransferred':
+      countEvent(state, recorded, T.PupilTransferred);
+      return handlers.PupilTransferred(state, event, recorded);
+    case 'PupilWithdrawn':
+      countEvent(state, recorded, T.PupilWithdrawn);
+      return handlers.PupilWithdrawn(state, event, recorded);
+    case 'ExemptionGranted':
+      countEvent(state, recorded, T.ExemptionGranted);
+      return handlers.ExemptionGranted(state, event, recorded);
+    case 'ResitResultRecorded':
+      countEvent(state, recorded, T.ResitResultRecorded);
+      return handlers.ResitResultRecorded(state, event, recorded);
+    case 'SchoolYearOpened':
+      countEvent(state, recorded, T.SchoolYearOpened);
+      return handlers.SchoolYearOpened(state, event);
+    case 'SummativeCancelled':
+      countEvent(state, recorded, T.SummativeCancelled);
+      return handlers.SummativeCancelled(state, event, recorded);
+    default:
+      // A type the fold does not handle (none today): counted in the total only.
+      countEvent(state, recorded, eventTypeIndex.get(event.type) ?? -1);
+  }
+};
+
+/** The school ledger fold behind every read model (see the queries in this folder). */
+export const schoolLedgerProjection: Projection<SchoolLedgerState> = {
+  init: initialSchoolLedgerState,
+  apply: applyToLedger,
+  initialState: initialSchoolLedgerState,
+  evolve: (state, recorded) => {
+    applyToLedger(state, recorded);
+    return state;
+  },
+};
