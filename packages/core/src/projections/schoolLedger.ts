@@ -105,19 +105,16 @@ export type JournalExemption = { readonly exemptionId: string; readonly from: Lo
 
 /**
  * A pupil's record in one subject of a class. Marks and attendance are kept in flat slot arrays,
- * in order of recording (a push per event); an index by id (id → number of the entry) is built
- * only when a change first needs one (corrections are rare), and then kept up to date.
+ * in order of recording (a push per event); a change finds its entry by a scan (`markNumberOf`).
  */
 export type JournalPupilRecord = {
   readonly pupilId: string;
   readonly marks: MarkSlots;
-  markIndex: Map<string, number> | null;
   /** Reasons given when recording a mark (rare), by the mark's number. */
   markReasons: Map<number, string> | null;
   /** Each changed mark's changes, by the mark's number. */
   markChanges: Map<number, JournalChange[]> | null;
   readonly attendance: AttendanceSlots;
-  attendanceIndex: Map<string, number> | null;
   exemptions: JournalExemption[] | null;
   /** Finalized period grades, one per period, in order of finalization. */
   readonly periodGrades: GradeHistoryEntry[];
@@ -235,14 +232,16 @@ export const markKindAt = (record: Pick<JournalPupilRecord, 'marks'>, i: number)
   ((record.marks[i * MARK_SLOTS + M_FLAGS] as number) & SUMMATIVE) === 0 ? 'formative' : 'summative';
 export const isMarkAnnulledAt = (record: Pick<JournalPupilRecord, 'marks'>, i: number): boolean => ((record.marks[i * MARK_SLOTS + M_FLAGS] as number) & ANNULLED) !== 0;
 
-/** The number of the mark with this id in the record, if any (builds the index on first need). */
-export const markNumberOf = (record: JournalPupilRecord, markId: string): number | undefined => {
-  if (record.markIndex === null) {
-    const index = new Map<string, number>();
-    for (let i = 0, n = markCount(record); i < n; i++) index.set(markIdAt(record, i), i);
-    record.markIndex = index;
-  }
-  return record.markIndex.get(markId);
+/**
+ * The number of the mark with this id in the record, if any: a scan from the latest mark back.
+ * Only changes (about 1% of the events) and the audit's queries look marks up by id, and a record
+ * holds one pupil's marks in one subject of one school year (a few dozen): an index by id would
+ * cost a Map entry per mark and a Map write per recorded mark for the few lookups.
+ */
+export const markNumberOf = (record: Pick<JournalPupilRecord, 'marks'>, markId: string): number | undefined => {
+  const slots = record.marks;
+  for (let at = slots.length - MARK_SLOTS; at >= 0; at -= MARK_SLOTS) if (slots[at + M_ID] === markId) return at / MARK_SLOTS;
+  return undefined;
 };
 
 /** The mark as a query sees it (a fresh object). */
@@ -299,14 +298,11 @@ export const attendanceEntriesOf = (record: Pick<JournalPupilRecord, 'attendance
   return entries;
 };
 
-/** The number of the attendance entry with this id in the record, if any (builds the index on first need). */
-const attendanceNumberOf = (record: JournalPupilRecord, attendanceId: string): number | undefined => {
-  if (record.attendanceIndex === null) {
-    const index = new Map<string, number>();
-    for (let i = 0, n = attendanceCount(record); i < n; i++) index.set(record.attendance[i * ATTENDANCE_SLOTS] as string, i);
-    record.attendanceIndex = index;
-  }
-  return record.attendanceIndex.get(attendanceId);
+/** The number of the attendance entry with this id in the record, if any (a scan from the latest back, as `markNumberOf`). */
+const attendanceNumberOf = (record: Pick<JournalPupilRecord, 'attendance'>, attendanceId: string): number | undefined => {
+  const slots = record.attendance;
+  for (let at = slots.length - ATTENDANCE_SLOTS; at >= 0; at -= ATTENDANCE_SLOTS) if (slots[at] === attendanceId) return at / ATTENDANCE_SLOTS;
+  return undefined;
 };
 
 const countEvent = (state: SchoolLedgerState, recorded: RecordedEvent, typeIndex: number): void => {
@@ -368,11 +364,9 @@ const recordOf = (subject: JournalSubject, pupilId: string): JournalPupilRecord 
     record = {
       pupilId,
       marks: [],
-      markIndex: null,
       markReasons: null,
       markChanges: null,
       attendance: [],
-      attendanceIndex: null,
       exemptions: null,
       periodGrades: [],
       yearGrade: null,
@@ -422,7 +416,6 @@ const recordMark = (
     metadata.recordedAt,
   );
   if (metadata.reason !== undefined) (record.markReasons ??= new Map()).set(i, metadata.reason);
-  if (record.markIndex !== null) record.markIndex.set(markId, i);
 };
 
 /** A moderation, correction or annulment: the audit keeps it in full; the mark takes the new value. */
@@ -641,7 +634,6 @@ const handlers = {
     if (subject === undefined) return;
     const record = recordOf(subject, data.pupilId);
     // A valid ledger never records an attendance id twice for one pupil and subject.
-    if (record.attendanceIndex !== null) record.attendanceIndex.set(data.attendanceId, attendanceCount(record));
     record.attendance.push(data.attendanceId, data.lessonId, data.code);
   },
   AttendanceCorrected: (state, { data }, recorded) => {
@@ -684,9 +676,10 @@ const handlers = {
     if (subject === undefined) return;
     // One grade per period: a later one (never recorded by the decider) replaces it.
     const grades = recordOf(subject, data.pupilId).periodGrades;
-    const same = grades.findIndex((g) => g.period !== null && g.period.kind === data.period.kind && g.period.number === data.period.number);
-    if (same < 0) grades.push(entry);
-    else grades[same] = entry;
+    const { kind, number } = data.period;
+    let same = 0;
+    while (same < grades.length && !(grades[same]?.period?.kind === kind && grades[same]?.period?.number === number)) same++;
+    grades[same] = entry;
   },
   YearGradeFinalized: (state, { data }, recorded) => {
     const cls = classOf(state, recorded);
