@@ -4,7 +4,7 @@ import type { LocalDate } from '../primitives/localDate';
 import { isGradedPerHalfYear, ruleSetOfClass } from './rulesOfClass';
 import type { RuleSet } from '../rules/ruleSet';
 import { finalizedGradesOf, type ReportCardGrade, type ReportCardPeriodGrade } from './reportCard';
-import { attendanceEntriesOf, isMarkAnnulledAt, markCount, markIdAt, markKindAt, markOnAt, markValueAt, type JournalExemption, type SchoolLedgerState } from './schoolLedger';
+import { attendanceByPupil, isMarkAnnulledAt, markIdAt, markKindAt, markNumbersByPupil, markOnAt, markValueAt, type JournalExemption, type SchoolLedgerState } from './schoolLedger';
 
 /*
  * The class journal as a teacher or an inspector reads it, for one class and subject: the plan
@@ -92,19 +92,19 @@ export const classJournalOf = (
   const subject = cls?.subjects.get(subjectId);
   if (cls === undefined || subject === undefined) return null;
   const ruleSet = ruleSetOfClass(ruleSets, cls);
+  const marksByPupil = markNumbersByPupil(subject);
+  const attendanceOf = attendanceByPupil(subject);
   const pupils = [...cls.pupils].map(([pupilId, stays]): ClassJournalPupil => {
     const record = subject.pupils.get(pupilId);
     const marks: ClassJournalMark[] = [];
     const attendance: Array<{ attendanceId: string; lessonId: string; code: AttendanceCode }> = [];
-    if (record !== undefined) {
-      for (let i = 0, n = markCount(record); i < n; i++) {
-        if (isMarkAnnulledAt(record, i)) continue;
-        const kind = markKindAt(record, i);
-        const on = markOnAt(record, i);
-        marks.push({ markId: markIdAt(record, i), kind, lessonId: kind === 'formative' ? on : null, summativeId: kind === 'summative' ? on : null, value: markValueAt(record, i) });
-      }
-      for (const a of attendanceEntriesOf(record)) if (a.code !== 'present') attendance.push({ attendanceId: a.attendanceId, lessonId: a.lessonId, code: a.code });
+    for (const i of marksByPupil.get(pupilId) ?? []) {
+      if (isMarkAnnulledAt(subject, i)) continue;
+      const kind = markKindAt(subject, i);
+      const on = markOnAt(subject, i);
+      marks.push({ markId: markIdAt(subject, i), kind, lessonId: kind === 'formative' ? on : null, summativeId: kind === 'summative' ? on : null, value: markValueAt(subject, i) });
     }
+    for (const a of attendanceOf.get(pupilId) ?? []) if (a.code !== 'present') attendance.push({ attendanceId: a.attendanceId, lessonId: a.lessonId, code: a.code });
     const { periods, yearGrade, finalGrade } = finalizedGradesOf(record);
     return {
       pupilId,

@@ -72,16 +72,17 @@ export type JournalMark = {
 };
 
 /**
- * A record's marks, in order of recording, `MARK_SLOTS` slots each: mark id, what it was given
- * on, value, flags (summative, annulled, and the recording actor's number in `AuditLog.actors`),
- * the recording event's global position, event id, occurredAt and recordedAt. The strings are
- * the event's own (no copy), the numbers small integers: a mark costs a few words of one array,
- * and no object for the garbage collector to trace or move. Read it with `markAt`, `markCount`
- * and the `mark…At` functions.
+ * A subject's marks (of all its pupils), in order of recording, `MARK_SLOTS` slots each: mark
+ * id, what it was given on, value, flags (summative, annulled, and the recording actor's number
+ * in `AuditLog.actors`), the recording event's global position, event id, occurredAt,
+ * recordedAt, and the pupil. The strings are the event's own (no copy), the numbers small
+ * integers: a mark costs a few words at the end of one array (the one the previous mark went
+ * to, mostly: a lesson's marks come together), and no object for the garbage collector to trace
+ * or move. Read it with `markAt`, `markCount` and the `mark…At` functions.
  */
 export type MarkSlots = Array<string | number>;
 
-export const MARK_SLOTS = 8;
+export const MARK_SLOTS = 9;
 const M_ID = 0;
 const M_ON = 1;
 const M_VALUE = 2;
@@ -90,31 +91,23 @@ const M_POSITION = 4;
 const M_EVENT = 5;
 const M_OCCURRED = 6;
 const M_RECORDED = 7;
+const M_PUPIL = 8;
 const SUMMATIVE = 1;
 const ANNULLED = 2;
 /** Flags above the two bits hold the actor's number. */
 const ACTOR_SHIFT = 2;
 
-/** A record's absences, lates (and presences), in order of recording, `ATTENDANCE_SLOTS` slots each: attendance id, lesson id, code. */
+/** A subject's absences, lates (and presences), in order of recording, `ATTENDANCE_SLOTS` slots each: attendance id, lesson id, code, pupil. */
 export type AttendanceSlots = Array<string>;
-export const ATTENDANCE_SLOTS = 3;
+export const ATTENDANCE_SLOTS = 4;
 
 export type JournalAttendanceEntry = { readonly attendanceId: string; readonly lessonId: string; readonly code: AttendanceCode | 'present' };
 
 export type JournalExemption = { readonly exemptionId: string; readonly from: LocalDate; readonly to: LocalDate; readonly ground: 'medical' | 'sport' | 'other' };
 
-/**
- * A pupil's record in one subject of a class. Marks and attendance are kept in flat slot arrays,
- * in order of recording (a push per event); a change finds its entry by a scan (`markNumberOf`).
- */
+/** A pupil's exemptions and finalized grades in one subject of a class (their marks and attendance are the subject's). */
 export type JournalPupilRecord = {
   readonly pupilId: string;
-  readonly marks: MarkSlots;
-  /** Reasons given when recording a mark (rare), by the mark's number. */
-  markReasons: Map<number, string> | null;
-  /** Each changed mark's changes, by the mark's number. */
-  markChanges: Map<number, JournalChange[]> | null;
-  readonly attendance: AttendanceSlots;
   exemptions: JournalExemption[] | null;
   /** Finalized period grades, one per period, in order of finalization. */
   readonly periodGrades: GradeHistoryEntry[];
@@ -132,6 +125,17 @@ export type JournalSubject = {
   readonly lessons: JournalLesson[];
   lessonIndex: Map<string, JournalLesson> | null;
   readonly summatives: Map<string, JournalSummative>;
+  /**
+   * Marks and attendance of all the subject's pupils, in order of recording (a push per event);
+   * a change finds its entry by a scan back (`markNumberOf`).
+   */
+  readonly marks: MarkSlots;
+  /** Reasons given when recording a mark (rare), by the mark's number. */
+  markReasons: Map<number, string> | null;
+  /** Each changed mark's changes, by the mark's number. */
+  markChanges: Map<number, JournalChange[]> | null;
+  readonly attendance: AttendanceSlots;
+  /** Pupils with exemptions or finalized grades. */
   readonly pupils: Map<string, JournalPupilRecord>;
 };
 
@@ -222,32 +226,50 @@ export const initialSchoolLedgerState = (): SchoolLedgerState => ({
 /** The year a class's school year starts in, from its calendar (so that it never depends on other streams). */
 export const startYearOfCalendar = (calendar: { readonly startsOn: LocalDate }): number => Number(calendar.startsOn.slice(0, 4));
 
-/** The number of marks in a record. */
-export const markCount = (record: Pick<JournalPupilRecord, 'marks'>): number => record.marks.length / MARK_SLOTS;
-export const markIdAt = (record: Pick<JournalPupilRecord, 'marks'>, i: number): string => record.marks[i * MARK_SLOTS + M_ID] as string;
+type Marks = Pick<JournalSubject, 'marks'>;
+type Attendance = Pick<JournalSubject, 'attendance'>;
+
+/** The number of marks of a subject. */
+export const markCount = (subject: Marks): number => subject.marks.length / MARK_SLOTS;
+export const markIdAt = (subject: Marks, i: number): string => subject.marks[i * MARK_SLOTS + M_ID] as string;
 /** What the mark was given on: its lesson (formative) or summative (score). */
-export const markOnAt = (record: Pick<JournalPupilRecord, 'marks'>, i: number): string => record.marks[i * MARK_SLOTS + M_ON] as string;
-export const markValueAt = (record: Pick<JournalPupilRecord, 'marks'>, i: number): number => record.marks[i * MARK_SLOTS + M_VALUE] as number;
-export const markKindAt = (record: Pick<JournalPupilRecord, 'marks'>, i: number): 'formative' | 'summative' =>
-  ((record.marks[i * MARK_SLOTS + M_FLAGS] as number) & SUMMATIVE) === 0 ? 'formative' : 'summative';
-export const isMarkAnnulledAt = (record: Pick<JournalPupilRecord, 'marks'>, i: number): boolean => ((record.marks[i * MARK_SLOTS + M_FLAGS] as number) & ANNULLED) !== 0;
+export const markOnAt = (subject: Marks, i: number): string => subject.marks[i * MARK_SLOTS + M_ON] as string;
+export const markValueAt = (subject: Marks, i: number): number => subject.marks[i * MARK_SLOTS + M_VALUE] as number;
+export const markPupilAt = (subject: Marks, i: number): string => subject.marks[i * MARK_SLOTS + M_PUPIL] as string;
+export const markKindAt = (subject: Marks, i: number): 'formative' | 'summative' =>
+  ((subject.marks[i * MARK_SLOTS + M_FLAGS] as number) & SUMMATIVE) === 0 ? 'formative' : 'summative';
+export const isMarkAnnulledAt = (subject: Marks, i: number): boolean => ((subject.marks[i * MARK_SLOTS + M_FLAGS] as number) & ANNULLED) !== 0;
 
 /**
- * The number of the mark with this id in the record, if any: a scan from the latest mark back.
- * Only changes (about 1% of the events) and the audit's queries look marks up by id, and a record
- * holds one pupil's marks in one subject of one school year (a few dozen): an index by id would
- * cost a Map entry per mark and a Map write per recorded mark for the few lookups.
+ * The number of the pupil's mark with this id in the subject, if any: a scan from the latest
+ * mark back. Only changes (about 1% of the events) and the audit's queries look marks up by id,
+ * and a subject holds one class's marks of one school year: an index by id would cost a Map
+ * entry per mark and a Map write per recorded mark for the few lookups. Without `pupilId`, the
+ * latest mark with the id of any pupil.
  */
-export const markNumberOf = (record: Pick<JournalPupilRecord, 'marks'>, markId: string): number | undefined => {
-  const slots = record.marks;
-  for (let at = slots.length - MARK_SLOTS; at >= 0; at -= MARK_SLOTS) if (slots[at + M_ID] === markId) return at / MARK_SLOTS;
+export const markNumberOf = (subject: Marks, markId: string, pupilId?: string): number | undefined => {
+  const slots = subject.marks;
+  for (let at = slots.length - MARK_SLOTS; at >= 0; at -= MARK_SLOTS)
+    if (slots[at + M_ID] === markId && (pupilId === undefined || slots[at + M_PUPIL] === pupilId)) return at / MARK_SLOTS;
   return undefined;
 };
 
+/** The numbers of each pupil's marks in the subject, in order of recording. */
+export const markNumbersByPupil = (subject: Marks): Map<string, number[]> => {
+  const byPupil = new Map<string, number[]>();
+  for (let i = 0, n = markCount(subject); i < n; i++) {
+    const pupilId = markPupilAt(subject, i);
+    const numbers = byPupil.get(pupilId);
+    if (numbers === undefined) byPupil.set(pupilId, [i]);
+    else numbers.push(i);
+  }
+  return byPupil;
+};
+
 /** The mark as a query sees it (a fresh object). */
-export const markAt = (state: SchoolLedgerState, record: JournalPupilRecord, i: number): JournalMark => {
+export const markAt = (state: SchoolLedgerState, subject: JournalSubject, i: number): JournalMark => {
   const at = i * MARK_SLOTS;
-  const slots = record.marks;
+  const slots = subject.marks;
   const flags = slots[at + M_FLAGS] as number;
   return {
     kind: (flags & SUMMATIVE) === 0 ? 'formative' : 'summative',
@@ -259,49 +281,70 @@ export const markAt = (state: SchoolLedgerState, record: JournalPupilRecord, i: 
     actor: state.audit.actors[flags >>> ACTOR_SHIFT] as Actor,
     occurredAt: slots[at + M_OCCURRED] as string,
     recordedAt: slots[at + M_RECORDED] as string,
-    reason: record.markReasons?.get(i) ?? null,
+    reason: subject.markReasons?.get(i) ?? null,
     globalPosition: slots[at + M_POSITION] as number,
-    changes: record.markChanges?.get(i) ?? null,
+    changes: subject.markChanges?.get(i) ?? null,
   };
 };
 
-/** The record's marks as the rules' `marksInForce` reads them (kind, given on, value, annulled), in order of recording. */
-export const marksEntriesOf = (record: JournalPupilRecord): Array<{ kind: 'formative' | 'summative'; on: string; value: number; annulled: boolean }> => {
-  const entries = [];
-  for (let i = 0, n = markCount(record); i < n; i++)
-    entries.push({ kind: markKindAt(record, i), on: markOnAt(record, i), value: markValueAt(record, i), annulled: isMarkAnnulledAt(record, i) });
-  return entries;
+type MarksEntry = { readonly kind: 'formative' | 'summative'; readonly on: string; readonly value: number; readonly annulled: boolean };
+
+/** Each pupil's marks as the rules' `marksInForce` reads them (kind, given on, value, annulled), in order of recording. */
+export const marksEntriesByPupil = (subject: Marks): Map<string, MarksEntry[]> => {
+  const byPupil = new Map<string, MarksEntry[]>();
+  for (let i = 0, n = markCount(subject); i < n; i++) {
+    const entry = { kind: markKindAt(subject, i), on: markOnAt(subject, i), value: markValueAt(subject, i), annulled: isMarkAnnulledAt(subject, i) };
+    const pupilId = markPupilAt(subject, i);
+    const entries = byPupil.get(pupilId);
+    if (entries === undefined) byPupil.set(pupilId, [entry]);
+    else entries.push(entry);
+  }
+  return byPupil;
 };
 
 /** The event this mark was last set by (recorded, or its last change). */
-const lastEventIdAt = (record: JournalPupilRecord, i: number): string => {
-  const changes = record.markChanges?.get(i);
-  return changes?.[changes.length - 1]?.eventId ?? (record.marks[i * MARK_SLOTS + M_EVENT] as string);
+const lastEventIdAt = (subject: JournalSubject, i: number): string => {
+  const changes = subject.markChanges?.get(i);
+  return changes?.[changes.length - 1]?.eventId ?? (subject.marks[i * MARK_SLOTS + M_EVENT] as string);
 };
 
 /** The mark's value in force: null once annulled. */
 export const markValueOf = (mark: Pick<JournalMark, 'kind' | 'value' | 'annulled'>): MarkValue | null =>
   mark.annulled ? null : mark.kind === 'formative' ? { kind: 'formative', mark: mark.value } : { kind: 'summative', points: mark.value };
 
-/** The number of attendance entries in a record. */
-export const attendanceCount = (record: Pick<JournalPupilRecord, 'attendance'>): number => record.attendance.length / ATTENDANCE_SLOTS;
-export const attendanceLessonAt = (record: Pick<JournalPupilRecord, 'attendance'>, i: number): string => record.attendance[i * ATTENDANCE_SLOTS + 1] as string;
-export const attendanceCodeAt = (record: Pick<JournalPupilRecord, 'attendance'>, i: number): AttendanceCode | 'present' =>
-  record.attendance[i * ATTENDANCE_SLOTS + 2] as AttendanceCode | 'present';
+const A_ID = 0;
+const A_LESSON = 1;
+const A_CODE = 2;
+const A_PUPIL = 3;
 
-/** The record's attendance entries (fresh objects), in order of recording. */
-export const attendanceEntriesOf = (record: Pick<JournalPupilRecord, 'attendance'>): JournalAttendanceEntry[] => {
+/** Each pupil's attendance entries in the subject (fresh objects), in order of recording. */
+export const attendanceByPupil = (subject: Attendance): Map<string, JournalAttendanceEntry[]> => {
+  const byPupil = new Map<string, JournalAttendanceEntry[]>();
+  const slots = subject.attendance;
+  for (let at = 0; at < slots.length; at += ATTENDANCE_SLOTS) {
+    const entry = { attendanceId: slots[at + A_ID] as string, lessonId: slots[at + A_LESSON] as string, code: slots[at + A_CODE] as AttendanceCode | 'present' };
+    const pupilId = slots[at + A_PUPIL] as string;
+    const entries = byPupil.get(pupilId);
+    if (entries === undefined) byPupil.set(pupilId, [entry]);
+    else entries.push(entry);
+  }
+  return byPupil;
+};
+
+/** One pupil's attendance entries in the subject (fresh objects), in order of recording. */
+export const attendanceOfPupil = (subject: Attendance, pupilId: string): JournalAttendanceEntry[] => {
   const entries: JournalAttendanceEntry[] = [];
-  const slots = record.attendance;
+  const slots = subject.attendance;
   for (let at = 0; at < slots.length; at += ATTENDANCE_SLOTS)
-    entries.push({ attendanceId: slots[at] as string, lessonId: slots[at + 1] as string, code: slots[at + 2] as AttendanceCode | 'present' });
+    if (slots[at + A_PUPIL] === pupilId)
+      entries.push({ attendanceId: slots[at + A_ID] as string, lessonId: slots[at + A_LESSON] as string, code: slots[at + A_CODE] as AttendanceCode | 'present' });
   return entries;
 };
 
-/** The number of the attendance entry with this id in the record, if any (a scan from the latest back, as `markNumberOf`). */
-const attendanceNumberOf = (record: Pick<JournalPupilRecord, 'attendance'>, attendanceId: string): number | undefined => {
-  const slots = record.attendance;
-  for (let at = slots.length - ATTENDANCE_SLOTS; at >= 0; at -= ATTENDANCE_SLOTS) if (slots[at] === attendanceId) return at / ATTENDANCE_SLOTS;
+/** The slot of the pupil's attendance entry with this id in the subject, if any (a scan from the latest back, as `markNumberOf`). */
+const attendanceSlotOf = (subject: Attendance, attendanceId: string, pupilId: string): number | undefined => {
+  const slots = subject.attendance;
+  for (let at = slots.length - ATTENDANCE_SLOTS; at >= 0; at -= ATTENDANCE_SLOTS) if (slots[at + A_ID] === attendanceId && slots[at + A_PUPIL] === pupilId) return at;
   return undefined;
 };
 
@@ -363,10 +406,6 @@ const recordOf = (subject: JournalSubject, pupilId: string): JournalPupilRecord 
   if (record === undefined) {
     record = {
       pupilId,
-      marks: [],
-      markReasons: null,
-      markChanges: null,
-      attendance: [],
       exemptions: null,
       periodGrades: [],
       yearGrade: null,
@@ -401,8 +440,7 @@ const recordMark = (
   const subject = subjectOf(state, recorded, subjectId);
   if (subject === undefined) return;
   const { metadata } = recorded.event;
-  const record = recordOf(subject, pupilId);
-  const slots = record.marks;
+  const slots = subject.marks;
   const i = slots.length / MARK_SLOTS;
   // A valid ledger never records a mark id twice for one pupil and subject (the decider refuses it).
   slots.push(
@@ -414,8 +452,9 @@ const recordMark = (
     metadata.eventId,
     metadata.occurredAt,
     metadata.recordedAt,
+    pupilId,
   );
-  if (metadata.reason !== undefined) (record.markReasons ??= new Map()).set(i, metadata.reason);
+  if (metadata.reason !== undefined) (subject.markReasons ??= new Map()).set(i, metadata.reason);
 };
 
 /** A moderation, correction or annulment: the audit keeps it in full; the mark takes the new value. */
@@ -428,9 +467,12 @@ const changeMark = (
 ): void => {
   const cls = classOf(state, recorded);
   if (cls === undefined) return;
-  const record = subjectOf(state, recorded, data.subjectId)?.pupils.get(data.pupilId);
-  const i = record === undefined ? undefined : markNumberOf(record, data.markId);
-  const mark = record === undefined || i === undefined ? undefined : { kind: markKindAt(record, i), on: markOnAt(record, i), value: markValueAt(record, i), annulled: isMarkAnnulledAt(record, i) };
+  const subject = subjectOf(state, recorded, data.subjectId);
+  const i = subject === undefined ? undefined : markNumberOf(subject, data.markId, data.pupilId);
+  const mark =
+    subject === undefined || i === undefined
+      ? undefined
+      : { kind: markKindAt(subject, i), on: markOnAt(subject, i), value: markValueAt(subject, i), annulled: isMarkAnnulledAt(subject, i) };
   const { metadata } = recorded.event;
   const change: JournalChange = {
     eventId: metadata.eventId,
@@ -449,17 +491,17 @@ const changeMark = (
     summativeId: mark?.kind === 'summative' ? mark.on : null,
     value,
     previous: mark === undefined ? null : markValueOf(mark),
-    supersedesEventId: data.supersedesEventId ?? (record === undefined || i === undefined ? null : lastEventIdAt(record, i)),
+    supersedesEventId: data.supersedesEventId ?? (subject === undefined || i === undefined ? null : lastEventIdAt(subject, i)),
   };
   state.audit.changes.push(change);
   state.audit.counts[action]++;
   // A change of the other kind (a correction to points of a formative mark) changes nothing: the decider never records one.
-  if (record === undefined || i === undefined || mark === undefined || (value !== null && value.kind !== mark.kind)) return;
+  if (subject === undefined || i === undefined || mark === undefined || (value !== null && value.kind !== mark.kind)) return;
   const at = i * MARK_SLOTS;
-  if (value === null) record.marks[at + M_FLAGS] = (record.marks[at + M_FLAGS] as number) | ANNULLED;
-  else record.marks[at + M_VALUE] = value.kind === 'formative' ? value.mark : value.points;
-  const changes = (record.markChanges ??= new Map()).get(i);
-  if (changes === undefined) record.markChanges.set(i, [change]);
+  if (value === null) subject.marks[at + M_FLAGS] = (subject.marks[at + M_FLAGS] as number) | ANNULLED;
+  else subject.marks[at + M_VALUE] = value.kind === 'formative' ? value.mark : value.points;
+  const changes = (subject.markChanges ??= new Map()).get(i);
+  if (changes === undefined) subject.markChanges.set(i, [change]);
   else changes.push(change);
 };
 
@@ -556,6 +598,10 @@ const handlers = {
         lessons: [],
         lessonIndex: null,
         summatives: new Map(),
+        marks: [],
+        markReasons: null,
+        markChanges: null,
+        attendance: [],
         pupils: new Map(),
       });
       state.lastSubjectClass = undefined;
@@ -632,15 +678,14 @@ const handlers = {
   AttendanceMarked: (state, { data }, recorded) => {
     const subject = subjectOf(state, recorded, data.subjectId);
     if (subject === undefined) return;
-    const record = recordOf(subject, data.pupilId);
     // A valid ledger never records an attendance id twice for one pupil and subject.
-    record.attendance.push(data.attendanceId, data.lessonId, data.code);
+    subject.attendance.push(data.attendanceId, data.lessonId, data.code, data.pupilId);
   },
   AttendanceCorrected: (state, { data }, recorded) => {
     const cls = classOf(state, recorded);
     if (cls === undefined) return;
-    const record = subjectOf(state, recorded, data.subjectId)?.pupils.get(data.pupilId);
-    const i = record === undefined ? undefined : attendanceNumberOf(record, data.attendanceId);
+    const subject = subjectOf(state, recorded, data.subjectId);
+    const at = subject === undefined ? undefined : attendanceSlotOf(subject, data.attendanceId, data.pupilId);
     const { metadata } = recorded.event;
     state.audit.changes.push({
       eventId: metadata.eventId,
@@ -655,12 +700,12 @@ const handlers = {
       classId: cls.classId,
       subjectId: data.subjectId,
       pupilId: data.pupilId,
-      from: record === undefined || i === undefined ? null : attendanceCodeAt(record, i),
+      from: subject === undefined || at === undefined ? null : (subject.attendance[at + A_CODE] as AttendanceCode | 'present'),
       to: data.code,
       supersedesEventId: data.supersedesEventId,
     });
     state.audit.counts.attendanceCorrected++;
-    if (record !== undefined && i !== undefined) record.attendance[i * ATTENDANCE_SLOTS + 2] = data.code;
+    if (subject !== undefined && at !== undefined) subject.attendance[at + A_CODE] = data.code;
   },
   ExemptionGranted: (state, { data }, recorded) => {
     const subject = subjectOf(state, recorded, data.subjectId);
