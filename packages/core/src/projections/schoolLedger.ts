@@ -17,11 +17,11 @@ import { eventTypeIndex, type EventHandlers, type Projection } from './projectio
  * mark or absence, every finalized grade. The class journal, term results, report card,
  * attendance summary, class analytics and audit trail are queries of this one state.
  *
- * Why one fold: the read models need the same facts, and keeping them once (a mark is one
- * object, carrying both its value and, in compact form, who recorded it when) keeps memory
- * growing with pupils, lessons and marks, never with events, and the work per event to a few
- * Map lookups. No event is kept. Objects are written field by field, not with spreads, which V8
- * builds slowly. The state is mutable and belongs to its fold (see projection.ts).
+ * Why one fold: the read models need the same facts, and keeping them once (a mark is a few
+ * slots of its subject's array, carrying both its value and who recorded it when) keeps memory
+ * growing with pupils, lessons and marks, never with events, and the work per event to a switch
+ * and an append. No event is kept. Objects are written field by field, not with spreads, which
+ * V8 builds slowly. The state is mutable and belongs to its fold (see projection.ts).
  *
  * Class events other than ClassOpened do not carry their class: the class is the stream's.
  */
