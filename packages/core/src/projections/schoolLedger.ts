@@ -78,11 +78,17 @@ export type JournalMark = {
  * recordedAt, and the pupil. The strings are the event's own (no copy), the numbers small
  * integers: a mark costs a few words at the end of one array (the one the previous mark went
  * to, mostly: a lesson's marks come together), and no object for the garbage collector to trace
- * or move. Read it with `markAt`, `markCount` and the `mark…At` functions.
+ * or move. The slots are in chunks of `MARKS_PER_CHUNK` marks, each allocated once at its full
+ * size and filled in place: a growing array would be copied at every growth, and every copy
+ * that survives a young-generation collection copied again. Read them with `markAt`,
+ * `markCount` and the `mark…At` functions.
  */
 export type MarkSlots = Array<string | number>;
 
 export const MARK_SLOTS = 9;
+const CHUNK_SHIFT = 6;
+export const MARKS_PER_CHUNK = 1 << CHUNK_SHIFT;
+const CHUNK_MASK = MARKS_PER_CHUNK - 1;
 const M_ID = 0;
 const M_ON = 1;
 const M_VALUE = 2;
@@ -129,7 +135,9 @@ export type JournalSubject = {
    * Marks and attendance of all the subject's pupils, in order of recording (a push per event);
    * a change finds its entry by a scan back (`markNumberOf`).
    */
-  readonly marks: MarkSlots;
+  readonly marks: MarkSlots[];
+  /** How many marks `marks` holds (the last chunk is filled up to here). */
+  recordedMarks: number;
   /** Reasons given when recording a mark (rare), by the mark's number. */
   markReasons: Map<number, string> | null;
   /** Each changed mark's changes, by the mark's number. */
@@ -226,19 +234,21 @@ export const initialSchoolLedgerState = (): SchoolLedgerState => ({
 /** The year a class's school year starts in, from its calendar (so that it never depends on other streams). */
 export const startYearOfCalendar = (calendar: { readonly startsOn: LocalDate }): number => Number(calendar.startsOn.slice(0, 4));
 
-type Marks = Pick<JournalSubject, 'marks'>;
+type Marks = Pick<JournalSubject, 'marks' | 'recordedMarks'>;
+
+/** Slot `k` of mark `i`. */
+const markSlot = (subject: Marks, i: number, k: number): string | number => (subject.marks[i >> CHUNK_SHIFT] as MarkSlots)[(i & CHUNK_MASK) * MARK_SLOTS + k] as string | number;
 type Attendance = Pick<JournalSubject, 'attendance'>;
 
 /** The number of marks of a subject. */
-export const markCount = (subject: Marks): number => subject.marks.length / MARK_SLOTS;
-export const markIdAt = (subject: Marks, i: number): string => subject.marks[i * MARK_SLOTS + M_ID] as string;
+export const markCount = (subject: Marks): number => subject.recordedMarks;
+export const markIdAt = (subject: Marks, i: number): string => markSlot(subject, i, M_ID) as string;
 /** What the mark was given on: its lesson (formative) or summative (score). */
-export const markOnAt = (subject: Marks, i: number): string => subject.marks[i * MARK_SLOTS + M_ON] as string;
-export const markValueAt = (subject: Marks, i: number): number => subject.marks[i * MARK_SLOTS + M_VALUE] as number;
-export const markPupilAt = (subject: Marks, i: number): string => subject.marks[i * MARK_SLOTS + M_PUPIL] as string;
-export const markKindAt = (subject: Marks, i: number): 'formative' | 'summative' =>
-  ((subject.marks[i * MARK_SLOTS + M_FLAGS] as number) & SUMMATIVE) === 0 ? 'formative' : 'summative';
-export const isMarkAnnulledAt = (subject: Marks, i: number): boolean => ((subject.marks[i * MARK_SLOTS + M_FLAGS] as number) & ANNULLED) !== 0;
+export const markOnAt = (subject: Marks, i: number): string => markSlot(subject, i, M_ON) as string;
+export const markValueAt = (subject: Marks, i: number): number => markSlot(subject, i, M_VALUE) as number;
+export const markPupilAt = (subject: Marks, i: number): string => markSlot(subject, i, M_PUPIL) as string;
+export const markKindAt = (subject: Marks, i: number): 'formative' | 'summative' => ((markSlot(subject, i, M_FLAGS) as number) & SUMMATIVE) === 0 ? 'formative' : 'summative';
+export const isMarkAnnulledAt = (subject: Marks, i: number): boolean => ((markSlot(subject, i, M_FLAGS) as number) & ANNULLED) !== 0;
 
 /**
  * The number of the pupil's mark with this id in the subject, if any: a scan from the latest
@@ -248,9 +258,7 @@ export const isMarkAnnulledAt = (subject: Marks, i: number): boolean => ((subjec
  * latest mark with the id of any pupil.
  */
 export const markNumberOf = (subject: Marks, markId: string, pupilId?: string): number | undefined => {
-  const slots = subject.marks;
-  for (let at = slots.length - MARK_SLOTS; at >= 0; at -= MARK_SLOTS)
-    if (slots[at + M_ID] === markId && (pupilId === undefined || slots[at + M_PUPIL] === pupilId)) return at / MARK_SLOTS;
+  for (let i = subject.recordedMarks - 1; i >= 0; i--) if (markSlot(subject, i, M_ID) === markId && (pupilId === undefined || markSlot(subject, i, M_PUPIL) === pupilId)) return i;
   return undefined;
 };
 
@@ -268,8 +276,8 @@ export const markNumbersByPupil = (subject: Marks): Map<string, number[]> => {
 
 /** The mark as a query sees it (a fresh object). */
 export const markAt = (state: SchoolLedgerState, subject: JournalSubject, i: number): JournalMark => {
-  const at = i * MARK_SLOTS;
-  const slots = subject.marks;
+  const at = (i & CHUNK_MASK) * MARK_SLOTS;
+  const slots = subject.marks[i >> CHUNK_SHIFT] as MarkSlots;
   const flags = slots[at + M_FLAGS] as number;
   return {
     kind: (flags & SUMMATIVE) === 0 ? 'formative' : 'summative',
@@ -305,7 +313,7 @@ export const marksEntriesByPupil = (subject: Marks): Map<string, MarksEntry[]> =
 /** The event this mark was last set by (recorded, or its last change). */
 const lastEventIdAt = (subject: JournalSubject, i: number): string => {
   const changes = subject.markChanges?.get(i);
-  return changes?.[changes.length - 1]?.eventId ?? (subject.marks[i * MARK_SLOTS + M_EVENT] as string);
+  return changes?.[changes.length - 1]?.eventId ?? (markSlot(subject, i, M_EVENT) as string);
 };
 
 /** The mark's value in force: null once annulled. */
@@ -440,20 +448,25 @@ const recordMark = (
   const subject = subjectOf(state, recorded, subjectId);
   if (subject === undefined) return;
   const { metadata } = recorded.event;
-  const slots = subject.marks;
-  const i = slots.length / MARK_SLOTS;
+  const i = subject.recordedMarks;
+  const at = (i & CHUNK_MASK) * MARK_SLOTS;
+  let slots: MarkSlots;
+  if (at === 0) {
+    // A new chunk at its full size (holes until filled: only slots below `recordedMarks` are read).
+    slots = new Array<string | number>(MARKS_PER_CHUNK * MARK_SLOTS);
+    subject.marks.push(slots);
+  } else slots = subject.marks[i >> CHUNK_SHIFT] as MarkSlots;
   // A valid ledger never records a mark id twice for one pupil and subject (the decider refuses it).
-  slots.push(
-    markId,
-    on,
-    value,
-    (state.lastActorNumber << ACTOR_SHIFT) | (summative ? SUMMATIVE : 0),
-    recorded.globalPosition,
-    metadata.eventId,
-    metadata.occurredAt,
-    metadata.recordedAt,
-    pupilId,
-  );
+  slots[at + M_ID] = markId;
+  slots[at + M_ON] = on;
+  slots[at + M_VALUE] = value;
+  slots[at + M_FLAGS] = (state.lastActorNumber << ACTOR_SHIFT) | (summative ? SUMMATIVE : 0);
+  slots[at + M_POSITION] = recorded.globalPosition;
+  slots[at + M_EVENT] = metadata.eventId;
+  slots[at + M_OCCURRED] = metadata.occurredAt;
+  slots[at + M_RECORDED] = metadata.recordedAt;
+  slots[at + M_PUPIL] = pupilId;
+  subject.recordedMarks = i + 1;
   if (metadata.reason !== undefined) (subject.markReasons ??= new Map()).set(i, metadata.reason);
 };
 
@@ -497,9 +510,10 @@ const changeMark = (
   state.audit.counts[action]++;
   // A change of the other kind (a correction to points of a formative mark) changes nothing: the decider never records one.
   if (subject === undefined || i === undefined || mark === undefined || (value !== null && value.kind !== mark.kind)) return;
-  const at = i * MARK_SLOTS;
-  if (value === null) subject.marks[at + M_FLAGS] = (subject.marks[at + M_FLAGS] as number) | ANNULLED;
-  else subject.marks[at + M_VALUE] = value.kind === 'formative' ? value.mark : value.points;
+  const slots = subject.marks[i >> CHUNK_SHIFT] as MarkSlots;
+  const at = (i & CHUNK_MASK) * MARK_SLOTS;
+  if (value === null) slots[at + M_FLAGS] = (slots[at + M_FLAGS] as number) | ANNULLED;
+  else slots[at + M_VALUE] = value.kind === 'formative' ? value.mark : value.points;
   const changes = (subject.markChanges ??= new Map()).get(i);
   if (changes === undefined) subject.markChanges.set(i, [change]);
   else changes.push(change);
@@ -599,6 +613,7 @@ const handlers = {
         lessonIndex: null,
         summatives: new Map(),
         marks: [],
+        recordedMarks: 0,
         markReasons: null,
         markChanges: null,
         attendance: [],
