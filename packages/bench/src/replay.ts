@@ -16,7 +16,7 @@
  * The results table is written into docs/benchmarks.md between the bench:replay markers.
  */
 import { spawn } from 'node:child_process';
-import { performance } from 'node:perf_hooks';
+import { constants as perfConstants, performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { getInMemoryEventStore, type Event as EmmettEvent } from '@event-driven-io/emmett';
 import { replayEvents, schoolProjections, type LedgerEvent, type RecordedEvent } from '@grade-ledger/core';
@@ -44,6 +44,34 @@ const sampler = (): Sampler => {
 };
 
 const SAMPLE_EVERY = 1 << 17;
+
+/**
+ * V8's garbage-collection pauses, as Node reports them (`gc` performance entries): what a pass
+ * spent in full (mark-compact) and in young-generation collections. A replay that keeps state
+ * while the whole ledger sits in the heap pays for the ledger in every full collection.
+ */
+const gcEntries: PerformanceEntry[] = [];
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcEntries.push(entry);
+}).observe({ entryTypes: ['gc'] });
+const gcSecondsBetween = async (from: number, to: number): Promise<{ major: number; minor: number }> => {
+  // Node delivers the entries a little later (not on the next turn of the event loop).
+  await new Promise((resolveLater) => setTimeout(resolveLater, 50));
+  let major = 0;
+  let minor = 0;
+  for (const entry of gcEntries) {
+    if (entry.startTime < from || entry.startTime > to) continue;
+    const kind = (entry as unknown as { readonly detail?: { readonly kind?: number } }).detail?.kind;
+    if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) major += entry.duration / 1000;
+    else if (kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) minor += entry.duration / 1000;
+  }
+  gcEntries.length = 0;
+  return { major, minor };
+};
+const forgetGcEntries = async (): Promise<void> => {
+  await new Promise((resolveLater) => setTimeout(resolveLater, 50));
+  gcEntries.length = 0;
+};
 
 /** Runs one pass of a contender; returns something derived from its result so that it is not optimised away. */
 type Pass = (s: Sampler, deadline: number) => Promise<{ check: number; keep: unknown; processed: number }>;
@@ -176,6 +204,9 @@ type ChildResult = {
   readonly seconds: ReadonlyArray<number>;
   /** Events each pass got through before the time budget ran out (all of them, normally). */
   readonly processed: ReadonlyArray<number>;
+  /** Seconds of full (mark-compact) and young-generation GC pauses in each pass. */
+  readonly gcMajor: ReadonlyArray<number>;
+  readonly gcMinor: ReadonlyArray<number>;
   readonly baselineHeap: number;
   readonly peakHeap: number;
   readonly peakRss: number;
@@ -196,17 +227,24 @@ const runChild = async (contenders: ReadonlyArray<ContenderName>, workload: Work
     const s = sampler();
     const seconds: number[] = [];
     const processed: number[] = [];
+    const gcMajor: number[] = [];
+    const gcMinor: number[] = [];
     let kept: unknown;
     // A contender too slow for the budget is stopped: its rate is then that of the part it did.
     const budgetEnds = performance.now() + budgetSeconds * 1000;
     for (let i = 0; i < passes && (i === 0 || performance.now() < budgetEnds); i++) {
       kept = undefined;
       if (i > 0) gc();
+      await forgetGcEntries(); // the collections before the pass are not its own
       const started = performance.now();
       const result = await pass(s, budgetEnds);
+      const ended = performance.now();
       if (result.processed === 0) break;
-      seconds.push((performance.now() - started) / 1000);
+      seconds.push((ended - started) / 1000);
       processed.push(result.processed);
+      const paused = await gcSecondsBetween(started, ended);
+      gcMajor.push(paused.major);
+      gcMinor.push(paused.minor);
       s.sample();
       kept = result.keep;
       if (result.check < 0) console.log('impossible');
@@ -215,7 +253,7 @@ const runChild = async (contenders: ReadonlyArray<ContenderName>, workload: Work
     const retainedHeap = process.memoryUsage().heapUsed - baselineHeap;
     if (kept === null) console.log('impossible');
     kept = undefined;
-    results.push({ contender, events: events.length, generationSeconds, setupSeconds, seconds, processed, baselineHeap, peakHeap: s.peakHeap - baselineHeap, peakRss: s.peakRss, retainedHeap });
+    results.push({ contender, events: events.length, generationSeconds, setupSeconds, seconds, processed, gcMajor, gcMinor, baselineHeap, peakHeap: s.peakHeap - baselineHeap, peakRss: s.peakRss, retainedHeap });
   }
   return results;
 };
@@ -270,7 +308,11 @@ const main = async (): Promise<void> => {
   for (const group of [['bare', 'projections'], ['emmettCount', 'emmettProjections']] as const) {
     log(`- ${group.map((c) => LABELS[c]).join('; ')} ...`);
     for (const result of await spawnChild(group, workload, passes, budgetSeconds)) {
-      log(`  ${LABELS[result.contender]}: ${int(result.events)} events generated in ${result.generationSeconds.toFixed(1)} s; passes ${result.seconds.map((s, i) => `${s.toFixed(3)} s/${int(result.processed[i] ?? 0)} events`).join(', ')}`);
+      log(
+        `  ${LABELS[result.contender]}: ${int(result.events)} events generated in ${result.generationSeconds.toFixed(1)} s; passes ${result.seconds
+          .map((s, i) => `${s.toFixed(3)} s/${int(result.processed[i] ?? 0)} events (GC ${(result.gcMajor[i] ?? 0).toFixed(3)} s full, ${(result.gcMinor[i] ?? 0).toFixed(3)} s young)`)
+          .join(', ')}`,
+      );
       results.push(result);
     }
   }
@@ -290,6 +332,12 @@ const main = async (): Promise<void> => {
   }
 
   const byName = new Map(results.map((r) => [r.contender, r] as const));
+  /** The GC pauses of the median pass (by time). */
+  const gcOf = (r: ChildResult): string => {
+    const order = r.seconds.map((t, i) => [t, i] as const).sort((a, b) => a[0] - b[0]);
+    const i = order[Math.floor(order.length / 2)]?.[1] ?? 0;
+    return `${(r.gcMajor[i] ?? 0).toFixed(3)} s + ${(r.gcMinor[i] ?? 0).toFixed(3)} s`;
+  };
   const rate = (r: ChildResult | undefined): number => (r === undefined ? Number.NaN : median(r.processed.map((n, i) => n / (r.seconds[i] ?? 1))));
   const partial = (r: ChildResult): string => (r.processed.some((n) => n < r.events) ? ` (time budget: ran over the first ${int(Math.min(...r.processed))} events)` : '');
   const bare = rate(byName.get('bare'));
@@ -298,7 +346,7 @@ const main = async (): Promise<void> => {
   const projections = rate(byName.get('projections'));
   const rows = results.map((r) => {
     const eps = rate(r);
-    return `| ${LABELS[r.contender]}${partial(r)} | ${int(eps)} | ${median(r.seconds).toFixed(3)} s | ${(eps / bare).toFixed(2)}× | ${(eps / emmett).toFixed(2)}× | ${mb(r.peakHeap)} | ${mb(r.retainedHeap)} | ${mb(r.peakRss)} |${r.setupSeconds > 0 ? ` set-up (append) ${r.setupSeconds.toFixed(1)} s` : ''}`;
+    return `| ${LABELS[r.contender]}${partial(r)} | ${int(eps)} | ${median(r.seconds).toFixed(3)} s | ${(eps / bare).toFixed(2)}× | ${(eps / emmett).toFixed(2)}× | ${gcOf(r)} | ${mb(r.peakHeap)} | ${mb(r.retainedHeap)} | ${mb(r.peakRss)} |${r.setupSeconds > 0 ? ` set-up (append) ${r.setupSeconds.toFixed(1)} s` : ''}`;
   });
   const growthRows = growth.map(
     ({ label, result }) => `| ${label}${partial(result)} | ${int(result.events)} | ${mb(result.retainedHeap)} | ${mb(result.peakHeap)} | ${int(rate(result))} |`,
@@ -317,9 +365,11 @@ as an array of RecordedEvent. Two child processes (\`--expose-gc\`): ours (bare 
 Emmett's (its store filled once, then both contenders); up to ${passes} passes each within a ${budgetSeconds} s budget, median shown.
 Memory: V8 heap above each contender's baseline (taken after a full GC with the events, and for Emmett its
 store, already in memory): peak while running (sampled), and retained after a full GC with the result kept.
+GC pauses: the median pass's time in V8's full (mark-compact) and young-generation collections (\`gc\` performance
+entries): a full collection marks the whole heap, the events held in memory included.
 
-| contender | events/s | time | vs bare loop | vs Emmett (same projections) | peak heap | retained | peak RSS | |
-|---|---:|---:|---:|---:|---:|---:|---:|---|
+| contender | events/s | time | vs bare loop | vs Emmett (same projections) | GC pauses: full + young | peak heap | retained | peak RSS | |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---|
 ${rows.join('\n')}
 
 What is measured:

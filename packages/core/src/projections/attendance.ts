@@ -2,7 +2,7 @@ import type { AssessmentPeriod, AttendanceCode } from '../events/common';
 import type { DateRange, LocalDate } from '../primitives/localDate';
 import { datesOfPeriod } from '../classJournal/calendarOf';
 import { byYearAndClass } from './rulesOfClass';
-import { lessonIndexOf, type JournalClass, type JournalPupilRecord, type SchoolLedgerState } from './schoolLedger';
+import { attendanceOfPupil, lessonIndexOf, type JournalClass, type SchoolLedgerState } from './schoolLedger';
 
 /*
  * Attendance summary: lessons missed by code (unexcused, excused, illness), full days missed
@@ -87,12 +87,12 @@ export const pupilAttendance = (
   const bySubject = new Map<string, AttendanceTotals>();
   const missedByDay = new Map<LocalDate, number>();
   for (const subject of cls.subjects.values()) {
-    const record: JournalPupilRecord | undefined = subject.pupils.get(pupilId);
+    const entries = attendanceOfPupil(subject, pupilId);
     const totals: MutableTotals = { ...noAttendance };
-    if (record !== undefined) {
+    if (entries.length > 0) {
       const lessons = lessonIndexOf(subject);
       const missed = new Set<string>();
-      for (const entry of record.attendance.values()) {
+      for (const entry of entries) {
         if (range !== undefined) {
           const date = lessons.get(entry.lessonId)?.date;
           if (date === undefined || date < range.startsOn || date > range.endsOn) continue;

@@ -2,7 +2,7 @@ import type { AssessmentPeriod, AttendanceCode, GradeValue } from '../events/com
 import type { CorrectedValue } from '../events/journal';
 import type { Actor, ActorRole } from '../events/metadata';
 import { eventTypes } from '../events/registry';
-import { markValueOf, schoolLedgerProjection, type JournalClass, type JournalMark, type SchoolLedgerState } from './schoolLedger';
+import { markAt, markCount, markIdAt, markPupilAt, markValueOf, schoolLedgerProjection, type JournalClass, type JournalMark, type SchoolLedgerState } from './schoolLedger';
 
 /*
  * The audit trail: who wrote how much; for every mark its full history (recorded, moderated,
@@ -228,10 +228,11 @@ export const markHistory = (
   for (const cls of classes)
     for (const subject of cls.subjects.values()) {
       if (of.subjectId !== undefined && subject.subjectId !== of.subjectId) continue;
-      for (const record of subject.pupils.values()) {
-        if (of.pupilId !== undefined && record.pupilId !== of.pupilId) continue;
-        const mark = record.marks.find((m) => m.markId === markId);
-        if (mark !== undefined) for (const entry of historyOfMark(cls, subject.subjectId, record.pupilId, mark)) entries.push(entry);
+      for (let i = 0, n = markCount(subject); i < n; i++) {
+        if (markIdAt(subject, i) !== markId) continue;
+        const pupilId = markPupilAt(subject, i);
+        if (of.pupilId !== undefined && pupilId !== of.pupilId) continue;
+        for (const entry of historyOfMark(cls, subject.subjectId, pupilId, markAt(state, subject, i))) entries.push(entry);
       }
     }
   return entries.sort((a, b) => a.globalPosition - b.globalPosition);

@@ -4,7 +4,7 @@ import type { LocalDate } from '../primitives/localDate';
 import { isGradedPerHalfYear, ruleSetOfClass } from './rulesOfClass';
 import type { RuleSet } from '../rules/ruleSet';
 import { finalizedGradesOf, type ReportCardGrade, type ReportCardPeriodGrade } from './reportCard';
-import type { JournalExemption, SchoolLedgerState } from './schoolLedger';
+import { attendanceByPupil, isMarkAnnulledAt, markIdAt, markKindAt, markNumbersByPupil, markOnAt, markValueAt, type JournalExemption, type SchoolLedgerState } from './schoolLedger';
 
 /*
  * The class journal as a teacher or an inspector reads it, for one class and subject: the plan
@@ -92,16 +92,19 @@ export const classJournalOf = (
   const subject = cls?.subjects.get(subjectId);
   if (cls === undefined || subject === undefined) return null;
   const ruleSet = ruleSetOfClass(ruleSets, cls);
+  const marksByPupil = markNumbersByPupil(subject);
+  const attendanceOf = attendanceByPupil(subject);
   const pupils = [...cls.pupils].map(([pupilId, stays]): ClassJournalPupil => {
     const record = subject.pupils.get(pupilId);
     const marks: ClassJournalMark[] = [];
     const attendance: Array<{ attendanceId: string; lessonId: string; code: AttendanceCode }> = [];
-    if (record !== undefined) {
-      for (const m of record.marks.values())
-        if (!m.annulled)
-          marks.push({ markId: m.markId, kind: m.kind, lessonId: m.kind === 'formative' ? m.on : null, summativeId: m.kind === 'summative' ? m.on : null, value: m.value });
-      for (const a of record.attendance.values()) if (a.code !== 'present') attendance.push({ attendanceId: a.attendanceId, lessonId: a.lessonId, code: a.code });
+    for (const i of marksByPupil.get(pupilId) ?? []) {
+      if (isMarkAnnulledAt(subject, i)) continue;
+      const kind = markKindAt(subject, i);
+      const on = markOnAt(subject, i);
+      marks.push({ markId: markIdAt(subject, i), kind, lessonId: kind === 'formative' ? on : null, summativeId: kind === 'summative' ? on : null, value: markValueAt(subject, i) });
     }
+    for (const a of attendanceOf.get(pupilId) ?? []) if (a.code !== 'present') attendance.push({ attendanceId: a.attendanceId, lessonId: a.lessonId, code: a.code });
     const { periods, yearGrade, finalGrade } = finalizedGradesOf(record);
     return {
       pupilId,

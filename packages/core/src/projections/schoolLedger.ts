@@ -2,12 +2,12 @@ import type { RecordedEvent } from '../eventStore/eventStore';
 import type { AssessmentPeriod, AttendanceCode, GradeValue, GradingMode } from '../events/common';
 import type { Actor, ActorRole } from '../events/metadata';
 import type { SummativeKind } from '../events/plan';
-import { eventTypes } from '../events/registry';
+import { eventTypes, type EventType } from '../events/registry';
 import type { Recommendation } from '../events/results';
 import type { ClassCalendar } from '../events/roster';
 import type { LocalDate } from '../primitives/localDate';
-import type { AuditStamp, GradeHistoryEntry, JournalChange, MarkValue } from './auditTrail';
-import { projectionOf, type Projection } from './projection';
+import type { GradeHistoryEntry, JournalChange, MarkValue } from './auditTrail';
+import { eventTypeIndex, type EventHandlers, type Projection } from './projection';
 
 /*
  * The school ledger fold: one pass over the whole ledger that keeps what every read model
@@ -17,11 +17,11 @@ import { projectionOf, type Projection } from './projection';
  * mark or absence, every finalized grade. The class journal, term results, report card,
  * attendance summary, class analytics and audit trail are queries of this one state.
  *
- * Why one fold: the read models need the same facts, and keeping them once (a mark is one
- * object, carrying both its value and, in compact form, who recorded it when) keeps memory
- * growing with pupils, lessons and marks, never with events, and the work per event to a few
- * Map lookups. No event is kept. Objects are written field by field, not with spreads, which V8
- * builds slowly. The state is mutable and belongs to its fold (see projection.ts).
+ * Why one fold: the read models need the same facts, and keeping them once (a mark is a few
+ * slots of its subject's array, carrying both its value and who recorded it when) keeps memory
+ * growing with pupils, lessons and marks, never with events, and the work per event to a switch
+ * and an append. No event is kept. Objects are written field by field, not with spreads, which
+ * V8 builds slowly. The state is mutable and belongs to its fold (see projection.ts).
  *
  * Class events other than ClassOpened do not carry their class: the class is the stream's.
  */
@@ -47,15 +47,19 @@ export type JournalSummative = {
   cancelled: boolean;
 };
 
-/** A formative mark or a summative score, with its first record in compact form and its changes. */
+/**
+ * A formative mark or a summative score as a query sees it (`markAt`): its value in force, its
+ * first record (who, when, why, where in the ledger) and its changes. The fold keeps no such
+ * object: a record keeps its marks in `MarkSlots`.
+ */
 export type JournalMark = {
   readonly kind: 'formative' | 'summative';
   readonly markId: string;
   /** The lesson (formative mark) or summative (score) it was given on. */
   readonly on: string;
   /** The mark 1-10 or the points, after moderations and corrections. */
-  value: number;
-  annulled: boolean;
+  readonly value: number;
+  readonly annulled: boolean;
   /** The recording event. */
   readonly eventId: string;
   readonly actor: Actor;
@@ -64,24 +68,52 @@ export type JournalMark = {
   readonly reason: string | null;
   readonly globalPosition: number;
   /** Moderations, corrections and the annulment, in ledger order; null when none. */
-  changes: JournalChange[] | null;
+  readonly changes: ReadonlyArray<JournalChange> | null;
 };
 
-export type JournalAttendanceEntry = { readonly attendanceId: string; readonly lessonId: string; code: AttendanceCode | 'present' };
+/**
+ * A subject's marks (of all its pupils), in order of recording, `MARK_SLOTS` slots each: mark
+ * id, what it was given on, value, flags (summative, annulled, and the recording actor's number
+ * in `AuditLog.actors`), the recording event's global position, event id, occurredAt,
+ * recordedAt, and the pupil. The strings are the event's own (no copy), the numbers small
+ * integers: a mark costs a few words at the end of one array (the one the previous mark went
+ * to, mostly: a lesson's marks come together), and no object for the garbage collector to trace
+ * or move. The slots are in chunks of `MARKS_PER_CHUNK` marks, each allocated once at its full
+ * size and filled in place: a growing array would be copied at every growth, and every copy
+ * that survives a young-generation collection copied again. Read them with `markAt`,
+ * `markCount` and the `mark…At` functions.
+ */
+export type MarkSlots = Array<string | number>;
+
+export const MARK_SLOTS = 9;
+const CHUNK_SHIFT = 6;
+export const MARKS_PER_CHUNK = 1 << CHUNK_SHIFT;
+const CHUNK_MASK = MARKS_PER_CHUNK - 1;
+const M_ID = 0;
+const M_ON = 1;
+const M_VALUE = 2;
+const M_FLAGS = 3;
+const M_POSITION = 4;
+const M_EVENT = 5;
+const M_OCCURRED = 6;
+const M_RECORDED = 7;
+const M_PUPIL = 8;
+const SUMMATIVE = 1;
+const ANNULLED = 2;
+/** Flags above the two bits hold the actor's number. */
+const ACTOR_SHIFT = 2;
+
+/** A subject's absences, lates (and presences), in order of recording, `ATTENDANCE_SLOTS` slots each: attendance id, lesson id, code, pupil. */
+export type AttendanceSlots = Array<string>;
+export const ATTENDANCE_SLOTS = 4;
+
+export type JournalAttendanceEntry = { readonly attendanceId: string; readonly lessonId: string; readonly code: AttendanceCode | 'present' };
 
 export type JournalExemption = { readonly exemptionId: string; readonly from: LocalDate; readonly to: LocalDate; readonly ground: 'medical' | 'sport' | 'other' };
 
-/**
- * A pupil's record in one subject of a class. Marks and absences are kept in arrays, in order of
- * recording (a push per event); an index by id is built only when a change first needs one
- * (corrections are rare), and then kept up to date.
- */
+/** A pupil's exemptions and finalized grades in one subject of a class (their marks and attendance are the subject's). */
 export type JournalPupilRecord = {
   readonly pupilId: string;
-  readonly marks: JournalMark[];
-  markIndex: Map<string, JournalMark> | null;
-  readonly attendance: JournalAttendanceEntry[];
-  attendanceIndex: Map<string, JournalAttendanceEntry> | null;
   exemptions: JournalExemption[] | null;
   /** Finalized period grades, one per period, in order of finalization. */
   readonly periodGrades: GradeHistoryEntry[];
@@ -99,6 +131,19 @@ export type JournalSubject = {
   readonly lessons: JournalLesson[];
   lessonIndex: Map<string, JournalLesson> | null;
   readonly summatives: Map<string, JournalSummative>;
+  /**
+   * Marks and attendance of all the subject's pupils, in order of recording (a push per event);
+   * a change finds its entry by a scan back (`markNumberOf`).
+   */
+  readonly marks: MarkSlots[];
+  /** How many marks `marks` holds (the last chunk is filled up to here). */
+  recordedMarks: number;
+  /** Reasons given when recording a mark (rare), by the mark's number. */
+  markReasons: Map<number, string> | null;
+  /** Each changed mark's changes, by the mark's number. */
+  markChanges: Map<number, JournalChange[]> | null;
+  readonly attendance: AttendanceSlots;
+  /** Pupils with exemptions or finalized grades. */
   readonly pupils: Map<string, JournalPupilRecord>;
 };
 
@@ -120,15 +165,18 @@ export type JournalClass = {
 
 export type SchoolYearRecord = { readonly schoolYearId: string; readonly startYear: number; readonly ruleSetId: string };
 
-type RoleCount = { events: number; readonly actors: Map<string, Actor> };
+/** Events of one role, and its actors: actor id → the actor's number in `AuditLog.actors`. */
+type RoleCount = { events: number; readonly actors: Map<string, number> };
 
 /** What the audit trail keeps beyond the journals: counts, changes, finalized grades. */
 export type AuditLog = {
   totalEvents: number;
   /** Events per type, by the type's index in `eventTypes`. */
   readonly typeCounts: number[];
-  /** Events and distinct actors per role; the actors double as the one actor object the state keeps per actor. */
+  /** Events and distinct actors per role. */
   readonly roles: Map<ActorRole, RoleCount>;
+  /** Every actor, in order of first event: the one actor object the state keeps per actor (marks refer to it by number). */
+  readonly actors: Actor[];
   /** Changes to marks and absences, in ledger order. */
   readonly changes: JournalChange[];
   /** Finalized period, year and re-sit grades, in ledger order. */
@@ -151,6 +199,7 @@ export type SchoolLedgerState = {
   lastActorRole: ActorRole | undefined;
   lastRole: RoleCount | undefined;
   lastActor: Actor | undefined;
+  lastActorNumber: number;
   lastSubjectClass: JournalClass | undefined;
   lastSubjectId: string | undefined;
   lastSubject: JournalSubject | undefined;
@@ -165,6 +214,7 @@ export const initialSchoolLedgerState = (): SchoolLedgerState => ({
     totalEvents: 0,
     typeCounts: eventTypes.map(() => 0),
     roles: new Map(),
+    actors: [],
     changes: [],
     grades: [],
     counts: { moderated: 0, corrected: 0, annulled: 0, attendanceCorrected: 0, overrides: 0, resits: 0 },
@@ -175,6 +225,7 @@ export const initialSchoolLedgerState = (): SchoolLedgerState => ({
   lastActorRole: undefined,
   lastRole: undefined,
   lastActor: undefined,
+  lastActorNumber: 0,
   lastSubjectClass: undefined,
   lastSubjectId: undefined,
   lastSubject: undefined,
@@ -183,12 +234,127 @@ export const initialSchoolLedgerState = (): SchoolLedgerState => ({
 /** The year a class's school year starts in, from its calendar (so that it never depends on other streams). */
 export const startYearOfCalendar = (calendar: { readonly startsOn: LocalDate }): number => Number(calendar.startsOn.slice(0, 4));
 
+type Marks = Pick<JournalSubject, 'marks' | 'recordedMarks'>;
+
+/** Slot `k` of mark `i`. */
+const markSlot = (subject: Marks, i: number, k: number): string | number => (subject.marks[i >> CHUNK_SHIFT] as MarkSlots)[(i & CHUNK_MASK) * MARK_SLOTS + k] as string | number;
+type Attendance = Pick<JournalSubject, 'attendance'>;
+
+/** The number of marks of a subject. */
+export const markCount = (subject: Marks): number => subject.recordedMarks;
+export const markIdAt = (subject: Marks, i: number): string => markSlot(subject, i, M_ID) as string;
+/** What the mark was given on: its lesson (formative) or summative (score). */
+export const markOnAt = (subject: Marks, i: number): string => markSlot(subject, i, M_ON) as string;
+export const markValueAt = (subject: Marks, i: number): number => markSlot(subject, i, M_VALUE) as number;
+export const markPupilAt = (subject: Marks, i: number): string => markSlot(subject, i, M_PUPIL) as string;
+export const markKindAt = (subject: Marks, i: number): 'formative' | 'summative' => ((markSlot(subject, i, M_FLAGS) as number) & SUMMATIVE) === 0 ? 'formative' : 'summative';
+export const isMarkAnnulledAt = (subject: Marks, i: number): boolean => ((markSlot(subject, i, M_FLAGS) as number) & ANNULLED) !== 0;
+
+/**
+ * The number of the pupil's mark with this id in the subject, if any: a scan from the latest
+ * mark back. Only changes (about 1% of the events) and the audit's queries look marks up by id,
+ * and a subject holds one class's marks of one school year: an index by id would cost a Map
+ * entry per mark and a Map write per recorded mark for the few lookups. Without `pupilId`, the
+ * latest mark with the id of any pupil.
+ */
+export const markNumberOf = (subject: Marks, markId: string, pupilId?: string): number | undefined => {
+  for (let i = subject.recordedMarks - 1; i >= 0; i--) if (markSlot(subject, i, M_ID) === markId && (pupilId === undefined || markSlot(subject, i, M_PUPIL) === pupilId)) return i;
+  return undefined;
+};
+
+/** The numbers of each pupil's marks in the subject, in order of recording. */
+export const markNumbersByPupil = (subject: Marks): Map<string, number[]> => {
+  const byPupil = new Map<string, number[]>();
+  for (let i = 0, n = markCount(subject); i < n; i++) {
+    const pupilId = markPupilAt(subject, i);
+    const numbers = byPupil.get(pupilId);
+    if (numbers === undefined) byPupil.set(pupilId, [i]);
+    else numbers.push(i);
+  }
+  return byPupil;
+};
+
+/** The mark as a query sees it (a fresh object). */
+export const markAt = (state: SchoolLedgerState, subject: JournalSubject, i: number): JournalMark => {
+  const at = (i & CHUNK_MASK) * MARK_SLOTS;
+  const slots = subject.marks[i >> CHUNK_SHIFT] as MarkSlots;
+  const flags = slots[at + M_FLAGS] as number;
+  return {
+    kind: (flags & SUMMATIVE) === 0 ? 'formative' : 'summative',
+    markId: slots[at + M_ID] as string,
+    on: slots[at + M_ON] as string,
+    value: slots[at + M_VALUE] as number,
+    annulled: (flags & ANNULLED) !== 0,
+    eventId: slots[at + M_EVENT] as string,
+    actor: state.audit.actors[flags >>> ACTOR_SHIFT] as Actor,
+    occurredAt: slots[at + M_OCCURRED] as string,
+    recordedAt: slots[at + M_RECORDED] as string,
+    reason: subject.markReasons?.get(i) ?? null,
+    globalPosition: slots[at + M_POSITION] as number,
+    changes: subject.markChanges?.get(i) ?? null,
+  };
+};
+
+type MarksEntry = { readonly kind: 'formative' | 'summative'; readonly on: string; readonly value: number; readonly annulled: boolean };
+
+/** Each pupil's marks as the rules' `marksInForce` reads them (kind, given on, value, annulled), in order of recording. */
+export const marksEntriesByPupil = (subject: Marks): Map<string, MarksEntry[]> => {
+  const byPupil = new Map<string, MarksEntry[]>();
+  for (let i = 0, n = markCount(subject); i < n; i++) {
+    const entry = { kind: markKindAt(subject, i), on: markOnAt(subject, i), value: markValueAt(subject, i), annulled: isMarkAnnulledAt(subject, i) };
+    const pupilId = markPupilAt(subject, i);
+    const entries = byPupil.get(pupilId);
+    if (entries === undefined) byPupil.set(pupilId, [entry]);
+    else entries.push(entry);
+  }
+  return byPupil;
+};
+
 /** The event this mark was last set by (recorded, or its last change). */
-export const lastEventIdOf = (mark: JournalMark): string => (mark.changes === null ? mark.eventId : (mark.changes[mark.changes.length - 1]?.eventId ?? mark.eventId));
+const lastEventIdAt = (subject: JournalSubject, i: number): string => {
+  const changes = subject.markChanges?.get(i);
+  return changes?.[changes.length - 1]?.eventId ?? (markSlot(subject, i, M_EVENT) as string);
+};
 
 /** The mark's value in force: null once annulled. */
 export const markValueOf = (mark: Pick<JournalMark, 'kind' | 'value' | 'annulled'>): MarkValue | null =>
   mark.annulled ? null : mark.kind === 'formative' ? { kind: 'formative', mark: mark.value } : { kind: 'summative', points: mark.value };
+
+const A_ID = 0;
+const A_LESSON = 1;
+const A_CODE = 2;
+const A_PUPIL = 3;
+
+/** Each pupil's attendance entries in the subject (fresh objects), in order of recording. */
+export const attendanceByPupil = (subject: Attendance): Map<string, JournalAttendanceEntry[]> => {
+  const byPupil = new Map<string, JournalAttendanceEntry[]>();
+  const slots = subject.attendance;
+  for (let at = 0; at < slots.length; at += ATTENDANCE_SLOTS) {
+    const entry = { attendanceId: slots[at + A_ID] as string, lessonId: slots[at + A_LESSON] as string, code: slots[at + A_CODE] as AttendanceCode | 'present' };
+    const pupilId = slots[at + A_PUPIL] as string;
+    const entries = byPupil.get(pupilId);
+    if (entries === undefined) byPupil.set(pupilId, [entry]);
+    else entries.push(entry);
+  }
+  return byPupil;
+};
+
+/** One pupil's attendance entries in the subject (fresh objects), in order of recording. */
+export const attendanceOfPupil = (subject: Attendance, pupilId: string): JournalAttendanceEntry[] => {
+  const entries: JournalAttendanceEntry[] = [];
+  const slots = subject.attendance;
+  for (let at = 0; at < slots.length; at += ATTENDANCE_SLOTS)
+    if (slots[at + A_PUPIL] === pupilId)
+      entries.push({ attendanceId: slots[at + A_ID] as string, lessonId: slots[at + A_LESSON] as string, code: slots[at + A_CODE] as AttendanceCode | 'present' });
+  return entries;
+};
+
+/** The slot of the pupil's attendance entry with this id in the subject, if any (a scan from the latest back, as `markNumberOf`). */
+const attendanceSlotOf = (subject: Attendance, attendanceId: string, pupilId: string): number | undefined => {
+  const slots = subject.attendance;
+  for (let at = slots.length - ATTENDANCE_SLOTS; at >= 0; at -= ATTENDANCE_SLOTS) if (slots[at + A_ID] === attendanceId && slots[at + A_PUPIL] === pupilId) return at;
+  return undefined;
+};
 
 const countEvent = (state: SchoolLedgerState, recorded: RecordedEvent, typeIndex: number): void => {
   const { audit } = state;
@@ -204,13 +370,15 @@ const countEvent = (state: SchoolLedgerState, recorded: RecordedEvent, typeIndex
     }
     let known = role.actors.get(actor.id);
     if (known === undefined) {
-      known = actor;
-      role.actors.set(actor.id, actor);
+      known = audit.actors.length;
+      audit.actors.push(actor);
+      role.actors.set(actor.id, known);
     }
     state.lastActorId = actor.id;
     state.lastActorRole = actor.role;
     state.lastRole = role;
-    state.lastActor = known;
+    state.lastActor = audit.actors[known];
+    state.lastActorNumber = known;
   }
   role.events++;
 };
@@ -228,20 +396,6 @@ const classOf = (state: SchoolLedgerState, recorded: RecordedEvent): JournalClas
 /** The one actor object kept for the event's actor (set by `countEvent`, which runs first). */
 const actorOf = (state: SchoolLedgerState, recorded: RecordedEvent): Actor => state.lastActor ?? recorded.event.metadata.actor;
 
-/** Who, when, why and where of a change, for the audit trail (rare events only: not the mark path). */
-const auditStampOf = (state: SchoolLedgerState, recorded: RecordedEvent): AuditStamp => {
-  const { metadata } = recorded.event;
-  return {
-    eventId: metadata.eventId,
-    actor: actorOf(state, recorded),
-    occurredAt: metadata.occurredAt,
-    recordedAt: metadata.recordedAt,
-    reason: metadata.reason ?? null,
-    streamId: recorded.streamId,
-    globalPosition: recorded.globalPosition,
-  };
-};
-
 /** The subject of the event's class (a one-entry cache in front of the Map). */
 const subjectOf = (state: SchoolLedgerState, recorded: RecordedEvent, subjectId: string): JournalSubject | undefined => {
   const cls = classOf(state, recorded);
@@ -258,7 +412,13 @@ const subjectOf = (state: SchoolLedgerState, recorded: RecordedEvent, subjectId:
 const recordOf = (subject: JournalSubject, pupilId: string): JournalPupilRecord => {
   let record = subject.pupils.get(pupilId);
   if (record === undefined) {
-    record = { pupilId, marks: [], markIndex: null, attendance: [], attendanceIndex: null, exemptions: null, periodGrades: [], yearGrade: null, resits: null };
+    record = {
+      pupilId,
+      exemptions: null,
+      periodGrades: [],
+      yearGrade: null,
+      resits: null,
+    };
     subject.pupils.set(pupilId, record);
   }
   return record;
@@ -270,18 +430,6 @@ export const lessonIndexOf = (subject: JournalSubject): ReadonlyMap<string, Jour
   return subject.lessonIndex;
 };
 
-/** The record's marks by id (built on first need). */
-export const markIndexOf = (record: JournalPupilRecord): ReadonlyMap<string, JournalMark> => {
-  if (record.markIndex === null) record.markIndex = new Map(record.marks.map((mark) => [mark.markId, mark] as const));
-  return record.markIndex;
-};
-
-/** The record's absences by id (built on first need). */
-export const attendanceIndexOf = (record: JournalPupilRecord): ReadonlyMap<string, JournalAttendanceEntry> => {
-  if (record.attendanceIndex === null) record.attendanceIndex = new Map(record.attendance.map((entry) => [entry.attendanceId, entry] as const));
-  return record.attendanceIndex;
-};
-
 const lessonOf = (state: SchoolLedgerState, recorded: RecordedEvent, subjectId: string, lessonId: string): JournalLesson | undefined => {
   const subject = subjectOf(state, recorded, subjectId);
   return subject === undefined ? undefined : lessonIndexOf(subject).get(lessonId);
@@ -290,33 +438,36 @@ const lessonOf = (state: SchoolLedgerState, recorded: RecordedEvent, subjectId: 
 const recordMark = (
   state: SchoolLedgerState,
   recorded: RecordedEvent,
-  data: { readonly subjectId: string; readonly pupilId: string; readonly markId: string },
-  kind: 'formative' | 'summative',
+  subjectId: string,
+  pupilId: string,
+  markId: string,
+  summative: boolean,
   on: string,
   value: number,
 ): void => {
-  const subject = subjectOf(state, recorded, data.subjectId);
+  const subject = subjectOf(state, recorded, subjectId);
   if (subject === undefined) return;
   const { metadata } = recorded.event;
-  const record = recordOf(subject, data.pupilId);
-  const mark: JournalMark = {
-    kind,
-    markId: data.markId,
-    on,
-    value,
-    annulled: false,
-    eventId: metadata.eventId,
-    actor: actorOf(state, recorded),
-    occurredAt: metadata.occurredAt,
-    // Usually the same text as occurredAt: keep one string then.
-    recordedAt: metadata.recordedAt === metadata.occurredAt ? metadata.occurredAt : metadata.recordedAt,
-    reason: metadata.reason ?? null,
-    globalPosition: recorded.globalPosition,
-    changes: null,
-  };
+  const i = subject.recordedMarks;
+  const at = (i & CHUNK_MASK) * MARK_SLOTS;
+  let slots: MarkSlots;
+  if (at === 0) {
+    // A new chunk at its full size (holes until filled: only slots below `recordedMarks` are read).
+    slots = new Array<string | number>(MARKS_PER_CHUNK * MARK_SLOTS);
+    subject.marks.push(slots);
+  } else slots = subject.marks[i >> CHUNK_SHIFT] as MarkSlots;
   // A valid ledger never records a mark id twice for one pupil and subject (the decider refuses it).
-  record.marks.push(mark);
-  if (record.markIndex !== null) record.markIndex.set(data.markId, mark);
+  slots[at + M_ID] = markId;
+  slots[at + M_ON] = on;
+  slots[at + M_VALUE] = value;
+  slots[at + M_FLAGS] = (state.lastActorNumber << ACTOR_SHIFT) | (summative ? SUMMATIVE : 0);
+  slots[at + M_POSITION] = recorded.globalPosition;
+  slots[at + M_EVENT] = metadata.eventId;
+  slots[at + M_OCCURRED] = metadata.occurredAt;
+  slots[at + M_RECORDED] = metadata.recordedAt;
+  slots[at + M_PUPIL] = pupilId;
+  subject.recordedMarks = i + 1;
+  if (metadata.reason !== undefined) (subject.markReasons ??= new Map()).set(i, metadata.reason);
 };
 
 /** A moderation, correction or annulment: the audit keeps it in full; the mark takes the new value. */
@@ -329,10 +480,21 @@ const changeMark = (
 ): void => {
   const cls = classOf(state, recorded);
   if (cls === undefined) return;
-  const record = subjectOf(state, recorded, data.subjectId)?.pupils.get(data.pupilId);
-  const mark = record === undefined ? undefined : markIndexOf(record).get(data.markId);
+  const subject = subjectOf(state, recorded, data.subjectId);
+  const i = subject === undefined ? undefined : markNumberOf(subject, data.markId, data.pupilId);
+  const mark =
+    subject === undefined || i === undefined
+      ? undefined
+      : { kind: markKindAt(subject, i), on: markOnAt(subject, i), value: markValueAt(subject, i), annulled: isMarkAnnulledAt(subject, i) };
+  const { metadata } = recorded.event;
   const change: JournalChange = {
-    ...auditStampOf(state, recorded),
+    eventId: metadata.eventId,
+    actor: actorOf(state, recorded),
+    occurredAt: metadata.occurredAt,
+    recordedAt: metadata.recordedAt,
+    reason: metadata.reason ?? null,
+    streamId: recorded.streamId,
+    globalPosition: recorded.globalPosition,
     action,
     markId: data.markId,
     classId: cls.classId,
@@ -342,16 +504,19 @@ const changeMark = (
     summativeId: mark?.kind === 'summative' ? mark.on : null,
     value,
     previous: mark === undefined ? null : markValueOf(mark),
-    supersedesEventId: data.supersedesEventId ?? (mark === undefined ? null : lastEventIdOf(mark)),
+    supersedesEventId: data.supersedesEventId ?? (subject === undefined || i === undefined ? null : lastEventIdAt(subject, i)),
   };
   state.audit.changes.push(change);
   state.audit.counts[action]++;
   // A change of the other kind (a correction to points of a formative mark) changes nothing: the decider never records one.
-  if (mark === undefined || (value !== null && value.kind !== mark.kind)) return;
-  if (value === null) mark.annulled = true;
-  else mark.value = value.kind === 'formative' ? value.mark : value.points;
-  if (mark.changes === null) mark.changes = [change];
-  else mark.changes.push(change);
+  if (subject === undefined || i === undefined || mark === undefined || (value !== null && value.kind !== mark.kind)) return;
+  const slots = subject.marks[i >> CHUNK_SHIFT] as MarkSlots;
+  const at = (i & CHUNK_MASK) * MARK_SLOTS;
+  if (value === null) slots[at + M_FLAGS] = (slots[at + M_FLAGS] as number) | ANNULLED;
+  else slots[at + M_VALUE] = value.kind === 'formative' ? value.mark : value.points;
+  const changes = (subject.markChanges ??= new Map()).get(i);
+  if (changes === undefined) subject.markChanges.set(i, [change]);
+  else changes.push(change);
 };
 
 type FinalizedData = {
@@ -375,8 +540,15 @@ const gradeEntry = (
 ): GradeHistoryEntry => {
   const overridden = data.recommendation !== null && String(data.recommendation.grade) !== String(data.grade);
   if (overridden) state.audit.counts.overrides++;
+  const { metadata } = recorded.event;
   const entry: GradeHistoryEntry = {
-    ...auditStampOf(state, recorded),
+    eventId: metadata.eventId,
+    actor: actorOf(state, recorded),
+    occurredAt: metadata.occurredAt,
+    recordedAt: metadata.recordedAt,
+    reason: metadata.reason ?? null,
+    streamId: recorded.streamId,
+    globalPosition: recorded.globalPosition,
     level,
     classId: cls.classId,
     subjectId: data.subjectId,
@@ -402,199 +574,311 @@ const closeStay = (state: SchoolLedgerState, recorded: RecordedEvent, pupilId: s
   if (last !== undefined && last.until === undefined) last.until = on;
 };
 
-/** The school ledger fold behind every read model (see the queries in this folder). */
-export const schoolLedgerProjection: Projection<SchoolLedgerState> = projectionOf(
-  initialSchoolLedgerState,
-  {
-    SchoolYearOpened: (state, { data }) => {
-      state.schoolYears.set(data.schoolYearId, { schoolYearId: data.schoolYearId, startYear: data.startYear, ruleSetId: data.ruleSetId });
-    },
-    ClassOpened: (state, { data }, recorded) => {
-      const opened: JournalClass = {
-        classId: data.classId,
-        streamId: recorded.streamId,
-        schoolYearId: data.calendar.schoolYearId,
-        startYear: startYearOfCalendar(data.calendar),
-        gradeLevel: data.gradeLevel,
-        letter: data.letter,
-        classTeacherId: data.classTeacherId,
-        calendar: data.calendar,
-        subjects: new Map(),
-        pupils: new Map(),
-      };
-      state.classesByStream.set(recorded.streamId, opened);
-      state.classes.set(data.classId, opened);
-      state.lastStreamId = recorded.streamId;
-      state.lastClass = opened;
-      state.lastSubjectClass = undefined;
-    },
-    SubjectAssigned: (state, { data }, recorded) => {
-      const cls = classOf(state, recorded);
-      if (cls === undefined) return;
-      const subject = cls.subjects.get(data.subjectId);
-      if (subject === undefined) {
-        cls.subjects.set(data.subjectId, {
-          subjectId: data.subjectId,
-          teacherId: data.teacherId,
-          hoursPerWeek: data.hoursPerWeek,
-          gradingMode: data.gradingMode,
-          planApproved: false,
-          lessons: [],
-          lessonIndex: null,
-          summatives: new Map(),
-          pupils: new Map(),
-        });
-        state.lastSubjectClass = undefined;
-      } else {
-        subject.teacherId = data.teacherId;
-        subject.hoursPerWeek = data.hoursPerWeek;
-        subject.gradingMode = data.gradingMode;
-      }
-    },
-    PupilEnrolled: (state, { data }, recorded) => {
-      const cls = classOf(state, recorded);
-      if (cls === undefined) return;
-      const stays = cls.pupils.get(data.pupilId);
-      if (stays === undefined) cls.pupils.set(data.pupilId, [{ from: data.on, until: undefined }]);
-      else stays.push({ from: data.on, until: undefined });
-      const classes = state.classesOfPupil.get(data.pupilId);
-      if (classes === undefined) state.classesOfPupil.set(data.pupilId, [cls]);
-      else if (!classes.includes(cls)) classes.push(cls);
-    },
-    PupilTransferred: (state, { data }, recorded) => closeStay(state, recorded, data.pupilId, data.on),
-    PupilWithdrawn: (state, { data }, recorded) => closeStay(state, recorded, data.pupilId, data.on),
-    LessonPlanned: (state, { data }, recorded) => {
-      const subject = subjectOf(state, recorded, data.subjectId);
-      if (subject === undefined) return;
-      const lesson: JournalLesson = {
-        lessonId: data.lessonId,
-        date: data.date,
-        period: data.period,
-        unit: data.unit,
-        topic: data.topic,
-        hours: data.hours,
-        cancelled: false,
-      };
-      // A valid plan never plans a lesson id twice (the decider refuses it).
-      subject.lessons.push(lesson);
-      if (subject.lessonIndex !== null) subject.lessonIndex.set(data.lessonId, lesson);
-    },
-    LessonRescheduled: (state, { data }, recorded) => {
-      const lesson = lessonOf(state, recorded, data.subjectId, data.lessonId);
-      if (lesson === undefined) return;
-      lesson.date = data.date;
-      lesson.period = data.period;
-    },
-    LessonCancelled: (state, { data }, recorded) => {
-      const lesson = lessonOf(state, recorded, data.subjectId, data.lessonId);
-      if (lesson !== undefined) lesson.cancelled = true;
-    },
-    LessonTopicRevised: (state, { data }, recorded) => {
-      const lesson = lessonOf(state, recorded, data.subjectId, data.lessonId);
-      if (lesson !== undefined) lesson.topic = data.topic;
-    },
-    SummativePlanned: (state, { data }, recorded) => {
-      subjectOf(state, recorded, data.subjectId)?.summatives.set(data.summativeId, {
-        summativeId: data.summativeId,
-        lessonId: data.lessonId,
-        kind: data.kind,
-        maxPoints: data.maxPoints,
-        cancelled: false,
-      });
-    },
-    SummativeCancelled: (state, { data }, recorded) => {
-      const summative = subjectOf(state, recorded, data.subjectId)?.summatives.get(data.summativeId);
-      if (summative !== undefined) summative.cancelled = true;
-    },
-    PlanApproved: (state, { data }, recorded) => {
-      const subject = subjectOf(state, recorded, data.subjectId);
-      if (subject !== undefined) subject.planApproved = true;
-    },
-    FormativeMarkRecorded: (state, { data }, recorded) => recordMark(state, recorded, data, 'formative', data.lessonId, data.mark),
-    SummativeScoreRecorded: (state, { data }, recorded) => recordMark(state, recorded, data, 'summative', data.summativeId, data.points),
-    SummativeScoreModerated: (state, { data }, recorded) => changeMark(state, recorded, data, 'moderated', { kind: 'summative', points: data.points }),
-    MarkCorrected: (state, { data }, recorded) => changeMark(state, recorded, data, 'corrected', data.value),
-    MarkAnnulled: (state, { data }, recorded) => changeMark(state, recorded, data, 'annulled', null),
-    AttendanceMarked: (state, { data }, recorded) => {
-      const subject = subjectOf(state, recorded, data.subjectId);
-      if (subject === undefined) return;
-      const record = recordOf(subject, data.pupilId);
-      const entry: JournalAttendanceEntry = { attendanceId: data.attendanceId, lessonId: data.lessonId, code: data.code };
-      // A valid ledger never records an attendance id twice for one pupil and subject.
-      record.attendance.push(entry);
-      if (record.attendanceIndex !== null) record.attendanceIndex.set(data.attendanceId, entry);
-    },
-    AttendanceCorrected: (state, { data }, recorded) => {
-      const cls = classOf(state, recorded);
-      if (cls === undefined) return;
-      const record = subjectOf(state, recorded, data.subjectId)?.pupils.get(data.pupilId);
-      const entry = record === undefined ? undefined : attendanceIndexOf(record).get(data.attendanceId);
-      state.audit.changes.push({
-        ...auditStampOf(state, recorded),
-        action: 'attendanceCorrected',
-        attendanceId: data.attendanceId,
-        classId: cls.classId,
-        subjectId: data.subjectId,
-        pupilId: data.pupilId,
-        from: entry === undefined ? null : entry.code,
-        to: data.code,
-        supersedesEventId: data.supersedesEventId,
-      });
-      state.audit.counts.attendanceCorrected++;
-      if (entry !== undefined) entry.code = data.code;
-    },
-    ExemptionGranted: (state, { data }, recorded) => {
-      const subject = subjectOf(state, recorded, data.subjectId);
-      if (subject === undefined) return;
-      const record = recordOf(subject, data.pupilId);
-      (record.exemptions ??= []).push({ exemptionId: data.exemptionId, from: data.from, to: data.to, ground: data.ground });
-    },
-    PeriodGradeFinalized: (state, { data }, recorded) => {
-      const cls = classOf(state, recorded);
-      if (cls === undefined) return;
-      const subject = subjectOf(state, recorded, data.subjectId);
-      const entry = gradeEntry(state, recorded, cls, subject, 'period', data.period, data);
-      if (subject === undefined) return;
-      // One grade per period: a later one (never recorded by the decider) replaces it.
-      const grades = recordOf(subject, data.pupilId).periodGrades;
-      const same = grades.findIndex((g) => g.period !== null && g.period.kind === data.period.kind && g.period.number === data.period.number);
-      if (same < 0) grades.push(entry);
-      else grades[same] = entry;
-    },
-    YearGradeFinalized: (state, { data }, recorded) => {
-      const cls = classOf(state, recorded);
-      if (cls === undefined) return;
-      const subject = subjectOf(state, recorded, data.subjectId);
-      const entry = gradeEntry(state, recorded, cls, subject, 'year', null, data);
-      if (subject !== undefined) recordOf(subject, data.pupilId).yearGrade = entry;
-    },
-    ResitResultRecorded: (state, { data }, recorded) => {
-      const cls = classOf(state, recorded);
-      if (cls === undefined) return;
-      const subject = subjectOf(state, recorded, data.subjectId);
-      state.audit.counts.resits++;
-      const entry: GradeHistoryEntry = {
-        ...auditStampOf(state, recorded),
-        level: 'resit',
-        classId: cls.classId,
-        subjectId: data.subjectId,
-        pupilId: data.pupilId,
-        period: null,
-        grade: data.finalGrade,
-        recommended: null,
-        percentage: null,
-        overridden: false,
-        overrideReason: null,
-        ruleSetId: data.ruleSetId,
-        attempt: data.attempt,
-        testGrade: data.testGrade,
-        teacherId: subject === undefined ? null : subject.teacherId,
-      };
-      state.audit.grades.push(entry);
-      if (subject === undefined) return;
-      const record = recordOf(subject, data.pupilId);
-      (record.resits ??= []).push(entry);
-    },
+/** How each event type changes the state. */
+const handlers = {
+  SchoolYearOpened: (state, { data }) => {
+    state.schoolYears.set(data.schoolYearId, { schoolYearId: data.schoolYearId, startYear: data.startYear, ruleSetId: data.ruleSetId });
   },
-  countEvent,
-);
+  ClassOpened: (state, { data }, recorded) => {
+    const opened: JournalClass = {
+      classId: data.classId,
+      streamId: recorded.streamId,
+      schoolYearId: data.calendar.schoolYearId,
+      startYear: startYearOfCalendar(data.calendar),
+      gradeLevel: data.gradeLevel,
+      letter: data.letter,
+      classTeacherId: data.classTeacherId,
+      calendar: data.calendar,
+      subjects: new Map(),
+      pupils: new Map(),
+    };
+    state.classesByStream.set(recorded.streamId, opened);
+    state.classes.set(data.classId, opened);
+    state.lastStreamId = recorded.streamId;
+    state.lastClass = opened;
+    state.lastSubjectClass = undefined;
+  },
+  SubjectAssigned: (state, { data }, recorded) => {
+    const cls = classOf(state, recorded);
+    if (cls === undefined) return;
+    const subject = cls.subjects.get(data.subjectId);
+    if (subject === undefined) {
+      cls.subjects.set(data.subjectId, {
+        subjectId: data.subjectId,
+        teacherId: data.teacherId,
+        hoursPerWeek: data.hoursPerWeek,
+        gradingMode: data.gradingMode,
+        planApproved: false,
+        lessons: [],
+        lessonIndex: null,
+        summatives: new Map(),
+        marks: [],
+        recordedMarks: 0,
+        markReasons: null,
+        markChanges: null,
+        attendance: [],
+        pupils: new Map(),
+      });
+      state.lastSubjectClass = undefined;
+    } else {
+      subject.teacherId = data.teacherId;
+      subject.hoursPerWeek = data.hoursPerWeek;
+      subject.gradingMode = data.gradingMode;
+    }
+  },
+  PupilEnrolled: (state, { data }, recorded) => {
+    const cls = classOf(state, recorded);
+    if (cls === undefined) return;
+    const stays = cls.pupils.get(data.pupilId);
+    if (stays === undefined) cls.pupils.set(data.pupilId, [{ from: data.on, until: undefined }]);
+    else stays.push({ from: data.on, until: undefined });
+    const classes = state.classesOfPupil.get(data.pupilId);
+    if (classes === undefined) state.classesOfPupil.set(data.pupilId, [cls]);
+    else if (!classes.includes(cls)) classes.push(cls);
+  },
+  PupilTransferred: (state, { data }, recorded) => closeStay(state, recorded, data.pupilId, data.on),
+  PupilWithdrawn: (state, { data }, recorded) => closeStay(state, recorded, data.pupilId, data.on),
+  LessonPlanned: (state, { data }, recorded) => {
+    const subject = subjectOf(state, recorded, data.subjectId);
+    if (subject === undefined) return;
+    const lesson: JournalLesson = {
+      lessonId: data.lessonId,
+      date: data.date,
+      period: data.period,
+      unit: data.unit,
+      topic: data.topic,
+      hours: data.hours,
+      cancelled: false,
+    };
+    // A valid plan never plans a lesson id twice (the decider refuses it).
+    subject.lessons.push(lesson);
+    if (subject.lessonIndex !== null) subject.lessonIndex.set(data.lessonId, lesson);
+  },
+  LessonRescheduled: (state, { data }, recorded) => {
+    const lesson = lessonOf(state, recorded, data.subjectId, data.lessonId);
+    if (lesson === undefined) return;
+    lesson.date = data.date;
+    lesson.period = data.period;
+  },
+  LessonCancelled: (state, { data }, recorded) => {
+    const lesson = lessonOf(state, recorded, data.subjectId, data.lessonId);
+    if (lesson !== undefined) lesson.cancelled = true;
+  },
+  LessonTopicRevised: (state, { data }, recorded) => {
+    const lesson = lessonOf(state, recorded, data.subjectId, data.lessonId);
+    if (lesson !== undefined) lesson.topic = data.topic;
+  },
+  SummativePlanned: (state, { data }, recorded) => {
+    subjectOf(state, recorded, data.subjectId)?.summatives.set(data.summativeId, {
+      summativeId: data.summativeId,
+      lessonId: data.lessonId,
+      kind: data.kind,
+      maxPoints: data.maxPoints,
+      cancelled: false,
+    });
+  },
+  SummativeCancelled: (state, { data }, recorded) => {
+    const summative = subjectOf(state, recorded, data.subjectId)?.summatives.get(data.summativeId);
+    if (summative !== undefined) summative.cancelled = true;
+  },
+  PlanApproved: (state, { data }, recorded) => {
+    const subject = subjectOf(state, recorded, data.subjectId);
+    if (subject !== undefined) subject.planApproved = true;
+  },
+  FormativeMarkRecorded: (state, { data }, recorded) => recordMark(state, recorded, data.subjectId, data.pupilId, data.markId, false, data.lessonId, data.mark),
+  SummativeScoreRecorded: (state, { data }, recorded) => recordMark(state, recorded, data.subjectId, data.pupilId, data.markId, true, data.summativeId, data.points),
+  SummativeScoreModerated: (state, { data }, recorded) => changeMark(state, recorded, data, 'moderated', { kind: 'summative', points: data.points }),
+  MarkCorrected: (state, { data }, recorded) => changeMark(state, recorded, data, 'corrected', data.value),
+  MarkAnnulled: (state, { data }, recorded) => changeMark(state, recorded, data, 'annulled', null),
+  AttendanceMarked: (state, { data }, recorded) => {
+    const subject = subjectOf(state, recorded, data.subjectId);
+    if (subject === undefined) return;
+    // A valid ledger never records an attendance id twice for one pupil and subject.
+    subject.attendance.push(data.attendanceId, data.lessonId, data.code, data.pupilId);
+  },
+  AttendanceCorrected: (state, { data }, recorded) => {
+    const cls = classOf(state, recorded);
+    if (cls === undefined) return;
+    const subject = subjectOf(state, recorded, data.subjectId);
+    const at = subject === undefined ? undefined : attendanceSlotOf(subject, data.attendanceId, data.pupilId);
+    const { metadata } = recorded.event;
+    state.audit.changes.push({
+      eventId: metadata.eventId,
+      actor: actorOf(state, recorded),
+      occurredAt: metadata.occurredAt,
+      recordedAt: metadata.recordedAt,
+      reason: metadata.reason ?? null,
+      streamId: recorded.streamId,
+      globalPosition: recorded.globalPosition,
+      action: 'attendanceCorrected',
+      attendanceId: data.attendanceId,
+      classId: cls.classId,
+      subjectId: data.subjectId,
+      pupilId: data.pupilId,
+      from: subject === undefined || at === undefined ? null : (subject.attendance[at + A_CODE] as AttendanceCode | 'present'),
+      to: data.code,
+      supersedesEventId: data.supersedesEventId,
+    });
+    state.audit.counts.attendanceCorrected++;
+    if (subject !== undefined && at !== undefined) subject.attendance[at + A_CODE] = data.code;
+  },
+  ExemptionGranted: (state, { data }, recorded) => {
+    const subject = subjectOf(state, recorded, data.subjectId);
+    if (subject === undefined) return;
+    const record = recordOf(subject, data.pupilId);
+    (record.exemptions ??= []).push({ exemptionId: data.exemptionId, from: data.from, to: data.to, ground: data.ground });
+  },
+  PeriodGradeFinalized: (state, { data }, recorded) => {
+    const cls = classOf(state, recorded);
+    if (cls === undefined) return;
+    const subject = subjectOf(state, recorded, data.subjectId);
+    const entry = gradeEntry(state, recorded, cls, subject, 'period', data.period, data);
+    if (subject === undefined) return;
+    // One grade per period: a later one (never recorded by the decider) replaces it.
+    const grades = recordOf(subject, data.pupilId).periodGrades;
+    const { kind, number } = data.period;
+    let same = 0;
+    while (same < grades.length && !(grades[same]?.period?.kind === kind && grades[same]?.period?.number === number)) same++;
+    grades[same] = entry;
+  },
+  YearGradeFinalized: (state, { data }, recorded) => {
+    const cls = classOf(state, recorded);
+    if (cls === undefined) return;
+    const subject = subjectOf(state, recorded, data.subjectId);
+    const entry = gradeEntry(state, recorded, cls, subject, 'year', null, data);
+    if (subject !== undefined) recordOf(subject, data.pupilId).yearGrade = entry;
+  },
+  ResitResultRecorded: (state, { data }, recorded) => {
+    const cls = classOf(state, recorded);
+    if (cls === undefined) return;
+    const subject = subjectOf(state, recorded, data.subjectId);
+    state.audit.counts.resits++;
+    const { metadata } = recorded.event;
+    const entry: GradeHistoryEntry = {
+      eventId: metadata.eventId,
+      actor: actorOf(state, recorded),
+      occurredAt: metadata.occurredAt,
+      recordedAt: metadata.recordedAt,
+      reason: metadata.reason ?? null,
+      streamId: recorded.streamId,
+      globalPosition: recorded.globalPosition,
+      level: 'resit',
+      classId: cls.classId,
+      subjectId: data.subjectId,
+      pupilId: data.pupilId,
+      period: null,
+      grade: data.finalGrade,
+      recommended: null,
+      percentage: null,
+      overridden: false,
+      overrideReason: null,
+      ruleSetId: data.ruleSetId,
+      attempt: data.attempt,
+      testGrade: data.testGrade,
+      teacherId: subject === undefined ? null : subject.teacherId,
+    };
+    state.audit.grades.push(entry);
+    if (subject === undefined) return;
+    const record = recordOf(subject, data.pupilId);
+    (record.resits ??= []).push(entry);
+  },
+} satisfies EventHandlers<SchoolLedgerState>;
+
+/** Each event type's index in `eventTypes` (frozen: the switch below reads them as constants). */
+const T: Readonly<Record<EventType, number>> = Object.freeze(Object.fromEntries(eventTypes.map((type, index) => [type, index] as const)) as Record<EventType, number>);
+
+/**
+ * One event into the state: a switch on the type (most frequent first), each case counting the
+ * event and calling its handler directly (a call site per type, which the JIT can inline).
+ */
+const applyToLedger = (state: SchoolLedgerState, recorded: RecordedEvent): void => {
+  const { event } = recorded;
+  switch (event.type) {
+    case 'FormativeMarkRecorded':
+      countEvent(state, recorded, T.FormativeMarkRecorded);
+      return handlers.FormativeMarkRecorded(state, event, recorded);
+    case 'SummativeScoreRecorded':
+      countEvent(state, recorded, T.SummativeScoreRecorded);
+      return handlers.SummativeScoreRecorded(state, event, recorded);
+    case 'AttendanceMarked':
+      countEvent(state, recorded, T.AttendanceMarked);
+      return handlers.AttendanceMarked(state, event, recorded);
+    case 'PeriodGradeFinalized':
+      countEvent(state, recorded, T.PeriodGradeFinalized);
+      return handlers.PeriodGradeFinalized(state, event, recorded);
+    case 'LessonPlanned':
+      countEvent(state, recorded, T.LessonPlanned);
+      return handlers.LessonPlanned(state, event, recorded);
+    case 'YearGradeFinalized':
+      countEvent(state, recorded, T.YearGradeFinalized);
+      return handlers.YearGradeFinalized(state, event, recorded);
+    case 'SummativePlanned':
+      countEvent(state, recorded, T.SummativePlanned);
+      return handlers.SummativePlanned(state, event, recorded);
+    case 'MarkCorrected':
+      countEvent(state, recorded, T.MarkCorrected);
+      return handlers.MarkCorrected(state, event, recorded);
+    case 'AttendanceCorrected':
+      countEvent(state, recorded, T.AttendanceCorrected);
+      return handlers.AttendanceCorrected(state, event, recorded);
+    case 'PupilEnrolled':
+      countEvent(state, recorded, T.PupilEnrolled);
+      return handlers.PupilEnrolled(state, event, recorded);
+    case 'SummativeScoreModerated':
+      countEvent(state, recorded, T.SummativeScoreModerated);
+      return handlers.SummativeScoreModerated(state, event, recorded);
+    case 'SubjectAssigned':
+      countEvent(state, recorded, T.SubjectAssigned);
+      return handlers.SubjectAssigned(state, event, recorded);
+    case 'PlanApproved':
+      countEvent(state, recorded, T.PlanApproved);
+      return handlers.PlanApproved(state, event, recorded);
+    case 'MarkAnnulled':
+      countEvent(state, recorded, T.MarkAnnulled);
+      return handlers.MarkAnnulled(state, event, recorded);
+    case 'LessonTopicRevised':
+      countEvent(state, recorded, T.LessonTopicRevised);
+      return handlers.LessonTopicRevised(state, event, recorded);
+    case 'LessonCancelled':
+      countEvent(state, recorded, T.LessonCancelled);
+      return handlers.LessonCancelled(state, event, recorded);
+    case 'LessonRescheduled':
+      countEvent(state, recorded, T.LessonRescheduled);
+      return handlers.LessonRescheduled(state, event, recorded);
+    case 'ClassOpened':
+      countEvent(state, recorded, T.ClassOpened);
+      return handlers.ClassOpened(state, event, recorded);
+    case 'PupilTransferred':
+      countEvent(state, recorded, T.PupilTransferred);
+      return handlers.PupilTransferred(state, event, recorded);
+    case 'PupilWithdrawn':
+      countEvent(state, recorded, T.PupilWithdrawn);
+      return handlers.PupilWithdrawn(state, event, recorded);
+    case 'ExemptionGranted':
+      countEvent(state, recorded, T.ExemptionGranted);
+      return handlers.ExemptionGranted(state, event, recorded);
+    case 'ResitResultRecorded':
+      countEvent(state, recorded, T.ResitResultRecorded);
+      return handlers.ResitResultRecorded(state, event, recorded);
+    case 'SchoolYearOpened':
+      countEvent(state, recorded, T.SchoolYearOpened);
+      return handlers.SchoolYearOpened(state, event);
+    case 'SummativeCancelled':
+      countEvent(state, recorded, T.SummativeCancelled);
+      return handlers.SummativeCancelled(state, event, recorded);
+    default:
+      // A type the fold does not handle (none today): counted in the total only.
+      countEvent(state, recorded, eventTypeIndex.get(event.type) ?? -1);
+  }
+};
+
+/** The school ledger fold behind every read model (see the queries in this folder). */
+export const schoolLedgerProjection: Projection<SchoolLedgerState> = {
+  init: initialSchoolLedgerState,
+  apply: applyToLedger,
+  initialState: initialSchoolLedgerState,
+  evolve: (state, recorded) => {
+    applyToLedger(state, recorded);
+    return state;
+  },
+};

@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
 import { assessmentPeriodOf, datesOfPeriod, periodsOfSubject, wasEnrolledDuring } from '../classJournal/calendarOf';
-import { marksInForce } from '../classJournal/marksInForce';
+import { marksInForce, type MarksRecord } from '../classJournal/marksInForce';
 import type { AssessmentPeriod, GradeValue, GradingMode } from '../events/common';
 import type { RuleSetNotFound } from '../rules/chooseRuleSet';
 import type { RuleError } from '../rules/errors';
@@ -10,7 +10,7 @@ import { computePeriodResult, type PeriodResult } from '../rules/periodResult';
 import type { RuleSet } from '../rules/ruleSet';
 import { byYearAndClass, isGradedPerHalfYear, ruleSetOfClass } from './rulesOfClass';
 import { reportCardPeriodGradeOf, type ReportCardPeriodGrade } from './reportCard';
-import { lessonIndexOf, type SchoolLedgerState } from './schoolLedger';
+import { attendanceByPupil, lessonIndexOf, marksEntriesByPupil, type SchoolLedgerState } from './schoolLedger';
 
 /*
  * Term results: per pupil, subject and term (or half-year), the result the rules engine
@@ -74,6 +74,15 @@ export const termResultsOf = (state: SchoolLedgerState, ruleSets: ReadonlyArray<
       const halfYear = isGradedPerHalfYear(ruleSet, subject);
       const periodOf = (date: string) => assessmentPeriodOf(cls.calendar, halfYear, date);
       const plan = { lessons: lessonIndexOf(subject), summatives: subject.summatives };
+      // Each pupil's marks and attendance in the shape `marksInForce` reads (the decider's state has the same shape).
+      const marksOf = marksEntriesByPupil(subject);
+      const attendanceOf = attendanceByPupil(subject);
+      const noEntries: ReadonlyArray<never> = [];
+      const marksRecordOf = (pupilId: string): MarksRecord => {
+        const marks = marksOf.get(pupilId) ?? noEntries;
+        const attendance = attendanceOf.get(pupilId) ?? noEntries;
+        return { marks: { values: () => marks }, attendance: { values: () => attendance } };
+      };
       for (const period of periodsOfSubject(cls.calendar, halfYear)) {
         if (filter.period !== undefined && (filter.period.kind !== period.kind || filter.period.number !== period.number)) continue;
         const dates = datesOfPeriod(cls.calendar, period);
@@ -82,7 +91,7 @@ export const termResultsOf = (state: SchoolLedgerState, ruleSets: ReadonlyArray<
           if (filter.pupilId !== undefined && pupilId !== filter.pupilId) continue;
           if (!wasEnrolledDuring(stays, dates)) continue;
           const record = subject.pupils.get(pupilId);
-          const marks = marksInForce(plan, record, periodOf, period);
+          const marks = marksInForce(plan, marksRecordOf(pupilId), periodOf, period);
           const result: E.Either<TermResultError, PeriodResult> = pipe(
             ruleSet,
             E.chainW((rs) => computePeriodResult(rs, { gradeLevel: cls.gradeLevel, gradingMode: subject.gradingMode, period }, marks)),

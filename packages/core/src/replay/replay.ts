@@ -130,7 +130,14 @@ export const schoolProjections = (options: ReplayOptions): SchoolProjections => 
     options,
     apply,
     applyAll: (events) => {
-      for (const recorded of events) apply(recorded);
+      // Without asOf and sinceSchoolYear every event is folded: the loop then skips the checks.
+      if (before === undefined && since === undefined)
+        for (const recorded of events) {
+          position = recorded.globalPosition;
+          applied++;
+          fold(state, recorded);
+        }
+      else for (const recorded of events) apply(recorded);
     },
     position: () => position,
     eventsApplied: () => applied,

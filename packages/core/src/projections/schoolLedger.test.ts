@@ -1,0 +1,137 @@
+import * as fc from 'fast-check';
+import * as E from 'fp-ts/Either';
+import { describe, expect, it } from 'vitest';
+import { arbClassHistory } from '@grade-ledger/testing';
+import { journalRulesFromRuleSets } from '../classJournal/journalRulesFromRuleSets';
+import type { RecordedEvent } from '../eventStore/eventStore';
+import { kazakhstanRuleSets } from '../rules/kazakhstan';
+import { onStream } from '../replay/testSupport';
+import { attendanceByPupil, foldProjection, markAt, markCount, markPupilAt, schoolLedgerProjection } from './index';
+
+/*
+ * The fold keeps marks and attendance in flat slot arrays per subject (see `MarkSlots`). These
+ * properties check that what the slots give back equals a naive fold of the same events into
+ * plain objects: every mark with its value, annulment and first record, every absence with its
+ * code in force, in order of recording.
+ */
+
+const shipped = kazakhstanRuleSets();
+if (E.isLeft(shipped)) throw new Error(shipped.left.message);
+const histories = arbClassHistory({ rules: journalRulesFromRuleSets(shipped.right) });
+
+type NaiveMark = {
+  subjectId: string;
+  pupilId: string;
+  markId: string;
+  kind: 'formative' | 'summative';
+  on: string;
+  value: number;
+  annulled: boolean;
+  eventId: string;
+  actorId: string;
+  occurredAt: string;
+  recordedAt: string;
+  reason: string | null;
+  globalPosition: number;
+  changes: string[];
+};
+
+/** Marks and absences of a class by the simplest fold there is: an object per entry, found by a search. */
+const naiveFold = (events: ReadonlyArray<RecordedEvent>) => {
+  const marks: NaiveMark[] = [];
+  const attendance: Array<{ subjectId: string; pupilId: string; attendanceId: string; lessonId: string; code: string }> = [];
+  const find = (subjectId: string, pupilId: string, markId: string) =>
+    marks.filter((m) => m.subjectId === subjectId && m.pupilId === pupilId && m.markId === markId).at(-1);
+  for (const recorded of events) {
+    const { event } = recorded;
+    const { metadata } = event;
+    const first = { eventId: metadata.eventId, actorId: metadata.actor.id, occurredAt: metadata.occurredAt, recordedAt: metadata.recordedAt, reason: metadata.reason ?? null, globalPosition: recorded.globalPosition, changes: [] };
+    switch (event.type) {
+      case 'FormativeMarkRecorded':
+        marks.push({ subjectId: event.data.subjectId, pupilId: event.data.pupilId, markId: event.data.markId, kind: 'formative', on: event.data.lessonId, value: event.data.mark, annulled: false, ...first });
+        break;
+      case 'SummativeScoreRecorded':
+        marks.push({ subjectId: event.data.subjectId, pupilId: event.data.pupilId, markId: event.data.markId, kind: 'summative', on: event.data.summativeId, value: event.data.points, annulled: false, ...first });
+        break;
+      case 'SummativeScoreModerated': {
+        const mark = find(event.data.subjectId, event.data.pupilId, event.data.markId);
+        if (mark !== undefined && mark.kind === 'summative') {
+          mark.value = event.data.points;
+          mark.changes.push(metadata.eventId);
+        }
+        break;
+      }
+      case 'MarkCorrected': {
+        const mark = find(event.data.subjectId, event.data.pupilId, event.data.markId);
+        if (mark !== undefined && mark.kind === event.data.value.kind) {
+          mark.value = event.data.value.kind === 'formative' ? event.data.value.mark : event.data.value.points;
+          mark.changes.push(metadata.eventId);
+        }
+        break;
+      }
+      case 'MarkAnnulled': {
+        const mark = find(event.data.subjectId, event.data.pupilId, event.data.markId);
+        if (mark !== undefined) {
+          mark.annulled = true;
+          mark.changes.push(metadata.eventId);
+        }
+        break;
+      }
+      case 'AttendanceMarked':
+        attendance.push({ subjectId: event.data.subjectId, pupilId: event.data.pupilId, attendanceId: event.data.attendanceId, lessonId: event.data.lessonId, code: event.data.code });
+        break;
+      case 'AttendanceCorrected': {
+        const entry = attendance.filter((a) => a.subjectId === event.data.subjectId && a.pupilId === event.data.pupilId && a.attendanceId === event.data.attendanceId).at(-1);
+        if (entry !== undefined) entry.code = event.data.code;
+        break;
+      }
+      default:
+    }
+  }
+  return { marks, attendance };
+};
+
+describe('school ledger fold: the compact marks and attendance', () => {
+  it('give back, subject by subject and in order of recording, what a naive fold of the same events holds', () => {
+    fc.assert(
+      fc.property(histories, (history) => {
+        const events = onStream(history.streamId, history.events);
+        const state = foldProjection(schoolLedgerProjection, events);
+        const naive = naiveFold(events);
+        const compact: NaiveMark[] = [];
+        const absences: Array<{ subjectId: string; pupilId: string; attendanceId: string; lessonId: string; code: string }> = [];
+        for (const cls of state.classes.values())
+          for (const subject of cls.subjects.values()) {
+            for (let i = 0; i < markCount(subject); i++) {
+              const m = markAt(state, subject, i);
+              compact.push({
+                subjectId: subject.subjectId,
+                pupilId: markPupilAt(subject, i),
+                markId: m.markId,
+                kind: m.kind,
+                on: m.on,
+                value: m.value,
+                annulled: m.annulled,
+                eventId: m.eventId,
+                actorId: m.actor.id,
+                occurredAt: m.occurredAt,
+                recordedAt: m.recordedAt,
+                reason: m.reason,
+                globalPosition: m.globalPosition,
+                changes: (m.changes ?? []).map((c) => c.eventId),
+              });
+            }
+            for (const [pupilId, entries] of attendanceByPupil(subject))
+              for (const a of entries) absences.push({ subjectId: subject.subjectId, pupilId, attendanceId: a.attendanceId, lessonId: a.lessonId, code: a.code });
+          }
+        const bySubject = (a: { subjectId: string }, b: { subjectId: string }) => (a.subjectId < b.subjectId ? -1 : a.subjectId > b.subjectId ? 1 : 0);
+        // Within a subject both keep the order of recording (a stable sort by subject keeps it).
+        expect([...compact].sort(bySubject)).toEqual([...naive.marks].sort(bySubject));
+        const byPupil = (a: { subjectId: string; pupilId: string }, b: { subjectId: string; pupilId: string }) =>
+          bySubject(a, b) || (a.pupilId < b.pupilId ? -1 : a.pupilId > b.pupilId ? 1 : 0);
+        expect([...absences].sort(byPupil)).toEqual([...naive.attendance].sort(byPupil));
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
