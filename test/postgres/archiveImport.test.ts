@@ -165,6 +165,24 @@ describe('importArchiveWithCopy', () => {
     expect(await tableState(store)).toEqual(before);
   });
 
+  it.each([
+    ['halfway, while the archive is read', 50, 3],
+    ['on the last batch, after the archive was read (the open COPY is aborted)', 1_000_000, 1],
+  ])('a failing afterBatch stops the import, writing nothing: %s', async (_when, batchSize, failingBatch) => {
+    const store = newSchool();
+    const failed = await importArchiveWithCopy(store, sourceOf(archive), {
+      batchSize,
+      domain: false,
+      afterBatch: async ({ batches }) => {
+        if (batches === failingBatch) throw new Error('the caller gave up');
+      },
+    });
+    expect(E.isLeft(failed) && failed.left.message).toContain('the caller gave up');
+    expect(await tableState(store)).toEqual({ count: 0, head: 0, events: [] });
+    // The connection went back to the pool usable.
+    expect(E.isRight(await importArchiveWithCopy(store, sourceOf(archive), { domain: false }))).toBe(true);
+  });
+
   it('a connection killed halfway leaves the school as it was; the retry continues its head', async () => {
     const store = newSchool(1);
     const admin = newPool(1);

@@ -264,6 +264,8 @@ export const importArchiveWithCopy = async (
   let client: pg.PoolClient | undefined;
   let failure: unknown;
   let read = 0;
+  // The COPY while it is open: a failure before it ends must abort it (CopyFail) before the rollback.
+  let openCopy: { readonly abort: (error: unknown) => Promise<unknown> } | undefined;
   try {
     await store.ready();
     client = await pool.connect();
@@ -288,6 +290,12 @@ export const importArchiveWithCopy = async (
       copy.on('finish', () => resolve((outcome ??= { failed: false })));
       copy.on('error', (error: unknown) => resolve((outcome ??= { failed: true, error })));
     });
+    openCopy = {
+      abort: (error) => {
+        if (outcome === undefined) copy.destroy(error instanceof Error ? error : new Error(String(error)));
+        return settled;
+      },
+    };
     let events = 0;
     let batches = 0;
     // Rows are built into `current`; each full batch waits in `ready` for its write.
@@ -302,28 +310,38 @@ export const importArchiveWithCopy = async (
     // The last batch handed to the COPY, until the socket took it and afterBatch ran. One write is
     // in flight while the next batch is verified and prepared: Node verifies while PostgreSQL
     // loads, and waits only when PostgreSQL is a whole batch behind.
-    let inFlight: Promise<void> | undefined;
-    const send = (rows: Rows): Promise<void> => {
+    let inFlight: Promise<{ readonly error: unknown } | undefined> | undefined;
+    // A failing afterBatch stops the writing; it is thrown once, where the writing waits for it.
+    let stopped = false;
+    const send = (rows: Rows): Promise<{ readonly error: unknown } | undefined> => {
       const taken = new Promise<void>((resolve) => copy.write(rows.bytes.subarray(0, rows.length), () => resolve()));
       // pg-copy-streams must not be handed more after it failed: a failure settles the race.
-      return Promise.race([taken, settled]).then(async () => {
-        if (outcome !== undefined) return;
-        events += rows.count;
-        batches += 1;
-        await options.afterBatch?.({ batches, events });
-      });
+      return Promise.race([taken, settled])
+        .then(async () => {
+          if (outcome !== undefined) return;
+          events += rows.count;
+          batches += 1;
+          await options.afterBatch?.({ batches, events });
+        })
+        .then(
+          () => undefined,
+          (error: unknown) => ({ error }),
+        );
     };
     /** Writes the batches read so far to the COPY (at the end, the last one too, even if short). */
     const write = async (atEnd: boolean): Promise<void> => {
       if (atEnd && current.count > 0) seal();
-      while (outcome === undefined && ready.length > 0) {
-        if (inFlight !== undefined) await inFlight;
+      while (!stopped && outcome === undefined && (ready.length > 0 || (atEnd && inFlight !== undefined))) {
+        const before = await inFlight;
         inFlight = undefined;
-        if (outcome !== undefined) break;
+        if (before !== undefined) {
+          stopped = true;
+          throw before.error;
+        }
+        if (outcome !== undefined || ready.length === 0) break;
         inFlight = send(ready.shift() as Rows);
       }
-      if (atEnd && inFlight !== undefined) await inFlight;
-      if (outcome !== undefined) ready = [];
+      if (stopped || outcome !== undefined) ready = [];
     };
     // The archive as verifyArchive reads it; between its chunks, the events read so far go to the COPY.
     async function* feeding(): AsyncIterable<Uint8Array | string> {
@@ -347,6 +365,7 @@ export const importArchiveWithCopy = async (
     await write(true);
     if (outcome === undefined) copy.end();
     const copied = await settled;
+    openCopy = undefined;
 
     const existing = async (): Promise<ReadonlyArray<string>> => {
       await connection.query('ROLLBACK');
@@ -392,6 +411,7 @@ export const importArchiveWithCopy = async (
     });
   } catch (error) {
     if (!isRefusal(error)) failure = error;
+    await openCopy?.abort(error);
     await client?.query('ROLLBACK').catch(() => undefined);
     if (isRefusal(error)) return E.left(error.refusal);
     if (isUniqueViolation(error))
