@@ -332,11 +332,11 @@ export const importArchiveWithCopy = async (
     const write = async (atEnd: boolean): Promise<void> => {
       if (atEnd && current.count > 0) seal();
       while (!stopped && outcome === undefined && (ready.length > 0 || (atEnd && inFlight !== undefined))) {
-        const before = await inFlight;
+        const previous = await inFlight;
         inFlight = undefined;
-        if (before !== undefined) {
+        if (previous !== undefined) {
           stopped = true;
-          throw before.error;
+          throw previous.error;
         }
         if (outcome !== undefined || ready.length === 0) break;
         inFlight = send(ready.shift() as Rows);
