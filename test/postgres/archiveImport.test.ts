@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import * as E from 'fp-ts/Either';
+import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kazakhstanRuleSets, replayStore, type EventStore, type RecordedEvent, type RuleSet } from '@grade-ledger/core';
+import { decodeEvent, kazakhstanRuleSets, replayStore, type EventStore, type LedgerEvent, type RecordedEvent, type RuleSet } from '@grade-ledger/core';
 import { importArchiveWithCopy, postgresEventStore, type PostgresEventStore } from '@grade-ledger/postgres';
 import { buildSmallSchool } from '@grade-ledger/testing/school';
 // The workspace root does not list @grade-ledger/archive, so the tests reach its source directly.
-import { archiveText } from '@grade-ledger/archive';
+import { archiveLines, archiveText, canonicalJsonUnsafe } from '@grade-ledger/archive';
+// Not part of the package's API: the scan that lets an import copy an event's JSON from its line.
+import { eventMemberSpans } from '../../packages/postgres/src/importArchive';
 import { eventFactory } from '../contract/events';
 import { startPostgres, type TestPostgres } from './server';
 
@@ -162,6 +165,24 @@ describe('importArchiveWithCopy', () => {
     expect(await tableState(store)).toEqual(before);
   });
 
+  it.each([
+    ['halfway, while the archive is read', 50, 3],
+    ['on the last batch, after the archive was read (the open COPY is aborted)', 1_000_000, 1],
+  ])('a failing afterBatch stops the import, writing nothing: %s', async (_when, batchSize, failingBatch) => {
+    const store = newSchool();
+    const failed = await importArchiveWithCopy(store, sourceOf(archive), {
+      batchSize,
+      domain: false,
+      afterBatch: async ({ batches }) => {
+        if (batches === failingBatch) throw new Error('the caller gave up');
+      },
+    });
+    expect(E.isLeft(failed) && failed.left.message).toContain('the caller gave up');
+    expect(await tableState(store)).toEqual({ count: 0, head: 0, events: [] });
+    // The connection went back to the pool usable.
+    expect(E.isRight(await importArchiveWithCopy(store, sourceOf(archive), { domain: false }))).toBe(true);
+  });
+
   it('a connection killed halfway leaves the school as it was; the retry continues its head', async () => {
     const store = newSchool(1);
     const admin = newPool(1);
@@ -176,7 +197,12 @@ describe('importArchiveWithCopy', () => {
       batchSize: 200,
       afterBatch: async ({ batches, events }) => {
         copied = events;
-        if (batches === 2) await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+        if (batches === 2) {
+          // Until the server process is gone (its farewell is then on the import's socket), and one
+          // turn of the event loop for the import to hear it: only then is the next batch due.
+          await admin.query('SELECT pg_terminate_backend($1, 10000)', [pid]);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
       },
     });
     expect(copied).toBe(400);
@@ -189,5 +215,97 @@ describe('importArchiveWithCopy', () => {
     const after = await everything(store);
     expect(after.map((r) => r.globalPosition)).toEqual(Array.from({ length: original.length + 2 }, (_, i) => i + 1));
     expect(after.slice(2)).toEqual(original.map((r) => ({ ...r, globalPosition: r.globalPosition + 2 })));
+  });
+});
+
+/** An archive (as a byte source) of events given as they are to be written, valid or not for the store. */
+const archiveOf = async (events: ReadonlyArray<RecordedEvent>) => {
+  const written = archiveLines(events, { pseudonymizer: null });
+  let text = '';
+  for await (const chunk of written.chunks) text += chunk;
+  const result = await written.result;
+  if (E.isLeft(result)) throw new Error(result.left.message);
+  return sourceOf(text);
+};
+
+/** What the store must hold for an archived event: the event as decoding gives it (stripped, upcast). */
+const decodedAs = (recorded: RecordedEvent): RecordedEvent => {
+  const decoded = decodeEvent(recorded.event);
+  if (E.isLeft(decoded)) throw new Error(decoded.left.message);
+  return { ...recorded, event: decoded.right };
+};
+
+/**
+ * Text that COPY and JSON both escape: backslashes, quotes, tabs, newlines, control and non-Latin
+ * characters (not U+0000 or lone surrogates: jsonb holds neither, whoever writes it).
+ */
+const awkwardText = fc
+  .string({ unit: fc.oneof(fc.constantFrom('\\', '"', '\t', '\n', '\r', '\u0001', '\u001f', '\u2028', 'Қ', 'ә', '😀', 'N'), fc.string({ minLength: 1, maxLength: 1 })), minLength: 1, maxLength: 30 })
+  .filter((text) => text.trim().length > 0 && !text.includes('\u0000'));
+
+describe('importArchiveWithCopy: the rows copied from the archive lines', () => {
+  it('eventMemberSpans finds the event\'s data and metadata in a canonical line, whatever they hold (property)', () => {
+    const plainKey = fc.stringMatching(/^[a-z]{1,6}$/).filter((key) => !['data', 'metadata', 'schemaVersion', 'type'].includes(key));
+    const member = fc.oneof(fc.jsonValue(), fc.record({ data: fc.jsonValue(), metadata: fc.jsonValue() }));
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.jsonValue(), fc.dictionary(plainKey, member, { maxKeys: 3 }), fc.string(), (data, metadata, extra, streamId) => {
+        const body = canonicalJsonUnsafe({ event: { ...extra, data, metadata, schemaVersion: 1, type: 'T' }, position: 1, streamId, streamRevision: 0 });
+        const line = Buffer.from(`{"digest":"${'0'.repeat(64)}",${body.slice(1)}`, 'utf8');
+        const spans = new Int32Array(5);
+        expect(eventMemberSpans(line, spans)).toBe(true);
+        const dataText = line.toString('utf8', spans[0], spans[1]);
+        const metadataText = line.toString('utf8', spans[2], spans[3]);
+        expect(dataText).toBe(canonicalJsonUnsafe(data));
+        expect(metadataText).toBe(canonicalJsonUnsafe(metadata));
+        // Escapes counted: none only when neither text holds a backslash (then each is copied as it is).
+        expect((spans[4] as number) > 0).toBe((dataText + metadataText).includes('\\'));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('eventMemberSpans says no to lines not laid out as the archive writes them', () => {
+    const spans = new Int32Array(5);
+    const line = (text: string) => Buffer.from(text, 'utf8');
+    const digest = '0'.repeat(64);
+    expect(eventMemberSpans(line(`{"digest":"${digest}","event":{"data":{},"metadata":{}}}`), spans)).toBe(true);
+    expect(eventMemberSpans(line(`{"digest":"${digest}","event":{"data":{}}}`), spans)).toBe(false);
+    expect(eventMemberSpans(line(`{"digest":"${digest}","event":{"metadata":{},"type":"T"}}`), spans)).toBe(false);
+    expect(eventMemberSpans(line(`{"digest":"${digest}", "event":{"data":{},"metadata":{}}}`), spans)).toBe(false);
+    expect(eventMemberSpans(line(`{"digest":"${digest}","event":{"d\\u0061ta":{},"metadata":{}}}`), spans)).toBe(false);
+    expect(eventMemberSpans(line(`{"digest":"${digest}","event":{"data":{"a":"unterminated}`), spans)).toBe(false);
+    expect(eventMemberSpans(line('{"kind":"manifest"}'), spans)).toBe(false);
+  });
+
+  it('stores every event as decoding gives it: escaped and non-Latin text, stripped members, upcast versions (property)', async () => {
+    const f = eventFactory();
+    await fc.assert(
+      fc.asyncProperty(awkwardText, awkwardText, async (reason, streamName) => {
+        const mark = f.formativeMark();
+        const withReason: LedgerEvent = { ...mark, metadata: { ...mark.metadata, reason } } as LedgerEvent;
+        // Members an exact codec strips, and an event of an older schema version (upcast on decoding).
+        const withExtra = { ...f.formativeMark(), extra: { note: reason } } as unknown as LedgerEvent;
+        const stripped = f.formativeMark();
+        const withExtraMetadata = { ...stripped, metadata: { ...stripped.metadata, note: reason } } as unknown as LedgerEvent;
+        const oldAttendance = {
+          type: 'AttendanceMarked',
+          schemaVersion: 1,
+          data: { subjectId: 'math', attendanceId: `a-${mark.metadata.eventId}`, lessonId: 'lesson-1', pupilId: 'pupil-1', code: 'н' },
+          metadata: { ...f.formativeMark().metadata, reason },
+        } as unknown as LedgerEvent;
+        const streams = [`class-${streamName}`, `class-${streamName}-2`];
+        const events: RecordedEvent[] = [withReason, withExtra, withExtraMetadata, oldAttendance].map((event, i) => ({
+          event,
+          streamId: streams[i % 2] as string,
+          streamRevision: Math.floor(i / 2),
+          globalPosition: i + 1,
+        }));
+        const store = newSchool(1);
+        const imported = await importArchiveWithCopy(store, await archiveOf(events), { domain: false });
+        if (E.isLeft(imported)) throw new Error(imported.left.message);
+        expect(await everything(store)).toEqual(events.map(decodedAs));
+      }),
+      { numRuns: 15 },
+    );
   });
 });

@@ -70,8 +70,14 @@ export type VerifyOptions = {
   readonly expectDigest?: string;
   /** Called every 10,000 lines and at the end. */
   readonly onProgress?: (progress: { readonly lines: number; readonly bytes: number }) => void;
-  /** Each event that decoded, in order (for a replay in the same pass). */
-  readonly onEvent?: (recorded: RecordedEvent, line: number) => void;
+  /**
+   * Each event that decoded, in order (for a replay or an import in the same pass), with the
+   * line's bytes as read (without the newline; only valid during the call: copy what is kept)
+   * and the event as parsed from them, before decoding: `recorded.event` is that very value when
+   * decoding changed nothing (no member stripped, no older schema upcast), so the line's text of
+   * it may stand for it. Called for lines with findings too (a failed report means: keep nothing).
+   */
+  readonly onEvent?: (recorded: RecordedEvent, line: number, bytes: Buffer, parsedEvent: unknown) => void;
   /** Collect the ids of the archive's streams (for an import). */
   readonly streamIds?: Set<string>;
 };
@@ -263,7 +269,7 @@ export const verifyArchive = async (source: ByteSource, options: VerifyOptions =
     for (const id of ruleSetIdsOf(ledgerEvent)) ruleSetIds.add(id);
     if (!placed) return;
     domain?.add(n, streamId as string, ledgerEvent);
-    options.onEvent?.({ event: ledgerEvent, streamId: streamId as string, streamRevision: streamRevision as number, globalPosition: position as number }, n);
+    options.onEvent?.({ event: ledgerEvent, streamId: streamId as string, streamRevision: streamRevision as number, globalPosition: position as number }, n, line.bytes, event);
   };
 
   const bodyLine = (line: RawLine): void => {

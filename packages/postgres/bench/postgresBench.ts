@@ -12,13 +12,15 @@
  *   hurts all three alike;
  * - import: raw COPY of a realistic school's history into an equivalent table against the store's
  *   archive import (`importArchiveWithCopy`: one pass, verification and one COPY side by side) of
- *   the same events, interleaved round by round;
+ *   the same events, interleaved round by round, after an untimed warm-up of both (CPU per event
+ *   of Node and of the server backend logged for each);
  * - read-all: the store's `readAll` against raw keyset paging, pages of 10,000, at the small and
  *   the large size (the tables grown by COPY in between);
  * - replay: `replayStore` (read-all + every projection) against the raw keyset read-all.
  * With GRADE_LEDGER_ESDB_URL set, the same appends and reads also go through the EventStoreDB
  * adapter and the raw @eventstore/db-client (bench/esdb.ts); without it that part is skipped.
  */
+import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import * as E from 'fp-ts/Either';
@@ -40,7 +42,7 @@ const quick = args.has('--quick');
 const write = args.has('--write') || (!quick && !args.has('--no-write'));
 
 const SIZES = quick
-  ? { appendEvents: 28_000, small: 20_000, large: 100_000, readRounds: 1, largeRounds: 1, slices: 50, importRounds: 2 }
+  ? { appendEvents: 28_000, small: 20_000, large: 100_000, readRounds: 1, largeRounds: 1, slices: 50, importRounds: 5 }
   : { appendEvents: 200_000, small: 200_000, large: 2_000_000, readRounds: 3, largeRounds: 1, slices: 100, importRounds: 3 };
 const BATCH = 28;
 const PAGE = 10_000;
@@ -311,26 +313,72 @@ const main = async (): Promise<void> => {
     const importPool = onePool(server.url);
     const rawCopyTimes: number[] = [];
     const storeImportTimes: number[] = [];
+    // CPU per event, Node and the server backend apart (Linux: /proc): what bounds each contender
+    // (on a quiet machine, the larger of the two; when the cores are shared, their sum).
+    const cpu = { raw: { node: 0, server: 0 }, store: { node: 0, server: 0 } };
+    const backendPid = async (pool: pg.Pool): Promise<number> => (await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid ?? 0;
+    const serverSeconds = (pid: number): number => {
+      try {
+        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+        return (Number(fields[11]) + Number(fields[12])) / 100;
+      } catch {
+        return Number.NaN;
+      }
+    };
+    const withCpu = async (into: { node: number; server: number }, pid: number, work: () => Promise<unknown>): Promise<void> => {
+      const node = process.cpuUsage();
+      const server = serverSeconds(pid);
+      await work();
+      const used = process.cpuUsage(node);
+      into.node += (used.user + used.system) / 1e6;
+      into.server += serverSeconds(pid) - server;
+    };
+    const rawCopyPool = onePool(server.url);
+    const [rawPid, importPid] = [await backendPid(rawCopyPool), await backendPid(importPool)];
+    const rawCopy = (table: string, numbered: ReadonlyArray<Numbered>) =>
+      copyInto(chunksOf(numbered, 2_000), [{ ...rawTarget(rawCopyPool), copySql: rawTarget(rawCopyPool).copySql.replace(`${RAW_SCHEMA}.events`, `${RAW_SCHEMA}.${table}`) }]);
+    const storeImport = async (importStore: PostgresEventStore, chunks: ReadonlyArray<Buffer>, events: number) => {
+      const imported = await importArchiveWithCopy(importStore, () => chunks, { domain: false });
+      if (E.isLeft(imported) || imported.right.events !== events) throw new Error(`importArchiveWithCopy failed: ${E.isLeft(imported) ? imported.left.message : 'wrong count'}`);
+    };
+    {
+      // Warm-up, untimed: both contenders once over (up to) the same archive: compiled code, planned COPY.
+      const few = small.slice(0, 20_000);
+      const warmChunks: Buffer[] = [];
+      if (few.length === small.length) warmChunks.push(...archiveChunks);
+      else {
+        const warmArchive = archiveLines(few.map(({ recorded }) => recorded), { pseudonymizer: null });
+        for await (const chunk of warmArchive.chunks) warmChunks.push(Buffer.from(chunk, 'utf8'));
+      }
+      await createRawTable(rawPool, 'import_warmup');
+      await rawCopy('import_warmup', few);
+      const warmStore = postgresEventStore({ pool: importPool, schoolId: `${IMPORT_SCHOOL}-warmup` });
+      await storeImport(warmStore, warmChunks, few.length);
+      await admin.query(`DROP TABLE ${RAW_SCHEMA}.import_warmup`);
+      await admin.query(`DELETE FROM ${warmStore.schema}.events WHERE school_id = $1`, [warmStore.schoolId]);
+    }
     for (let round = 0; round < SIZES.importRounds; round++) {
       const table = `import_${round}`;
       await createRawTable(rawPool, table);
       const importStore = postgresEventStore({ pool: importPool, schoolId: `${IMPORT_SCHOOL}-${round}` });
       await importStore.ready();
       const runRaw = async () => {
-        rawCopyTimes.push(await seconds(() => copyInto(chunksOf(small, 2_000), [{ ...rawTarget(admin), copySql: rawTarget(admin).copySql.replace(`${RAW_SCHEMA}.events`, `${RAW_SCHEMA}.${table}`) }])));
+        rawCopyTimes.push(await seconds(() => withCpu(cpu.raw, rawPid, () => rawCopy(table, small))));
       };
       const runStore = async () => {
-        let imported: Awaited<ReturnType<typeof importArchiveWithCopy>> | undefined;
-        storeImportTimes.push(await seconds(async () => (imported = await importArchiveWithCopy(importStore, () => archiveChunks, { domain: false }))));
-        if (imported === undefined || E.isLeft(imported) || imported.right.events !== SIZES.small)
-          throw new Error(`importArchiveWithCopy failed: ${imported !== undefined && E.isLeft(imported) ? imported.left.message : 'wrong count'}`);
+        storeImportTimes.push(await seconds(() => withCpu(cpu.store, importPid, () => storeImport(importStore, archiveChunks, SIZES.small))));
       };
       for (const step of round % 2 === 0 ? [runRaw, runStore] : [runStore, runRaw]) await step();
       // Out of the way of the reads below.
       await admin.query(`DROP TABLE ${RAW_SCHEMA}.${table}`);
       await admin.query(`DELETE FROM ${importStore.schema}.events WHERE school_id = $1`, [importStore.schoolId]);
-      log(`import: round ${round + 1}/${SIZES.importRounds} done`);
+      log(`import: round ${round + 1}/${SIZES.importRounds} done (raw COPY ${(SIZES.small / (rawCopyTimes.at(-1) ?? 1) / 1000).toFixed(1)}k ev/s, store import ${(SIZES.small / (storeImportTimes.at(-1) ?? 1) / 1000).toFixed(1)}k ev/s)`);
     }
+    const perEvent = (value: number) => ((value / SIZES.importRounds / SIZES.small) * 1e6).toFixed(1);
+    log(
+      `import: CPU per event (µs, Node / server backend): raw COPY ${perEvent(cpu.raw.node)} / ${perEvent(cpu.raw.server)}, store import ${perEvent(cpu.store.node)} / ${perEvent(cpu.store.server)}`,
+    );
+    await rawCopyPool.end();
     archiveChunks.length = 0;
     await importPool.end();
     // The raw table of the reads, loaded by the same COPY.

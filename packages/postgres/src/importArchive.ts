@@ -38,41 +38,189 @@ export type CopyImportOptions = {
   readonly ruleSets?: ReadonlyArray<RuleSet>;
   /** Check the domain and grades before writing (default true); chain, format and schema are always checked. */
   readonly domain?: boolean;
-  /** Events per write into the import's one COPY (default 5,000). */
+  /**
+   * Events per write into the import's one COPY (default 1,000). One write is in flight while the
+   * next batch is verified: small enough that PostgreSQL starts early and never waits long.
+   */
   readonly batchSize?: number;
   /** Every 10,000 lines and at the end (verifying and writing are one pass). */
   readonly onProgress?: (progress: { readonly phase: 'write'; readonly lines: number; readonly bytes: number }) => void;
   /**
-   * Called inside the transaction after each batch is written to the COPY (tests use it to break the
-   * connection halfway); the import waits for it.
+   * Called inside the transaction after each batch is written to the COPY (taken by the socket;
+   * tests use it to break the connection halfway); the next batch is written only after it returns.
    */
   readonly afterBatch?: (progress: { readonly batches: number; readonly events: number }) => void | Promise<void>;
 };
 
-const DEFAULT_BATCH_SIZE = 5_000;
+const DEFAULT_BATCH_SIZE = 1_000;
+/** A batch's first buffer; later ones start at the size the batch before needed. */
+const INITIAL_ROWS_BYTES = 64 * 1024;
 
 const ignoreConnectionError = (): void => undefined;
 
 /** A value in COPY's text format: backslash, tab, newline and carriage return escaped. */
 const copyField = (value: string): string => (/[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : value);
+const NEEDS_COPY_ESCAPE = /[\\\t\n\r]/;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const TAB = 0x09;
+const NEWLINE = 0x0a;
+/** An event line starts `{"digest":"<64 hex>","event":{`: its event's first member follows. */
+const EVENT_PREFIX = Buffer.from('","event":{');
+const EVENT_MEMBERS_AT = '{"digest":"'.length + 64 + EVENT_PREFIX.length;
+const DATA_KEY = Buffer.from('"data"');
+const METADATA_KEY = Buffer.from('"metadata"');
+
+const sameBytes = (bytes: Uint8Array, start: number, end: number, expected: Buffer): boolean => {
+  if (end - start !== expected.length) return false;
+  for (let k = 0; k < expected.length; k++) if (bytes[start + k] !== expected[k]) return false;
+  return true;
+};
+
+/**
+ * Where the event's `data` and `metadata` values lie in the bytes of an archive's event line
+ * (`{"digest":"...","event":{"data":...,"metadata":...,...},...}`): `spans` gets
+ * [dataStart, dataEnd, metadataStart, metadataEnd, escapes in them (0: no backslash)]. False when the line is
+ * not laid out so (the caller then serializes the decoded event). One pass over the event's
+ * members up to the two it looks for. For a line in canonical form (as verification requires of
+ * every line of an archive that passes) each span is the JSON text of that member of the event
+ * the line parses to.
+ */
+export const eventMemberSpans = (bytes: Uint8Array, spans: Int32Array): boolean => {
+  const end = bytes.length;
+  if (end <= EVENT_MEMBERS_AT || !sameBytes(bytes, EVENT_MEMBERS_AT - EVENT_PREFIX.length, EVENT_MEMBERS_AT, EVENT_PREFIX)) return false;
+  spans[0] = -1;
+  spans[2] = -1;
+  spans[4] = 0;
+  let i = EVENT_MEMBERS_AT;
+  for (;;) {
+    // A member name: a string without escapes (a canonical event's names are plain).
+    if (bytes[i] !== QUOTE) return false;
+    let keyEnd = i + 1;
+    while (keyEnd < end && bytes[keyEnd] !== QUOTE && bytes[keyEnd] !== BACKSLASH) keyEnd += 1;
+    if (bytes[keyEnd] !== QUOTE || bytes[keyEnd + 1] !== COLON) return false;
+    keyEnd += 1;
+    // Its value: through strings (minding escapes) and nested objects and arrays to depth 0.
+    const valueStart = keyEnd + 1;
+    let j = valueStart;
+    let depth = 0;
+    let backslashes = 0;
+    for (; j < end; j++) {
+      const c = bytes[j];
+      if (c === QUOTE) {
+        for (j += 1; j < end; j++) {
+          const s = bytes[j];
+          if (s === QUOTE) break;
+          if (s === BACKSLASH) {
+            backslashes += 1;
+            j += 1;
+          }
+        }
+        if (j >= end) return false;
+        if (depth === 0) {
+          j += 1;
+          break;
+        }
+      } else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth += 1;
+      else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+        if (depth === 0) break; // the end of a number, true, false or null, at the event's end
+        depth -= 1;
+        if (depth === 0) {
+          j += 1;
+          break;
+        }
+      } else if (c === COMMA && depth === 0) break;
+    }
+    if (j >= end) return false;
+    if (sameBytes(bytes, i, keyEnd, DATA_KEY)) {
+      spans[0] = valueStart;
+      spans[1] = j;
+      spans[4] += backslashes;
+    } else if (sameBytes(bytes, i, keyEnd, METADATA_KEY)) {
+      spans[2] = valueStart;
+      spans[3] = j;
+      spans[4] += backslashes;
+    }
+    if (spans[0] >= 0 && spans[2] >= 0) return true;
+    if (bytes[j] !== COMMA) return false;
+    i = j + 1;
+  }
+};
+
+/** Rows in COPY's text format, built straight into bytes: one buffer per write to the COPY. */
+type Rows = { bytes: Buffer; length: number; count: number };
+
+const newRows = (capacity: number): Rows => ({ bytes: Buffer.allocUnsafe(capacity), length: 0, count: 0 });
+
+/** Room for `more` bytes after the rows so far. */
+const reserve = (rows: Rows, more: number): Buffer => {
+  if (rows.length + more > rows.bytes.length) {
+    const grown = Buffer.allocUnsafe(Math.max(rows.bytes.length * 2, rows.length + more));
+    rows.bytes.copy(grown, 0, 0, rows.length);
+    rows.bytes = grown;
+  }
+  return rows.bytes;
+};
+
+/**
+ * JSON text from a line as a COPY field at `at`: its backslashes doubled. A line JSON.parse took has
+ * no raw tab, newline or carriage return inside its strings, and a canonical one none outside them;
+ * a line that is neither fails verification, and then nothing is committed. Returns the end.
+ */
+const putJson = (out: Buffer, at: number, source: Buffer, start: number, end: number, backslashes: number): number => {
+  if (backslashes === 0) return at + source.copy(out, at, start, end);
+  let from = start;
+  for (let b = source.indexOf(BACKSLASH, from); b >= 0 && b < end; b = source.indexOf(BACKSLASH, from)) {
+    at += source.copy(out, at, from, b + 1);
+    out[at++] = BACKSLASH;
+    from = b + 1;
+  }
+  return at + source.copy(out, at, from, end);
+};
 
 /**
  * One row of the events table, as the store's own append writes it: the event's type, schema
- * version, `data` and `metadata` as JSON (jsonb), the event id from the metadata.
+ * version, `data` and `metadata` as JSON (jsonb), the event id from the metadata. When decoding
+ * left the line's event as it was parsed (and the line is laid out as the archive writes it),
+ * `data` and `metadata` are the line's own JSON text of them (jsonb keeps the values, not the
+ * text: the same rows as serializing the decoded event); otherwise the decoded event serialized.
  */
-const copyLine = (schoolId: string, position: number, recorded: RecordedEvent): string => {
-  const { event } = recorded;
-  return [
-    schoolId,
-    String(position),
-    copyField(recorded.streamId),
-    String(recorded.streamRevision),
-    copyField(event.metadata.eventId),
-    copyField(event.type),
-    String(event.schemaVersion),
-    copyField(JSON.stringify(event.data)),
-    copyField(JSON.stringify(event.metadata)),
-  ].join('\t') + '\n';
+const putRow = (rows: Rows, schoolIdField: string, position: number, recorded: RecordedEvent, line: Buffer, fromLine: boolean, spans: Int32Array): void => {
+  const { event, streamId } = recorded;
+  const { eventId } = event.metadata;
+  const { type } = event;
+  const plain = !NEEDS_COPY_ESCAPE.test(streamId) && !NEEDS_COPY_ESCAPE.test(eventId) && !NEEDS_COPY_ESCAPE.test(type);
+  const head = plain
+    ? `${schoolIdField}\t${position}\t${streamId}\t${recorded.streamRevision}\t${eventId}\t${type}\t${event.schemaVersion}\t`
+    : `${schoolIdField}\t${position}\t${copyField(streamId)}\t${recorded.streamRevision}\t${copyField(eventId)}\t${copyField(type)}\t${event.schemaVersion}\t`;
+  if (!fromLine) {
+    const tail = `${copyField(JSON.stringify(event.data))}\t${copyField(JSON.stringify(event.metadata))}\n`;
+    const out = reserve(rows, 3 * (head.length + tail.length));
+    rows.length += out.write(head, rows.length);
+    rows.length += out.write(tail, rows.length);
+  } else {
+    const dataStart = spans[0] as number;
+    const dataEnd = spans[1] as number;
+    const metadataStart = spans[2] as number;
+    const metadataEnd = spans[3] as number;
+    const backslashes = spans[4] as number;
+    const out = reserve(rows, 3 * head.length + 2 * (dataEnd - dataStart + metadataEnd - metadataStart) + 2);
+    let at = rows.length;
+    at += out.write(head, at);
+    at = putJson(out, at, line, dataStart, dataEnd, backslashes);
+    out[at++] = TAB;
+    at = putJson(out, at, line, metadataStart, metadataEnd, backslashes);
+    out[at++] = NEWLINE;
+    rows.length = at;
+  }
+  rows.count += 1;
 };
 
 const rejectedSummary = (report: VerifyReport): string =>
@@ -98,7 +246,9 @@ type CopyOutcome = { readonly failed: false } | { readonly failed: true; readonl
  * become visible in order); the archive is verified as it streams by (chain, format, schema,
  * domain, grades) and every event is written to one COPY as soon as it is read, with positions
  * continuing the school's head and stream revisions as in the archive, so that verification (in
- * Node) and loading (in PostgreSQL) run side by side. At the end the transaction commits only
+ * Node) and loading (in PostgreSQL) run side by side: one batch is in flight while the next is
+ * verified, and each row's `data` and `metadata` are the line's own JSON text of them wherever
+ * decoding left the event as parsed (no second serialization). At the end the transaction commits only
  * if the archive passed and none of its streams existed in the school; anything else rolls it
  * back: nothing is visible. Appends to the school wait for the import. `open` is called once.
  */
@@ -114,6 +264,8 @@ export const importArchiveWithCopy = async (
   let client: pg.PoolClient | undefined;
   let failure: unknown;
   let read = 0;
+  // The COPY while it is open: a failure before it ends must abort it (CopyFail) before the rollback.
+  let openCopy: { readonly abort: (error: unknown) => Promise<unknown> } | undefined;
   try {
     await store.ready();
     client = await pool.connect();
@@ -138,23 +290,58 @@ export const importArchiveWithCopy = async (
       copy.on('finish', () => resolve((outcome ??= { failed: false })));
       copy.on('error', (error: unknown) => resolve((outcome ??= { failed: true, error })));
     });
-    let pending: string[] = [];
+    openCopy = {
+      abort: (error) => {
+        if (outcome === undefined) copy.destroy(error instanceof Error ? error : new Error(String(error)));
+        return settled;
+      },
+    };
     let events = 0;
     let batches = 0;
-    /** Writes the lines read so far to the COPY, `batchSize` at a time (all of them at the end). */
+    // Rows are built into `current`; each full batch waits in `ready` for its write.
+    const schoolIdField = copyField(schoolId);
+    const spans = new Int32Array(5);
+    let current = newRows(INITIAL_ROWS_BYTES);
+    let ready: Rows[] = [];
+    const seal = (): void => {
+      ready.push(current);
+      current = newRows(Math.max(INITIAL_ROWS_BYTES, current.length + (current.length >> 3)));
+    };
+    // The last batch handed to the COPY, until the socket took it and afterBatch ran. One write is
+    // in flight while the next batch is verified and prepared: Node verifies while PostgreSQL
+    // loads, and waits only when PostgreSQL is a whole batch behind.
+    let inFlight: Promise<{ readonly error: unknown } | undefined> | undefined;
+    // A failing afterBatch stops the writing; it is thrown once, where the writing waits for it.
+    let stopped = false;
+    const send = (rows: Rows): Promise<{ readonly error: unknown } | undefined> => {
+      const taken = new Promise<void>((resolve) => copy.write(rows.bytes.subarray(0, rows.length), () => resolve()));
+      // pg-copy-streams must not be handed more after it failed: a failure settles the race.
+      return Promise.race([taken, settled])
+        .then(async () => {
+          if (outcome !== undefined) return;
+          events += rows.count;
+          batches += 1;
+          await options.afterBatch?.({ batches, events });
+        })
+        .then(
+          () => undefined,
+          (error: unknown) => ({ error }),
+        );
+    };
+    /** Writes the batches read so far to the COPY (at the end, the last one too, even if short). */
     const write = async (atEnd: boolean): Promise<void> => {
-      while (outcome === undefined && (pending.length >= batchSize || (atEnd && pending.length > 0))) {
-        const lines = pending.length > batchSize ? pending.slice(0, batchSize) : pending;
-        pending = pending.length > batchSize ? pending.slice(batchSize) : [];
-        // One write in flight at a time, awaited (back-pressure: the socket took it), unless the
-        // COPY fails meanwhile; pg-copy-streams must not be handed more after it failed.
-        await Promise.race([new Promise<void>((resolve) => copy.write(lines.join(''), () => resolve())), settled]);
-        if (outcome !== undefined) break;
-        events += lines.length;
-        batches += 1;
-        await options.afterBatch?.({ batches, events });
+      if (atEnd && current.count > 0) seal();
+      while (!stopped && outcome === undefined && (ready.length > 0 || (atEnd && inFlight !== undefined))) {
+        const previous = await inFlight;
+        inFlight = undefined;
+        if (previous !== undefined) {
+          stopped = true;
+          throw previous.error;
+        }
+        if (outcome !== undefined || ready.length === 0) break;
+        inFlight = send(ready.shift() as Rows);
       }
-      if (outcome !== undefined) pending = [];
+      if (stopped || outcome !== undefined) ready = [];
     };
     // The archive as verifyArchive reads it; between its chunks, the events read so far go to the COPY.
     async function* feeding(): AsyncIterable<Uint8Array | string> {
@@ -168,14 +355,17 @@ export const importArchiveWithCopy = async (
       domain: options.domain ?? true,
       streamIds,
       onProgress: (p) => options.onProgress?.({ phase: 'write', ...p }),
-      onEvent: (recorded) => {
+      onEvent: (recorded, _line, bytes, parsedEvent) => {
         read += 1;
-        if (outcome === undefined) pending.push(copyLine(schoolId, before + read, recorded));
+        if (outcome !== undefined) return;
+        putRow(current, schoolIdField, before + read, recorded, bytes, recorded.event === parsedEvent && eventMemberSpans(bytes, spans), spans);
+        if (current.count >= batchSize) seal();
       },
     });
     await write(true);
     if (outcome === undefined) copy.end();
     const copied = await settled;
+    openCopy = undefined;
 
     const existing = async (): Promise<ReadonlyArray<string>> => {
       await connection.query('ROLLBACK');
@@ -221,6 +411,7 @@ export const importArchiveWithCopy = async (
     });
   } catch (error) {
     if (!isRefusal(error)) failure = error;
+    await openCopy?.abort(error);
     await client?.query('ROLLBACK').catch(() => undefined);
     if (isRefusal(error)) return E.left(error.refusal);
     if (isUniqueViolation(error))
