@@ -111,14 +111,59 @@ export type JournalAttendanceEntry = { readonly attendanceId: string; readonly l
 
 export type JournalExemption = { readonly exemptionId: string; readonly from: LocalDate; readonly to: LocalDate; readonly ground: 'medical' | 'sport' | 'other' };
 
-/** A pupil's exemptions and finalized grades in one subject of a class (their marks and attendance are the subject's). */
+/**
+ * A pupil's exemptions and finalized grades in one subject of a class (their marks and
+ * attendance are the subject's). Grades are numbers in `AuditLog.grades` (read them with
+ * `gradesOfRecord` or `gradeAt`).
+ */
 export type JournalPupilRecord = {
   readonly pupilId: string;
   exemptions: JournalExemption[] | null;
   /** Finalized period grades, one per period, in order of finalization. */
-  readonly periodGrades: GradeHistoryEntry[];
-  yearGrade: GradeHistoryEntry | null;
-  resits: GradeHistoryEntry[] | null;
+  readonly periodGrades: number[];
+  yearGrade: number | null;
+  resits: number[] | null;
+};
+
+/**
+ * Finalized grades (period, year, re-sit) of all classes, in ledger order, `GRADE_SLOTS` slots
+ * each, in chunks of `MARKS_PER_CHUNK` grades allocated once (as marks): event id, flags (level,
+ * overridden, the period's kind and number, the actor's number), occurredAt, recordedAt, global
+ * position, class, subject, pupil, grade, recommended grade, its percentage, rule set, teacher.
+ * A grade is about 13 words, not an object of 21 fields; the rare reason, override reason and
+ * re-sit figures are in `AuditLog.gradeNotes`. Read them with `gradeAt`.
+ */
+export type GradeSlots = Array<string | number | JournalClass | null>;
+export const GRADE_SLOTS = 13;
+const G_EVENT = 0;
+const G_FLAGS = 1;
+const G_OCCURRED = 2;
+const G_RECORDED = 3;
+const G_POSITION = 4;
+const G_CLASS = 5;
+const G_SUBJECT = 6;
+const G_PUPIL = 7;
+const G_GRADE = 8;
+const G_RECOMMENDED = 9;
+const G_PERCENTAGE = 10;
+const G_RULE_SET = 11;
+const G_TEACHER = 12;
+/** Flags: bits 0-1 the level, bit 2 overridden, bit 3 a term / bit 4 a half-year, bits 5-7 its number, then the actor's number. */
+const LEVELS = ['period', 'year', 'resit'] as const;
+const OVERRIDDEN = 4;
+const TERM = 8;
+const HALF_YEAR = 16;
+const PERIOD_SHIFT = 5;
+const GRADE_ACTOR_SHIFT = 8;
+
+/** What few grades carry beyond their slots. */
+export type GradeNotes = {
+  readonly reason: string | null;
+  readonly overrideReason: string | null;
+  readonly attempt: number | null;
+  readonly testGrade: GradeValue | null;
+  /** A period the flags cannot hold (never, for a decoded event). */
+  readonly period: AssessmentPeriod | null;
 };
 
 export type JournalSubject = {
@@ -179,8 +224,11 @@ export type AuditLog = {
   readonly actors: Actor[];
   /** Changes to marks and absences, in ledger order. */
   readonly changes: JournalChange[];
-  /** Finalized period, year and re-sit grades, in ledger order. */
-  readonly grades: GradeHistoryEntry[];
+  /** Finalized period, year and re-sit grades, in ledger order, in chunks (see `GradeSlots`). */
+  readonly grades: GradeSlots[];
+  gradeCount: number;
+  /** Reasons, override reasons, re-sit figures, by the grade's number (only for grades that have any). */
+  gradeNotes: Map<number, GradeNotes> | null;
   readonly counts: { moderated: number; corrected: number; annulled: number; attendanceCorrected: number; overrides: number; resits: number };
 };
 
@@ -217,6 +265,8 @@ export const initialSchoolLedgerState = (): SchoolLedgerState => ({
     actors: [],
     changes: [],
     grades: [],
+    gradeCount: 0,
+    gradeNotes: null,
     counts: { moderated: 0, corrected: 0, annulled: 0, attendanceCorrected: 0, overrides: 0, resits: 0 },
   },
   lastStreamId: undefined,
@@ -319,6 +369,67 @@ const lastEventIdAt = (subject: JournalSubject, i: number): string => {
 /** The mark's value in force: null once annulled. */
 export const markValueOf = (mark: Pick<JournalMark, 'kind' | 'value' | 'annulled'>): MarkValue | null =>
   mark.annulled ? null : mark.kind === 'formative' ? { kind: 'formative', mark: mark.value } : { kind: 'summative', points: mark.value };
+
+/** The number of finalized grades (period, year, re-sit) in the ledger. */
+export const gradeCount = (state: SchoolLedgerState): number => state.audit.gradeCount;
+
+/** Finalized grade `n` (in ledger order) as the audit trail shows it (a fresh object). */
+export const gradeAt = (state: SchoolLedgerState, n: number): GradeHistoryEntry => {
+  const slots = state.audit.grades[n >> CHUNK_SHIFT] as GradeSlots;
+  const at = (n & CHUNK_MASK) * GRADE_SLOTS;
+  const flags = slots[at + G_FLAGS] as number;
+  const cls = slots[at + G_CLASS] as JournalClass;
+  const notes = state.audit.gradeNotes?.get(n);
+  const number = (flags >>> PERIOD_SHIFT) & 7;
+  const period: AssessmentPeriod | null =
+    (flags & TERM) !== 0 ? ({ kind: 'term', number } as AssessmentPeriod) : (flags & HALF_YEAR) !== 0 ? ({ kind: 'halfYear', number } as AssessmentPeriod) : (notes?.period ?? null);
+  return {
+    eventId: slots[at + G_EVENT] as string,
+    actor: state.audit.actors[flags >>> GRADE_ACTOR_SHIFT] as Actor,
+    occurredAt: slots[at + G_OCCURRED] as string,
+    recordedAt: slots[at + G_RECORDED] as string,
+    reason: notes?.reason ?? null,
+    streamId: cls.streamId,
+    globalPosition: slots[at + G_POSITION] as number,
+    level: LEVELS[flags & 3] as GradeHistoryEntry['level'],
+    classId: cls.classId,
+    subjectId: slots[at + G_SUBJECT] as string,
+    pupilId: slots[at + G_PUPIL] as string,
+    period,
+    grade: slots[at + G_GRADE] as GradeValue,
+    recommended: slots[at + G_RECOMMENDED] as GradeValue | null,
+    percentage: slots[at + G_PERCENTAGE] as string | null,
+    overridden: (flags & OVERRIDDEN) !== 0,
+    overrideReason: notes?.overrideReason ?? null,
+    ruleSetId: slots[at + G_RULE_SET] as string,
+    attempt: notes?.attempt ?? null,
+    testGrade: notes?.testGrade ?? null,
+    teacherId: slots[at + G_TEACHER] as string | null,
+  };
+};
+
+/** A pupil's finalized grades in a subject (fresh objects): period grades in order of finalization, year grade, re-sits. */
+export const gradesOfRecord = (
+  state: SchoolLedgerState,
+  record: JournalPupilRecord | undefined,
+): { readonly periodGrades: ReadonlyArray<GradeHistoryEntry>; readonly yearGrade: GradeHistoryEntry | null; readonly resits: ReadonlyArray<GradeHistoryEntry> | null } | undefined =>
+  record === undefined
+    ? undefined
+    : {
+        periodGrades: record.periodGrades.map((n) => gradeAt(state, n)),
+        yearGrade: record.yearGrade === null ? null : gradeAt(state, record.yearGrade),
+        resits: record.resits === null ? null : record.resits.map((n) => gradeAt(state, n)),
+      };
+
+/** Whether grade `n` is of this period. */
+const isGradeOfPeriod = (state: SchoolLedgerState, n: number, period: AssessmentPeriod): boolean => {
+  const flags = (state.audit.grades[n >> CHUNK_SHIFT] as GradeSlots)[(n & CHUNK_MASK) * GRADE_SLOTS + G_FLAGS] as number;
+  if ((flags & (TERM | HALF_YEAR)) === 0) {
+    const other = state.audit.gradeNotes?.get(n)?.period;
+    return other !== undefined && other !== null && other.kind === period.kind && other.number === period.number;
+  }
+  return ((flags & TERM) !== 0 ? 'term' : 'halfYear') === period.kind && ((flags >>> PERIOD_SHIFT) & 7) === period.number;
+};
 
 const A_ID = 0;
 const A_LESSON = 1;
@@ -528,44 +639,61 @@ type FinalizedData = {
   readonly overrideReason?: string;
 };
 
-/** A finalized grade as the audit and the journal keep it (one object for both). */
-const gradeEntry = (
+/**
+ * A finalized grade into the audit's slots (the journal's record refers to it by number);
+ * returns its number.
+ */
+const recordGrade = (
   state: SchoolLedgerState,
   recorded: RecordedEvent,
   cls: JournalClass,
   subject: JournalSubject | undefined,
-  level: 'period' | 'year',
+  level: 0 | 1 | 2,
   period: AssessmentPeriod | null,
   data: FinalizedData,
-): GradeHistoryEntry => {
+  resit: { readonly attempt: number; readonly testGrade: GradeValue } | null,
+): number => {
   const overridden = data.recommendation !== null && String(data.recommendation.grade) !== String(data.grade);
   if (overridden) state.audit.counts.overrides++;
   const { metadata } = recorded.event;
-  const entry: GradeHistoryEntry = {
-    eventId: metadata.eventId,
-    actor: actorOf(state, recorded),
-    occurredAt: metadata.occurredAt,
-    recordedAt: metadata.recordedAt,
-    reason: metadata.reason ?? null,
-    streamId: recorded.streamId,
-    globalPosition: recorded.globalPosition,
-    level,
-    classId: cls.classId,
-    subjectId: data.subjectId,
-    pupilId: data.pupilId,
-    period,
-    grade: data.grade,
-    recommended: data.recommendation === null ? null : data.recommendation.grade,
-    percentage: data.recommendation === null ? null : data.recommendation.percentage,
-    overridden,
-    overrideReason: data.overrideReason ?? null,
-    ruleSetId: data.ruleSetId,
-    attempt: null,
-    testGrade: null,
-    teacherId: subject === undefined ? null : subject.teacherId,
-  };
-  state.audit.grades.push(entry);
-  return entry;
+  const { audit } = state;
+  const n = audit.gradeCount;
+  const at = (n & CHUNK_MASK) * GRADE_SLOTS;
+  let slots: GradeSlots;
+  if (at === 0) {
+    slots = new Array<string | number | JournalClass | null>(MARKS_PER_CHUNK * GRADE_SLOTS);
+    audit.grades.push(slots);
+  } else slots = audit.grades[n >> CHUNK_SHIFT] as GradeSlots;
+  // The period in the flags when it fits (always, for a decoded event), else in the grade's notes.
+  const packed =
+    period === null
+      ? 0
+      : Number.isInteger(period.number) && period.number >= 1 && period.number <= 7 && (period.kind === 'term' || period.kind === 'halfYear')
+        ? (period.kind === 'term' ? TERM : HALF_YEAR) | (period.number << PERIOD_SHIFT)
+        : -1;
+  slots[at + G_EVENT] = metadata.eventId;
+  slots[at + G_FLAGS] = (state.lastActorNumber << GRADE_ACTOR_SHIFT) | (packed > 0 ? packed : 0) | (overridden ? OVERRIDDEN : 0) | level;
+  slots[at + G_OCCURRED] = metadata.occurredAt;
+  slots[at + G_RECORDED] = metadata.recordedAt;
+  slots[at + G_POSITION] = recorded.globalPosition;
+  slots[at + G_CLASS] = cls;
+  slots[at + G_SUBJECT] = data.subjectId;
+  slots[at + G_PUPIL] = data.pupilId;
+  slots[at + G_GRADE] = data.grade;
+  slots[at + G_RECOMMENDED] = data.recommendation === null ? null : data.recommendation.grade;
+  slots[at + G_PERCENTAGE] = data.recommendation === null ? null : data.recommendation.percentage;
+  slots[at + G_RULE_SET] = data.ruleSetId;
+  slots[at + G_TEACHER] = subject === undefined ? null : subject.teacherId;
+  audit.gradeCount = n + 1;
+  if (metadata.reason !== undefined || data.overrideReason !== undefined || resit !== null || packed < 0)
+    (audit.gradeNotes ??= new Map()).set(n, {
+      reason: metadata.reason ?? null,
+      overrideReason: data.overrideReason ?? null,
+      attempt: resit === null ? null : resit.attempt,
+      testGrade: resit === null ? null : resit.testGrade,
+      period: packed < 0 ? period : null,
+    });
+  return n;
 };
 
 const closeStay = (state: SchoolLedgerState, recorded: RecordedEvent, pupilId: string, on: LocalDate): void => {
@@ -732,55 +860,39 @@ const handlers = {
     const cls = classOf(state, recorded);
     if (cls === undefined) return;
     const subject = subjectOf(state, recorded, data.subjectId);
-    const entry = gradeEntry(state, recorded, cls, subject, 'period', data.period, data);
+    const n = recordGrade(state, recorded, cls, subject, 0, data.period, data, null);
     if (subject === undefined) return;
     // One grade per period: a later one (never recorded by the decider) replaces it.
     const grades = recordOf(subject, data.pupilId).periodGrades;
-    const { kind, number } = data.period;
     let same = 0;
-    while (same < grades.length && !(grades[same]?.period?.kind === kind && grades[same]?.period?.number === number)) same++;
-    grades[same] = entry;
+    while (same < grades.length && !isGradeOfPeriod(state, grades[same] as number, data.period)) same++;
+    grades[same] = n;
   },
   YearGradeFinalized: (state, { data }, recorded) => {
     const cls = classOf(state, recorded);
     if (cls === undefined) return;
     const subject = subjectOf(state, recorded, data.subjectId);
-    const entry = gradeEntry(state, recorded, cls, subject, 'year', null, data);
-    if (subject !== undefined) recordOf(subject, data.pupilId).yearGrade = entry;
+    const n = recordGrade(state, recorded, cls, subject, 1, null, data, null);
+    if (subject !== undefined) recordOf(subject, data.pupilId).yearGrade = n;
   },
   ResitResultRecorded: (state, { data }, recorded) => {
     const cls = classOf(state, recorded);
     if (cls === undefined) return;
     const subject = subjectOf(state, recorded, data.subjectId);
     state.audit.counts.resits++;
-    const { metadata } = recorded.event;
-    const entry: GradeHistoryEntry = {
-      eventId: metadata.eventId,
-      actor: actorOf(state, recorded),
-      occurredAt: metadata.occurredAt,
-      recordedAt: metadata.recordedAt,
-      reason: metadata.reason ?? null,
-      streamId: recorded.streamId,
-      globalPosition: recorded.globalPosition,
-      level: 'resit',
-      classId: cls.classId,
-      subjectId: data.subjectId,
-      pupilId: data.pupilId,
-      period: null,
-      grade: data.finalGrade,
-      recommended: null,
-      percentage: null,
-      overridden: false,
-      overrideReason: null,
-      ruleSetId: data.ruleSetId,
-      attempt: data.attempt,
-      testGrade: data.testGrade,
-      teacherId: subject === undefined ? null : subject.teacherId,
-    };
-    state.audit.grades.push(entry);
+    const n = recordGrade(
+      state,
+      recorded,
+      cls,
+      subject,
+      2,
+      null,
+      { subjectId: data.subjectId, pupilId: data.pupilId, grade: data.finalGrade, recommendation: null, ruleSetId: data.ruleSetId },
+      { attempt: data.attempt, testGrade: data.testGrade },
+    );
     if (subject === undefined) return;
     const record = recordOf(subject, data.pupilId);
-    (record.resits ??= []).push(entry);
+    (record.resits ??= []).push(n);
   },
 } satisfies EventHandlers<SchoolLedgerState>;
 
