@@ -73,8 +73,8 @@ export type JournalMark = {
 
 /**
  * A subject's marks (of all its pupils), in order of recording, `MARK_SLOTS` slots each: mark
- * id, what it was given on, value, flags (summative, annulled, and the recording actor's number
- * in `AuditLog.actors`), the recording event's global position, event id, occurredAt,
+ * id, what it was given on, flags (summative, annulled, the value and the recording actor's
+ * number in `AuditLog.actors`), the recording event's global position, event id, occurredAt,
  * recordedAt, and the pupil. The strings are the event's own (no copy), the numbers small
  * integers: a mark costs a few words at the end of one array (the one the previous mark went
  * to, mostly: a lesson's marks come together), and no object for the garbage collector to trace
@@ -85,23 +85,32 @@ export type JournalMark = {
  */
 export type MarkSlots = Array<string | number>;
 
-export const MARK_SLOTS = 9;
+export const MARK_SLOTS = 8;
 const CHUNK_SHIFT = 6;
 export const MARKS_PER_CHUNK = 1 << CHUNK_SHIFT;
 const CHUNK_MASK = MARKS_PER_CHUNK - 1;
 const M_ID = 0;
 const M_ON = 1;
-const M_VALUE = 2;
-const M_FLAGS = 3;
-const M_POSITION = 4;
-const M_EVENT = 5;
-const M_OCCURRED = 6;
-const M_RECORDED = 7;
-const M_PUPIL = 8;
+const M_FLAGS = 2;
+const M_POSITION = 3;
+const M_EVENT = 4;
+const M_OCCURRED = 5;
+const M_RECORDED = 6;
+const M_PUPIL = 7;
+/**
+ * Flags: bit 0 summative, bit 1 annulled, bits 3-9 the value (a mark 1-10 or points 0-100),
+ * bits 10-30 the actor's number. A value or an actor number that does not fit (never, for a
+ * decoded event, until two million actors) sets bit 2 instead: both are then in the subject's
+ * `markOverflow`. One small integer: a slot fewer per mark than value and flags apart.
+ */
 const SUMMATIVE = 1;
 const ANNULLED = 2;
-/** Flags above the two bits hold the actor's number. */
-const ACTOR_SHIFT = 2;
+const OVERFLOW = 4;
+const VALUE_SHIFT = 3;
+const VALUE_MASK = 127;
+const ACTOR_SHIFT = 10;
+const MAX_ACTOR = (1 << 21) - 1;
+const fitsValue = (value: number): boolean => Number.isInteger(value) && value >= 0 && value <= VALUE_MASK;
 
 /** A subject's absences, lates (and presences), in order of recording, `ATTENDANCE_SLOTS` slots each: attendance id, lesson id, code, pupil. */
 export type AttendanceSlots = Array<string>;
@@ -183,6 +192,8 @@ export type JournalSubject = {
   readonly marks: MarkSlots[];
   /** How many marks `marks` holds (the last chunk is filled up to here). */
   recordedMarks: number;
+  /** Value and actor of marks whose flags cannot hold them (see `MarkSlots`), by the mark's number. */
+  markOverflow: Map<number, { value: number; readonly actor: number }> | null;
   /** Reasons given when recording a mark (rare), by the mark's number. */
   markReasons: Map<number, string> | null;
   /** Each changed mark's changes, by the mark's number. */
@@ -284,7 +295,7 @@ export const initialSchoolLedgerState = (): SchoolLedgerState => ({
 /** The year a class's school year starts in, from its calendar (so that it never depends on other streams). */
 export const startYearOfCalendar = (calendar: { readonly startsOn: LocalDate }): number => Number(calendar.startsOn.slice(0, 4));
 
-type Marks = Pick<JournalSubject, 'marks' | 'recordedMarks'>;
+type Marks = Pick<JournalSubject, 'marks' | 'recordedMarks' | 'markOverflow'>;
 
 /** Slot `k` of mark `i`. */
 const markSlot = (subject: Marks, i: number, k: number): string | number => (subject.marks[i >> CHUNK_SHIFT] as MarkSlots)[(i & CHUNK_MASK) * MARK_SLOTS + k] as string | number;
@@ -295,7 +306,11 @@ export const markCount = (subject: Marks): number => subject.recordedMarks;
 export const markIdAt = (subject: Marks, i: number): string => markSlot(subject, i, M_ID) as string;
 /** What the mark was given on: its lesson (formative) or summative (score). */
 export const markOnAt = (subject: Marks, i: number): string => markSlot(subject, i, M_ON) as string;
-export const markValueAt = (subject: Marks, i: number): number => markSlot(subject, i, M_VALUE) as number;
+export const markValueAt = (subject: Marks, i: number): number => valueOfFlags(subject, i, markSlot(subject, i, M_FLAGS) as number);
+const valueOfFlags = (subject: Marks, i: number, flags: number): number =>
+  (flags & OVERFLOW) === 0 ? (flags >>> VALUE_SHIFT) & VALUE_MASK : (subject.markOverflow?.get(i)?.value as number);
+const actorNumberOfFlags = (subject: Marks, i: number, flags: number): number =>
+  (flags & OVERFLOW) === 0 ? flags >>> ACTOR_SHIFT : (subject.markOverflow?.get(i)?.actor as number);
 export const markPupilAt = (subject: Marks, i: number): string => markSlot(subject, i, M_PUPIL) as string;
 export const markKindAt = (subject: Marks, i: number): 'formative' | 'summative' => ((markSlot(subject, i, M_FLAGS) as number) & SUMMATIVE) === 0 ? 'formative' : 'summative';
 export const isMarkAnnulledAt = (subject: Marks, i: number): boolean => ((markSlot(subject, i, M_FLAGS) as number) & ANNULLED) !== 0;
@@ -333,10 +348,10 @@ export const markAt = (state: SchoolLedgerState, subject: JournalSubject, i: num
     kind: (flags & SUMMATIVE) === 0 ? 'formative' : 'summative',
     markId: slots[at + M_ID] as string,
     on: slots[at + M_ON] as string,
-    value: slots[at + M_VALUE] as number,
+    value: valueOfFlags(subject, i, flags),
     annulled: (flags & ANNULLED) !== 0,
     eventId: slots[at + M_EVENT] as string,
-    actor: state.audit.actors[flags >>> ACTOR_SHIFT] as Actor,
+    actor: state.audit.actors[actorNumberOfFlags(subject, i, flags)] as Actor,
     occurredAt: slots[at + M_OCCURRED] as string,
     recordedAt: slots[at + M_RECORDED] as string,
     reason: subject.markReasons?.get(i) ?? null,
@@ -570,8 +585,12 @@ const recordMark = (
   // A valid ledger never records a mark id twice for one pupil and subject (the decider refuses it).
   slots[at + M_ID] = markId;
   slots[at + M_ON] = on;
-  slots[at + M_VALUE] = value;
-  slots[at + M_FLAGS] = (state.lastActorNumber << ACTOR_SHIFT) | (summative ? SUMMATIVE : 0);
+  const actor = state.lastActorNumber;
+  if (fitsValue(value) && actor <= MAX_ACTOR) slots[at + M_FLAGS] = (actor << ACTOR_SHIFT) | (value << VALUE_SHIFT) | (summative ? SUMMATIVE : 0);
+  else {
+    slots[at + M_FLAGS] = OVERFLOW | (summative ? SUMMATIVE : 0);
+    (subject.markOverflow ??= new Map()).set(i, { value, actor });
+  }
   slots[at + M_POSITION] = recorded.globalPosition;
   slots[at + M_EVENT] = metadata.eventId;
   slots[at + M_OCCURRED] = metadata.occurredAt;
@@ -579,6 +598,18 @@ const recordMark = (
   slots[at + M_PUPIL] = pupilId;
   subject.recordedMarks = i + 1;
   if (metadata.reason !== undefined) (subject.markReasons ??= new Map()).set(i, metadata.reason);
+};
+
+/** A mark's new value, in its flags if it fits, else in the subject's `markOverflow` (with its actor). */
+const setMarkValue = (subject: JournalSubject, i: number, value: number): void => {
+  const slots = subject.marks[i >> CHUNK_SHIFT] as MarkSlots;
+  const at = (i & CHUNK_MASK) * MARK_SLOTS + M_FLAGS;
+  const flags = slots[at] as number;
+  if ((flags & OVERFLOW) === 0 && fitsValue(value)) slots[at] = (flags & ~(VALUE_MASK << VALUE_SHIFT)) | (value << VALUE_SHIFT);
+  else if ((flags & OVERFLOW) === 0) {
+    (subject.markOverflow ??= new Map()).set(i, { value, actor: flags >>> ACTOR_SHIFT });
+    slots[at] = (flags & (SUMMATIVE | ANNULLED)) | OVERFLOW;
+  } else (subject.markOverflow?.get(i) as { value: number }).value = value;
 };
 
 /** A moderation, correction or annulment: the audit keeps it in full; the mark takes the new value. */
@@ -624,7 +655,7 @@ const changeMark = (
   const slots = subject.marks[i >> CHUNK_SHIFT] as MarkSlots;
   const at = (i & CHUNK_MASK) * MARK_SLOTS;
   if (value === null) slots[at + M_FLAGS] = (slots[at + M_FLAGS] as number) | ANNULLED;
-  else slots[at + M_VALUE] = value.kind === 'formative' ? value.mark : value.points;
+  else setMarkValue(subject, i, value.kind === 'formative' ? value.mark : value.points);
   const changes = (subject.markChanges ??= new Map()).get(i);
   if (changes === undefined) subject.markChanges.set(i, [change]);
   else changes.push(change);
@@ -742,6 +773,7 @@ const handlers = {
         summatives: new Map(),
         marks: [],
         recordedMarks: 0,
+        markOverflow: null,
         markReasons: null,
         markChanges: null,
         attendance: [],
