@@ -112,9 +112,16 @@ const ACTOR_SHIFT = 10;
 const MAX_ACTOR = (1 << 21) - 1;
 const fitsValue = (value: number): boolean => Number.isInteger(value) && value >= 0 && value <= VALUE_MASK;
 
-/** A subject's absences, lates (and presences), in order of recording, `ATTENDANCE_SLOTS` slots each: attendance id, lesson id, code, pupil. */
+/**
+ * A subject's absences, lates (and presences), in order of recording, `ATTENDANCE_SLOTS` slots
+ * each: attendance id, lesson id, code, pupil; in chunks of `ENTRIES_PER_ATTENDANCE_CHUNK`
+ * entries allocated once at full size, as marks (a subject-year has about a hundred).
+ */
 export type AttendanceSlots = Array<string>;
 export const ATTENDANCE_SLOTS = 4;
+const ATTENDANCE_SHIFT = 5;
+export const ENTRIES_PER_ATTENDANCE_CHUNK = 1 << ATTENDANCE_SHIFT;
+const ATTENDANCE_MASK = ENTRIES_PER_ATTENDANCE_CHUNK - 1;
 
 export type JournalAttendanceEntry = { readonly attendanceId: string; readonly lessonId: string; readonly code: AttendanceCode | 'present' };
 
@@ -186,7 +193,7 @@ export type JournalSubject = {
   lessonIndex: Map<string, JournalLesson> | null;
   readonly summatives: Map<string, JournalSummative>;
   /**
-   * Marks and attendance of all the subject's pupils, in order of recording (a push per event);
+   * Marks and attendance of all the subject's pupils, in order of recording (slots filled per event);
    * a change finds its entry by a scan back (`markNumberOf`).
    */
   readonly marks: MarkSlots[];
@@ -198,7 +205,9 @@ export type JournalSubject = {
   markReasons: Map<number, string> | null;
   /** Each changed mark's changes, by the mark's number. */
   markChanges: Map<number, JournalChange[]> | null;
-  readonly attendance: AttendanceSlots;
+  readonly attendance: AttendanceSlots[];
+  /** How many entries `attendance` holds. */
+  attendanceCount: number;
   /** Pupils with exemptions or finalized grades. */
   readonly pupils: Map<string, JournalPupilRecord>;
 };
@@ -299,7 +308,7 @@ type Marks = Pick<JournalSubject, 'marks' | 'recordedMarks' | 'markOverflow'>;
 
 /** Slot `k` of mark `i`. */
 const markSlot = (subject: Marks, i: number, k: number): string | number => (subject.marks[i >> CHUNK_SHIFT] as MarkSlots)[(i & CHUNK_MASK) * MARK_SLOTS + k] as string | number;
-type Attendance = Pick<JournalSubject, 'attendance'>;
+type Attendance = Pick<JournalSubject, 'attendance' | 'attendanceCount'>;
 
 /** The number of marks of a subject. */
 export const markCount = (subject: Marks): number => subject.recordedMarks;
@@ -451,11 +460,16 @@ const A_LESSON = 1;
 const A_CODE = 2;
 const A_PUPIL = 3;
 
+/** Attendance entry `i`'s chunk and the offset of its first slot there. */
+const attendanceChunk = (subject: Attendance, i: number): AttendanceSlots => subject.attendance[i >> ATTENDANCE_SHIFT] as AttendanceSlots;
+const attendanceOffset = (i: number): number => (i & ATTENDANCE_MASK) * ATTENDANCE_SLOTS;
+
 /** Each pupil's attendance entries in the subject (fresh objects), in order of recording. */
 export const attendanceByPupil = (subject: Attendance): Map<string, JournalAttendanceEntry[]> => {
   const byPupil = new Map<string, JournalAttendanceEntry[]>();
-  const slots = subject.attendance;
-  for (let at = 0; at < slots.length; at += ATTENDANCE_SLOTS) {
+  for (let i = 0; i < subject.attendanceCount; i++) {
+    const slots = attendanceChunk(subject, i);
+    const at = attendanceOffset(i);
     const entry = { attendanceId: slots[at + A_ID] as string, lessonId: slots[at + A_LESSON] as string, code: slots[at + A_CODE] as AttendanceCode | 'present' };
     const pupilId = slots[at + A_PUPIL] as string;
     const entries = byPupil.get(pupilId);
@@ -468,17 +482,22 @@ export const attendanceByPupil = (subject: Attendance): Map<string, JournalAtten
 /** One pupil's attendance entries in the subject (fresh objects), in order of recording. */
 export const attendanceOfPupil = (subject: Attendance, pupilId: string): JournalAttendanceEntry[] => {
   const entries: JournalAttendanceEntry[] = [];
-  const slots = subject.attendance;
-  for (let at = 0; at < slots.length; at += ATTENDANCE_SLOTS)
+  for (let i = 0; i < subject.attendanceCount; i++) {
+    const slots = attendanceChunk(subject, i);
+    const at = attendanceOffset(i);
     if (slots[at + A_PUPIL] === pupilId)
       entries.push({ attendanceId: slots[at + A_ID] as string, lessonId: slots[at + A_LESSON] as string, code: slots[at + A_CODE] as AttendanceCode | 'present' });
+  }
   return entries;
 };
 
-/** The slot of the pupil's attendance entry with this id in the subject, if any (a scan from the latest back, as `markNumberOf`). */
-const attendanceSlotOf = (subject: Attendance, attendanceId: string, pupilId: string): number | undefined => {
-  const slots = subject.attendance;
-  for (let at = slots.length - ATTENDANCE_SLOTS; at >= 0; at -= ATTENDANCE_SLOTS) if (slots[at + A_ID] === attendanceId && slots[at + A_PUPIL] === pupilId) return at;
+/** The number of the pupil's attendance entry with this id in the subject, if any (a scan from the latest back, as `markNumberOf`). */
+const attendanceNumberOf = (subject: Attendance, attendanceId: string, pupilId: string): number | undefined => {
+  for (let i = subject.attendanceCount - 1; i >= 0; i--) {
+    const slots = attendanceChunk(subject, i);
+    const at = attendanceOffset(i);
+    if (slots[at + A_ID] === attendanceId && slots[at + A_PUPIL] === pupilId) return i;
+  }
   return undefined;
 };
 
@@ -777,6 +796,7 @@ const handlers = {
         markReasons: null,
         markChanges: null,
         attendance: [],
+        attendanceCount: 0,
         pupils: new Map(),
       });
       state.lastSubjectClass = undefined;
@@ -854,13 +874,25 @@ const handlers = {
     const subject = subjectOf(state, recorded, data.subjectId);
     if (subject === undefined) return;
     // A valid ledger never records an attendance id twice for one pupil and subject.
-    subject.attendance.push(data.attendanceId, data.lessonId, data.code, data.pupilId);
+    const i = subject.attendanceCount;
+    const at = attendanceOffset(i);
+    let slots: AttendanceSlots;
+    if (at === 0) {
+      slots = new Array<string>(ENTRIES_PER_ATTENDANCE_CHUNK * ATTENDANCE_SLOTS);
+      subject.attendance.push(slots);
+    } else slots = attendanceChunk(subject, i);
+    slots[at + A_ID] = data.attendanceId;
+    slots[at + A_LESSON] = data.lessonId;
+    slots[at + A_CODE] = data.code;
+    slots[at + A_PUPIL] = data.pupilId;
+    subject.attendanceCount = i + 1;
   },
   AttendanceCorrected: (state, { data }, recorded) => {
     const cls = classOf(state, recorded);
     if (cls === undefined) return;
     const subject = subjectOf(state, recorded, data.subjectId);
-    const at = subject === undefined ? undefined : attendanceSlotOf(subject, data.attendanceId, data.pupilId);
+    const i = subject === undefined ? undefined : attendanceNumberOf(subject, data.attendanceId, data.pupilId);
+    const at = i === undefined ? undefined : attendanceOffset(i);
     const { metadata } = recorded.event;
     state.audit.changes.push({
       eventId: metadata.eventId,
@@ -875,12 +907,12 @@ const handlers = {
       classId: cls.classId,
       subjectId: data.subjectId,
       pupilId: data.pupilId,
-      from: subject === undefined || at === undefined ? null : (subject.attendance[at + A_CODE] as AttendanceCode | 'present'),
+      from: subject === undefined || i === undefined || at === undefined ? null : (attendanceChunk(subject, i)[at + A_CODE] as AttendanceCode | 'present'),
       to: data.code,
       supersedesEventId: data.supersedesEventId,
     });
     state.audit.counts.attendanceCorrected++;
-    if (subject !== undefined && at !== undefined) subject.attendance[at + A_CODE] = data.code;
+    if (subject !== undefined && i !== undefined && at !== undefined) attendanceChunk(subject, i)[at + A_CODE] = data.code;
   },
   ExemptionGranted: (state, { data }, recorded) => {
     const subject = subjectOf(state, recorded, data.subjectId);
