@@ -151,10 +151,6 @@ export type JournalPupilRecord = {
  */
 export type GradeSlots = Array<string | number | JournalClass | null>;
 export const GRADE_SLOTS = 13;
-/** Grades of all classes share their chunks: 4,096 grades (53,248 slots, large-object space: see `reserveSlots`). */
-const GRADE_SHIFT = 12;
-const GRADES_PER_CHUNK = 1 << GRADE_SHIFT;
-const GRADE_MASK = GRADES_PER_CHUNK - 1;
 const G_EVENT = 0;
 const G_FLAGS = 1;
 const G_OCCURRED = 2;
@@ -201,8 +197,6 @@ export type JournalSubject = {
    * a change finds its entry by a scan back (`markNumberOf`).
    */
   readonly marks: MarkSlots[];
-  /** Where each chunk of `marks` starts in its block (see `SlotBlocks`). */
-  readonly markOffsets: number[];
   /** How many marks `marks` holds (the last chunk is filled up to here). */
   recordedMarks: number;
   /** Value and actor of marks whose flags cannot hold them (see `MarkSlots`), by the mark's number. */
@@ -212,7 +206,6 @@ export type JournalSubject = {
   /** Each changed mark's changes, by the mark's number. */
   markChanges: Map<number, JournalChange[]> | null;
   readonly attendance: AttendanceSlots[];
-  readonly attendanceOffsets: number[];
   /** How many entries `attendance` holds. */
   attendanceCount: number;
   /** Pupils with exemptions or finalized grades. */
@@ -278,11 +271,6 @@ export type SchoolLedgerState = {
   lastSubjectClass: JournalClass | undefined;
   lastSubjectId: string | undefined;
   lastSubject: JournalSubject | undefined;
-  /** The block chunks of marks and attendance are reserved in, and how much of it is reserved (see `reserveSlots`). */
-  block: Array<string | number> | undefined;
-  blockUsed: number;
-  /** Where the last `reserveSlots` reserved its slots. */
-  reservedAt: number;
 };
 
 export const initialSchoolLedgerState = (): SchoolLedgerState => ({
@@ -311,21 +299,16 @@ export const initialSchoolLedgerState = (): SchoolLedgerState => ({
   lastSubjectClass: undefined,
   lastSubjectId: undefined,
   lastSubject: undefined,
-  block: undefined,
-  blockUsed: 0,
-  reservedAt: 0,
 });
 
 /** The year a class's school year starts in, from its calendar (so that it never depends on other streams). */
 export const startYearOfCalendar = (calendar: { readonly startsOn: LocalDate }): number => Number(calendar.startsOn.slice(0, 4));
 
-type Marks = Pick<JournalSubject, 'marks' | 'markOffsets' | 'recordedMarks' | 'markOverflow'>;
+type Marks = Pick<JournalSubject, 'marks' | 'recordedMarks' | 'markOverflow'>;
 
 /** Slot `k` of mark `i`. */
-const markSlot = (subject: Marks, i: number, k: number): string | number => (subject.marks[i >> CHUNK_SHIFT] as MarkSlots)[markOffset(subject, i) + k] as string | number;
-/** The offset of mark `i`'s first slot in its chunk's block. */
-const markOffset = (subject: Marks, i: number): number => (subject.markOffsets[i >> CHUNK_SHIFT] as number) + (i & CHUNK_MASK) * MARK_SLOTS;
-type Attendance = Pick<JournalSubject, 'attendance' | 'attendanceOffsets' | 'attendanceCount'>;
+const markSlot = (subject: Marks, i: number, k: number): string | number => (subject.marks[i >> CHUNK_SHIFT] as MarkSlots)[(i & CHUNK_MASK) * MARK_SLOTS + k] as string | number;
+type Attendance = Pick<JournalSubject, 'attendance' | 'attendanceCount'>;
 
 /** The number of marks of a subject. */
 export const markCount = (subject: Marks): number => subject.recordedMarks;
@@ -367,7 +350,7 @@ export const markNumbersByPupil = (subject: Marks): Map<string, number[]> => {
 
 /** The mark as a query sees it (a fresh object). */
 export const markAt = (state: SchoolLedgerState, subject: JournalSubject, i: number): JournalMark => {
-  const at = markOffset(subject, i);
+  const at = (i & CHUNK_MASK) * MARK_SLOTS;
   const slots = subject.marks[i >> CHUNK_SHIFT] as MarkSlots;
   const flags = slots[at + M_FLAGS] as number;
   return {
@@ -416,8 +399,8 @@ export const gradeCount = (state: SchoolLedgerState): number => state.audit.grad
 
 /** Finalized grade `n` (in ledger order) as the audit trail shows it (a fresh object). */
 export const gradeAt = (state: SchoolLedgerState, n: number): GradeHistoryEntry => {
-  const slots = state.audit.grades[n >> GRADE_SHIFT] as GradeSlots;
-  const at = (n & GRADE_MASK) * GRADE_SLOTS;
+  const slots = state.audit.grades[n >> CHUNK_SHIFT] as GradeSlots;
+  const at = (n & CHUNK_MASK) * GRADE_SLOTS;
   const flags = slots[at + G_FLAGS] as number;
   const cls = slots[at + G_CLASS] as JournalClass;
   const notes = state.audit.gradeNotes?.get(n);
@@ -464,7 +447,7 @@ export const gradesOfRecord = (
 
 /** Whether grade `n` is of this period. */
 const isGradeOfPeriod = (state: SchoolLedgerState, n: number, period: AssessmentPeriod): boolean => {
-  const flags = (state.audit.grades[n >> GRADE_SHIFT] as GradeSlots)[(n & GRADE_MASK) * GRADE_SLOTS + G_FLAGS] as number;
+  const flags = (state.audit.grades[n >> CHUNK_SHIFT] as GradeSlots)[(n & CHUNK_MASK) * GRADE_SLOTS + G_FLAGS] as number;
   if ((flags & (TERM | HALF_YEAR)) === 0) {
     const other = state.audit.gradeNotes?.get(n)?.period;
     return other !== undefined && other !== null && other.kind === period.kind && other.number === period.number;
@@ -479,14 +462,14 @@ const A_PUPIL = 3;
 
 /** Attendance entry `i`'s chunk and the offset of its first slot there. */
 const attendanceChunk = (subject: Attendance, i: number): AttendanceSlots => subject.attendance[i >> ATTENDANCE_SHIFT] as AttendanceSlots;
-const attendanceOffset = (subject: Attendance, i: number): number => (subject.attendanceOffsets[i >> ATTENDANCE_SHIFT] as number) + (i & ATTENDANCE_MASK) * ATTENDANCE_SLOTS;
+const attendanceOffset = (i: number): number => (i & ATTENDANCE_MASK) * ATTENDANCE_SLOTS;
 
 /** Each pupil's attendance entries in the subject (fresh objects), in order of recording. */
 export const attendanceByPupil = (subject: Attendance): Map<string, JournalAttendanceEntry[]> => {
   const byPupil = new Map<string, JournalAttendanceEntry[]>();
   for (let i = 0; i < subject.attendanceCount; i++) {
     const slots = attendanceChunk(subject, i);
-    const at = attendanceOffset(subject, i);
+    const at = attendanceOffset(i);
     const entry = { attendanceId: slots[at + A_ID] as string, lessonId: slots[at + A_LESSON] as string, code: slots[at + A_CODE] as AttendanceCode | 'present' };
     const pupilId = slots[at + A_PUPIL] as string;
     const entries = byPupil.get(pupilId);
@@ -501,7 +484,7 @@ export const attendanceOfPupil = (subject: Attendance, pupilId: string): Journal
   const entries: JournalAttendanceEntry[] = [];
   for (let i = 0; i < subject.attendanceCount; i++) {
     const slots = attendanceChunk(subject, i);
-    const at = attendanceOffset(subject, i);
+    const at = attendanceOffset(i);
     if (slots[at + A_PUPIL] === pupilId)
       entries.push({ attendanceId: slots[at + A_ID] as string, lessonId: slots[at + A_LESSON] as string, code: slots[at + A_CODE] as AttendanceCode | 'present' });
   }
@@ -512,7 +495,7 @@ export const attendanceOfPupil = (subject: Attendance, pupilId: string): Journal
 const attendanceNumberOf = (subject: Attendance, attendanceId: string, pupilId: string): number | undefined => {
   for (let i = subject.attendanceCount - 1; i >= 0; i--) {
     const slots = attendanceChunk(subject, i);
-    const at = attendanceOffset(subject, i);
+    const at = attendanceOffset(i);
     if (slots[at + A_ID] === attendanceId && slots[at + A_PUPIL] === pupilId) return i;
   }
   return undefined;
@@ -597,26 +580,6 @@ const lessonOf = (state: SchoolLedgerState, recorded: RecordedEvent, subjectId: 
   return subject === undefined ? undefined : lessonIndexOf(subject).get(lessonId);
 };
 
-/**
- * Slots for a chunk of marks or attendance, in a block of `BLOCK_SLOTS` slots shared by all
- * subjects (the block, `state.reservedAt` says where). Why blocks: a chunk of its own (a few KB)
- * is allocated in V8's young generation and copied out of it at the next collections, as the
- * whole state would be; a block this size (256 KB with 8-byte slots) goes to the large-object
- * space, which V8 promotes without copying. A chunk never straddles two blocks.
- */
-const BLOCK_SLOTS = 1 << 15;
-const reserveSlots = (state: SchoolLedgerState, slots: number): Array<string | number> => {
-  let block = state.block;
-  if (block === undefined || state.blockUsed + slots > BLOCK_SLOTS) {
-    block = new Array<string | number>(BLOCK_SLOTS);
-    state.block = block;
-    state.blockUsed = 0;
-  }
-  state.reservedAt = state.blockUsed;
-  state.blockUsed += slots;
-  return block;
-};
-
 const recordMark = (
   state: SchoolLedgerState,
   recorded: RecordedEvent,
@@ -631,13 +594,13 @@ const recordMark = (
   if (subject === undefined) return;
   const { metadata } = recorded.event;
   const i = subject.recordedMarks;
-  if ((i & CHUNK_MASK) === 0) {
-    // A new chunk at its full size in the current block (holes until filled: only slots below `recordedMarks` are read).
-    subject.marks.push(reserveSlots(state, MARKS_PER_CHUNK * MARK_SLOTS));
-    subject.markOffsets.push(state.reservedAt);
-  }
-  const slots = subject.marks[i >> CHUNK_SHIFT] as MarkSlots;
-  const at = markOffset(subject, i);
+  const at = (i & CHUNK_MASK) * MARK_SLOTS;
+  let slots: MarkSlots;
+  if (at === 0) {
+    // A new chunk at its full size (holes until filled: only slots below `recordedMarks` are read).
+    slots = new Array<string | number>(MARKS_PER_CHUNK * MARK_SLOTS);
+    subject.marks.push(slots);
+  } else slots = subject.marks[i >> CHUNK_SHIFT] as MarkSlots;
   // A valid ledger never records a mark id twice for one pupil and subject (the decider refuses it).
   slots[at + M_ID] = markId;
   slots[at + M_ON] = on;
@@ -659,7 +622,7 @@ const recordMark = (
 /** A mark's new value, in its flags if it fits, else in the subject's `markOverflow` (with its actor). */
 const setMarkValue = (subject: JournalSubject, i: number, value: number): void => {
   const slots = subject.marks[i >> CHUNK_SHIFT] as MarkSlots;
-  const at = markOffset(subject, i) + M_FLAGS;
+  const at = (i & CHUNK_MASK) * MARK_SLOTS + M_FLAGS;
   const flags = slots[at] as number;
   if ((flags & OVERFLOW) === 0 && fitsValue(value)) slots[at] = (flags & ~(VALUE_MASK << VALUE_SHIFT)) | (value << VALUE_SHIFT);
   else if ((flags & OVERFLOW) === 0) {
@@ -709,7 +672,7 @@ const changeMark = (
   // A change of the other kind (a correction to points of a formative mark) changes nothing: the decider never records one.
   if (subject === undefined || i === undefined || mark === undefined || (value !== null && value.kind !== mark.kind)) return;
   const slots = subject.marks[i >> CHUNK_SHIFT] as MarkSlots;
-  const at = markOffset(subject, i);
+  const at = (i & CHUNK_MASK) * MARK_SLOTS;
   if (value === null) slots[at + M_FLAGS] = (slots[at + M_FLAGS] as number) | ANNULLED;
   else setMarkValue(subject, i, value.kind === 'formative' ? value.mark : value.points);
   const changes = (subject.markChanges ??= new Map()).get(i);
@@ -745,12 +708,12 @@ const recordGrade = (
   const { metadata } = recorded.event;
   const { audit } = state;
   const n = audit.gradeCount;
-  const at = (n & GRADE_MASK) * GRADE_SLOTS;
+  const at = (n & CHUNK_MASK) * GRADE_SLOTS;
   let slots: GradeSlots;
   if (at === 0) {
-    slots = new Array<string | number | JournalClass | null>(GRADES_PER_CHUNK * GRADE_SLOTS);
+    slots = new Array<string | number | JournalClass | null>(MARKS_PER_CHUNK * GRADE_SLOTS);
     audit.grades.push(slots);
-  } else slots = audit.grades[n >> GRADE_SHIFT] as GradeSlots;
+  } else slots = audit.grades[n >> CHUNK_SHIFT] as GradeSlots;
   // The period in the flags when it fits (always, for a decoded event), else in the grade's notes.
   const packed =
     period === null
@@ -828,13 +791,11 @@ const handlers = {
         lessonIndex: null,
         summatives: new Map(),
         marks: [],
-        markOffsets: [],
         recordedMarks: 0,
         markOverflow: null,
         markReasons: null,
         markChanges: null,
         attendance: [],
-        attendanceOffsets: [],
         attendanceCount: 0,
         pupils: new Map(),
       });
@@ -914,12 +875,12 @@ const handlers = {
     if (subject === undefined) return;
     // A valid ledger never records an attendance id twice for one pupil and subject.
     const i = subject.attendanceCount;
-    if ((i & ATTENDANCE_MASK) === 0) {
-      subject.attendance.push(reserveSlots(state, ENTRIES_PER_ATTENDANCE_CHUNK * ATTENDANCE_SLOTS) as AttendanceSlots);
-      subject.attendanceOffsets.push(state.reservedAt);
-    }
-    const slots = attendanceChunk(subject, i);
-    const at = attendanceOffset(subject, i);
+    const at = attendanceOffset(i);
+    let slots: AttendanceSlots;
+    if (at === 0) {
+      slots = new Array<string>(ENTRIES_PER_ATTENDANCE_CHUNK * ATTENDANCE_SLOTS);
+      subject.attendance.push(slots);
+    } else slots = attendanceChunk(subject, i);
     slots[at + A_ID] = data.attendanceId;
     slots[at + A_LESSON] = data.lessonId;
     slots[at + A_CODE] = data.code;
@@ -931,7 +892,7 @@ const handlers = {
     if (cls === undefined) return;
     const subject = subjectOf(state, recorded, data.subjectId);
     const i = subject === undefined ? undefined : attendanceNumberOf(subject, data.attendanceId, data.pupilId);
-    const at = i === undefined || subject === undefined ? undefined : attendanceOffset(subject, i);
+    const at = i === undefined ? undefined : attendanceOffset(i);
     const { metadata } = recorded.event;
     state.audit.changes.push({
       eventId: metadata.eventId,
