@@ -344,14 +344,19 @@ const main = async (): Promise<void> => {
   const emmett = rate(byName.get('emmettProjections'));
   const first = results[0];
   const projections = rate(byName.get('projections'));
+  /** The first pass: cold (the JIT warming up, the fold's state pushing the old generation into its first full collection). */
+  const firstRate = (r: ChildResult | undefined): number => (r === undefined ? Number.NaN : (r.processed[0] ?? 0) / (r.seconds[0] ?? 1));
+  const firstGc = (r: ChildResult): string => `${(r.gcMajor[0] ?? 0).toFixed(3)} s + ${(r.gcMinor[0] ?? 0).toFixed(3)} s`;
+  const projectionsFirst = firstRate(byName.get('projections'));
   const rows = results.map((r) => {
     const eps = rate(r);
-    return `| ${LABELS[r.contender]}${partial(r)} | ${int(eps)} | ${median(r.seconds).toFixed(3)} s | ${(eps / bare).toFixed(2)}× | ${(eps / emmett).toFixed(2)}× | ${gcOf(r)} | ${mb(r.peakHeap)} | ${mb(r.retainedHeap)} | ${mb(r.peakRss)} |${r.setupSeconds > 0 ? ` set-up (append) ${r.setupSeconds.toFixed(1)} s` : ''}`;
+    return `| ${LABELS[r.contender]}${partial(r)} | ${int(eps)} | ${median(r.seconds).toFixed(3)} s | ${(eps / bare).toFixed(2)}× | ${(eps / emmett).toFixed(2)}× | ${gcOf(r)} | ${int(firstRate(r))} | ${firstGc(r)} | ${mb(r.peakHeap)} | ${mb(r.retainedHeap)} | ${mb(r.peakRss)} |${r.setupSeconds > 0 ? ` set-up (append) ${r.setupSeconds.toFixed(1)} s` : ''}`;
   });
   const growthRows = growth.map(
     ({ label, result }) => `| ${label}${partial(result)} | ${int(result.events)} | ${mb(result.retainedHeap)} | ${mb(result.peakHeap)} | ${int(rate(result))} |`,
   );
   const goal = projections >= 2_000_000 && projections > emmett;
+  const goalFirst = projectionsFirst >= 2_000_000 && projectionsFirst > firstRate(byName.get('emmettProjections'));
   const today = new Date().toISOString().slice(0, 10);
   const section = `
 ## Replay${quick ? ' (quick run: one school year)' : ''}
@@ -362,14 +367,15 @@ figures as indicative.
 Workload: \`generateSchoolWorkload(${JSON.stringify(workload)})\`: ${int(first?.events ?? 0)} events,
 generated in ${first?.generationSeconds.toFixed(1)} s (${int((first?.events ?? 0) / (first?.generationSeconds ?? 1))} events/s), held in memory
 as an array of RecordedEvent. Two child processes (\`--expose-gc\`): ours (bare loop, then projections) and
-Emmett's (its store filled once, then both contenders); up to ${passes} passes each within a ${budgetSeconds} s budget, median shown.
+Emmett's (its store filled once, then both contenders); up to ${passes} passes each within a ${budgetSeconds} s budget: the median
+pass (events/s, time, ratios, GC) and, apart, the first pass (cold: see below).
 Memory: V8 heap above each contender's baseline (taken after a full GC with the events, and for Emmett its
 store, already in memory): peak while running (sampled), and retained after a full GC with the result kept.
 GC pauses: the median pass's time in V8's full (mark-compact) and young-generation collections (\`gc\` performance
 entries): a full collection marks the whole heap, the events held in memory included.
 
-| contender | events/s | time | vs bare loop | vs Emmett (same projections) | GC pauses: full + young | peak heap | retained | peak RSS | |
-|---|---:|---:|---:|---:|---:|---:|---:|---:|---|
+| contender | events/s (median pass) | time | vs bare loop | vs Emmett (same projections) | GC pauses: full + young | first pass: events/s | first pass: GC full + young | peak heap | retained | peak RSS | |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|
 ${rows.join('\n')}
 
 What is measured:
@@ -386,8 +392,15 @@ What is measured:
   projections.
 
 Goal of issue 4: at least 2,000,000 events/s for all projections on one core, faster than the
-Emmett baseline, memory growing with pupils and lessons, not events. This run:
-**${goal ? 'met' : 'not met'}** (${int(projections)} events/s, ${(projections / emmett).toFixed(2)}× Emmett).
+Emmett baseline, memory growing with pupils and lessons, not events. The goal line reads the
+**median pass**: a replay as a process does it once warm, with the state of the previous pass
+collected. The **first pass** is cold: the JIT is still compiling, and the fold's state, added to
+the ~2 GB of event objects this benchmark holds in memory (a process replaying from a store
+would read them in pages, not hold them), pushes V8's old generation over its limit, so a full
+mark-compact traces every event: a cost of the benchmark's set-up more than of the fold, but a
+cost the first replay in such a process pays. This run: median pass
+**${goal ? 'met' : 'not met'}** (${int(projections)} events/s, ${(projections / emmett).toFixed(2)}× Emmett);
+first pass **${goalFirst ? 'met' : 'not met'}** (${int(projectionsFirst)} events/s, ${(projectionsFirst / firstRate(byName.get('emmettProjections'))).toFixed(2)}× Emmett's first pass).
 
 Memory growth (all projections, retained heap of their state after the replay):
 

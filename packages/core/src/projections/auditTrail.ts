@@ -2,7 +2,7 @@ import type { AssessmentPeriod, AttendanceCode, GradeValue } from '../events/com
 import type { CorrectedValue } from '../events/journal';
 import type { Actor, ActorRole } from '../events/metadata';
 import { eventTypes } from '../events/registry';
-import { markAt, markCount, markIdAt, markPupilAt, markValueOf, schoolLedgerProjection, type JournalClass, type JournalMark, type SchoolLedgerState } from './schoolLedger';
+import { gradeAt, gradeCount, markAt, markCount, markIdAt, markPupilAt, markValueOf, schoolLedgerProjection, type JournalClass, type JournalMark, type SchoolLedgerState } from './schoolLedger';
 
 /*
  * The audit trail: who wrote how much; for every mark its full history (recorded, moderated,
@@ -144,9 +144,16 @@ export type GradeHistoryFilter = {
   readonly level?: GradeHistoryEntry['level'];
 };
 
+/** Every finalized grade, expanded from the fold's compact form, in ledger order. */
+const allGrades = (state: SchoolLedgerState): GradeHistoryEntry[] => {
+  const grades: GradeHistoryEntry[] = [];
+  for (let n = 0, count = gradeCount(state); n < count; n++) grades.push(gradeAt(state, n));
+  return grades;
+};
+
 /** Finalized grades (period, year, re-sit) with who, when and why, in ledger order. */
 export const gradeHistory = (state: SchoolLedgerState, filter: GradeHistoryFilter = {}): ReadonlyArray<GradeHistoryEntry> =>
-  state.audit.grades.filter(
+  allGrades(state).filter(
     (g) =>
       (filter.classId === undefined || g.classId === filter.classId) &&
       (filter.pupilId === undefined || g.pupilId === filter.pupilId) &&
@@ -156,7 +163,7 @@ export const gradeHistory = (state: SchoolLedgerState, filter: GradeHistoryFilte
 
 /** Finalized period and year grades that differ from the computed recommendation, in ledger order. */
 export const gradeOverrides = (state: SchoolLedgerState): ReadonlyArray<GradeOverride> =>
-  state.audit.grades.flatMap((g): GradeOverride[] =>
+  allGrades(state).flatMap((g): GradeOverride[] =>
     g.level === 'resit' || !g.overridden || g.recommended === null
       ? []
       : [

@@ -4,7 +4,7 @@ import { gradeRank, scaleForGradeLevel } from '../rules/gradeScale';
 import type { GradeScale, RuleSet } from '../rules/ruleSet';
 import { byYearAndClass, ruleSetOfClass } from './rulesOfClass';
 import type { GradeHistoryEntry } from './auditTrail';
-import type { SchoolLedgerState } from './schoolLedger';
+import { gradesOfRecord, type SchoolLedgerState } from './schoolLedger';
 
 /*
  * Class analytics over finalized grades, comparable across years:
@@ -147,8 +147,9 @@ export const classAnalyticsOf = (state: SchoolLedgerState, ruleSets: ReadonlyArr
             pupil.quality &&= judged.quality;
           }
         };
-        for (const grade of record.periodGrades.values()) if (grade.period !== null) count(grade.period, grade);
-        if (record.yearGrade !== null) count('year', record.yearGrade);
+        const grades = gradesOfRecord(state, record);
+        for (const grade of grades?.periodGrades ?? []) if (grade.period !== null) count(grade.period, grade);
+        if (grades?.yearGrade != null) count('year', grades.yearGrade);
       }
     }
   }

@@ -4,7 +4,7 @@ import type { LocalDate } from '../primitives/localDate';
 import { isGradedPerHalfYear, ruleSetOfClass } from './rulesOfClass';
 import type { RuleSet } from '../rules/ruleSet';
 import { finalizedGradesOf, type ReportCardGrade, type ReportCardPeriodGrade } from './reportCard';
-import { attendanceByPupil, isMarkAnnulledAt, markIdAt, markKindAt, markNumbersByPupil, markOnAt, markValueAt, type JournalExemption, type SchoolLedgerState } from './schoolLedger';
+import { attendanceByPupil, gradesOfRecord, isMarkAnnulledAt, markIdAt, markKindAt, markNumbersByPupil, markOnAt, markValueAt, type JournalExemption, type SchoolLedgerState } from './schoolLedger';
 
 /*
  * The class journal as a teacher or an inspector reads it, for one class and subject: the plan
@@ -105,7 +105,7 @@ export const classJournalOf = (
       marks.push({ markId: markIdAt(subject, i), kind, lessonId: kind === 'formative' ? on : null, summativeId: kind === 'summative' ? on : null, value: markValueAt(subject, i) });
     }
     for (const a of attendanceOf.get(pupilId) ?? []) if (a.code !== 'present') attendance.push({ attendanceId: a.attendanceId, lessonId: a.lessonId, code: a.code });
-    const { periods, yearGrade, finalGrade } = finalizedGradesOf(record);
+    const { periods, yearGrade, finalGrade } = finalizedGradesOf(gradesOfRecord(state, record));
     return {
       pupilId,
       stays: stays.map((s) => ({ from: s.from, until: s.until ?? null })),

@@ -2,7 +2,7 @@ import type { AssessmentPeriod, GradeValue, GradingMode } from '../events/common
 import { lessonsByDayOf, pupilAttendance, sumAttendance, noAttendance, type AttendanceTotals } from './attendance';
 import type { Actor } from '../events/metadata';
 import type { GradeHistoryEntry } from './auditTrail';
-import { schoolLedgerProjection, type JournalClass, type SchoolLedgerState } from './schoolLedger';
+import { gradesOfRecord, schoolLedgerProjection, type JournalClass, type SchoolLedgerState } from './schoolLedger';
 
 /*
  * The report card (табель / табель үлгерімі): per pupil and school year, each subject's term or
@@ -112,7 +112,7 @@ export type YearReportCard = {
 const yearCard = (state: SchoolLedgerState, cls: JournalClass, pupilId: string): YearReportCard => {
   const { bySubject, fullDaysMissed } = pupilAttendance(cls, pupilId, undefined, lessonsByDayOf(cls, undefined));
   const subjects = [...cls.subjects.values()].map((subject): ReportCardSubject => {
-    const { periods, yearGrade, resits, finalGrade } = finalizedGradesOf(subject.pupils.get(pupilId));
+    const { periods, yearGrade, resits, finalGrade } = finalizedGradesOf(gradesOfRecord(state, subject.pupils.get(pupilId)));
     return {
       subjectId: subject.subjectId,
       gradingMode: subject.gradingMode,

@@ -91,11 +91,39 @@ const naiveFold = (events: ReadonlyArray<RecordedEvent>) => {
   return { marks, attendance };
 };
 
+/**
+ * Values the decoder never lets through (points above 127, fractions), on every other event:
+ * the fold keeps them beside the mark's flags (`markOverflow`), and must give them back as well.
+ */
+const withValuesOutOfRange = (events: ReadonlyArray<RecordedEvent>): ReadonlyArray<RecordedEvent> =>
+  events.map((recorded) => {
+    if (recorded.globalPosition % 2 === 1) return recorded;
+    const { event } = recorded;
+    const data = event.data as Record<string, unknown>;
+    const odd = (v: number): number => (recorded.globalPosition % 4 === 0 ? v + 1000 : v + 0.5);
+    switch (event.type) {
+      case 'FormativeMarkRecorded':
+        return { ...recorded, event: { ...event, data: { ...data, mark: odd(event.data.mark) } } } as RecordedEvent;
+      case 'SummativeScoreRecorded':
+      case 'SummativeScoreModerated':
+        return { ...recorded, event: { ...event, data: { ...data, points: odd(event.data.points) } } } as RecordedEvent;
+      case 'MarkCorrected': {
+        const value = event.data.value.kind === 'formative' ? { ...event.data.value, mark: odd(event.data.value.mark) } : { ...event.data.value, points: odd(event.data.value.points) };
+        return { ...recorded, event: { ...event, data: { ...data, value } } } as RecordedEvent;
+      }
+      default:
+        return recorded;
+    }
+  });
+
 describe('school ledger fold: the compact marks and attendance', () => {
-  it('give back, subject by subject and in order of recording, what a naive fold of the same events holds', () => {
+  it.each([
+    ['as recorded', (events: ReadonlyArray<RecordedEvent>) => events],
+    ['with mark values that do not fit the flags', withValuesOutOfRange],
+  ] as const)('give back, subject by subject and in order of recording, what a naive fold of the same events holds (%s)', (_, alter) => {
     fc.assert(
       fc.property(histories, (history) => {
-        const events = onStream(history.streamId, history.events);
+        const events = alter(onStream(history.streamId, history.events));
         const state = foldProjection(schoolLedgerProjection, events);
         const naive = naiveFold(events);
         const compact: NaiveMark[] = [];

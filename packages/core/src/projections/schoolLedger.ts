@@ -73,8 +73,8 @@ export type JournalMark = {
 
 /**
  * A subject's marks (of all its pupils), in order of recording, `MARK_SLOTS` slots each: mark
- * id, what it was given on, value, flags (summative, annulled, and the recording actor's number
- * in `AuditLog.actors`), the recording event's global position, event id, occurredAt,
+ * id, what it was given on, flags (summative, annulled, the value and the recording actor's
+ * number in `AuditLog.actors`), the recording event's global position, event id, occurredAt,
  * recordedAt, and the pupil. The strings are the event's own (no copy), the numbers small
  * integers: a mark costs a few words at the end of one array (the one the previous mark went
  * to, mostly: a lesson's marks come together), and no object for the garbage collector to trace
@@ -85,40 +85,101 @@ export type JournalMark = {
  */
 export type MarkSlots = Array<string | number>;
 
-export const MARK_SLOTS = 9;
+export const MARK_SLOTS = 8;
 const CHUNK_SHIFT = 6;
 export const MARKS_PER_CHUNK = 1 << CHUNK_SHIFT;
 const CHUNK_MASK = MARKS_PER_CHUNK - 1;
 const M_ID = 0;
 const M_ON = 1;
-const M_VALUE = 2;
-const M_FLAGS = 3;
-const M_POSITION = 4;
-const M_EVENT = 5;
-const M_OCCURRED = 6;
-const M_RECORDED = 7;
-const M_PUPIL = 8;
+const M_FLAGS = 2;
+const M_POSITION = 3;
+const M_EVENT = 4;
+const M_OCCURRED = 5;
+const M_RECORDED = 6;
+const M_PUPIL = 7;
+/**
+ * Flags: bit 0 summative, bit 1 annulled, bits 3-9 the value (a mark 1-10 or points 0-100),
+ * bits 10-30 the actor's number. A value or an actor number that does not fit (never, for a
+ * decoded event, until two million actors) sets bit 2 instead: both are then in the subject's
+ * `markOverflow`. One small integer: a slot fewer per mark than value and flags apart.
+ */
 const SUMMATIVE = 1;
 const ANNULLED = 2;
-/** Flags above the two bits hold the actor's number. */
-const ACTOR_SHIFT = 2;
+const OVERFLOW = 4;
+const VALUE_SHIFT = 3;
+const VALUE_MASK = 127;
+const ACTOR_SHIFT = 10;
+const MAX_ACTOR = (1 << 21) - 1;
+const fitsValue = (value: number): boolean => Number.isInteger(value) && value >= 0 && value <= VALUE_MASK;
 
-/** A subject's absences, lates (and presences), in order of recording, `ATTENDANCE_SLOTS` slots each: attendance id, lesson id, code, pupil. */
+/**
+ * A subject's absences, lates (and presences), in order of recording, `ATTENDANCE_SLOTS` slots
+ * each: attendance id, lesson id, code, pupil; in chunks of `ENTRIES_PER_ATTENDANCE_CHUNK`
+ * entries allocated once at full size, as marks (a subject-year has about a hundred).
+ */
 export type AttendanceSlots = Array<string>;
 export const ATTENDANCE_SLOTS = 4;
+const ATTENDANCE_SHIFT = 5;
+export const ENTRIES_PER_ATTENDANCE_CHUNK = 1 << ATTENDANCE_SHIFT;
+const ATTENDANCE_MASK = ENTRIES_PER_ATTENDANCE_CHUNK - 1;
 
 export type JournalAttendanceEntry = { readonly attendanceId: string; readonly lessonId: string; readonly code: AttendanceCode | 'present' };
 
 export type JournalExemption = { readonly exemptionId: string; readonly from: LocalDate; readonly to: LocalDate; readonly ground: 'medical' | 'sport' | 'other' };
 
-/** A pupil's exemptions and finalized grades in one subject of a class (their marks and attendance are the subject's). */
+/**
+ * A pupil's exemptions and finalized grades in one subject of a class (their marks and
+ * attendance are the subject's). Grades are numbers in `AuditLog.grades` (read them with
+ * `gradesOfRecord` or `gradeAt`).
+ */
 export type JournalPupilRecord = {
   readonly pupilId: string;
   exemptions: JournalExemption[] | null;
   /** Finalized period grades, one per period, in order of finalization. */
-  readonly periodGrades: GradeHistoryEntry[];
-  yearGrade: GradeHistoryEntry | null;
-  resits: GradeHistoryEntry[] | null;
+  readonly periodGrades: number[];
+  yearGrade: number | null;
+  resits: number[] | null;
+};
+
+/**
+ * Finalized grades (period, year, re-sit) of all classes, in ledger order, `GRADE_SLOTS` slots
+ * each, in chunks of `MARKS_PER_CHUNK` grades allocated once (as marks): event id, flags (level,
+ * overridden, the period's kind and number, the actor's number), occurredAt, recordedAt, global
+ * position, class, subject, pupil, grade, recommended grade, its percentage, rule set, teacher.
+ * A grade is about 13 words, not an object of 21 fields; the rare reason, override reason and
+ * re-sit figures are in `AuditLog.gradeNotes`. Read them with `gradeAt`.
+ */
+export type GradeSlots = Array<string | number | JournalClass | null>;
+export const GRADE_SLOTS = 13;
+const G_EVENT = 0;
+const G_FLAGS = 1;
+const G_OCCURRED = 2;
+const G_RECORDED = 3;
+const G_POSITION = 4;
+const G_CLASS = 5;
+const G_SUBJECT = 6;
+const G_PUPIL = 7;
+const G_GRADE = 8;
+const G_RECOMMENDED = 9;
+const G_PERCENTAGE = 10;
+const G_RULE_SET = 11;
+const G_TEACHER = 12;
+/** Flags: bits 0-1 the level, bit 2 overridden, bit 3 a term / bit 4 a half-year, bits 5-7 its number, then the actor's number. */
+const LEVELS = ['period', 'year', 'resit'] as const;
+const OVERRIDDEN = 4;
+const TERM = 8;
+const HALF_YEAR = 16;
+const PERIOD_SHIFT = 5;
+const GRADE_ACTOR_SHIFT = 8;
+
+/** What few grades carry beyond their slots. */
+export type GradeNotes = {
+  readonly reason: string | null;
+  readonly overrideReason: string | null;
+  readonly attempt: number | null;
+  readonly testGrade: GradeValue | null;
+  /** A period the flags cannot hold (never, for a decoded event). */
+  readonly period: AssessmentPeriod | null;
 };
 
 export type JournalSubject = {
@@ -132,17 +193,21 @@ export type JournalSubject = {
   lessonIndex: Map<string, JournalLesson> | null;
   readonly summatives: Map<string, JournalSummative>;
   /**
-   * Marks and attendance of all the subject's pupils, in order of recording (a push per event);
+   * Marks and attendance of all the subject's pupils, in order of recording (slots filled per event);
    * a change finds its entry by a scan back (`markNumberOf`).
    */
   readonly marks: MarkSlots[];
   /** How many marks `marks` holds (the last chunk is filled up to here). */
   recordedMarks: number;
+  /** Value and actor of marks whose flags cannot hold them (see `MarkSlots`), by the mark's number. */
+  markOverflow: Map<number, { value: number; readonly actor: number }> | null;
   /** Reasons given when recording a mark (rare), by the mark's number. */
   markReasons: Map<number, string> | null;
   /** Each changed mark's changes, by the mark's number. */
   markChanges: Map<number, JournalChange[]> | null;
-  readonly attendance: AttendanceSlots;
+  readonly attendance: AttendanceSlots[];
+  /** How many entries `attendance` holds. */
+  attendanceCount: number;
   /** Pupils with exemptions or finalized grades. */
   readonly pupils: Map<string, JournalPupilRecord>;
 };
@@ -179,8 +244,11 @@ export type AuditLog = {
   readonly actors: Actor[];
   /** Changes to marks and absences, in ledger order. */
   readonly changes: JournalChange[];
-  /** Finalized period, year and re-sit grades, in ledger order. */
-  readonly grades: GradeHistoryEntry[];
+  /** Finalized period, year and re-sit grades, in ledger order, in chunks (see `GradeSlots`). */
+  readonly grades: GradeSlots[];
+  gradeCount: number;
+  /** Reasons, override reasons, re-sit figures, by the grade's number (only for grades that have any). */
+  gradeNotes: Map<number, GradeNotes> | null;
   readonly counts: { moderated: number; corrected: number; annulled: number; attendanceCorrected: number; overrides: number; resits: number };
 };
 
@@ -217,6 +285,8 @@ export const initialSchoolLedgerState = (): SchoolLedgerState => ({
     actors: [],
     changes: [],
     grades: [],
+    gradeCount: 0,
+    gradeNotes: null,
     counts: { moderated: 0, corrected: 0, annulled: 0, attendanceCorrected: 0, overrides: 0, resits: 0 },
   },
   lastStreamId: undefined,
@@ -234,18 +304,22 @@ export const initialSchoolLedgerState = (): SchoolLedgerState => ({
 /** The year a class's school year starts in, from its calendar (so that it never depends on other streams). */
 export const startYearOfCalendar = (calendar: { readonly startsOn: LocalDate }): number => Number(calendar.startsOn.slice(0, 4));
 
-type Marks = Pick<JournalSubject, 'marks' | 'recordedMarks'>;
+type Marks = Pick<JournalSubject, 'marks' | 'recordedMarks' | 'markOverflow'>;
 
 /** Slot `k` of mark `i`. */
 const markSlot = (subject: Marks, i: number, k: number): string | number => (subject.marks[i >> CHUNK_SHIFT] as MarkSlots)[(i & CHUNK_MASK) * MARK_SLOTS + k] as string | number;
-type Attendance = Pick<JournalSubject, 'attendance'>;
+type Attendance = Pick<JournalSubject, 'attendance' | 'attendanceCount'>;
 
 /** The number of marks of a subject. */
 export const markCount = (subject: Marks): number => subject.recordedMarks;
 export const markIdAt = (subject: Marks, i: number): string => markSlot(subject, i, M_ID) as string;
 /** What the mark was given on: its lesson (formative) or summative (score). */
 export const markOnAt = (subject: Marks, i: number): string => markSlot(subject, i, M_ON) as string;
-export const markValueAt = (subject: Marks, i: number): number => markSlot(subject, i, M_VALUE) as number;
+export const markValueAt = (subject: Marks, i: number): number => valueOfFlags(subject, i, markSlot(subject, i, M_FLAGS) as number);
+const valueOfFlags = (subject: Marks, i: number, flags: number): number =>
+  (flags & OVERFLOW) === 0 ? (flags >>> VALUE_SHIFT) & VALUE_MASK : (subject.markOverflow?.get(i)?.value as number);
+const actorNumberOfFlags = (subject: Marks, i: number, flags: number): number =>
+  (flags & OVERFLOW) === 0 ? flags >>> ACTOR_SHIFT : (subject.markOverflow?.get(i)?.actor as number);
 export const markPupilAt = (subject: Marks, i: number): string => markSlot(subject, i, M_PUPIL) as string;
 export const markKindAt = (subject: Marks, i: number): 'formative' | 'summative' => ((markSlot(subject, i, M_FLAGS) as number) & SUMMATIVE) === 0 ? 'formative' : 'summative';
 export const isMarkAnnulledAt = (subject: Marks, i: number): boolean => ((markSlot(subject, i, M_FLAGS) as number) & ANNULLED) !== 0;
@@ -283,10 +357,10 @@ export const markAt = (state: SchoolLedgerState, subject: JournalSubject, i: num
     kind: (flags & SUMMATIVE) === 0 ? 'formative' : 'summative',
     markId: slots[at + M_ID] as string,
     on: slots[at + M_ON] as string,
-    value: slots[at + M_VALUE] as number,
+    value: valueOfFlags(subject, i, flags),
     annulled: (flags & ANNULLED) !== 0,
     eventId: slots[at + M_EVENT] as string,
-    actor: state.audit.actors[flags >>> ACTOR_SHIFT] as Actor,
+    actor: state.audit.actors[actorNumberOfFlags(subject, i, flags)] as Actor,
     occurredAt: slots[at + M_OCCURRED] as string,
     recordedAt: slots[at + M_RECORDED] as string,
     reason: subject.markReasons?.get(i) ?? null,
@@ -320,16 +394,82 @@ const lastEventIdAt = (subject: JournalSubject, i: number): string => {
 export const markValueOf = (mark: Pick<JournalMark, 'kind' | 'value' | 'annulled'>): MarkValue | null =>
   mark.annulled ? null : mark.kind === 'formative' ? { kind: 'formative', mark: mark.value } : { kind: 'summative', points: mark.value };
 
+/** The number of finalized grades (period, year, re-sit) in the ledger. */
+export const gradeCount = (state: SchoolLedgerState): number => state.audit.gradeCount;
+
+/** Finalized grade `n` (in ledger order) as the audit trail shows it (a fresh object). */
+export const gradeAt = (state: SchoolLedgerState, n: number): GradeHistoryEntry => {
+  const slots = state.audit.grades[n >> CHUNK_SHIFT] as GradeSlots;
+  const at = (n & CHUNK_MASK) * GRADE_SLOTS;
+  const flags = slots[at + G_FLAGS] as number;
+  const cls = slots[at + G_CLASS] as JournalClass;
+  const notes = state.audit.gradeNotes?.get(n);
+  const number = (flags >>> PERIOD_SHIFT) & 7;
+  const period: AssessmentPeriod | null =
+    (flags & TERM) !== 0 ? ({ kind: 'term', number } as AssessmentPeriod) : (flags & HALF_YEAR) !== 0 ? ({ kind: 'halfYear', number } as AssessmentPeriod) : (notes?.period ?? null);
+  return {
+    eventId: slots[at + G_EVENT] as string,
+    actor: state.audit.actors[flags >>> GRADE_ACTOR_SHIFT] as Actor,
+    occurredAt: slots[at + G_OCCURRED] as string,
+    recordedAt: slots[at + G_RECORDED] as string,
+    reason: notes?.reason ?? null,
+    streamId: cls.streamId,
+    globalPosition: slots[at + G_POSITION] as number,
+    level: LEVELS[flags & 3] as GradeHistoryEntry['level'],
+    classId: cls.classId,
+    subjectId: slots[at + G_SUBJECT] as string,
+    pupilId: slots[at + G_PUPIL] as string,
+    period,
+    grade: slots[at + G_GRADE] as GradeValue,
+    recommended: slots[at + G_RECOMMENDED] as GradeValue | null,
+    percentage: slots[at + G_PERCENTAGE] as string | null,
+    overridden: (flags & OVERRIDDEN) !== 0,
+    overrideReason: notes?.overrideReason ?? null,
+    ruleSetId: slots[at + G_RULE_SET] as string,
+    attempt: notes?.attempt ?? null,
+    testGrade: notes?.testGrade ?? null,
+    teacherId: slots[at + G_TEACHER] as string | null,
+  };
+};
+
+/** A pupil's finalized grades in a subject (fresh objects): period grades in order of finalization, year grade, re-sits. */
+export const gradesOfRecord = (
+  state: SchoolLedgerState,
+  record: JournalPupilRecord | undefined,
+): { readonly periodGrades: ReadonlyArray<GradeHistoryEntry>; readonly yearGrade: GradeHistoryEntry | null; readonly resits: ReadonlyArray<GradeHistoryEntry> | null } | undefined =>
+  record === undefined
+    ? undefined
+    : {
+        periodGrades: record.periodGrades.map((n) => gradeAt(state, n)),
+        yearGrade: record.yearGrade === null ? null : gradeAt(state, record.yearGrade),
+        resits: record.resits === null ? null : record.resits.map((n) => gradeAt(state, n)),
+      };
+
+/** Whether grade `n` is of this period. */
+const isGradeOfPeriod = (state: SchoolLedgerState, n: number, period: AssessmentPeriod): boolean => {
+  const flags = (state.audit.grades[n >> CHUNK_SHIFT] as GradeSlots)[(n & CHUNK_MASK) * GRADE_SLOTS + G_FLAGS] as number;
+  if ((flags & (TERM | HALF_YEAR)) === 0) {
+    const other = state.audit.gradeNotes?.get(n)?.period;
+    return other !== undefined && other !== null && other.kind === period.kind && other.number === period.number;
+  }
+  return ((flags & TERM) !== 0 ? 'term' : 'halfYear') === period.kind && ((flags >>> PERIOD_SHIFT) & 7) === period.number;
+};
+
 const A_ID = 0;
 const A_LESSON = 1;
 const A_CODE = 2;
 const A_PUPIL = 3;
 
+/** Attendance entry `i`'s chunk and the offset of its first slot there. */
+const attendanceChunk = (subject: Attendance, i: number): AttendanceSlots => subject.attendance[i >> ATTENDANCE_SHIFT] as AttendanceSlots;
+const attendanceOffset = (i: number): number => (i & ATTENDANCE_MASK) * ATTENDANCE_SLOTS;
+
 /** Each pupil's attendance entries in the subject (fresh objects), in order of recording. */
 export const attendanceByPupil = (subject: Attendance): Map<string, JournalAttendanceEntry[]> => {
   const byPupil = new Map<string, JournalAttendanceEntry[]>();
-  const slots = subject.attendance;
-  for (let at = 0; at < slots.length; at += ATTENDANCE_SLOTS) {
+  for (let i = 0; i < subject.attendanceCount; i++) {
+    const slots = attendanceChunk(subject, i);
+    const at = attendanceOffset(i);
     const entry = { attendanceId: slots[at + A_ID] as string, lessonId: slots[at + A_LESSON] as string, code: slots[at + A_CODE] as AttendanceCode | 'present' };
     const pupilId = slots[at + A_PUPIL] as string;
     const entries = byPupil.get(pupilId);
@@ -342,17 +482,22 @@ export const attendanceByPupil = (subject: Attendance): Map<string, JournalAtten
 /** One pupil's attendance entries in the subject (fresh objects), in order of recording. */
 export const attendanceOfPupil = (subject: Attendance, pupilId: string): JournalAttendanceEntry[] => {
   const entries: JournalAttendanceEntry[] = [];
-  const slots = subject.attendance;
-  for (let at = 0; at < slots.length; at += ATTENDANCE_SLOTS)
+  for (let i = 0; i < subject.attendanceCount; i++) {
+    const slots = attendanceChunk(subject, i);
+    const at = attendanceOffset(i);
     if (slots[at + A_PUPIL] === pupilId)
       entries.push({ attendanceId: slots[at + A_ID] as string, lessonId: slots[at + A_LESSON] as string, code: slots[at + A_CODE] as AttendanceCode | 'present' });
+  }
   return entries;
 };
 
-/** The slot of the pupil's attendance entry with this id in the subject, if any (a scan from the latest back, as `markNumberOf`). */
-const attendanceSlotOf = (subject: Attendance, attendanceId: string, pupilId: string): number | undefined => {
-  const slots = subject.attendance;
-  for (let at = slots.length - ATTENDANCE_SLOTS; at >= 0; at -= ATTENDANCE_SLOTS) if (slots[at + A_ID] === attendanceId && slots[at + A_PUPIL] === pupilId) return at;
+/** The number of the pupil's attendance entry with this id in the subject, if any (a scan from the latest back, as `markNumberOf`). */
+const attendanceNumberOf = (subject: Attendance, attendanceId: string, pupilId: string): number | undefined => {
+  for (let i = subject.attendanceCount - 1; i >= 0; i--) {
+    const slots = attendanceChunk(subject, i);
+    const at = attendanceOffset(i);
+    if (slots[at + A_ID] === attendanceId && slots[at + A_PUPIL] === pupilId) return i;
+  }
   return undefined;
 };
 
@@ -459,8 +604,12 @@ const recordMark = (
   // A valid ledger never records a mark id twice for one pupil and subject (the decider refuses it).
   slots[at + M_ID] = markId;
   slots[at + M_ON] = on;
-  slots[at + M_VALUE] = value;
-  slots[at + M_FLAGS] = (state.lastActorNumber << ACTOR_SHIFT) | (summative ? SUMMATIVE : 0);
+  const actor = state.lastActorNumber;
+  if (fitsValue(value) && actor <= MAX_ACTOR) slots[at + M_FLAGS] = (actor << ACTOR_SHIFT) | (value << VALUE_SHIFT) | (summative ? SUMMATIVE : 0);
+  else {
+    slots[at + M_FLAGS] = OVERFLOW | (summative ? SUMMATIVE : 0);
+    (subject.markOverflow ??= new Map()).set(i, { value, actor });
+  }
   slots[at + M_POSITION] = recorded.globalPosition;
   slots[at + M_EVENT] = metadata.eventId;
   slots[at + M_OCCURRED] = metadata.occurredAt;
@@ -468,6 +617,18 @@ const recordMark = (
   slots[at + M_PUPIL] = pupilId;
   subject.recordedMarks = i + 1;
   if (metadata.reason !== undefined) (subject.markReasons ??= new Map()).set(i, metadata.reason);
+};
+
+/** A mark's new value, in its flags if it fits, else in the subject's `markOverflow` (with its actor). */
+const setMarkValue = (subject: JournalSubject, i: number, value: number): void => {
+  const slots = subject.marks[i >> CHUNK_SHIFT] as MarkSlots;
+  const at = (i & CHUNK_MASK) * MARK_SLOTS + M_FLAGS;
+  const flags = slots[at] as number;
+  if ((flags & OVERFLOW) === 0 && fitsValue(value)) slots[at] = (flags & ~(VALUE_MASK << VALUE_SHIFT)) | (value << VALUE_SHIFT);
+  else if ((flags & OVERFLOW) === 0) {
+    (subject.markOverflow ??= new Map()).set(i, { value, actor: flags >>> ACTOR_SHIFT });
+    slots[at] = (flags & (SUMMATIVE | ANNULLED)) | OVERFLOW;
+  } else (subject.markOverflow?.get(i) as { value: number }).value = value;
 };
 
 /** A moderation, correction or annulment: the audit keeps it in full; the mark takes the new value. */
@@ -513,7 +674,7 @@ const changeMark = (
   const slots = subject.marks[i >> CHUNK_SHIFT] as MarkSlots;
   const at = (i & CHUNK_MASK) * MARK_SLOTS;
   if (value === null) slots[at + M_FLAGS] = (slots[at + M_FLAGS] as number) | ANNULLED;
-  else slots[at + M_VALUE] = value.kind === 'formative' ? value.mark : value.points;
+  else setMarkValue(subject, i, value.kind === 'formative' ? value.mark : value.points);
   const changes = (subject.markChanges ??= new Map()).get(i);
   if (changes === undefined) subject.markChanges.set(i, [change]);
   else changes.push(change);
@@ -528,44 +689,61 @@ type FinalizedData = {
   readonly overrideReason?: string;
 };
 
-/** A finalized grade as the audit and the journal keep it (one object for both). */
-const gradeEntry = (
+/**
+ * A finalized grade into the audit's slots (the journal's record refers to it by number);
+ * returns its number.
+ */
+const recordGrade = (
   state: SchoolLedgerState,
   recorded: RecordedEvent,
   cls: JournalClass,
   subject: JournalSubject | undefined,
-  level: 'period' | 'year',
+  level: 0 | 1 | 2,
   period: AssessmentPeriod | null,
   data: FinalizedData,
-): GradeHistoryEntry => {
+  resit: { readonly attempt: number; readonly testGrade: GradeValue } | null,
+): number => {
   const overridden = data.recommendation !== null && String(data.recommendation.grade) !== String(data.grade);
   if (overridden) state.audit.counts.overrides++;
   const { metadata } = recorded.event;
-  const entry: GradeHistoryEntry = {
-    eventId: metadata.eventId,
-    actor: actorOf(state, recorded),
-    occurredAt: metadata.occurredAt,
-    recordedAt: metadata.recordedAt,
-    reason: metadata.reason ?? null,
-    streamId: recorded.streamId,
-    globalPosition: recorded.globalPosition,
-    level,
-    classId: cls.classId,
-    subjectId: data.subjectId,
-    pupilId: data.pupilId,
-    period,
-    grade: data.grade,
-    recommended: data.recommendation === null ? null : data.recommendation.grade,
-    percentage: data.recommendation === null ? null : data.recommendation.percentage,
-    overridden,
-    overrideReason: data.overrideReason ?? null,
-    ruleSetId: data.ruleSetId,
-    attempt: null,
-    testGrade: null,
-    teacherId: subject === undefined ? null : subject.teacherId,
-  };
-  state.audit.grades.push(entry);
-  return entry;
+  const { audit } = state;
+  const n = audit.gradeCount;
+  const at = (n & CHUNK_MASK) * GRADE_SLOTS;
+  let slots: GradeSlots;
+  if (at === 0) {
+    slots = new Array<string | number | JournalClass | null>(MARKS_PER_CHUNK * GRADE_SLOTS);
+    audit.grades.push(slots);
+  } else slots = audit.grades[n >> CHUNK_SHIFT] as GradeSlots;
+  // The period in the flags when it fits (always, for a decoded event), else in the grade's notes.
+  const packed =
+    period === null
+      ? 0
+      : Number.isInteger(period.number) && period.number >= 1 && period.number <= 7 && (period.kind === 'term' || period.kind === 'halfYear')
+        ? (period.kind === 'term' ? TERM : HALF_YEAR) | (period.number << PERIOD_SHIFT)
+        : -1;
+  slots[at + G_EVENT] = metadata.eventId;
+  slots[at + G_FLAGS] = (state.lastActorNumber << GRADE_ACTOR_SHIFT) | (packed > 0 ? packed : 0) | (overridden ? OVERRIDDEN : 0) | level;
+  slots[at + G_OCCURRED] = metadata.occurredAt;
+  slots[at + G_RECORDED] = metadata.recordedAt;
+  slots[at + G_POSITION] = recorded.globalPosition;
+  slots[at + G_CLASS] = cls;
+  slots[at + G_SUBJECT] = data.subjectId;
+  slots[at + G_PUPIL] = data.pupilId;
+  slots[at + G_GRADE] = data.grade;
+  slots[at + G_RECOMMENDED] = data.recommendation === null ? null : data.recommendation.grade;
+  slots[at + G_PERCENTAGE] = data.recommendation === null ? null : data.recommendation.percentage;
+  slots[at + G_RULE_SET] = data.ruleSetId;
+  slots[at + G_TEACHER] = subject === undefined ? null : subject.teacherId;
+  audit.gradeCount = n + 1;
+  if (metadata.reason !== undefined || data.overrideReason !== undefined || resit !== null || packed < 0)
+    (audit.gradeNotes ??= new Map()).set(n, {
+      reason: metadata.reason ?? null,
+      overrideReason: data.overrideReason ?? null,
+      attempt: resit === null ? null : resit.attempt,
+      testGrade: resit === null ? null : resit.testGrade,
+      period: packed < 0 ? period : null,
+    });
+  return n;
 };
 
 const closeStay = (state: SchoolLedgerState, recorded: RecordedEvent, pupilId: string, on: LocalDate): void => {
@@ -614,9 +792,11 @@ const handlers = {
         summatives: new Map(),
         marks: [],
         recordedMarks: 0,
+        markOverflow: null,
         markReasons: null,
         markChanges: null,
         attendance: [],
+        attendanceCount: 0,
         pupils: new Map(),
       });
       state.lastSubjectClass = undefined;
@@ -694,13 +874,25 @@ const handlers = {
     const subject = subjectOf(state, recorded, data.subjectId);
     if (subject === undefined) return;
     // A valid ledger never records an attendance id twice for one pupil and subject.
-    subject.attendance.push(data.attendanceId, data.lessonId, data.code, data.pupilId);
+    const i = subject.attendanceCount;
+    const at = attendanceOffset(i);
+    let slots: AttendanceSlots;
+    if (at === 0) {
+      slots = new Array<string>(ENTRIES_PER_ATTENDANCE_CHUNK * ATTENDANCE_SLOTS);
+      subject.attendance.push(slots);
+    } else slots = attendanceChunk(subject, i);
+    slots[at + A_ID] = data.attendanceId;
+    slots[at + A_LESSON] = data.lessonId;
+    slots[at + A_CODE] = data.code;
+    slots[at + A_PUPIL] = data.pupilId;
+    subject.attendanceCount = i + 1;
   },
   AttendanceCorrected: (state, { data }, recorded) => {
     const cls = classOf(state, recorded);
     if (cls === undefined) return;
     const subject = subjectOf(state, recorded, data.subjectId);
-    const at = subject === undefined ? undefined : attendanceSlotOf(subject, data.attendanceId, data.pupilId);
+    const i = subject === undefined ? undefined : attendanceNumberOf(subject, data.attendanceId, data.pupilId);
+    const at = i === undefined ? undefined : attendanceOffset(i);
     const { metadata } = recorded.event;
     state.audit.changes.push({
       eventId: metadata.eventId,
@@ -715,12 +907,12 @@ const handlers = {
       classId: cls.classId,
       subjectId: data.subjectId,
       pupilId: data.pupilId,
-      from: subject === undefined || at === undefined ? null : (subject.attendance[at + A_CODE] as AttendanceCode | 'present'),
+      from: subject === undefined || i === undefined || at === undefined ? null : (attendanceChunk(subject, i)[at + A_CODE] as AttendanceCode | 'present'),
       to: data.code,
       supersedesEventId: data.supersedesEventId,
     });
     state.audit.counts.attendanceCorrected++;
-    if (subject !== undefined && at !== undefined) subject.attendance[at + A_CODE] = data.code;
+    if (subject !== undefined && i !== undefined && at !== undefined) attendanceChunk(subject, i)[at + A_CODE] = data.code;
   },
   ExemptionGranted: (state, { data }, recorded) => {
     const subject = subjectOf(state, recorded, data.subjectId);
@@ -732,55 +924,39 @@ const handlers = {
     const cls = classOf(state, recorded);
     if (cls === undefined) return;
     const subject = subjectOf(state, recorded, data.subjectId);
-    const entry = gradeEntry(state, recorded, cls, subject, 'period', data.period, data);
+    const n = recordGrade(state, recorded, cls, subject, 0, data.period, data, null);
     if (subject === undefined) return;
     // One grade per period: a later one (never recorded by the decider) replaces it.
     const grades = recordOf(subject, data.pupilId).periodGrades;
-    const { kind, number } = data.period;
     let same = 0;
-    while (same < grades.length && !(grades[same]?.period?.kind === kind && grades[same]?.period?.number === number)) same++;
-    grades[same] = entry;
+    while (same < grades.length && !isGradeOfPeriod(state, grades[same] as number, data.period)) same++;
+    grades[same] = n;
   },
   YearGradeFinalized: (state, { data }, recorded) => {
     const cls = classOf(state, recorded);
     if (cls === undefined) return;
     const subject = subjectOf(state, recorded, data.subjectId);
-    const entry = gradeEntry(state, recorded, cls, subject, 'year', null, data);
-    if (subject !== undefined) recordOf(subject, data.pupilId).yearGrade = entry;
+    const n = recordGrade(state, recorded, cls, subject, 1, null, data, null);
+    if (subject !== undefined) recordOf(subject, data.pupilId).yearGrade = n;
   },
   ResitResultRecorded: (state, { data }, recorded) => {
     const cls = classOf(state, recorded);
     if (cls === undefined) return;
     const subject = subjectOf(state, recorded, data.subjectId);
     state.audit.counts.resits++;
-    const { metadata } = recorded.event;
-    const entry: GradeHistoryEntry = {
-      eventId: metadata.eventId,
-      actor: actorOf(state, recorded),
-      occurredAt: metadata.occurredAt,
-      recordedAt: metadata.recordedAt,
-      reason: metadata.reason ?? null,
-      streamId: recorded.streamId,
-      globalPosition: recorded.globalPosition,
-      level: 'resit',
-      classId: cls.classId,
-      subjectId: data.subjectId,
-      pupilId: data.pupilId,
-      period: null,
-      grade: data.finalGrade,
-      recommended: null,
-      percentage: null,
-      overridden: false,
-      overrideReason: null,
-      ruleSetId: data.ruleSetId,
-      attempt: data.attempt,
-      testGrade: data.testGrade,
-      teacherId: subject === undefined ? null : subject.teacherId,
-    };
-    state.audit.grades.push(entry);
+    const n = recordGrade(
+      state,
+      recorded,
+      cls,
+      subject,
+      2,
+      null,
+      { subjectId: data.subjectId, pupilId: data.pupilId, grade: data.finalGrade, recommendation: null, ruleSetId: data.ruleSetId },
+      { attempt: data.attempt, testGrade: data.testGrade },
+    );
     if (subject === undefined) return;
     const record = recordOf(subject, data.pupilId);
-    (record.resits ??= []).push(entry);
+    (record.resits ??= []).push(n);
   },
 } satisfies EventHandlers<SchoolLedgerState>;
 

@@ -10,7 +10,7 @@ import { computePeriodResult, type PeriodResult } from '../rules/periodResult';
 import type { RuleSet } from '../rules/ruleSet';
 import { byYearAndClass, isGradedPerHalfYear, ruleSetOfClass } from './rulesOfClass';
 import { reportCardPeriodGradeOf, type ReportCardPeriodGrade } from './reportCard';
-import { attendanceByPupil, lessonIndexOf, marksEntriesByPupil, type SchoolLedgerState } from './schoolLedger';
+import { attendanceByPupil, gradesOfRecord, lessonIndexOf, marksEntriesByPupil, type SchoolLedgerState } from './schoolLedger';
 
 /*
  * Term results: per pupil, subject and term (or half-year), the result the rules engine
@@ -97,7 +97,7 @@ export const termResultsOf = (state: SchoolLedgerState, ruleSets: ReadonlyArray<
             E.chainW((rs) => computePeriodResult(rs, { gradeLevel: cls.gradeLevel, gradingMode: subject.gradingMode, period }, marks)),
           );
           const computed = E.isRight(result) ? computedGradeOf(result.right) : null;
-          const entry = record?.periodGrades.find((g) => g.period !== null && g.period.kind === period.kind && g.period.number === period.number);
+          const entry = gradesOfRecord(state, record)?.periodGrades.find((g) => g.period !== null && g.period.kind === period.kind && g.period.number === period.number);
           const finalized = entry === undefined ? null : reportCardPeriodGradeOf({ ...entry, period });
           rows.push({
             classId: cls.classId,
