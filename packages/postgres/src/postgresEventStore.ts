@@ -4,6 +4,7 @@ import {
   concurrencyConflict,
   currentSchemaVersion,
   decodeBatch,
+  decodeEventFast,
   decodeEvent,
   isEventType,
   type AppendResult,
@@ -219,7 +220,8 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
   };
 
   const appendToStream: EventStore['appendToStream'] = async (streamId, events, { expectedRevision }) => {
-    const decoded = decodeBatch(streamId, events, validate);
+    // The rows are serialized at once: the fast path (no copy of an already valid event) is safe here.
+    const decoded = decodeBatch(streamId, events, validate, decodeEventFast);
     if (E.isLeft(decoded)) return decoded;
     const checked = decoded.right;
     const what = `appending ${checked.length} event(s) to stream ${streamId}`;

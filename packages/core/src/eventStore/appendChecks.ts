@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/Either';
-import { decodeEvent } from '../events/decodeEvent';
+import { decodeEvent, type EventDecodeError } from '../events/decodeEvent';
 import type { LedgerEvent } from '../events/registry';
 import { concurrencyConflict, eventIdConflict, invalidEvent, matchesExpectedRevision, type EventStoreError, type InvalidEvent } from './errors';
 import type { AppendResult, ExpectedRevision } from './eventStore';
@@ -9,16 +9,22 @@ import type { AppendResult, ExpectedRevision } from './eventStore';
  * contract suite checks the outcome, these functions are the one place that decides it.
  */
 
-/** Decodes every event of a batch (upcasting old versions); the first bad one refuses the batch. */
+/**
+ * Decodes every event of a batch (upcasting old versions); the first bad one refuses the batch.
+ * `decode` is `decodeEvent` by default, which gives the store its own copy of each event; a store
+ * that serializes the batch at once (PostgreSQL) may pass `decodeEventFast`, which returns an
+ * already valid event as it is, without a copy.
+ */
 export const decodeBatch = (
   streamId: string,
   events: ReadonlyArray<LedgerEvent>,
   validate: boolean,
+  decode: (raw: unknown) => E.Either<EventDecodeError, LedgerEvent> = decodeEvent,
 ): E.Either<InvalidEvent, ReadonlyArray<LedgerEvent>> => {
   if (!validate) return E.right(events);
   const decoded: LedgerEvent[] = [];
   for (const [index, event] of events.entries()) {
-    const result = decodeEvent(event);
+    const result = decode(event);
     if (E.isLeft(result)) return E.left(invalidEvent(streamId, index, result.left));
     decoded.push(result.right);
   }
