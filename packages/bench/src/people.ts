@@ -44,6 +44,7 @@ import {
   type SchoolProjections,
   type YearReportCard,
 } from '@grade-ledger/core';
+import { reportCardLines } from '@grade-ledger/cli';
 import { inMemoryKeyStore, inMemoryRecordStore, people, pseudonymOf, type People, type PersonalRecord, type PersonView } from '@grade-ledger/people';
 import { generateSchoolWorkload, type WorkloadOptions } from '@grade-ledger/testing/workload';
 import { gc, int, machine, shippedRuleSets, writeBenchmarkSection } from './common';
@@ -93,25 +94,8 @@ const registerPupils = async (ledger: People, pupilIds: ReadonlyArray<string>): 
 
 // --- rendering a report card (the табель as text, as `grade-ledger report-card` prints it) -----
 
-const showGrade = (grade: unknown): string => (grade === null || grade === undefined ? '·' : grade === 'notAssessed' ? 'н/а' : String(grade));
-const PERIOD_KEYS = ['term-1', 'term-2', 'term-3', 'term-4', 'halfYear-1', 'halfYear-2'];
-
-const renderCard = (shownAs: string, card: YearReportCard): string => {
-  const rows = card.subjects.map((s) => {
-    const byKey = new Map(s.periods.map((p) => [`${p.period.kind}-${p.period.number}`, p] as const));
-    const cells = PERIOD_KEYS.map((k) => {
-      const g = byKey.get(k as `term-${number}`);
-      return (g === undefined ? '·' : `${showGrade(g.grade)}${g.overridden ? '*' : ''}`).padEnd(6);
-    });
-    const year = s.yearGrade === null ? '·' : `${showGrade(s.yearGrade.grade)}${s.yearGrade.overridden ? '*' : ''}`;
-    return `  ${s.subjectId.padEnd(24)}${cells.join('')}${year.padEnd(6)}${showGrade(s.finalGrade)}`;
-  });
-  return [
-    `${shownAs}: ${card.schoolYearId}, class ${card.classId} (grade ${card.gradeLevel}), rule set ${card.ruleSetId}`,
-    ...rows,
-    `  attendance: ${card.attendance.lessonsMissed} lessons missed, ${card.attendance.fullDaysMissed} full days; late ${card.attendance.late}`,
-  ].join('\n');
-};
+/** A report card as text: the pupil's name or pseudonym, then the lines `grade-ledger report-card` prints. */
+const renderCard = (shownAs: string, card: YearReportCard): string => `${shownAs}\n${reportCardLines(card).join('\n')}`;
 
 /** Every pupil's report cards of the replayed state, under the name `shownAs` gives; returns the text's length (kept, so nothing is optimised away). */
 const renderAll = (p: SchoolProjections, pupilIds: ReadonlyArray<string>, shownAs: (pupilId: string) => string): number => {

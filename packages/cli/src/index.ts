@@ -12,6 +12,7 @@ import { runReportCard } from './commands/reportCard';
 import { runVerify } from './commands/verify';
 
 export { demoJson, renderDemo, runDemo, showPercentage } from './commands/demo';
+export { reportCardLines } from './commands/reportCard';
 export type { DemoError, DemoExplanation, DemoOptions, DemoReport } from './commands/demo';
 
 /** Where the CLI writes: one call per line. The bin passes stdout and stderr; a test collects lines. */

@@ -5,7 +5,8 @@ import { replayArchive } from './replay';
 
 const showGrade = (grade: unknown): string => (grade === null || grade === undefined ? '·' : grade === 'notAssessed' ? 'н/а' : String(grade));
 
-const cardLines = (card: YearReportCard): ReadonlyArray<string> => {
+/** One school year's report card (табель) as the lines `grade-ledger report-card` prints. */
+export const reportCardLines = (card: YearReportCard): ReadonlyArray<string> => {
   const keys = ['term-1', 'term-2', 'term-3', 'term-4', 'halfYear-1', 'halfYear-2'];
   const width = Math.max(20, ...card.subjects.map((s) => s.subjectId.length + 2));
   const rows = card.subjects.map((s) => {
@@ -41,7 +42,7 @@ export const runReportCard = (argv: ReadonlyArray<string>, io: CommandIo): Promi
     else if (cards.length === 0) io.out(`${path}: no report card of ${pupil} (unknown pupil id, or nothing recorded yet)`);
     else {
       io.out(`Report cards (табель) of ${pupil}:`);
-      for (const card of cards) io.out(...[cardLines(card).join('\n')]);
+      for (const card of cards) io.out(...[reportCardLines(card).join('\n')]);
       io.out('Legend: T1-T4 terms, H1-H2 half-years, · no grade, * differs from the computed recommendation (override with a reason)');
     }
     return EXIT.ok;
