@@ -6,7 +6,7 @@ import { eventTypes, type EventType } from '../events/registry';
 import type { Recommendation } from '../events/results';
 import type { ClassCalendar } from '../events/roster';
 import type { LocalDate } from '../primitives/localDate';
-import type { GradeHistoryEntry, JournalChange, MarkValue } from './auditTrail';
+import type { AuditStamp, GradeHistoryEntry, JournalChange, MarkValue } from './auditTrail';
 import { eventTypeIndex, type EventHandlers, type Projection } from './projection';
 
 /*
@@ -541,6 +541,20 @@ const classOf = (state: SchoolLedgerState, recorded: RecordedEvent): JournalClas
 /** The one actor object kept for the event's actor (set by `countEvent`, which runs first). */
 const actorOf = (state: SchoolLedgerState, recorded: RecordedEvent): Actor => state.lastActor ?? recorded.event.metadata.actor;
 
+/** Who, when, why and where of a change, for the audit trail (rare events only: not the mark path). */
+const auditStampOf = (state: SchoolLedgerState, recorded: RecordedEvent): AuditStamp => {
+  const { metadata } = recorded.event;
+  return {
+    eventId: metadata.eventId,
+    actor: actorOf(state, recorded),
+    occurredAt: metadata.occurredAt,
+    recordedAt: metadata.recordedAt,
+    reason: metadata.reason ?? null,
+    streamId: recorded.streamId,
+    globalPosition: recorded.globalPosition,
+  };
+};
+
 /** The subject of the event's class (a one-entry cache in front of the Map). */
 const subjectOf = (state: SchoolLedgerState, recorded: RecordedEvent, subjectId: string): JournalSubject | undefined => {
   const cls = classOf(state, recorded);
@@ -647,15 +661,8 @@ const changeMark = (
     subject === undefined || i === undefined
       ? undefined
       : { kind: markKindAt(subject, i), on: markOnAt(subject, i), value: markValueAt(subject, i), annulled: isMarkAnnulledAt(subject, i) };
-  const { metadata } = recorded.event;
   const change: JournalChange = {
-    eventId: metadata.eventId,
-    actor: actorOf(state, recorded),
-    occurredAt: metadata.occurredAt,
-    recordedAt: metadata.recordedAt,
-    reason: metadata.reason ?? null,
-    streamId: recorded.streamId,
-    globalPosition: recorded.globalPosition,
+    ...auditStampOf(state, recorded),
     action,
     markId: data.markId,
     classId: cls.classId,
@@ -893,15 +900,8 @@ const handlers = {
     const subject = subjectOf(state, recorded, data.subjectId);
     const i = subject === undefined ? undefined : attendanceNumberOf(subject, data.attendanceId, data.pupilId);
     const at = i === undefined ? undefined : attendanceOffset(i);
-    const { metadata } = recorded.event;
     state.audit.changes.push({
-      eventId: metadata.eventId,
-      actor: actorOf(state, recorded),
-      occurredAt: metadata.occurredAt,
-      recordedAt: metadata.recordedAt,
-      reason: metadata.reason ?? null,
-      streamId: recorded.streamId,
-      globalPosition: recorded.globalPosition,
+      ...auditStampOf(state, recorded),
       action: 'attendanceCorrected',
       attendanceId: data.attendanceId,
       classId: cls.classId,
