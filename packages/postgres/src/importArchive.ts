@@ -58,9 +58,11 @@ const INITIAL_ROWS_BYTES = 64 * 1024;
 
 const ignoreConnectionError = (): void => undefined;
 
-/** A value in COPY's text format: backslash, tab, newline and carriage return escaped. */
-const copyField = (value: string): string => (/[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : value);
 const NEEDS_COPY_ESCAPE = /[\\\t\n\r]/;
+
+/** A value in COPY's text format: backslash, tab, newline and carriage return escaped. */
+const copyField = (value: string): string =>
+  NEEDS_COPY_ESCAPE.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : value;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
