@@ -12,9 +12,9 @@ import {
 import * as E from 'fp-ts/Either';
 import {
   concurrencyConflict,
-  decodeEvent,
+  decodeBatch,
+  decodeEventFast,
   eventIdConflict,
-  invalidEvent,
   matchesExpectedRevision,
   type AppendResult,
   type CheckpointStore,
@@ -213,16 +213,10 @@ export const eventStoreDbEventStore = (options: EventStoreDbEventStoreOptions): 
   };
 
   const appendToStream: EventStore['appendToStream'] = async (streamId, events, { expectedRevision }) => {
-    const checked: LedgerEvent[] = [];
-    for (const [index, event] of events.entries()) {
-      if (!validate) {
-        checked.push(event);
-        continue;
-      }
-      const decoded = decodeEvent(event);
-      if (E.isLeft(decoded)) return E.left(invalidEvent(streamId, index, decoded.left));
-      checked.push(decoded.right);
-    }
+    // The same check as every store; the batch is serialized at once, so the fast path (no copy) is safe.
+    const decoded = decodeBatch(streamId, events, validate, decodeEventFast);
+    if (E.isLeft(decoded)) return decoded;
+    const checked = decoded.right;
     const what = `appending ${checked.length} event(s) to stream ${streamId}`;
     try {
       if (checked.length === 0) {
