@@ -6,7 +6,7 @@
 import * as fc from 'fast-check';
 import * as E from 'fp-ts/Either';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, canonicalJsonUnsafe, canonicalSerializer, isCertainlyCanonical } from './canonicalJson';
+import { canonicalBytesWriter, canonicalJson, canonicalJsonUnsafe, canonicalSerializer, isCertainlyCanonical } from './canonicalJson';
 
 const bytesOf = (text: string): Buffer => Buffer.from(text, 'utf8');
 
@@ -111,6 +111,35 @@ describe('canonicalSerializer', () => {
       fc.property(fc.array(anyValue, { maxLength: 30 }), (values) => {
         const serialize = canonicalSerializer();
         for (const value of values) expect(viaSerializer(serialize, value)).toEqual(reference(value));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('canonicalBytesWriter appends exactly the UTF-8 bytes of canonicalJson\'s text, or throws its error and appends nothing (property)', () => {
+    fc.assert(
+      fc.property(fc.array(anyValue, { maxLength: 30 }), fc.integer({ min: 1, max: 64 }), (values, capacity) => {
+        // A small buffer, so that it grows in the middle of values too.
+        const writer = canonicalBytesWriter(capacity);
+        const expected: Buffer[] = [];
+        for (const value of values) {
+          const before = writer.position();
+          let written: E.Either<unknown, string>;
+          try {
+            writer.value(value);
+            written = E.right(writer.buffer().toString('utf8', before, writer.position()));
+          } catch (error) {
+            expect(writer.position()).toBe(before);
+            written = E.left(error);
+          }
+          const wanted = reference(value);
+          expect(written).toEqual(wanted);
+          if (E.isRight(wanted)) expected.push(Buffer.from(wanted.right, 'utf8'));
+          writer.text('\n');
+          expected.push(Buffer.from('\n'));
+        }
+        expect(writer.take(16).equals(Buffer.concat(expected))).toBe(true);
+        expect(writer.position()).toBe(0);
       }),
       { numRuns: 500 },
     );

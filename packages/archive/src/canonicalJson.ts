@@ -417,3 +417,259 @@ export const canonicalSerializer = (): ((value: unknown) => string) => {
     }
   };
 };
+
+/*
+ * The same serializer writing UTF-8 bytes straight into a buffer: an archive line is then
+ * encoded once (no JS string built, flattened, re-encoded for the hash and again for the
+ * file). Member names are encoded once per shape; strings are encoded by hand, which for the
+ * short strings of events is faster than a call into Buffer#write. It gives exactly the UTF-8
+ * bytes of canonicalSerializer's text (a property test holds it to that).
+ */
+
+/** A growable byte buffer that canonical JSON is appended to (one per archive being written). */
+export type CanonicalBytesWriter = {
+  /** Appends the canonical JSON of a value; throws a CanonicalJsonError like canonicalJsonUnsafe (nothing appended then). */
+  readonly value: (value: unknown) => void;
+  /** Appends a text's UTF-8 bytes as they are (no quoting). */
+  readonly text: (text: string) => void;
+  /** Appends `count` bytes left for the caller to fill in; returns where they start. */
+  readonly skip: (count: number) => number;
+  /** The buffer written so far (valid until the next append: it may be replaced when it grows). */
+  readonly buffer: () => Buffer;
+  readonly position: () => number;
+  /** Drops what was written from `position` on. */
+  readonly truncate: (position: number) => void;
+  /** Hands over the bytes written so far and starts a fresh buffer of `capacity` bytes. */
+  readonly take: (capacity: number) => Buffer;
+};
+
+type ByteShape = {
+  readonly keys: ReadonlyArray<string>;
+  readonly sorted: ReadonlyArray<string>;
+  /** Each member's `"name":` (and `,` before all but the first written) as bytes. */
+  readonly heads: ReadonlyArray<Uint8Array>;
+  readonly children: ByteSlot[];
+};
+type ByteSlot = { readonly shapes: ByteShape[]; item: ByteSlot | undefined };
+
+const newByteSlot = (): ByteSlot => ({ shapes: [], item: undefined });
+
+export const canonicalBytesWriter = (capacity = 64 * 1024): CanonicalBytesWriter => {
+  let buf = Buffer.allocUnsafe(capacity);
+  let pos = 0;
+  const root = newByteSlot();
+  let shapeCount = 0;
+
+  const room = (bytes: number): void => {
+    if (pos + bytes <= buf.length) return;
+    const larger = Buffer.allocUnsafe(Math.max(pos + bytes, buf.length * 2));
+    buf.copy(larger, 0, 0, pos);
+    buf = larger;
+  };
+
+  /** A text's UTF-8 bytes (well-formed: a lone surrogate throws NOT_CANONICAL). */
+  const utf8 = (s: string): void => {
+    const n = s.length;
+    room(n * 3);
+    const b = buf;
+    let p = pos;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x80) b[p++] = c;
+      else if (c < 0x800) {
+        b[p++] = 0xc0 | (c >> 6);
+        b[p++] = 0x80 | (c & 0x3f);
+      } else if (c < 0xd800 || c > 0xdfff) {
+        b[p++] = 0xe0 | (c >> 12);
+        b[p++] = 0x80 | ((c >> 6) & 0x3f);
+        b[p++] = 0x80 | (c & 0x3f);
+      } else {
+        const low = i + 1 < n ? s.charCodeAt(i + 1) : 0;
+        if (c > 0xdbff || low < 0xdc00 || low > 0xdfff) throw NOT_CANONICAL;
+        const point = ((c - 0xd800) << 10) + (low - 0xdc00) + 0x10000;
+        b[p++] = 0xf0 | (point >> 18);
+        b[p++] = 0x80 | ((point >> 12) & 0x3f);
+        b[p++] = 0x80 | ((point >> 6) & 0x3f);
+        b[p++] = 0x80 | (point & 0x3f);
+        i += 1;
+      }
+    }
+    pos = p;
+  };
+
+  /** A string's JSON text: plain ones quoted as they are, others as JSON.stringify escapes them. */
+  const string = (s: string): void => {
+    const n = s.length;
+    room(n * 3 + 2);
+    const b = buf;
+    const start = pos;
+    let p = start;
+    b[p++] = 0x22;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x80 && c >= 0x20 && c !== 0x22 && c !== 0x5c) b[p++] = c;
+      else if (c >= 0x80 && c < 0x800) {
+        b[p++] = 0xc0 | (c >> 6);
+        b[p++] = 0x80 | (c & 0x3f);
+      } else if (c >= 0x800 && (c < 0xd800 || c > 0xdfff)) {
+        b[p++] = 0xe0 | (c >> 12);
+        b[p++] = 0x80 | ((c >> 6) & 0x3f);
+        b[p++] = 0x80 | (c & 0x3f);
+      } else {
+        // An escape or a surrogate: rare in events, done the slow way.
+        pos = start;
+        if (!isWellFormed(s)) throw NOT_CANONICAL;
+        utf8(JSON.stringify(s));
+        return;
+      }
+    }
+    b[p++] = 0x22;
+    pos = p;
+  };
+
+  const ascii = (s: string): void => {
+    const n = s.length;
+    room(n);
+    const b = buf;
+    let p = pos;
+    for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
+    pos = p;
+  };
+
+  const bytes = (source: Uint8Array): void => {
+    const n = source.length;
+    room(n);
+    const b = buf;
+    let p = pos;
+    for (let i = 0; i < n; i++) b[p++] = source[i] as number;
+    pos = p;
+  };
+
+  const headOf = (key: string, comma: boolean): Uint8Array => {
+    const at = pos;
+    if (comma) ascii(',');
+    string(key);
+    ascii(':');
+    const head = Uint8Array.from(buf.subarray(at, pos));
+    pos = at;
+    return head;
+  };
+
+  const shapeOf = (slot: ByteSlot, keys: ReadonlyArray<string>): ByteShape | undefined => {
+    const { shapes } = slot;
+    for (let i = 0; i < shapes.length; i++) {
+      const shape = shapes[i] as ByteShape;
+      if (sameKeys(shape.keys, keys)) return shape;
+    }
+    if (shapes.length >= SHAPES_PER_SLOT || shapeCount >= MAX_SHAPES) return undefined;
+    const sorted = [...keys].sort();
+    // Heads are built with a comma; the first member written skips it.
+    const shape: ByteShape = { keys, sorted, heads: sorted.map((key) => headOf(key, true)), children: sorted.map(newByteSlot) };
+    shapes.push(shape);
+    shapeCount += 1;
+    return shape;
+  };
+
+  const write = (value: unknown, slot: ByteSlot | undefined): void => {
+    switch (typeof value) {
+      case 'string':
+        string(value);
+        return;
+      case 'number':
+        if (!Number.isFinite(value)) throw NOT_CANONICAL;
+        ascii(String(value));
+        return;
+      case 'boolean':
+        ascii(value ? 'true' : 'false');
+        return;
+      case 'object': {
+        if (value === null) {
+          ascii('null');
+          return;
+        }
+        if (Array.isArray(value)) {
+          let itemSlot: ByteSlot | undefined;
+          if (slot !== undefined) itemSlot = slot.item ??= newByteSlot();
+          room(1);
+          buf[pos++] = 0x5b; // [
+          for (let i = 0; i < value.length; i++) {
+            const item: unknown = value[i];
+            if (item === undefined) throw NOT_CANONICAL;
+            if (i > 0) {
+              room(1);
+              buf[pos++] = 0x2c;
+            }
+            write(item, itemSlot);
+          }
+          room(1);
+          buf[pos++] = 0x5d; // ]
+          return;
+        }
+        const record = value as Record<string, unknown>;
+        const keys = Object.keys(record);
+        const shape = slot === undefined ? undefined : shapeOf(slot, keys);
+        const sorted = shape === undefined ? [...keys].sort() : shape.sorted;
+        room(1);
+        buf[pos++] = 0x7b; // {
+        let first = true;
+        for (let i = 0; i < sorted.length; i++) {
+          const key = sorted[i] as string;
+          const item = record[key];
+          if (item === undefined) continue;
+          if (shape === undefined) {
+            if (!first) ascii(',');
+            string(key);
+            ascii(':');
+          } else {
+            const head = shape.heads[i] as Uint8Array;
+            if (first) {
+              // The head without its comma.
+              const n = head.length;
+              room(n);
+              for (let j = 1; j < n; j++) buf[pos++] = head[j] as number;
+            } else bytes(head);
+          }
+          first = false;
+          write(item, shape?.children[i]);
+        }
+        room(1);
+        buf[pos++] = 0x7d; // }
+        return;
+      }
+      default:
+        throw NOT_CANONICAL;
+    }
+  };
+
+  return {
+    value: (value) => {
+      const start = pos;
+      try {
+        write(value, root);
+      } catch (error) {
+        pos = start;
+        if (error !== NOT_CANONICAL) throw error;
+        // canonicalJson names where the value has no canonical form (or writes its text).
+        utf8(canonicalJsonUnsafe(value));
+      }
+    },
+    text: utf8,
+    skip: (count) => {
+      room(count);
+      const start = pos;
+      pos += count;
+      return start;
+    },
+    buffer: () => buf,
+    position: () => pos,
+    truncate: (position) => {
+      if (position < pos) pos = position;
+    },
+    take: (nextCapacity) => {
+      const taken = buf.subarray(0, pos);
+      buf = Buffer.allocUnsafe(nextCapacity);
+      pos = 0;
+      return taken;
+    },
+  };
+};

@@ -35,8 +35,8 @@ const fixedGzipHeader = (): Transform => {
 
 export type WriteOptions = { readonly gzip?: boolean };
 
-/** Writes text chunks to `path` (atomically: a temporary file, then a rename). */
-export const writeTextFile = async (path: string, chunks: AsyncIterable<string>, options: WriteOptions = {}): Promise<void> => {
+/** Writes chunks (text, or its UTF-8 bytes) to `path` (atomically: a temporary file, then a rename). */
+export const writeTextFile = async (path: string, chunks: AsyncIterable<string | Uint8Array>, options: WriteOptions = {}): Promise<void> => {
   const temporary = `${path}.partial-${process.pid}`;
   try {
     const source = Readable.from(chunks, { objectMode: false });
@@ -50,10 +50,10 @@ export const writeTextFile = async (path: string, chunks: AsyncIterable<string>,
   }
 };
 
-/** Writes text chunks to a temporary file beside `path`; the caller commits (renames) or discards it. */
+/** Writes chunks (text, or its UTF-8 bytes) to a temporary file beside `path`; the caller commits (renames) or discards it. */
 export const stageTextFile = async (
   path: string,
-  chunks: AsyncIterable<string>,
+  chunks: AsyncIterable<string | Uint8Array>,
   options: WriteOptions = {},
 ): Promise<{ readonly commit: () => Promise<void>; readonly discard: () => Promise<void> }> => {
   const temporary = `${path}.partial-${process.pid}`;

@@ -147,3 +147,33 @@ export const chainHasher = () => {
     },
   };
 };
+
+const hexNibble = (code: number): number => (code <= 0x39 ? code - 0x30 : code - 0x57);
+
+/** Writes the 32 raw bytes of a digest given as 64 lowercase hex digits at `offset` (by hand: Buffer#write's call costs more). */
+export const writeDigestBytes = (hex: string, target: Uint8Array, offset: number): void => {
+  for (let i = 0; i < 32; i++) target[offset + i] = (hexNibble(hex.charCodeAt(2 * i)) << 4) | hexNibble(hex.charCodeAt(2 * i + 1));
+};
+
+/** hex(SHA-256) of `length` bytes of `buffer` from `offset`, in one call where Node has crypto.hash. */
+export const sha256HexOf = (buffer: Buffer, offset: number, length: number): string => {
+  const view = new Uint8Array(buffer.buffer, buffer.byteOffset + offset, length);
+  return oneShot === undefined ? createHash('sha256').update(view).digest('hex') : oneShot('sha256', view, 'hex');
+};
+
+/**
+ * Completes a chained line written into `buffer` at `start`: the line's body (canonical JSON
+ * without "digest") was written from `start + 76` to `end`, after 76 bytes left free. The body
+ * is hashed in place (the previous digest's raw bytes put just before it), then the free bytes
+ * become `{"digest":"<hex>",` over the body's "{". Returns the line's digest in hex.
+ */
+export const chainInPlace = (previousHex: string, buffer: Buffer, start: number, end: number): string => {
+  const bodyStart = start + DIGEST_PREFIX_LENGTH - 1;
+  writeDigestBytes(previousHex, buffer, bodyStart - 32);
+  const digest = sha256HexOf(buffer, bodyStart - 32, end - bodyStart + 32);
+  for (let i = 0; i < DIGEST_PREFIX.length; i++) buffer[start + i] = DIGEST_PREFIX.charCodeAt(i);
+  for (let i = 0; i < 64; i++) buffer[start + DIGEST_PREFIX.length + i] = digest.charCodeAt(i);
+  buffer[bodyStart - 1] = 0x22; // "
+  buffer[bodyStart] = 0x2c; // ,
+  return digest;
+};

@@ -1,11 +1,13 @@
 import * as E from 'fp-ts/Either';
 import type { EventStore, LedgerEvent, RecordedEvent } from '@grade-ledger/core';
-import { canonicalJsonUnsafe, canonicalSerializer, type CanonicalJsonError } from './canonicalJson';
+import { canonicalBytesWriter, canonicalJsonUnsafe, type CanonicalBytesWriter, type CanonicalJsonError } from './canonicalJson';
 import {
   ARCHIVE_FORMAT,
   ARCHIVE_FORMAT_VERSION,
   chainHasher,
   chainedLine,
+  chainInPlace,
+  DIGEST_PREFIX_LENGTH,
   genesisDigest,
   type ArchiveHeader,
   type ArchiveManifest,
@@ -53,18 +55,20 @@ export const ruleSetIdsOf = (event: LedgerEvent): ReadonlyArray<string> => {
 };
 
 /**
- * Writes an archive line by line, keeping only counters and the running digest: memory stays
- * flat however long the history. Throws an ArchiveWriteError (a plain object) on an event that
- * cannot be written; `archiveLines` turns that into a Left.
+ * Writes an archive line by line into a byte buffer (`out`), keeping only counters and the
+ * running digest: memory stays flat however long the history (the caller takes the buffer's
+ * bytes away as they fill). Each event line is serialized once, as UTF-8 bytes, hashed where
+ * it lies and completed there (see chainInPlace). Throws an ArchiveWriteError (a plain object)
+ * on an event that cannot be written, having appended nothing for it; `archiveLines` turns that
+ * into a Left.
  */
-export const archiveWriter = (pseudonymizer: Pseudonymizer | null) => {
+export const archiveWriter = (pseudonymizer: Pseudonymizer | null, out: CanonicalBytesWriter = canonicalBytesWriter()) => {
   const pseudonymization: Pseudonymization = pseudonymizer === null ? null : pseudonymizer.description;
   const header: ArchiveHeader = { format: ARCHIVE_FORMAT, formatVersion: ARCHIVE_FORMAT_VERSION, kind: 'header', pseudonymization };
   const headerLine = canonicalJsonUnsafe(header);
   // The chain digest so far, in hex.
   let digest = genesisDigest(headerLine).toString('hex');
   const hasher = chainHasher();
-  const serialize = canonicalSerializer();
   let count = 0;
   let firstPosition = 0;
   let lastPosition = 0;
@@ -72,7 +76,8 @@ export const archiveWriter = (pseudonymizer: Pseudonymizer | null) => {
   const streams = new Map<string, number>();
   const ruleSetIds = new Set<string>();
 
-  const event = (input: RecordedEvent): string => {
+  /** Appends the line of an event to `out`. */
+  const event = (input: RecordedEvent): void => {
     const recorded = pseudonymizer === null ? input : pseudonymizer.recorded(input);
     const { globalPosition: position, streamId, streamRevision } = recorded;
     if (!Number.isSafeInteger(position) || position <= lastPosition)
@@ -80,21 +85,23 @@ export const archiveWriter = (pseudonymizer: Pseudonymizer | null) => {
     const expected = (streams.get(streamId) ?? -1) + 1;
     if (streamRevision !== expected)
       throw writeError(position, `stream ${streamId}: revision ${streamRevision} where ${expected} was expected; an archive holds each stream from its start, without gaps`);
-    let body: string;
+    // Room for the digest prefix; the body's "{" lands on its last byte.
+    const start = out.skip(DIGEST_PREFIX_LENGTH - 1);
     try {
-      body = serialize({ event: recorded.event, position, streamId, streamRevision });
+      out.value({ event: recorded.event, position, streamId, streamRevision });
     } catch (error) {
+      out.truncate(start);
       if ((error as Partial<CanonicalJsonError> | null)?.kind !== 'CanonicalJsonError') throw error;
       throw writeError(position, `event ${recorded.event.metadata?.eventId ?? '?'}: ${(error as CanonicalJsonError).message}`);
     }
-    digest = hasher.ofBody(digest, body);
+    digest = chainInPlace(digest, out.buffer(), start, out.position());
+    out.text('\n');
     count += 1;
     if (firstPosition === 0) firstPosition = position;
     lastPosition = position;
     streams.set(streamId, streamRevision);
     byType.set(recorded.event.type, (byType.get(recorded.event.type) ?? 0) + 1);
     for (const id of ruleSetIdsOf(recorded.event)) ruleSetIds.add(id);
-    return `${chainedLine(digest, body)}\n`;
   };
 
   const manifest = (): ArchiveManifest => ({
@@ -118,45 +125,80 @@ export const archiveWriter = (pseudonymizer: Pseudonymizer | null) => {
   return { headerLine: `${headerLine}\n`, event, manifest, manifestLine };
 };
 
-export type ArchiveLines = {
-  /** The archive's text in chunks of whole lines (about 256 KiB each). */
-  readonly chunks: AsyncIterable<string>;
+/** Bytes of whole lines handed over at a time (the last line may take a chunk past it). */
+const CHUNK_BYTES = 256 * 1024;
+/** A chunk's buffer: room for the last line to end past CHUNK_BYTES without growing (mostly). */
+const CHUNK_CAPACITY = CHUNK_BYTES + 64 * 1024;
+
+export type ArchiveChunks<Chunk> = {
+  /** The archive in chunks of whole lines (about 256 KiB each). */
+  readonly chunks: AsyncIterable<Chunk>;
   /** Settles once `chunks` is exhausted: the manifest, or why the archive could not be written. */
   readonly result: Promise<E.Either<ArchiveWriteError, ArchiveManifest>>;
 };
 
-const CHUNK_CHARS = 256 * 1024;
+export type ArchiveLines = ArchiveChunks<string>;
+
+const failureOf = (error: unknown): ArchiveWriteError =>
+  typeof error === 'object' && error !== null && (error as { kind?: unknown }).kind === 'ArchiveWriteError'
+    ? (error as ArchiveWriteError)
+    : writeError(undefined, `reading the source failed: ${error instanceof Error ? error.message : String(error)}`);
+
+const isSyncIterable = (source: ArchiveSource): source is Iterable<RecordedEvent> =>
+  typeof (source as Partial<Iterable<RecordedEvent>>)[Symbol.iterator] === 'function';
 
 /**
- * The archive of a source as text chunks, streamed: nothing but the current chunk is held.
- * On an event that cannot be written the chunks stop early and `result` is a Left: a consumer
- * must check `result` before keeping what it wrote.
+ * The archive of a source as byte chunks (UTF-8, whole lines), streamed: nothing but the
+ * current chunk is held. A source in memory (an array, any iterable) is read without an await
+ * per event, a store a page at a time. On an event that cannot be written the chunks stop
+ * early and `result` is a Left: a consumer must check `result` before keeping what it wrote.
  */
-export const archiveLines = (source: ArchiveSource, options: { readonly pseudonymizer: Pseudonymizer | null }): ArchiveLines => {
+export const archiveBytes = (source: ArchiveSource, options: { readonly pseudonymizer: Pseudonymizer | null }): ArchiveChunks<Buffer> => {
   let settle: (result: E.Either<ArchiveWriteError, ArchiveManifest>) => void = () => undefined;
   const result = new Promise<E.Either<ArchiveWriteError, ArchiveManifest>>((resolve) => (settle = resolve));
-  async function* chunks(): AsyncIterable<string> {
-    const writer = archiveWriter(options.pseudonymizer);
-    let buffer = writer.headerLine;
+  async function* chunks(): AsyncIterable<Buffer> {
+    const out = canonicalBytesWriter(CHUNK_CAPACITY);
+    const writer = archiveWriter(options.pseudonymizer, out);
+    out.text(writer.headerLine);
     try {
-      for await (const recorded of recordedEventsOf(source)) {
-        buffer += writer.event(recorded);
-        if (buffer.length >= CHUNK_CHARS) {
-          yield buffer;
-          buffer = '';
+      if (isStore(source) || !isSyncIterable(source)) {
+        const pages = isStore(source) ? source.readAll({ pageSize: 2_000 }) : singles(source);
+        for await (const page of pages) {
+          for (const recorded of page) writer.event(recorded);
+          if (out.position() >= CHUNK_BYTES) yield out.take(CHUNK_CAPACITY);
+        }
+      } else {
+        // Synchronous between chunks: a chunk's worth of events, then one hand-over.
+        for (const recorded of source) {
+          writer.event(recorded);
+          if (out.position() >= CHUNK_BYTES) yield out.take(CHUNK_CAPACITY);
         }
       }
-      yield buffer + writer.manifestLine();
+      out.text(writer.manifestLine());
+      yield out.take(0);
       settle(E.right(writer.manifest()));
     } catch (error) {
-      const failure =
-        typeof error === 'object' && error !== null && (error as { kind?: unknown }).kind === 'ArchiveWriteError'
-          ? (error as ArchiveWriteError)
-          : writeError(undefined, `reading the source failed: ${error instanceof Error ? error.message : String(error)}`);
-      settle(E.left(failure));
+      settle(E.left(failureOf(error)));
     }
   }
   return { chunks: chunks(), result };
+};
+
+/** An async iterable of events as pages of one (an unknown async source gives no pages). */
+async function* singles(source: AsyncIterable<RecordedEvent>): AsyncIterable<ReadonlyArray<RecordedEvent>> {
+  for await (const recorded of source) yield [recorded];
+}
+
+/**
+ * The archive of a source as text chunks (see archiveBytes, whose chunks these are, decoded):
+ * for consumers of text. Writing a file takes archiveBytes, which skips the decoding.
+ */
+export const archiveLines = (source: ArchiveSource, options: { readonly pseudonymizer: Pseudonymizer | null }): ArchiveLines => {
+  const bytes = archiveBytes(source, options);
+  async function* chunks(): AsyncIterable<string> {
+    for await (const chunk of bytes.chunks) yield chunk.toString('utf8');
+  }
+  return { chunks: chunks(), result: bytes.result };
 };
 
 /** The whole archive as one string (for small histories and tests). */
