@@ -316,6 +316,8 @@ export const isCertainlyCanonical = (bytes: Uint8Array, start = 0, end = bytes.l
 const SHAPES_PER_SLOT = 8;
 /** All shapes one serializer remembers: a bound on its memory whatever it is given. */
 const MAX_SHAPES = 4096;
+/** Places with their own memory of shapes (see CanonicalBytesWriter.value). */
+const MAX_PLACES = 256;
 
 type Slot = { readonly shapes: Shape[]; item: Slot | undefined };
 type Shape = {
@@ -428,8 +430,12 @@ export const canonicalSerializer = (): ((value: unknown) => string) => {
 
 /** A growable byte buffer that canonical JSON is appended to (one per archive being written). */
 export type CanonicalBytesWriter = {
-  /** Appends the canonical JSON of a value; throws a CanonicalJsonError like canonicalJsonUnsafe (nothing appended then). */
-  readonly value: (value: unknown) => void;
+  /**
+   * Appends the canonical JSON of a value; throws a CanonicalJsonError like canonicalJsonUnsafe
+   * (nothing appended then). Values given the same `place` (e.g. events of one type) share a
+   * memory of shapes of their own, so that many kinds of values do not crowd one another out.
+   */
+  readonly value: (value: unknown, place?: string) => void;
   /** Appends a text's UTF-8 bytes as they are (no quoting). */
   readonly text: (text: string) => void;
   /** Appends `count` bytes left for the caller to fill in; returns where they start. */
@@ -458,7 +464,19 @@ export const canonicalBytesWriter = (capacity = 64 * 1024): CanonicalBytesWriter
   let buf = Buffer.allocUnsafe(capacity);
   let pos = 0;
   const root = newByteSlot();
+  const places = new Map<string, ByteSlot>();
   let shapeCount = 0;
+
+  const slotOf = (place: string | undefined): ByteSlot => {
+    if (place === undefined) return root;
+    let slot = places.get(place);
+    if (slot === undefined) {
+      if (places.size >= MAX_PLACES) return root;
+      slot = newByteSlot();
+      places.set(place, slot);
+    }
+    return slot;
+  };
 
   const room = (bytes: number): void => {
     if (pos + bytes <= buf.length) return;
@@ -642,10 +660,10 @@ export const canonicalBytesWriter = (capacity = 64 * 1024): CanonicalBytesWriter
   };
 
   return {
-    value: (value) => {
+    value: (value, place) => {
       const start = pos;
       try {
-        write(value, root);
+        write(value, slotOf(place));
       } catch (error) {
         pos = start;
         if (error !== NOT_CANONICAL) throw error;

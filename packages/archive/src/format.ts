@@ -130,12 +130,14 @@ export const chainHasher = () => {
     /** hex(d_i) of a chained line as read, from hex(d_(i-1)) (the line must start with the digest prefix). */
     ofLine: (previousHex: string, line: Uint8Array): string => {
       if (oneShot === undefined) return chainDigestOfLine(Buffer.from(previousHex, 'hex'), line).toString('hex');
-      const bodyLength = line.length - DIGEST_PREFIX_LENGTH;
-      const buffer = room(33 + bodyLength);
-      buffer.write(previousHex, 0, 32, 'hex');
-      buffer[32] = 0x7b; // "{"
-      buffer.set(line.subarray(DIGEST_PREFIX_LENGTH), 33);
-      return oneShot('sha256', buffer.subarray(0, 33 + bodyLength), 'hex');
+      // The whole line is copied (one native copy, no view of it made), then its digest prefix's
+      // last 33 bytes become the previous digest's raw bytes and the body's "{".
+      const from = DIGEST_PREFIX_LENGTH - 33;
+      const buffer = room(line.length);
+      buffer.set(line, 0);
+      writeDigestBytes(previousHex, buffer, from);
+      buffer[from + 32] = 0x7b; // "{"
+      return oneShot('sha256', new Uint8Array(buffer.buffer, buffer.byteOffset + from, line.length - from), 'hex');
     },
     /** hex(d_i) from hex(d_(i-1)) and a body (canonical JSON without "digest"). */
     ofBody: (previousHex: string, body: string): string => {

@@ -39,6 +39,8 @@ export async function* recordedEventsOf(source: ArchiveSource, pageSize = 2_000)
   yield* source as AsyncIterable<RecordedEvent>;
 }
 
+const NO_RULE_SET_IDS: ReadonlyArray<string> = [];
+
 /** The rule-set ids an event names. */
 export const ruleSetIdsOf = (event: LedgerEvent): ReadonlyArray<string> => {
   switch (event.type) {
@@ -50,7 +52,7 @@ export const ruleSetIdsOf = (event: LedgerEvent): ReadonlyArray<string> => {
     case 'ClassOpened':
       return [event.data.calendar.ruleSetId];
     default:
-      return [];
+      return NO_RULE_SET_IDS;
   }
 };
 
@@ -87,8 +89,17 @@ export const archiveWriter = (pseudonymizer: Pseudonymizer | null, out: Canonica
       throw writeError(position, `stream ${streamId}: revision ${streamRevision} where ${expected} was expected; an archive holds each stream from its start, without gaps`);
     // Room for the digest prefix; the body's "{" lands on its last byte.
     const start = out.skip(DIGEST_PREFIX_LENGTH - 1);
+    const { event } = recorded;
     try {
-      out.value({ event: recorded.event, position, streamId, streamRevision });
+      if (typeof streamId === 'string' && typeof event === 'object' && event !== null && typeof event.type === 'string') {
+        // The body's members in canonical order, written as they are: no envelope object made.
+        // Each event type has its own memory of shapes (its data members differ from the others').
+        out.text('{"event":');
+        out.value(event, event.type);
+        out.text(`,"position":${position},"streamId":`);
+        out.value(streamId);
+        out.text(`,"streamRevision":${streamRevision}}`);
+      } else out.value({ event, position, streamId, streamRevision });
     } catch (error) {
       out.truncate(start);
       if ((error as Partial<CanonicalJsonError> | null)?.kind !== 'CanonicalJsonError') throw error;
