@@ -438,6 +438,8 @@ export type CanonicalBytesWriter = {
   readonly value: (value: unknown, place?: string) => void;
   /** Appends a text's UTF-8 bytes as they are (no quoting). */
   readonly text: (text: string) => void;
+  /** Appends a text of ASCII characters only (U+0000 to U+007F; others would be cut to a byte), as they are. */
+  readonly ascii: (text: string) => void;
   /** Appends `count` bytes left for the caller to fill in; returns where they start. */
   readonly skip: (count: number) => number;
   /** The buffer written so far (valid until the next append: it may be replaced when it grows). */
@@ -672,6 +674,7 @@ export const canonicalBytesWriter = (capacity = 64 * 1024): CanonicalBytesWriter
       }
     },
     text: utf8,
+    ascii,
     skip: (count) => {
       room(count);
       const start = pos;

@@ -163,19 +163,25 @@ export const sha256HexOf = (buffer: Buffer, offset: number, length: number): str
   return oneShot === undefined ? createHash('sha256').update(view).digest('hex') : oneShot('sha256', view, 'hex');
 };
 
+const PREFIX_CODES = Uint8Array.from(Buffer.from(DIGEST_PREFIX, 'latin1'));
+
 /**
  * Completes a chained line written into `buffer` at `start`: the line's body (canonical JSON
  * without "digest") was written from `start + 76` to `end`, after 76 bytes left free. The body
  * is hashed in place (the previous digest's raw bytes put just before it), then the free bytes
- * become `{"digest":"<hex>",` over the body's "{". Returns the line's digest in hex.
+ * become `{"digest":"<hex>",` over the body's "{". `previous` holds the previous digest's 32
+ * raw bytes and is updated to this line's. Returns the line's digest in hex.
  */
-export const chainInPlace = (previousHex: string, buffer: Buffer, start: number, end: number): string => {
+export const chainInPlace = (previous: Uint8Array, buffer: Buffer, start: number, end: number): string => {
   const bodyStart = start + DIGEST_PREFIX_LENGTH - 1;
-  writeDigestBytes(previousHex, buffer, bodyStart - 32);
+  const digestAt = start + PREFIX_CODES.length;
+  for (let i = 0; i < 32; i++) buffer[bodyStart - 32 + i] = previous[i] as number;
   const digest = sha256HexOf(buffer, bodyStart - 32, end - bodyStart + 32);
-  for (let i = 0; i < DIGEST_PREFIX.length; i++) buffer[start + i] = DIGEST_PREFIX.charCodeAt(i);
-  for (let i = 0; i < 64; i++) buffer[start + DIGEST_PREFIX.length + i] = digest.charCodeAt(i);
+  for (let i = 0; i < PREFIX_CODES.length; i++) buffer[start + i] = PREFIX_CODES[i] as number;
+  buffer.write(digest, digestAt, 64, 'latin1');
   buffer[bodyStart - 1] = 0x22; // "
   buffer[bodyStart] = 0x2c; // ,
+  // The raw bytes for the next line, from the hex just written (reading bytes costs less than reading the string).
+  for (let i = 0; i < 32; i++) previous[i] = (hexNibble(buffer[digestAt + 2 * i] as number) << 4) | hexNibble(buffer[digestAt + 2 * i + 1] as number);
   return digest;
 };

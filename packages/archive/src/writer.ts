@@ -69,7 +69,10 @@ export const archiveWriter = (pseudonymizer: Pseudonymizer | null, out: Canonica
   const header: ArchiveHeader = { format: ARCHIVE_FORMAT, formatVersion: ARCHIVE_FORMAT_VERSION, kind: 'header', pseudonymization };
   const headerLine = canonicalJsonUnsafe(header);
   // The chain digest so far, in hex.
-  let digest = genesisDigest(headerLine).toString('hex');
+  const genesis = genesisDigest(headerLine);
+  let digest = genesis.toString('hex');
+  // The same digest's raw bytes, for the next line's hash.
+  const previous = Uint8Array.from(genesis);
   const hasher = chainHasher();
   let count = 0;
   let firstPosition = 0;
@@ -94,19 +97,23 @@ export const archiveWriter = (pseudonymizer: Pseudonymizer | null, out: Canonica
       if (typeof streamId === 'string' && typeof event === 'object' && event !== null && typeof event.type === 'string') {
         // The body's members in canonical order, written as they are: no envelope object made.
         // Each event type has its own memory of shapes (its data members differ from the others').
-        out.text('{"event":');
+        out.ascii('{"event":');
         out.value(event, event.type);
-        out.text(`,"position":${position},"streamId":`);
+        out.ascii(',"position":');
+        out.ascii(String(position));
+        out.ascii(',"streamId":');
         out.value(streamId);
-        out.text(`,"streamRevision":${streamRevision}}`);
+        out.ascii(',"streamRevision":');
+        out.ascii(String(streamRevision));
+        out.ascii('}');
       } else out.value({ event, position, streamId, streamRevision });
     } catch (error) {
       out.truncate(start);
       if ((error as Partial<CanonicalJsonError> | null)?.kind !== 'CanonicalJsonError') throw error;
       throw writeError(position, `event ${recorded.event.metadata?.eventId ?? '?'}: ${(error as CanonicalJsonError).message}`);
     }
-    digest = chainInPlace(digest, out.buffer(), start, out.position());
-    out.text('\n');
+    digest = chainInPlace(previous, out.buffer(), start, out.position());
+    out.ascii('\n');
     count += 1;
     if (firstPosition === 0) firstPosition = position;
     lastPosition = position;
