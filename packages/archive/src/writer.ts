@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import * as E from 'fp-ts/Either';
 import type { EventStore, LedgerEvent, RecordedEvent } from '@grade-ledger/core';
 import { canonicalBytesWriter, canonicalJsonUnsafe, type CanonicalBytesWriter, type CanonicalJsonError } from './canonicalJson';
@@ -214,7 +215,8 @@ async function* singles(source: AsyncIterable<RecordedEvent>): AsyncIterable<Rea
 export const archiveLines = (source: ArchiveSource, options: { readonly pseudonymizer: Pseudonymizer | null }): ArchiveLines => {
   const bytes = archiveBytes(source, options);
   async function* chunks(): AsyncIterable<string> {
-    for await (const chunk of bytes.chunks) yield chunk.toString('utf8');
+    // ASCII (the usual chunk) decodes as latin1: a copy into a one-byte string, no UTF-8 decoding.
+    for await (const chunk of bytes.chunks) yield isAscii(chunk) ? chunk.toString('latin1') : chunk.toString('utf8');
   }
   return { chunks: chunks(), result: bytes.result };
 };
