@@ -122,6 +122,9 @@ const oneShot: OneShotHash | undefined = (crypto as unknown as { hash?: OneShotH
 /** A chain hasher with its own scratch buffer (one per reader or writer). */
 export const chainHasher = () => {
   let scratch = Buffer.allocUnsafe(64 * 1024);
+  // The raw bytes of the last digest `follows` gave, and that digest.
+  const kept = new Uint8Array(32);
+  let keptHex = '';
   const room = (bytes: number): Buffer => {
     if (scratch.length < bytes) scratch = Buffer.allocUnsafe(Math.max(bytes, scratch.length * 2));
     return scratch;
@@ -138,6 +141,32 @@ export const chainHasher = () => {
       writeDigestBytes(previousHex, buffer, from);
       buffer[from + 32] = 0x7b; // "{"
       return oneShot('sha256', new Uint8Array(buffer.buffer, buffer.byteOffset + from, line.length - from), 'hex');
+    },
+    /**
+     * For a line that starts with the digest prefix: hex(d_i) from hex(d_(i-1)) when the line
+     * states exactly that digest, undefined when it states another. The comparison reads bytes,
+     * and the digest's raw bytes are kept (read from the line) for the next line's hash, so that
+     * no hex string is read char by char.
+     */
+    follows: (previousHex: string, line: Uint8Array): string | undefined => {
+      if (oneShot === undefined) {
+        const computed = chainDigestOfLine(Buffer.from(previousHex, 'hex'), line).toString('hex');
+        return Buffer.from(line.subarray(DIGEST_PREFIX.length, DIGEST_PREFIX.length + 64)).toString('latin1') === computed ? computed : undefined;
+      }
+      const from = DIGEST_PREFIX_LENGTH - 33;
+      const buffer = room(line.length);
+      buffer.set(line, 0);
+      if (previousHex === keptHex) for (let i = 0; i < 32; i++) buffer[from + i] = kept[i] as number;
+      else writeDigestBytes(previousHex, buffer, from);
+      buffer[from + 32] = 0x7b; // "{"
+      const computed = oneShot('sha256', new Uint8Array(buffer.buffer, buffer.byteOffset + from, line.length - from), 'hex');
+      // The line's bytes were copied: the hex goes over the copy's start for a byte comparison.
+      buffer.write(computed, 0, 64, 'latin1');
+      const at = DIGEST_PREFIX.length;
+      for (let i = 0; i < 64; i++) if (buffer[i] !== line[at + i]) return undefined;
+      for (let i = 0; i < 32; i++) kept[i] = (hexNibble(line[at + 2 * i] as number) << 4) | hexNibble(line[at + 2 * i + 1] as number);
+      keptHex = computed;
+      return computed;
     },
     /** hex(d_i) from hex(d_(i-1)) and a body (canonical JSON without "digest"). */
     ofBody: (previousHex: string, body: string): string => {

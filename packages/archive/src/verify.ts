@@ -93,13 +93,6 @@ const hasDigestPrefix = (bytes: Buffer): boolean => {
   return bytes[PREFIX_BYTES.length + 64] === 0x22 && bytes[PREFIX_BYTES.length + 65] === 0x2c;
 };
 
-/** Whether a line with the digest prefix states exactly this digest (compared byte by byte: no string made). */
-const statesDigest = (bytes: Buffer, hex: string): boolean => {
-  const at = PREFIX_BYTES.length;
-  for (let i = 0; i < 64; i++) if (bytes[at + i] !== hex.charCodeAt(i)) return false;
-  return true;
-};
-
 /** The digest (hex) a chained line claims for itself, read from its fixed prefix; undefined when it has none. */
 const storedDigestOf = (bytes: Buffer): string | undefined => {
   if (!hasDigestPrefix(bytes)) return undefined;
@@ -179,9 +172,9 @@ export const verifyArchive = async (source: ByteSource, options: VerifyOptions =
 
   const chain = (line: RawLine): void => {
     if (hasDigestPrefix(line.bytes)) {
-      const computed = hasher.ofLine(previous ?? ZERO_DIGEST, line.bytes);
       // The usual case: the stated digest is the computed one (so it is well-formed hex too).
-      if (statesDigest(line.bytes, computed)) {
+      const computed = hasher.follows(previous ?? ZERO_DIGEST, line.bytes);
+      if (computed !== undefined) {
         previous = computed;
         return;
       }
