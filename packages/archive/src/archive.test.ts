@@ -1,5 +1,6 @@
 import * as fc from 'fast-check';
 import * as E from 'fp-ts/Either';
+import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditExportsStreamId, inMemoryEventStore, type RecordedEvent } from '@grade-ledger/core';
 import {
+  archiveBytes,
   canonicalJson,
   exportLedger,
   fileSource,
@@ -113,6 +115,56 @@ describe('export', () => {
       }),
       { numRuns: 10 },
     );
+  });
+
+  it('archiveBytes gives the bytes the format defines (canonicalJson + SHA-256 chain, line by line), in whole lines, from any source', async () => {
+    // The archive written straight from docs/archive-format.md, slowly, as another implementation would.
+    const definition = (source: ReadonlyArray<RecordedEvent>, pseudonymizer: Pseudonymizer | null): string => {
+      const canonical = (value: unknown): string => E.getOrElse<unknown, string>((error) => { throw error; })(canonicalJson(value));
+      const header = canonical({ format: 'grade-ledger-archive', formatVersion: 1, kind: 'header', pseudonymization: pseudonymizer?.description ?? null });
+      let digest = createHash('sha256').update(header).digest();
+      let out = `${header}\n`;
+      for (const input of source) {
+        const r = pseudonymizer === null ? input : pseudonymizer.recorded(input);
+        const body = canonical({ event: r.event, position: r.globalPosition, streamId: r.streamId, streamRevision: r.streamRevision });
+        digest = createHash('sha256').update(digest).update(body, 'utf8').digest();
+        out += `{"digest":"${digest.toString('hex')}",${body.slice(1)}\n`;
+      }
+      return out;
+    };
+    const collect = async (source: Parameters<typeof archiveBytes>[0], pseudonymizer: Pseudonymizer | null) => {
+      const written = archiveBytes(source, { pseudonymizer });
+      const chunks: Buffer[] = [];
+      for await (const chunk of written.chunks) chunks.push(chunk);
+      for (const chunk of chunks) expect(chunk[chunk.length - 1]).toBe(0x0a);
+      const result = await written.result;
+      expect(E.isRight(result)).toBe(true);
+      return Buffer.concat(chunks).toString('utf8');
+    };
+    async function* one_by_one(events: ReadonlyArray<RecordedEvent>): AsyncIterable<RecordedEvent> {
+      yield* events;
+    }
+    for (const pseudonymizer of [null, pseudo]) {
+      const expected = definition(recorded, pseudonymizer);
+      for (const source of [recorded, one_by_one(recorded), school.store]) {
+        const archive = await collect(source, pseudonymizer);
+        // All but the manifest line, which holds counts only.
+        expect(archive.slice(0, archive.lastIndexOf('\n', archive.length - 2) + 1)).toBe(expected);
+      }
+    }
+  });
+
+  it('archiveBytes stops at an event it cannot write, after whole lines only, and says why', async () => {
+    const bad = [...recorded.slice(0, 3), { ...(recorded[3] as RecordedEvent), globalPosition: 1 }, ...recorded.slice(4)];
+    const written = archiveBytes(bad, { pseudonymizer: null });
+    const chunks: Buffer[] = [];
+    for await (const chunk of written.chunks) chunks.push(chunk);
+    expect(await written.result).toMatchObject({ left: { kind: 'ArchiveWriteError', position: 1 } });
+    for (const chunk of chunks) expect(chunk[chunk.length - 1]).toBe(0x0a);
+    const unwritable = [...recorded.slice(0, 2), { ...(recorded[2] as RecordedEvent), event: { ...(recorded[2] as RecordedEvent).event, data: { n: Number.NaN } } as unknown as RecordedEvent['event'] }];
+    const refused = archiveBytes(unwritable, { pseudonymizer: null });
+    for await (const _chunk of refused.chunks) expect.fail('no chunk: the archive is smaller than a chunk and stopped');
+    expect(await refused.result).toMatchObject({ left: { kind: 'ArchiveWriteError', position: 3, message: expect.stringContaining('data.n') } });
   });
 
   it('gzip: deterministic bytes (mtime 0, OS byte 255), read back transparently', async () => {
