@@ -48,8 +48,10 @@ export const readArchive = (source: ByteSource): ArchiveReading => {
         } catch {
           throw readError(lines, `line ${lines} is not JSON`);
         }
-        const digest = line.bytes.length > DIGEST_PREFIX_LENGTH ? hasher.ofLine(previous, line.bytes) : null;
-        if (digest === null || parsed.digest !== digest) throw readError(lines, `line ${lines}: the digest does not follow from the line before (changed, removed, inserted or moved lines); run grade-ledger verify for the details`);
+        // The line's stated digest (its fixed prefix, which is the parsed "digest" member when the line
+        // has that prefix) compared byte by byte with the one computed.
+        const digest = line.bytes.length > DIGEST_PREFIX_LENGTH && typeof parsed.digest === 'string' ? hasher.follows(previous, line.bytes) : undefined;
+        if (digest === undefined || parsed.digest !== digest) throw readError(lines, `line ${lines}: the digest does not follow from the line before (changed, removed, inserted or moved lines); run grade-ledger verify for the details`);
         previous = digest;
         if (parsed.kind === 'manifest') {
           const { digest: _d, ...manifest } = parsed;
