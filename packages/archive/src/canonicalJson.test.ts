@@ -118,7 +118,8 @@ describe('canonicalSerializer', () => {
 
   it('canonicalBytesWriter appends exactly the UTF-8 bytes of canonicalJson\'s text, or throws its error and appends nothing (property)', () => {
     fc.assert(
-      fc.property(fc.array(anyValue, { maxLength: 30 }), fc.integer({ min: 1, max: 64 }), (values, capacity) => {
+      // Strings of every kind too: escapes, DEL, two- and three-byte characters, surrogate pairs and lone halves.
+      fc.property(fc.array(fc.oneof(anyValue, fc.string({ unit: 'binary' }), fc.dictionary(fc.string({ unit: 'binary' }), fc.string({ unit: fc.constantFrom('a', '"', '\\', '\u0000', '\u001f', '\u007f', '\u00e9', '\u20ac', '\ud83d', '\ude00', '\ud83d\ude00') }))), { maxLength: 30 }), fc.integer({ min: 1, max: 64 }), (values, capacity) => {
         // A small buffer, so that it grows in the middle of values too.
         const writer = canonicalBytesWriter(capacity);
         const expected: Buffer[] = [];

@@ -523,9 +523,21 @@ export const canonicalBytesWriter = (capacity = 64 * 1024): CanonicalBytesWriter
     room(n * 3 + 2);
     const b = buf;
     const start = pos;
-    let p = start;
-    b[p++] = 0x22;
-    for (let i = 0; i < n; i++) {
+    b[start] = 0x22;
+    // Plain ASCII, the usual string, in a tight loop; the rest from the first other character on.
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) break;
+      b[start + 1 + i] = c;
+    }
+    if (i === n) {
+      b[start + 1 + n] = 0x22;
+      pos = start + n + 2;
+      return;
+    }
+    let p = start + 1 + i;
+    for (; i < n; i++) {
       const c = s.charCodeAt(i);
       if (c < 0x80 && c >= 0x20 && c !== 0x22 && c !== 0x5c) b[p++] = c;
       else if (c >= 0x80 && c < 0x800) {
