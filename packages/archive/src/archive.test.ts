@@ -364,7 +364,7 @@ describe('exportLedger records every export', () => {
   it('refuses an identified export without a purpose, and one by a pupil; nothing is written', async () => {
     const built = await smallSchool(12);
     const path = join(dir, 'refused.gla');
-    const sink = (chunks: AsyncIterable<string>) => stageTextFile(path, chunks);
+    const sink = (chunks: AsyncIterable<Uint8Array>) => stageTextFile(path, chunks);
     const before = (built.store as unknown as { allEvents: () => unknown[] }).allEvents().length;
     expect(await exportLedger(built.store, sink, { access: { mode: 'identified' }, actor: { id: 'deputy-01', role: 'deputyDirector' } }, { clock: () => '2024-06-30T10:00:00Z' })).toMatchObject({ left: { kind: 'ExportRefused', field: 'purpose' } });
     expect(await exportLedger(built.store, sink, { access: { mode: 'pseudonymized', key }, actor: { id: 'pupil-0001', role: 'pupil' } }, { clock: () => '2024-06-30T10:00:00Z' })).toMatchObject({ left: { kind: 'ExportRefused', field: 'actor.role' } });

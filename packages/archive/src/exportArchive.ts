@@ -12,7 +12,7 @@ import {
 } from '@grade-ledger/core';
 import type { ArchiveManifest } from './format';
 import { isKeyError, pseudonymizer, type Pseudonymizer } from './pseudonymize';
-import { archiveLines, type ArchiveSource, type ArchiveWriteError } from './writer';
+import { archiveBytes, archiveLines, type ArchiveSource, type ArchiveWriteError } from './writer';
 
 /**
  * Who may take what out of the ledger. Exports are pseudonymized unless an identified export
@@ -86,7 +86,8 @@ export const archiveExportedEvent = (
   });
 };
 
-export type ExportSink = (chunks: AsyncIterable<string>) => Promise<{ readonly commit: () => Promise<void>; readonly discard: () => Promise<void> }>;
+/** Where an export's bytes go (e.g. `stageTextFile`): staged, then committed or discarded. */
+export type ExportSink = (chunks: AsyncIterable<Uint8Array>) => Promise<{ readonly commit: () => Promise<void>; readonly discard: () => Promise<void> }>;
 
 /**
  * Exports a store's whole history as an archive and records the export in the store itself
@@ -102,7 +103,7 @@ export const exportLedger = async (
 ): Promise<E.Either<ExportError, { readonly manifest: ArchiveManifest; readonly recorded: LedgerEvent }>> => {
   const checked = checkExportRequest(request);
   if (E.isLeft(checked)) return checked;
-  const lines = archiveLines(store, { pseudonymizer: checked.right });
+  const lines = archiveBytes(store, { pseudonymizer: checked.right });
   const staged = await sink(lines.chunks);
   const written = await lines.result;
   if (E.isLeft(written)) {

@@ -7,8 +7,8 @@
  * (node --expose-gc), so that each one's peak memory is its own:
  *
  * - export: the workload generated into an array (untimed), then `archiveBytes` → `writeTextFile`:
- *   events → canonical JSON lines (UTF-8 bytes) → hash chain → file on disk; and the same through
- *   `archiveLines` (text chunks), the path `grade-ledger export` and `generate` take;
+ *   events → canonical JSON lines (UTF-8 bytes) → hash chain → file on disk (the path `grade-ledger
+ *   export` and `generate` take); and the same through `archiveLines` (text chunks, for consumers of text);
  * - export floor: `JSON.stringify` of each event, one `crypto.hash` over the previous digest and
  *   that text, the line appended to a chunk, written to a file: no canonical form, no checks, what
  *   one core does with Node's own serializer and hash (the ratio export / floor is in the prose);
@@ -255,7 +255,7 @@ const spawnChild = (task: Task, path: string, workload: WorkloadOptions): Promis
 
 const LABELS: Record<Task, string> = {
   export: 'export (events in memory → archive file)',
-  exportText: 'export through text chunks (archiveLines, as the CLI)',
+  exportText: 'export through text chunks (archiveLines)',
   exportFloor: 'export floor: JSON.stringify + crypto.hash + write, per event (median of 3)',
   verifyChain: 'verify: chain + format + schema',
   verifyAll: 'verify: all checks (+ domain + grades)',
@@ -338,8 +338,8 @@ ${rows.join('\n')}
 What is measured:
 - *export*: \`archiveBytes(events, { pseudonymizer: null })\` piped to \`writeTextFile\`: canonical JSON of each
   event written once as UTF-8 bytes into the chunk, hashed where it lies (the SHA-256 chain), the manifest, written
-  to disk. *Through text chunks*: the same via \`archiveLines\` (each chunk decoded to a string, encoded again by the
-  file stream), the path \`grade-ledger export\` and \`generate\` take today.
+  to disk: what \`grade-ledger export\` and \`generate\` do. *Through text chunks*: the same via \`archiveLines\` (each
+  chunk decoded to a string, encoded again by the file stream), for a consumer that wants text.
 - *export floor*: \`JSON.stringify\` of each event, one \`crypto.hash\` of the previous digest and that text, the
   line appended to a chunk and written: no canonical form, no order or stream checks. What one core does here with
   Node's own serializer and hash. Run three times interleaved with the export in one process (the row: the floor's

@@ -1,4 +1,4 @@
-import { archiveLines, isKeyError, pseudonymizer, stageTextFile, type ArchiveManifest } from '@grade-ledger/archive';
+import { archiveBytes, isKeyError, pseudonymizer, stageTextFile, type ArchiveManifest } from '@grade-ledger/archive';
 import { generateSchoolWorkload } from '@grade-ledger/testing/workload';
 import * as E from 'fp-ts/Either';
 import { EXIT, integer, ioError, parse, progress, readKey, runCommand, toJson, usageProblem, type ArchiveExitCode, type CommandIo } from './archiveIo';
@@ -69,7 +69,7 @@ export const runGenerate = (argv: ReadonlyArray<string>, io: CommandIo): Promise
         yield e;
       }
     })();
-    const lines = archiveLines(counted, { pseudonymizer: made });
+    const lines = archiveBytes(counted, { pseudonymizer: made });
     let staged;
     try {
       staged = await stageTextFile(out, lines.chunks, { gzip: values.gzip === true });
