@@ -1,8 +1,11 @@
 import * as E from 'fp-ts/Either';
 import {
-  classJournalDecider,
   computePeriodResult,
   datesOfPeriod,
+  decideClassJournalOfDecoded,
+  defaultAccessPolicy,
+  evolveOwnedClassJournal,
+  initialOwnedClassJournalState,
   explainResult,
   journalRulesFromRuleSets,
   periodMarksOf,
@@ -16,6 +19,7 @@ import {
   type EventPayload,
   type GradeValue,
   type LedgerEvent,
+  type OwnedClassJournalState,
   type RuleSet,
   type SchoolYearCommand,
   type SchoolYearState,
@@ -65,7 +69,12 @@ export type GradeDifference = {
 
 type CommandOf = { readonly type: string; readonly data: Record<string, unknown> };
 
+/**
+ * The event's data without the members only the event has. With none to drop, the data itself:
+ * the decider reads a command and never changes it.
+ */
 const without = (data: object, ...keys: ReadonlyArray<string>): Record<string, unknown> => {
+  if (keys.length === 0) return data as Record<string, unknown>;
   const out: Record<string, unknown> = { ...(data as Record<string, unknown>) };
   for (const key of keys) delete out[key];
   return out;
@@ -148,6 +157,22 @@ export const firstDifference = (a: unknown, b: unknown, path = ''): string | und
   return undefined;
 };
 
+/**
+ * True only when two JSON values are certainly equal: the same leaves (===), the same members.
+ * firstDifference finds nothing then; it is asked (and names the path) only when this says no.
+ */
+const surelyEqual = (a: unknown, b: unknown): boolean => {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const key of keys) {
+    if (!Object.prototype.hasOwnProperty.call(b, key)) return false;
+    if (!surelyEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
+  }
+  return true;
+};
+
 const showValue = (value: unknown): string => (value === undefined ? 'nothing' : JSON.stringify(value));
 
 const valueAt = (value: unknown, path: string): unknown =>
@@ -177,9 +202,11 @@ const agreesWithDecided = (data: { readonly grade: GradeValue; readonly recommen
 export const domainChecker = (ruleSets: ReadonlyArray<RuleSet>, options: { readonly grades: boolean } = { grades: true }) => {
   const rules = journalRulesFromRuleSets(ruleSets);
   const ruleSetsById = new Map(ruleSets.map((r) => [r.id, r] as const));
-  const classDecider = classJournalDecider(rules);
+  // The decider's own rules (and access policy), without decoding again what the archive's codecs decoded.
+  const decideClass = decideClassJournalOfDecoded(rules, defaultAccessPolicy());
   const yearDecider = schoolYearDecider(ruleSets.map((r) => r.id));
-  const classStates = new Map<string, ClassJournalState>();
+  // Folded in place (evolveOwnedClassJournal): the same states as the decider's evolve, without its copies.
+  const classStates = new Map<string, OwnedClassJournalState>();
   const yearStates = new Map<string, SchoolYearState>();
   const findings: DomainFinding[] = [];
   const gradeDifferences: GradeDifference[] = [];
@@ -292,7 +319,7 @@ export const domainChecker = (ruleSets: ReadonlyArray<RuleSet>, options: { reado
     const eventId = event.metadata.eventId;
     const command = commandOfEvent(event);
     const belongs = command !== undefined && (isYear ? event.type === 'SchoolYearOpened' : event.type !== 'SchoolYearOpened');
-    const state = isClass ? classStates.get(streamId) ?? classDecider.initialState() : undefined;
+    const state = isClass ? classStates.get(streamId) ?? initialOwnedClassJournalState() : undefined;
     const yearState = isYear ? yearStates.get(streamId) ?? yearDecider.initialState() : undefined;
     if (!belongs || command === undefined) {
       finding(first.line, 'domain', eventId, `a ${event.type} event does not belong in stream ${streamId}`);
@@ -300,7 +327,7 @@ export const domainChecker = (ruleSets: ReadonlyArray<RuleSet>, options: { reado
       const { actor, occurredAt, correlationId, reason } = event.metadata;
       const metadata = { commandId: group.commandId, actor, occurredAt, correlationId, ...(reason === undefined ? {} : { reason }) };
       const decided: E.Either<{ readonly kind: string; readonly message: string }, ReadonlyArray<EventPayload>> = isClass
-        ? classDecider.decide({ ...command, metadata } as ClassJournalCommand, state as ClassJournalState)
+        ? decideClass({ ...command, metadata } as ClassJournalCommand, state as ClassJournalState)
         : yearDecider.decide({ ...command, metadata } as SchoolYearCommand, yearState as SchoolYearState);
       if (isClass && state !== undefined && options.grades) {
         const payload = E.isRight(decided) ? decided.right[0] : undefined;
@@ -316,7 +343,10 @@ export const domainChecker = (ruleSets: ReadonlyArray<RuleSet>, options: { reado
             finding(line, 'domain', recorded.metadata.eventId, `${recorded.type}: command ${group.commandId} records ${emitted.length} event(s); this one is extra`);
             return;
           }
-          const difference = firstDifference({ type: payload.type, data: payload.data }, { type: recorded.type, data: recorded.data });
+          const difference =
+            payload.type === recorded.type && surelyEqual(payload.data, recorded.data)
+              ? undefined
+              : firstDifference({ type: payload.type, data: payload.data }, { type: recorded.type, data: recorded.data });
           if (difference !== undefined)
             finding(
               line,
@@ -331,8 +361,8 @@ export const domainChecker = (ruleSets: ReadonlyArray<RuleSet>, options: { reado
     }
     // Fold the history as recorded, so that later checks judge it as it stands.
     if (isClass) {
-      let next = state as ClassJournalState;
-      for (const { event: recorded } of group.events) next = classDecider.evolve(next, recorded);
+      let next = state as OwnedClassJournalState;
+      for (const { event: recorded } of group.events) next = evolveOwnedClassJournal(next, recorded);
       classStates.set(streamId, next);
     } else {
       let next = yearState as SchoolYearState;

@@ -5,6 +5,7 @@ import { authorizeJournalWrite, type AccessPolicy, type JournalWriteFacts } from
 import type { Actor } from '../events/metadata';
 import type { Recommendation } from '../events/results';
 import type { EventPayload } from '../events/registry';
+import { decodesUnchanged } from '../events/fastDecode';
 import { formatIssues, validationIssues } from '../events/validationIssues';
 import { isWithinRange, type LocalDate } from '../primitives/localDate';
 import { calendarProblem } from '../schoolYear/schoolYear';
@@ -874,22 +875,49 @@ const journalWriteFactsOfState = (state: ClassJournalState, classId: string): Jo
     : { classId, classTeacherId: undefined, teacherIds: [] };
 
 /**
- * The class journal's `decide`: decodes the command, asks the school's access policy whether
- * the actor's role may write to this class's journal at all (its `journal.write` scopes, with
- * the class teacher and subject teachers from the class's own state), then applies the
- * journal's finer rules.
+ * The rules of the class journal's `decide`, for a command whose data is already decoded: asks
+ * the school's access policy whether the actor's role may write to this class's journal at all
+ * (its `journal.write` scopes, with the class teacher and subject teachers from the class's own
+ * state), then applies the journal's finer rules.
  */
-export const decideClassJournal =
+const decideDecoded =
   (rules: JournalRules, policy: AccessPolicy) =>
-  (command: ClassJournalCommand, state: ClassJournalState): Result =>
-    pipe(
-      decodeCommand(command),
-      E.chain((decoded): Result => {
-        const mayWrite = (classId: string): Check =>
-          pipe(authorizeJournalWrite(policy, decoded.metadata.actor, journalWriteFactsOfState(state, classId)), E.map(() => undefined));
-        if (decoded.type === 'OpenClass') return then(mayWrite(decoded.data.classId), () => decideOpenClass(rules, decoded, state));
-        // Nothing to write to yet, and no facts to decide a write by.
-        if (state.status !== 'open') return fail({ kind: 'ClassNotOpened', message: `${decoded.type}: the class is not opened yet` });
-        return then(mayWrite(state.classId), () => (decideOpen[decoded.type] as Decide<typeof decoded.type>)(rules, decoded as never, state));
-      }),
-    );
+  (decoded: ClassJournalCommand, state: ClassJournalState): Result => {
+    const mayWrite = (classId: string): Check =>
+      pipe(authorizeJournalWrite(policy, decoded.metadata.actor, journalWriteFactsOfState(state, classId)), E.map(() => undefined));
+    if (decoded.type === 'OpenClass') return then(mayWrite(decoded.data.classId), () => decideOpenClass(rules, decoded, state));
+    // Nothing to write to yet, and no facts to decide a write by.
+    if (state.status !== 'open') return fail({ kind: 'ClassNotOpened', message: `${decoded.type}: the class is not opened yet` });
+    return then(mayWrite(state.classId), () => (decideOpen[decoded.type] as Decide<typeof decoded.type>)(rules, decoded as never, state));
+  };
+
+/**
+ * The class journal's `decide`: decodes the command, then applies the rules (decideDecoded):
+ * the access policy, then the journal's finer rules.
+ */
+export const decideClassJournal = (rules: JournalRules, policy: AccessPolicy) => {
+  const decide = decideDecoded(rules, policy);
+  return (command: ClassJournalCommand, state: ClassJournalState): Result => pipe(decodeCommand(command), E.chain((decoded) => decide(decoded, state)));
+};
+
+/** Per command type: true when its data decodes with its codec and comes out unchanged. */
+const commandDataIsDecoded: Readonly<Record<string, (data: unknown) => boolean>> = Object.fromEntries(
+  Object.entries(classJournalCommandCodecs).map(([type, codec]) => [type, decodesUnchanged(codec)] as const),
+);
+
+/**
+ * The same answer as decideClassJournal, for readers that rebuild commands from events already
+ * decoded (the archive verifier, millions of them): where the command's data is one its codec
+ * would give back unchanged (a read-only check, no io-ts decode, no copy), the rules run on it
+ * directly; anything else (a wrong type, a bad or extra field) goes through decideClassJournal,
+ * which decodes it and names the field. No rule is skipped either way: decoding a value that
+ * decodes to itself changes nothing the rules see.
+ */
+export const decideClassJournalOfDecoded = (rules: JournalRules, policy: AccessPolicy) => {
+  const decide = decideDecoded(rules, policy);
+  const decodeFirst = decideClassJournal(rules, policy);
+  return (command: ClassJournalCommand, state: ClassJournalState): Result => {
+    const isDecoded = Object.prototype.hasOwnProperty.call(commandDataIsDecoded, command.type) ? commandDataIsDecoded[command.type] : undefined;
+    return isDecoded !== undefined && isDecoded(command.data) ? decide(command, state) : decodeFirst(command, state);
+  };
+};
