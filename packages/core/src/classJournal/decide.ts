@@ -33,6 +33,15 @@ const ok: Check = E.right(undefined);
 const fail = (error: ClassJournalError): E.Either<ClassJournalError, never> => E.left(error);
 const emit = (...events: EventPayload[]): Result => E.right(events);
 
+/**
+ * E.chain without fp-ts' dual-arity wrapper (which copies its arguments on every call): the
+ * same Either in, the same out. decide runs once per event when an archive is verified.
+ */
+const chainE =
+  <L, A, B>(f: (a: A) => E.Either<L, B>) =>
+  (ma: E.Either<L, A>): E.Either<L, B> =>
+    E.isLeft(ma) ? ma : f(ma.right);
+
 /** Runs checks in order and stops at the first failure. */
 const all = (...checks: ReadonlyArray<() => Check>): Check => {
   for (const check of checks) {
@@ -321,7 +330,7 @@ type Decide<T extends ClassJournalCommand['type']> = (
 ) => Result;
 
 const withSubject = (state: OpenClassState, subjectId: string, then: (subject: SubjectState) => Result): Result =>
-  pipe(subjectOf(state, subjectId), E.chain(then));
+  pipe(subjectOf(state, subjectId), chainE(then));
 
 const then = (check: Check, result: () => Result): Result => (E.isLeft(check) ? check : result());
 
@@ -400,7 +409,7 @@ const decideOpen: {
     withSubject(state, data.subjectId, (subject) =>
       pipe(
         lessonOf(subject, data.lessonId, true),
-        E.chain((lesson) =>
+        chainE((lesson) =>
           then(
             all(
               () => requireSubjectTeacher(metadata.actor, subject, 'reschedule lessons', ['deputyDirector']),
@@ -427,7 +436,7 @@ const decideOpen: {
     withSubject(state, data.subjectId, (subject) =>
       pipe(
         lessonOf(subject, data.lessonId, true),
-        E.chain((lesson) =>
+        chainE((lesson) =>
           then(
             all(
               () => requireSubjectTeacher(metadata.actor, subject, 'cancel lessons', ['deputyDirector']),
@@ -445,7 +454,7 @@ const decideOpen: {
     withSubject(state, data.subjectId, (subject) =>
       pipe(
         lessonOf(subject, data.lessonId, false),
-        E.chain(() =>
+        chainE(() =>
           then(requireSubjectTeacher(metadata.actor, subject, 'revise lesson topics', ['deputyDirector']), () =>
             emit({ type: 'LessonTopicRevised', data }),
           ),
@@ -456,7 +465,7 @@ const decideOpen: {
     withSubject(state, data.subjectId, (subject) =>
       pipe(
         lessonOf(subject, data.lessonId, true),
-        E.chain((lesson) =>
+        chainE((lesson) =>
           then(
             all(
               () => requireSubjectTeacher(metadata.actor, subject, 'plan summatives', ['deputyDirector']),
@@ -515,7 +524,7 @@ const decideOpen: {
     withSubject(state, data.subjectId, (subject) =>
       pipe(
         lessonOf(subject, data.lessonId, true),
-        E.chain((lesson) =>
+        chainE((lesson) =>
           then(
             all(
               () => requireSubjectTeacher(metadata.actor, subject, 'record marks'),
@@ -541,7 +550,7 @@ const decideOpen: {
       if (summative.cancelled) return fail({ kind: 'SummativeCancelled', summativeId: data.summativeId, message: `summative ${data.summativeId} was cancelled` });
       return pipe(
         lessonOf(subject, summative.lessonId, true),
-        E.chain((lesson) =>
+        chainE((lesson) =>
           then(
             all(
               () => requireSubjectTeacher(metadata.actor, subject, 'record summative scores'),
@@ -585,7 +594,7 @@ const decideOpen: {
     withSubject(state, data.subjectId, (subject) =>
       pipe(
         lessonOf(subject, data.lessonId, true),
-        E.chain((lesson) =>
+        chainE((lesson) =>
           then(
             all(
               () =>
@@ -675,7 +684,7 @@ const decideOpen: {
           pipe(
             rules.recommendPeriodGrade(ruleSetId, context, periodMarksOf(rules, state, subject, data.pupilId, data.period)),
             E.mapLeft(ruleError),
-            E.chain((recommendation) =>
+            chainE((recommendation) =>
               then(checkFinalization(metadata.actor, subject, data.grade, recommendation?.grade, data.overrideReason, `finalize ${period} grades`), () =>
                 emit({
                   type: 'PeriodGradeFinalized',
@@ -724,7 +733,7 @@ const decideOpen: {
               due.map((p) => record.periodGrades.get(`${p.kind}-${p.number}`)?.grade as GradeValue),
             ),
             E.mapLeft(ruleError),
-            E.chain((recommendation) =>
+            chainE((recommendation) =>
               then(checkFinalization(metadata.actor, subject, data.grade, recommendation?.grade, data.overrideReason, 'finalize year grades'), () =>
                 emit({
                   type: 'YearGradeFinalized',
@@ -765,7 +774,7 @@ const decideOpen: {
           pipe(
             rules.resitFinalGrade(ruleSetId, state.gradeLevel, record.yearGrade as GradeValue, data.testGrade),
             E.mapLeft(ruleError),
-            E.chain((finalGrade) =>
+            chainE((finalGrade) =>
               emit({
                 type: 'ResitResultRecorded',
                 data: { subjectId: data.subjectId, pupilId: data.pupilId, attempt: record.resitAttempts + 1, testGrade: data.testGrade, finalGrade, ruleSetId },
@@ -788,7 +797,7 @@ function changeMark(
   return withSubject(state, data.subjectId, (subject) =>
     pipe(
       markOf(subject, data.pupilId, data.markId),
-      E.chain((mark) => {
+      chainE((mark) => {
         const lessonId = mark.kind === 'formative' ? mark.lessonId : subject.summatives.get(mark.summativeId)?.lessonId;
         const lesson = lessonId === undefined ? undefined : subject.lessons.get(lessonId);
         const maxPoints = mark.kind === 'summative' ? subject.summatives.get(mark.summativeId)?.maxPoints ?? 0 : 0;
@@ -897,7 +906,7 @@ const decideDecoded =
  */
 export const decideClassJournal = (rules: JournalRules, policy: AccessPolicy) => {
   const decide = decideDecoded(rules, policy);
-  return (command: ClassJournalCommand, state: ClassJournalState): Result => pipe(decodeCommand(command), E.chain((decoded) => decide(decoded, state)));
+  return (command: ClassJournalCommand, state: ClassJournalState): Result => pipe(decodeCommand(command), chainE((decoded) => decide(decoded, state)));
 };
 
 /** Per command type: true when its data decodes with its codec and comes out unchanged. */
