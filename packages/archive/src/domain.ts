@@ -205,7 +205,7 @@ const agreesWithDecided = (data: { readonly grade: GradeValue; readonly recommen
  * only finished years' classes (and those of a generated archive, written class after class)
  * are packed; packing or unpacking one costs about 20 ms, so even a class woken every 20,000
  * events adds about two microseconds an event. Fewer live classes also keep the V8 heap small (whole school:
- * peak RSS about 260 MB with 20,000, 300 MB with 100,000).
+ * peak RSS about 255 MiB with 20,000, 285 MiB with 100,000).
  */
 export const PACK_IDLE_AFTER = 20_000;
 
