@@ -5,6 +5,7 @@ import { authorizeJournalWrite, type AccessPolicy, type JournalWriteFacts } from
 import type { Actor } from '../events/metadata';
 import type { Recommendation } from '../events/results';
 import type { EventPayload } from '../events/registry';
+import { decodesUnchanged } from '../events/fastDecode';
 import { formatIssues, validationIssues } from '../events/validationIssues';
 import { isWithinRange, type LocalDate } from '../primitives/localDate';
 import { calendarProblem } from '../schoolYear/schoolYear';
@@ -31,6 +32,15 @@ type Check = E.Either<ClassJournalError, void>;
 const ok: Check = E.right(undefined);
 const fail = (error: ClassJournalError): E.Either<ClassJournalError, never> => E.left(error);
 const emit = (...events: EventPayload[]): Result => E.right(events);
+
+/**
+ * E.chain without fp-ts' dual-arity wrapper (which copies its arguments on every call): the
+ * same Either in, the same out. decide runs once per event when an archive is verified.
+ */
+const chainE =
+  <L, A, B>(f: (a: A) => E.Either<L, B>) =>
+  (ma: E.Either<L, A>): E.Either<L, B> =>
+    E.isLeft(ma) ? ma : f(ma.right);
 
 /** Runs checks in order and stops at the first failure. */
 const all = (...checks: ReadonlyArray<() => Check>): Check => {
@@ -320,7 +330,7 @@ type Decide<T extends ClassJournalCommand['type']> = (
 ) => Result;
 
 const withSubject = (state: OpenClassState, subjectId: string, then: (subject: SubjectState) => Result): Result =>
-  pipe(subjectOf(state, subjectId), E.chain(then));
+  pipe(subjectOf(state, subjectId), chainE(then));
 
 const then = (check: Check, result: () => Result): Result => (E.isLeft(check) ? check : result());
 
@@ -399,7 +409,7 @@ const decideOpen: {
     withSubject(state, data.subjectId, (subject) =>
       pipe(
         lessonOf(subject, data.lessonId, true),
-        E.chain((lesson) =>
+        chainE((lesson) =>
           then(
             all(
               () => requireSubjectTeacher(metadata.actor, subject, 'reschedule lessons', ['deputyDirector']),
@@ -426,7 +436,7 @@ const decideOpen: {
     withSubject(state, data.subjectId, (subject) =>
       pipe(
         lessonOf(subject, data.lessonId, true),
-        E.chain((lesson) =>
+        chainE((lesson) =>
           then(
             all(
               () => requireSubjectTeacher(metadata.actor, subject, 'cancel lessons', ['deputyDirector']),
@@ -444,7 +454,7 @@ const decideOpen: {
     withSubject(state, data.subjectId, (subject) =>
       pipe(
         lessonOf(subject, data.lessonId, false),
-        E.chain(() =>
+        chainE(() =>
           then(requireSubjectTeacher(metadata.actor, subject, 'revise lesson topics', ['deputyDirector']), () =>
             emit({ type: 'LessonTopicRevised', data }),
           ),
@@ -455,7 +465,7 @@ const decideOpen: {
     withSubject(state, data.subjectId, (subject) =>
       pipe(
         lessonOf(subject, data.lessonId, true),
-        E.chain((lesson) =>
+        chainE((lesson) =>
           then(
             all(
               () => requireSubjectTeacher(metadata.actor, subject, 'plan summatives', ['deputyDirector']),
@@ -514,7 +524,7 @@ const decideOpen: {
     withSubject(state, data.subjectId, (subject) =>
       pipe(
         lessonOf(subject, data.lessonId, true),
-        E.chain((lesson) =>
+        chainE((lesson) =>
           then(
             all(
               () => requireSubjectTeacher(metadata.actor, subject, 'record marks'),
@@ -540,7 +550,7 @@ const decideOpen: {
       if (summative.cancelled) return fail({ kind: 'SummativeCancelled', summativeId: data.summativeId, message: `summative ${data.summativeId} was cancelled` });
       return pipe(
         lessonOf(subject, summative.lessonId, true),
-        E.chain((lesson) =>
+        chainE((lesson) =>
           then(
             all(
               () => requireSubjectTeacher(metadata.actor, subject, 'record summative scores'),
@@ -584,7 +594,7 @@ const decideOpen: {
     withSubject(state, data.subjectId, (subject) =>
       pipe(
         lessonOf(subject, data.lessonId, true),
-        E.chain((lesson) =>
+        chainE((lesson) =>
           then(
             all(
               () =>
@@ -674,7 +684,7 @@ const decideOpen: {
           pipe(
             rules.recommendPeriodGrade(ruleSetId, context, periodMarksOf(rules, state, subject, data.pupilId, data.period)),
             E.mapLeft(ruleError),
-            E.chain((recommendation) =>
+            chainE((recommendation) =>
               then(checkFinalization(metadata.actor, subject, data.grade, recommendation?.grade, data.overrideReason, `finalize ${period} grades`), () =>
                 emit({
                   type: 'PeriodGradeFinalized',
@@ -723,7 +733,7 @@ const decideOpen: {
               due.map((p) => record.periodGrades.get(`${p.kind}-${p.number}`)?.grade as GradeValue),
             ),
             E.mapLeft(ruleError),
-            E.chain((recommendation) =>
+            chainE((recommendation) =>
               then(checkFinalization(metadata.actor, subject, data.grade, recommendation?.grade, data.overrideReason, 'finalize year grades'), () =>
                 emit({
                   type: 'YearGradeFinalized',
@@ -764,7 +774,7 @@ const decideOpen: {
           pipe(
             rules.resitFinalGrade(ruleSetId, state.gradeLevel, record.yearGrade as GradeValue, data.testGrade),
             E.mapLeft(ruleError),
-            E.chain((finalGrade) =>
+            chainE((finalGrade) =>
               emit({
                 type: 'ResitResultRecorded',
                 data: { subjectId: data.subjectId, pupilId: data.pupilId, attempt: record.resitAttempts + 1, testGrade: data.testGrade, finalGrade, ruleSetId },
@@ -787,7 +797,7 @@ function changeMark(
   return withSubject(state, data.subjectId, (subject) =>
     pipe(
       markOf(subject, data.pupilId, data.markId),
-      E.chain((mark) => {
+      chainE((mark) => {
         const lessonId = mark.kind === 'formative' ? mark.lessonId : subject.summatives.get(mark.summativeId)?.lessonId;
         const lesson = lessonId === undefined ? undefined : subject.lessons.get(lessonId);
         const maxPoints = mark.kind === 'summative' ? subject.summatives.get(mark.summativeId)?.maxPoints ?? 0 : 0;
@@ -874,22 +884,49 @@ const journalWriteFactsOfState = (state: ClassJournalState, classId: string): Jo
     : { classId, classTeacherId: undefined, teacherIds: [] };
 
 /**
- * The class journal's `decide`: decodes the command, asks the school's access policy whether
- * the actor's role may write to this class's journal at all (its `journal.write` scopes, with
- * the class teacher and subject teachers from the class's own state), then applies the
- * journal's finer rules.
+ * The rules of the class journal's `decide`, for a command whose data is already decoded: asks
+ * the school's access policy whether the actor's role may write to this class's journal at all
+ * (its `journal.write` scopes, with the class teacher and subject teachers from the class's own
+ * state), then applies the journal's finer rules.
  */
-export const decideClassJournal =
+const decideDecoded =
   (rules: JournalRules, policy: AccessPolicy) =>
-  (command: ClassJournalCommand, state: ClassJournalState): Result =>
-    pipe(
-      decodeCommand(command),
-      E.chain((decoded): Result => {
-        const mayWrite = (classId: string): Check =>
-          pipe(authorizeJournalWrite(policy, decoded.metadata.actor, journalWriteFactsOfState(state, classId)), E.map(() => undefined));
-        if (decoded.type === 'OpenClass') return then(mayWrite(decoded.data.classId), () => decideOpenClass(rules, decoded, state));
-        // Nothing to write to yet, and no facts to decide a write by.
-        if (state.status !== 'open') return fail({ kind: 'ClassNotOpened', message: `${decoded.type}: the class is not opened yet` });
-        return then(mayWrite(state.classId), () => (decideOpen[decoded.type] as Decide<typeof decoded.type>)(rules, decoded as never, state));
-      }),
-    );
+  (decoded: ClassJournalCommand, state: ClassJournalState): Result => {
+    const mayWrite = (classId: string): Check =>
+      pipe(authorizeJournalWrite(policy, decoded.metadata.actor, journalWriteFactsOfState(state, classId)), E.map(() => undefined));
+    if (decoded.type === 'OpenClass') return then(mayWrite(decoded.data.classId), () => decideOpenClass(rules, decoded, state));
+    // Nothing to write to yet, and no facts to decide a write by.
+    if (state.status !== 'open') return fail({ kind: 'ClassNotOpened', message: `${decoded.type}: the class is not opened yet` });
+    return then(mayWrite(state.classId), () => (decideOpen[decoded.type] as Decide<typeof decoded.type>)(rules, decoded as never, state));
+  };
+
+/**
+ * The class journal's `decide`: decodes the command, then applies the rules (decideDecoded):
+ * the access policy, then the journal's finer rules.
+ */
+export const decideClassJournal = (rules: JournalRules, policy: AccessPolicy) => {
+  const decide = decideDecoded(rules, policy);
+  return (command: ClassJournalCommand, state: ClassJournalState): Result => pipe(decodeCommand(command), chainE((decoded) => decide(decoded, state)));
+};
+
+/** Per command type: true when its data decodes with its codec and comes out unchanged. */
+const commandDataIsDecoded: Readonly<Record<string, (data: unknown) => boolean>> = Object.fromEntries(
+  Object.entries(classJournalCommandCodecs).map(([type, codec]) => [type, decodesUnchanged(codec)] as const),
+);
+
+/**
+ * The same answer as decideClassJournal, for readers that rebuild commands from events already
+ * decoded (the archive verifier, millions of them): where the command's data is one its codec
+ * would give back unchanged (a read-only check, no io-ts decode, no copy), the rules run on it
+ * directly; anything else (a wrong type, a bad or extra field) goes through decideClassJournal,
+ * which decodes it and names the field. No rule is skipped either way: decoding a value that
+ * decodes to itself changes nothing the rules see.
+ */
+export const decideClassJournalOfDecoded = (rules: JournalRules, policy: AccessPolicy) => {
+  const decide = decideDecoded(rules, policy);
+  const decodeFirst = decideClassJournal(rules, policy);
+  return (command: ClassJournalCommand, state: ClassJournalState): Result => {
+    const isDecoded = Object.prototype.hasOwnProperty.call(commandDataIsDecoded, command.type) ? commandDataIsDecoded[command.type] : undefined;
+    return isDecoded !== undefined && isDecoded(command.data) ? decide(command, state) : decodeFirst(command, state);
+  };
+};

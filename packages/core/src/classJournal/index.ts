@@ -1,9 +1,10 @@
 export * from './calendarOf';
 export * from './commands';
 export * from './decider';
-export { periodMarksOf } from './decide';
+export { decideClassJournalOfDecoded, periodMarksOf } from './decide';
 export * from './errors';
 export * from './journalRules';
 export * from './state';
+export * from './ownedState';
 export * from './journalRulesFromRuleSets';
 export * from './marksInForce';

@@ -282,6 +282,13 @@ const compiledCheck = (codec: t.Mixed): Check | undefined => {
   }
 };
 
+/**
+ * The check of any codec made of the shapes above: true when the value decodes with the codec
+ * and comes out unchanged (false may also mean "not known here": then decode it). For readers
+ * that hold values decoded once and must know that decoding them again would change nothing.
+ */
+export const decodesUnchanged = (codec: t.Mixed): ((value: unknown) => boolean) => compiledCheck(codec) ?? checkOf(codec);
+
 // One check per event type, at its current schema version (older versions are upcast by decodeEvent).
 const checks = new Map<string, Check>(
   Object.values(eventDefinitions).map((definition) => {
