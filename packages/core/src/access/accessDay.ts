@@ -2,6 +2,7 @@ import * as E from 'fp-ts/Either';
 import * as t from 'io-ts';
 import type { Command } from '../commandHandling/command';
 import type { Decider } from '../decider/decider';
+import { unknownCommandType } from '../decider/commandType';
 import type { Actor } from '../events/metadata';
 import {
   BulkAccessApproved,
@@ -244,6 +245,9 @@ export const accessDayDecider = (guard: BulkGuardPolicy): Decider<AccessDayState
       case 'ApproveBulkAccess':
       case 'DeclineBulkAccess':
         return decideDecision(guard, command, state);
+      default:
+        // A command from outside TypeScript (JSON) may carry any type.
+        return E.left(unknownCommandType((command as { readonly type: unknown }).type, ['RecordPersonalDataRead', 'RequestBulkAccess', 'ApproveBulkAccess', 'DeclineBulkAccess']));
     }
   },
   evolve: evolveAccessDay,

@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/Either';
 import type { Command } from '../commandHandling/command';
 import type { Decider } from '../decider/decider';
+import { isCommandTypeOf, unknownCommandType } from '../decider/commandType';
 import type { Actor, ActorRole } from '../events/metadata';
 import {
   PersonalDataBlocked,
@@ -61,6 +62,7 @@ export const personalDataDecider = (
   operators: ReadonlyArray<ActorRole>,
 ): Decider<PersonalDataState, PersonalDataCommand, EventPayload, LedgerEvent, PersonalDataError> => ({
   decide: (command, state) => {
+    if (!isCommandTypeOf(ACTIONS, command.type)) return E.left(unknownCommandType(command.type, Object.keys(ACTIONS)));
     const action = ACTIONS[command.type];
     const decoded = action.codec.decode(command.data);
     if (E.isLeft(decoded)) {

@@ -18,6 +18,7 @@ import {
   termOf,
   wasEnrolledDuring,
 } from './calendarOf';
+import { isCommandTypeOf, unknownCommandType } from '../decider/commandType';
 import { classJournalCommandCodecs, type ClassJournalCommand, type ClassJournalCommandOfType } from './commands';
 import type { ClassJournalError } from './errors';
 import type { PeriodMarks } from '../rules/periodMarks';
@@ -838,11 +839,8 @@ function changeMark(
 }
 
 const decodeCommand = (command: ClassJournalCommand): E.Either<ClassJournalError, ClassJournalCommand> => {
-  const codec = classJournalCommandCodecs[command.type] as { decode: (u: unknown) => E.Either<import('io-ts').Errors, unknown> } | undefined;
-  if (codec === undefined) {
-    const issues = [{ path: 'type', value: command.type as unknown, expected: 'a class journal command type' }];
-    return E.left({ kind: 'InvalidCommand', commandType: String(command.type), issues, message: formatIssues(issues) });
-  }
+  if (!isCommandTypeOf(classJournalCommandCodecs, command.type)) return E.left(unknownCommandType(command.type, Object.keys(classJournalCommandCodecs)));
+  const codec = classJournalCommandCodecs[command.type] as { decode: (u: unknown) => E.Either<import('io-ts').Errors, unknown> };
   return pipe(
     codec.decode(command.data),
     E.bimap(

@@ -2,6 +2,7 @@ import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
 import type { Command } from '../commandHandling/command';
 import type { Decider } from '../decider/decider';
+import { unknownCommandType } from '../decider/commandType';
 import { SchoolYearOpened, type SchoolYearOpenedData } from '../events/calendar';
 import type { Actor } from '../events/metadata';
 import type { EventPayload, LedgerEvent } from '../events/registry';
@@ -70,24 +71,27 @@ export const schoolYearDecider = (
   knownRuleSetIds: ReadonlyArray<string>,
 ): Decider<SchoolYearState, SchoolYearCommand, EventPayload, LedgerEvent, SchoolYearError> => ({
   decide: (command, state) =>
-    pipe(
-      SchoolYearOpened.data.decode(command.data),
-      E.mapLeft((errors): SchoolYearError => {
-        const issues = validationIssues(errors).map((i) => ({ ...i, path: i.path === '(root)' ? 'data' : `data.${i.path}` }));
-        return { kind: 'InvalidCommand', commandType: command.type, issues, message: `${command.type}: ${formatIssues(issues)}` };
-      }),
-      E.chain((data) => {
-        const actor = command.metadata.actor;
-        if (!['director', 'deputyDirector', 'system'].includes(actor.role))
-          return E.left<SchoolYearError>({ kind: 'NotEntitled', actor, action: 'open school years', resource: `school year ${data.schoolYearId}`, message: `${actor.role} ${actor.id} may not open school years` });
-        if (state.status === 'open')
-          return E.left<SchoolYearError>({ kind: 'SchoolYearAlreadyOpened', schoolYearId: state.year.schoolYearId, message: `school year ${state.year.schoolYearId} is already opened` });
-        if (!knownRuleSetIds.includes(data.ruleSetId))
-          return E.left<SchoolYearError>({ kind: 'UnknownRuleSet', ruleSetId: data.ruleSetId, message: `rule set ${data.ruleSetId} is not one of ${knownRuleSetIds.join(', ')}` });
-        return checkCalendar(data);
-      }),
-      E.map((data): ReadonlyArray<EventPayload> => [{ type: 'SchoolYearOpened', data }]),
-    ),
+    // The one command of this stream; any other type (from JSON) is refused, not read as it.
+    command.type !== 'OpenSchoolYear'
+      ? E.left(unknownCommandType(command.type, ['OpenSchoolYear']))
+      : pipe(
+          SchoolYearOpened.data.decode(command.data),
+          E.mapLeft((errors): SchoolYearError => {
+            const issues = validationIssues(errors).map((i) => ({ ...i, path: i.path === '(root)' ? 'data' : `data.${i.path}` }));
+            return { kind: 'InvalidCommand', commandType: command.type, issues, message: `${command.type}: ${formatIssues(issues)}` };
+          }),
+          E.chain((data) => {
+            const actor = command.metadata.actor;
+            if (!['director', 'deputyDirector', 'system'].includes(actor.role))
+              return E.left<SchoolYearError>({ kind: 'NotEntitled', actor, action: 'open school years', resource: `school year ${data.schoolYearId}`, message: `${actor.role} ${actor.id} may not open school years` });
+            if (state.status === 'open')
+              return E.left<SchoolYearError>({ kind: 'SchoolYearAlreadyOpened', schoolYearId: state.year.schoolYearId, message: `school year ${state.year.schoolYearId} is already opened` });
+            if (!knownRuleSetIds.includes(data.ruleSetId))
+              return E.left<SchoolYearError>({ kind: 'UnknownRuleSet', ruleSetId: data.ruleSetId, message: `rule set ${data.ruleSetId} is not one of ${knownRuleSetIds.join(', ')}` });
+            return checkCalendar(data);
+          }),
+          E.map((data): ReadonlyArray<EventPayload> => [{ type: 'SchoolYearOpened', data }]),
+        ),
   evolve: (state, event) => (event.type === 'SchoolYearOpened' ? { status: 'open', year: event.data } : state),
   initialState: () => ({ status: 'notOpened' }),
 });
