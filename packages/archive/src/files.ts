@@ -10,7 +10,7 @@ import { constants, createGzip } from 'node:zlib';
  */
 
 /** Opens a file as a byte source; each call opens it anew (an import reads it twice). */
-export const fileSource = (path: string) => (): AsyncIterable<Buffer> => createReadStream(path, { highWaterMark: 1024 * 1024 });
+export const fileSource = (path: string) => (): AsyncIterable<Buffer> => createReadStream(path, { highWaterMark: 256 * 1024 });
 
 /**
  * Fixes the gzip header's OS byte (offset 9) to 255, "unknown": zlib writes the OS it was built

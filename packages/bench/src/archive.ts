@@ -16,7 +16,7 @@
  * - verify, all checks: `verifyArchive(file)` (also the domain replay through the deciders and the grades);
  * - archive replay: `readArchive(file)` (chain + schema) folded into `schoolProjections` (what `replayEvents` does);
  * - bare limit: node:readline over the same file, `JSON.parse` of each line, nothing else (the
- *   ratios and goals are against it); and the same floor without readline (1 MiB chunks split at
+ *   ratios and goals are against it); and the same floor without readline (256 KiB chunks split at
  *   "\n" by hand, as the archive reader does), shown for comparison.
  *
  * Every contender runs on one thread.
@@ -192,7 +192,7 @@ const runTask = async (task: Task, path: string, workload: WorkloadOptions): Pro
       break;
     }
     case 'bare': {
-      const lines = createInterface({ input: createReadStream(path, { highWaterMark: 1024 * 1024 }), crlfDelay: Infinity });
+      const lines = createInterface({ input: createReadStream(path, { highWaterMark: 256 * 1024 }), crlfDelay: Infinity });
       let kinds = 0;
       for await (const line of lines) {
         const parsed = JSON.parse(line) as { kind?: string };
@@ -203,7 +203,7 @@ const runTask = async (task: Task, path: string, workload: WorkloadOptions): Pro
       break;
     }
     case 'bareBuffers': {
-      // The same floor without readline: 1 MiB chunks split at "\n" by hand, each line decoded and parsed.
+      // The same floor without readline: 256 KiB chunks split at "\n" by hand, each line decoded and parsed.
       let kinds = 0;
       let carry: Buffer = Buffer.alloc(0);
       const parseLine = (bytes: Buffer): void => {
@@ -211,7 +211,7 @@ const runTask = async (task: Task, path: string, workload: WorkloadOptions): Pro
         if (parsed.kind === undefined) count += 1;
         else kinds += 1;
       };
-      for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
+      for await (const chunk of createReadStream(path, { highWaterMark: 256 * 1024 }) as AsyncIterable<Buffer>) {
         let start = 0;
         let end = chunk.indexOf(0x0a);
         if (carry.length > 0 && end >= 0) {
@@ -349,7 +349,7 @@ What is measured:
   deciders and the recomputation of every finalized grade.
 - *archive replay*: \`readArchive\` (chain + schema) with every event applied to \`schoolProjections({ ruleSets })\`.
 - *bare limit*: \`readline\` over the same file and \`JSON.parse\` of each line: the floor of any reader of the file
-  (the ratios and the goals are against it). *bare, without readline*: the same with 1 MiB chunks split at \`\\n\` by
+  (the ratios and the goals are against it). *bare, without readline*: the same with 256 KiB chunks split at \`\\n\` by
   hand (what the archive reader does), a lower floor, shown for comparison.
 - Every contender runs on one thread (no worker threads).
 
