@@ -1,6 +1,6 @@
 /*
- * The school ledger fold keeps marks, absences and grades as small integers in typed arrays
- * (see schoolLedger.ts). These are the tables that turn the strings of an event into such
+ * The school ledger fold keeps marks, absences and grades as small integers in arrays (see
+ * schoolLedger.ts). These are the tables that turn the strings of an event into such
  * integers and back, exactly (every decode gives back the string the event carried):
  *
  * - values: ids and labels that repeat (pupil, lesson, summative, subject, teacher, rule set,
@@ -19,7 +19,7 @@
  * its own.
  */
 
-/** A growable list of float64 values in chunks allocated once at full size (never copied). */
+/** Moments in chunks allocated once at full size (never copied). */
 const MOMENT_SHIFT = 10;
 const MOMENTS_PER_CHUNK = 1 << MOMENT_SHIFT;
 const MOMENT_MASK = MOMENTS_PER_CHUNK - 1;
@@ -35,36 +35,24 @@ export type LedgerTables = {
   /** Ids of no template, each kept once (not looked up: an id is recorded once). */
   readonly looseIds: string[];
   /** Moments: occurredAt and recordedAt, encoded (`instantCode`), two per moment, in chunks. */
-  readonly moments: Float64Array[];
+  readonly moments: number[][];
   momentCount: number;
   /** Instants in a form other than the two encoded ones. */
   readonly looseInstants: string[];
-  /** The block int32 chunks are cut from (see `int32Chunk`), and how many of its bytes are used. */
-  pool: ArrayBuffer | null;
-  poolUsed: number;
 };
 
 /**
- * Int32 chunks are views into shared blocks of `POOL_BYTES`: one allocation (zeroed, outside the
- * JS heap) for many chunks, where a chunk of its own would cost an ArrayBuffer each.
+ * Slots: small integers (int32) in a plain array, which V8 keeps as untagged small integers in
+ * its heap. Not typed arrays: their bytes live outside V8's heap, and V8 answers every 64 MB of
+ * such memory with a full mark-compact of the whole heap: in a process holding millions of
+ * events, seconds of marking per replay.
  */
-const POOL_BYTES = 1 << 18;
+export type Slots = number[];
 
-/** A new zeroed int32 chunk of `length` slots (at most `POOL_BYTES / 4`), from the tables' current block. */
-export const int32Chunk = (tables: LedgerTables, length: number): Int32Array => {
-  const bytes = length * 4;
-  if (tables.pool === null || tables.poolUsed + bytes > POOL_BYTES) {
-    tables.pool = new ArrayBuffer(POOL_BYTES);
-    tables.poolUsed = 0;
-  }
-  const chunk = new Int32Array(tables.pool, tables.poolUsed, length);
-  tables.poolUsed += bytes;
-  return chunk;
-};
+/** A new chunk of `length` slots, all 0 (filled at once: an array of small integers, never holes). */
+export const slotChunk = (length: number): Slots => new Array<number>(length).fill(0);
 
 export const emptyLedgerTables = (): LedgerTables => ({
-  pool: null,
-  poolUsed: 0,
   values: [],
   valueNumbers: new Map(),
   prefixes: [],
@@ -172,7 +160,7 @@ const templateOf = (a: string, b: string): { readonly prefix: string; readonly s
  * Encodes an id as two int32 slots written into `slots` at `at`: the template's number and the
  * id's number, or -1 and the id's number in `looseIds`.
  */
-export const encodeId = (tables: LedgerTables, cache: IdCache, id: string, slots: Int32Array, at: number): void => {
+export const encodeId = (tables: LedgerTables, cache: IdCache, id: string, slots: Slots, at: number): void => {
   if (cache.template >= 0) {
     const n = numberIn(id, cache.prefix, cache.suffix);
     if (n >= 0) {
@@ -184,7 +172,7 @@ export const encodeId = (tables: LedgerTables, cache: IdCache, id: string, slots
   encodeIdSlowly(tables, cache, id, slots, at);
 };
 
-const encodeIdSlowly = (tables: LedgerTables, cache: IdCache, id: string, slots: Int32Array, at: number): void => {
+const encodeIdSlowly = (tables: LedgerTables, cache: IdCache, id: string, slots: Slots, at: number): void => {
   const learnt = cache.pending === undefined ? undefined : templateOf(cache.pending, id);
   if (learnt !== undefined) {
     const key = `${learnt.prefix}\u0000${learnt.suffix}`;
@@ -210,7 +198,7 @@ const encodeIdSlowly = (tables: LedgerTables, cache: IdCache, id: string, slots:
 };
 
 /** The id encoded in the two slots at `at`. */
-export const decodeId = (tables: LedgerTables, slots: Int32Array, at: number): string => {
+export const decodeId = (tables: LedgerTables, slots: Slots, at: number): string => {
   const template = slots[at] as number;
   const n = slots[at + 1] as number;
   return template < 0 ? (tables.looseIds[n] as string) : `${tables.prefixes[template] as string}${n}${tables.suffixes[template] as string}`;
@@ -269,11 +257,12 @@ export const momentOf = (tables: LedgerTables, cache: MomentCache, occurredAt: s
   if (occurredAt === cache.occurredAt && recordedAt === cache.recordedAt) return cache.moment;
   const m = tables.momentCount;
   const at = (m & MOMENT_MASK) * 2;
-  let chunk: Float64Array;
+  let chunk: number[];
   if (at === 0) {
-    chunk = new Float64Array(MOMENTS_PER_CHUNK * 2);
+    // Filled with a fraction so that V8 keeps it as unboxed doubles (no object per number).
+    chunk = new Array<number>(MOMENTS_PER_CHUNK * 2).fill(0.5);
     tables.moments.push(chunk);
-  } else chunk = tables.moments[m >> MOMENT_SHIFT] as Float64Array;
+  } else chunk = tables.moments[m >> MOMENT_SHIFT] as number[];
   chunk[at] = instantCode(tables, occurredAt);
   chunk[at + 1] = recordedAt === occurredAt ? (chunk[at] as number) : instantCode(tables, recordedAt);
   tables.momentCount = m + 1;
@@ -284,6 +273,6 @@ export const momentOf = (tables: LedgerTables, cache: MomentCache, occurredAt: s
 };
 
 export const occurredAtOfMoment = (tables: LedgerTables, m: number): string =>
-  instantOfCode(tables, (tables.moments[m >> MOMENT_SHIFT] as Float64Array)[(m & MOMENT_MASK) * 2] as number);
+  instantOfCode(tables, (tables.moments[m >> MOMENT_SHIFT] as number[])[(m & MOMENT_MASK) * 2] as number);
 export const recordedAtOfMoment = (tables: LedgerTables, m: number): string =>
-  instantOfCode(tables, (tables.moments[m >> MOMENT_SHIFT] as Float64Array)[(m & MOMENT_MASK) * 2 + 1] as number);
+  instantOfCode(tables, (tables.moments[m >> MOMENT_SHIFT] as number[])[(m & MOMENT_MASK) * 2 + 1] as number);

@@ -13,7 +13,7 @@ import {
   emptyLedgerTables,
   emptyMomentCache,
   encodeId,
-  int32Chunk,
+  slotChunk,
   localValueNumberOf,
   momentOf,
   occurredAtOfMoment,
@@ -24,6 +24,7 @@ import {
   type IdCache,
   type LedgerTables,
   type MomentCache,
+  type Slots,
 } from './ledgerTables';
 import { eventTypeIndex, type EventHandlers, type Projection } from './projection';
 
@@ -36,7 +37,7 @@ import { eventTypeIndex, type EventHandlers, type Projection } from './projectio
  * attendance summary, class analytics and audit trail are queries of this one state.
  *
  * Why one fold: the read models need the same facts, and keeping them once (a mark is a few
- * int32 slots of its subject's typed array, carrying both its value and who recorded it when)
+ * int32 slots of its subject's array, carrying both its value and who recorded it when)
  * keeps memory growing with pupils, lessons and marks, never with events, and the work per
  * event to a switch and an append. No event is kept, nor any of its strings that repeat per mark,
  * absence or grade: ids, instants and repeated values are numbers of the state's tables
@@ -98,13 +99,13 @@ export type JournalMark = {
  * annulled, the value and the recording actor's number in `AuditLog.actors`), the recording
  * event's global position, its event id (two slots), its moment (occurredAt and recordedAt, see
  * `momentOf`) and the pupil (a value number). Strings are numbers of the state's `LedgerTables`:
- * a mark costs 36 bytes at the end of one typed array, keeps none of its event's strings alive,
- * and is no object for the garbage collector to trace or move. The slots are in chunks of
+ * a mark is 9 small integers at the end of one array (see `Slots`: 72 bytes on a 64-bit Node),
+ * keeps none of its event's strings alive, and is no object for the garbage collector to move. The slots are in chunks of
  * `MARKS_PER_CHUNK` marks, each allocated once at its full size and filled in place: a growing
  * array would be copied at every growth. Read them with `markAt`, `markCount` and the
  * `mark…At` functions.
  */
-export type MarkSlots = Int32Array;
+export type MarkSlots = Slots;
 
 export const MARK_SLOTS = 9;
 const CHUNK_SHIFT = 6;
@@ -140,7 +141,7 @@ const fitsPosition = (position: number): boolean => Number.isInteger(position) &
  * slots each: attendance id (two slots), lesson, code, pupil (value numbers); in chunks of
  * `ENTRIES_PER_ATTENDANCE_CHUNK` entries allocated once at full size, as marks.
  */
-export type AttendanceSlots = Int32Array;
+export type AttendanceSlots = Slots;
 export const ATTENDANCE_SLOTS = 5;
 const ATTENDANCE_SHIFT = 5;
 export const ENTRIES_PER_ATTENDANCE_CHUNK = 1 << ATTENDANCE_SHIFT;
@@ -170,10 +171,10 @@ export type JournalPupilRecord = {
  * slots), flags (level, overridden, the period's kind and number, the actor's number), moment,
  * global position, class (its number in `SchoolLedgerState.classList`), subject, pupil, grade,
  * recommended grade, its percentage, rule set, teacher (values: see `gradeValueSlot`). A grade is
- * 52 bytes, not an object of 21 fields; the rare reason, override reason and re-sit figures are
+ * 13 small integers, not an object of 21 fields; the rare reason, override reason and re-sit figures are
  * in `AuditLog.gradeNotes`. Read them with `gradeAt`.
  */
-export type GradeSlots = Int32Array;
+export type GradeSlots = Slots;
 export const GRADE_SLOTS = 13;
 const G_EVENT = 0; // and 1
 const G_FLAGS = 2;
@@ -399,7 +400,7 @@ export const markKindAt = (subject: Marks, i: number): 'formative' | 'summative'
 export const isMarkAnnulledAt = (subject: Marks, i: number): boolean => (markSlot(subject, i, M_FLAGS) & ANNULLED) !== 0;
 
 /** Whether the id encoded in the two slots at `at` is `id` (without decoding it). */
-const isId = (tables: LedgerTables, slots: Int32Array, at: number, id: string): boolean => {
+const isId = (tables: LedgerTables, slots: Slots, at: number, id: string): boolean => {
   const template = slots[at] as number;
   const n = slots[at + 1] as number;
   if (template < 0) return tables.looseIds[n] === id;
@@ -725,7 +726,7 @@ const recordMark = (
   let slots: MarkSlots;
   if (at === 0) {
     // A new chunk at its full size (only slots below `recordedMarks` are read).
-    slots = int32Chunk(tables, MARKS_PER_CHUNK * MARK_SLOTS);
+    slots = slotChunk(MARKS_PER_CHUNK * MARK_SLOTS);
     subject.marks.push(slots);
   } else slots = subject.marks[i >> CHUNK_SHIFT] as MarkSlots;
   // A valid ledger never records a mark id twice for one pupil and subject (the decider refuses it).
@@ -877,7 +878,7 @@ const recordGrade = (
   const at = (n & CHUNK_MASK) * GRADE_SLOTS;
   let slots: GradeSlots;
   if (at === 0) {
-    slots = int32Chunk(state.tables, MARKS_PER_CHUNK * GRADE_SLOTS);
+    slots = slotChunk(MARKS_PER_CHUNK * GRADE_SLOTS);
     audit.grades.push(slots);
   } else slots = audit.grades[n >> CHUNK_SHIFT] as GradeSlots;
   // The period in the flags when it fits (always, for a decoded event), else in the grade's notes.
@@ -1064,7 +1065,7 @@ const handlers = {
     const at = attendanceOffset(i);
     let slots: AttendanceSlots;
     if (at === 0) {
-      slots = int32Chunk(tables, ENTRIES_PER_ATTENDANCE_CHUNK * ATTENDANCE_SLOTS);
+      slots = slotChunk(ENTRIES_PER_ATTENDANCE_CHUNK * ATTENDANCE_SLOTS);
       subject.attendance.push(slots);
     } else slots = attendanceChunk(subject, i);
     const { caches } = state.lastClass as JournalClass; // set by subjectOf
