@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeId, emptyIdCache, emptyLedgerTables, emptyMomentCache, encodeId, instantCode, instantOfCode, slotChunk, localValueNumberOf, momentOf, occurredAtOfMoment, recordedAtOfMoment, valueAt, valueNumberOf } from './ledgerTables';
+import { decodeId, emptyIdCache, emptyLedgerTables, emptyMomentCache, encodeId, instantCode, isIdOfCode, instantOfCode, slotChunk, localValueNumberOf, momentOf, occurredAtOfMoment, recordedAtOfMoment, valueAt, valueNumberOf } from './ledgerTables';
 
 /*
  * The tables turn strings into numbers and back; whatever the input, the way back must give
@@ -25,9 +25,11 @@ describe('ledger tables', () => {
       fc.property(arbIdRuns, fc.array(fc.nat({ max: 2 }), { minLength: 1 }), (ids, cacheChoice) => {
         const tables = emptyLedgerTables();
         const caches = [emptyIdCache(), emptyIdCache(), emptyIdCache()];
-        const slots = slotChunk(ids.length * 2);
-        ids.forEach((id, k) => encodeId(tables, caches[cacheChoice[k % cacheChoice.length] as number] ?? emptyIdCache(), id, slots, k * 2));
-        expect(ids.map((_, k) => decodeId(tables, slots, k * 2))).toEqual(ids);
+        const codes = ids.map((id, k) => encodeId(tables, caches[cacheChoice[k % cacheChoice.length] as number] ?? emptyIdCache(), id));
+        expect(codes.map((code) => decodeId(tables, code))).toEqual(ids);
+        // And each code is recognised as its own id, and not as the others'.
+        ids.forEach((id, k) => expect(isIdOfCode(tables, codes[k] as number, id)).toBe(true));
+        ids.forEach((id, k) => expect(isIdOfCode(tables, codes[k] as number, `${id}0`)).toBe(false));
       }),
       { numRuns: 300 },
     );
@@ -36,8 +38,7 @@ describe('ledger tables', () => {
   it('keep numbered ids of one template as numbers, not as texts', () => {
     const tables = emptyLedgerTables();
     const cache = emptyIdCache();
-    const slots = slotChunk(2000);
-    for (let k = 0; k < 1000; k++) encodeId(tables, cache, `c.2024-7A.${k}.0`, slots, k * 2);
+    for (let k = 0; k < 1000; k++) encodeId(tables, cache, `c.2024-7A.${k}.0`);
     // The first id waits for a second one to learn the template from.
     expect(tables.looseIds).toEqual(['c.2024-7A.0.0']);
     expect(tables.prefixes).toEqual(['c.2024-7A.']);

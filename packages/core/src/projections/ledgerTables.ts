@@ -42,15 +42,20 @@ export type LedgerTables = {
 };
 
 /**
- * Slots: small integers (int32) in a plain array, which V8 keeps as untagged small integers in
- * its heap. Not typed arrays: their bytes live outside V8's heap, and V8 answers every 64 MB of
- * such memory with a full mark-compact of the whole heap: in a process holding millions of
- * events, seconds of marking per replay.
+ * Slots: numbers in a plain array that V8 keeps as unboxed doubles in its heap (one 8-byte word
+ * each, which the garbage collector never traces: no pointer can be there), integers all of them
+ * (exact below 2^53, so an id's template and number share one). Not typed arrays: their bytes
+ * live outside V8's heap, and V8 answers every 64 MB of such memory with a full mark-compact of
+ * the whole heap: in a process holding millions of events, seconds of marking per replay.
  */
 export type Slots = number[];
 
-/** A new chunk of `length` slots, all 0 (filled at once: an array of small integers, never holes). */
-export const slotChunk = (length: number): Slots => new Array<number>(length).fill(0);
+/**
+ * A new chunk of `length` slots, all 0: filled first with a fraction, so that V8 makes it an
+ * array of doubles from the start (an array of small integers would be copied into one at the
+ * first id code above 2^31), then with 0.
+ */
+export const slotChunk = (length: number): Slots => new Array<number>(length).fill(0.5).fill(0);
 
 export const emptyLedgerTables = (): LedgerTables => ({
   values: [],
@@ -157,51 +162,59 @@ const templateOf = (a: string, b: string): { readonly prefix: string; readonly s
 };
 
 /**
- * Encodes an id as two int32 slots written into `slots` at `at`: the template's number and the
- * id's number, or -1 and the id's number in `looseIds`.
+ * An id as one number (a double, exact below 2^53): (its template's number + 1) × 2^32 + the
+ * id's number, or, for an id of no template, its number in `looseIds` (template part 0).
  */
-export const encodeId = (tables: LedgerTables, cache: IdCache, id: string, slots: Slots, at: number): void => {
+const TEMPLATE_UNIT = 2 ** 32;
+/** Template numbers the code holds (2^21 - 1 of them); an id of a later template is kept as text. */
+const MAX_TEMPLATE = 2 ** 21 - 2;
+
+/** The code of an id (see `TEMPLATE_UNIT`), learning the cache's template on the way. */
+export const encodeId = (tables: LedgerTables, cache: IdCache, id: string): number => {
   if (cache.template >= 0) {
     const n = numberIn(id, cache.prefix, cache.suffix);
-    if (n >= 0) {
-      slots[at] = cache.template;
-      slots[at + 1] = n;
-      return;
-    }
+    if (n >= 0) return (cache.template + 1) * TEMPLATE_UNIT + n;
   }
-  encodeIdSlowly(tables, cache, id, slots, at);
+  return encodeIdSlowly(tables, cache, id);
 };
 
-const encodeIdSlowly = (tables: LedgerTables, cache: IdCache, id: string, slots: Slots, at: number): void => {
+const encodeIdSlowly = (tables: LedgerTables, cache: IdCache, id: string): number => {
   const learnt = cache.pending === undefined ? undefined : templateOf(cache.pending, id);
   if (learnt !== undefined) {
     const key = `${learnt.prefix}\u0000${learnt.suffix}`;
     let template = tables.templateNumbers.get(key);
-    if (template === undefined) {
+    if (template === undefined && tables.prefixes.length <= MAX_TEMPLATE) {
       template = tables.prefixes.length;
       tables.prefixes.push(learnt.prefix);
       tables.suffixes.push(learnt.suffix);
       tables.templateNumbers.set(key, template);
     }
-    cache.template = template;
-    cache.prefix = learnt.prefix;
-    cache.suffix = learnt.suffix;
-    cache.pending = undefined;
-    slots[at] = template;
-    slots[at + 1] = numberIn(id, learnt.prefix, learnt.suffix);
-    return;
+    if (template !== undefined) {
+      cache.template = template;
+      cache.prefix = learnt.prefix;
+      cache.suffix = learnt.suffix;
+      cache.pending = undefined;
+      return (template + 1) * TEMPLATE_UNIT + numberIn(id, learnt.prefix, learnt.suffix);
+    }
   }
   cache.pending = id;
-  slots[at] = -1;
-  slots[at + 1] = tables.looseIds.length;
   tables.looseIds.push(id);
+  return tables.looseIds.length - 1;
 };
 
-/** The id encoded in the two slots at `at`. */
-export const decodeId = (tables: LedgerTables, slots: Slots, at: number): string => {
-  const template = slots[at] as number;
-  const n = slots[at + 1] as number;
-  return template < 0 ? (tables.looseIds[n] as string) : `${tables.prefixes[template] as string}${n}${tables.suffixes[template] as string}`;
+/** The id of a code. */
+export const decodeId = (tables: LedgerTables, code: number): string => {
+  const template = Math.floor(code / TEMPLATE_UNIT);
+  const n = code - template * TEMPLATE_UNIT;
+  return template === 0 ? (tables.looseIds[n] as string) : `${tables.prefixes[template - 1] as string}${n}${tables.suffixes[template - 1] as string}`;
+};
+
+/** Whether `id` is the id of this code (without decoding it). */
+export const isIdOfCode = (tables: LedgerTables, code: number, id: string): boolean => {
+  const template = Math.floor(code / TEMPLATE_UNIT);
+  const n = code - template * TEMPLATE_UNIT;
+  if (template === 0) return tables.looseIds[n] === id;
+  return numberIn(id, tables.prefixes[template - 1] as string, tables.suffixes[template - 1] as string) === n;
 };
 
 // --- instants and moments -----------------------------------------------------------------

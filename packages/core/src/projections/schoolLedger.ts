@@ -13,6 +13,7 @@ import {
   emptyLedgerTables,
   emptyMomentCache,
   encodeId,
+  isIdOfCode,
   slotChunk,
   localValueNumberOf,
   momentOf,
@@ -37,7 +38,7 @@ import { eventTypeIndex, type EventHandlers, type Projection } from './projectio
  * attendance summary, class analytics and audit trail are queries of this one state.
  *
  * Why one fold: the read models need the same facts, and keeping them once (a mark is a few
- * int32 slots of its subject's array, carrying both its value and who recorded it when)
+ * numbers in its subject's array, carrying both its value and who recorded it when)
  * keeps memory growing with pupils, lessons and marks, never with events, and the work per
  * event to a switch and an append. No event is kept, nor any of its strings that repeat per mark,
  * absence or grade: ids, instants and repeated values are numbers of the state's tables
@@ -94,12 +95,12 @@ export type JournalMark = {
 };
 
 /**
- * A subject's marks (of all its pupils), in order of recording, `MARK_SLOTS` int32 slots each:
- * mark id (two slots, see `encodeId`), what it was given on (a value number), flags (summative,
+ * A subject's marks (of all its pupils), in order of recording, `MARK_SLOTS` integer slots each:
+ * mark id (its code, see `encodeId`), what it was given on (a value number), flags (summative,
  * annulled, the value and the recording actor's number in `AuditLog.actors`), the recording
- * event's global position, its event id (two slots), its moment (occurredAt and recordedAt, see
+ * event's global position, its event id (code), its moment (occurredAt and recordedAt, see
  * `momentOf`) and the pupil (a value number). Strings are numbers of the state's `LedgerTables`:
- * a mark is 9 small integers at the end of one array (see `Slots`: 72 bytes on a 64-bit Node),
+ * a mark is 7 numbers at the end of one array of doubles (see `Slots`: 56 bytes, never traced),
  * keeps none of its event's strings alive, and is no object for the garbage collector to move. The slots are in chunks of
  * `MARKS_PER_CHUNK` marks, each allocated once at its full size and filled in place: a growing
  * array would be copied at every growth. Read them with `markAt`, `markCount` and the
@@ -107,17 +108,17 @@ export type JournalMark = {
  */
 export type MarkSlots = Slots;
 
-export const MARK_SLOTS = 9;
+export const MARK_SLOTS = 7;
 const CHUNK_SHIFT = 6;
 export const MARKS_PER_CHUNK = 1 << CHUNK_SHIFT;
 const CHUNK_MASK = MARKS_PER_CHUNK - 1;
-const M_ID = 0; // and 1
-const M_ON = 2;
-const M_FLAGS = 3;
-const M_POSITION = 4;
-const M_EVENT = 5; // and 6
-const M_MOMENT = 7;
-const M_PUPIL = 8;
+const M_ID = 0;
+const M_ON = 1;
+const M_FLAGS = 2;
+const M_POSITION = 3;
+const M_EVENT = 4;
+const M_MOMENT = 5;
+const M_PUPIL = 6;
 /**
  * Flags: bit 0 summative, bit 1 annulled, bits 3-9 the value (a mark 1-10 or points 0-100),
  * bits 10-30 the actor's number. A value or an actor number that does not fit (never, for a
@@ -137,12 +138,12 @@ const MAX_POSITION = 0x7fffffff;
 const fitsPosition = (position: number): boolean => Number.isInteger(position) && position >= 0 && position <= MAX_POSITION;
 
 /**
- * A subject's absences, lates (and presences), in order of recording, `ATTENDANCE_SLOTS` int32
- * slots each: attendance id (two slots), lesson, code, pupil (value numbers); in chunks of
+ * A subject's absences, lates (and presences), in order of recording, `ATTENDANCE_SLOTS` integer
+ * slots each: attendance id (code), lesson, code, pupil (value numbers); in chunks of
  * `ENTRIES_PER_ATTENDANCE_CHUNK` entries allocated once at full size, as marks.
  */
 export type AttendanceSlots = Slots;
-export const ATTENDANCE_SLOTS = 5;
+export const ATTENDANCE_SLOTS = 4;
 const ATTENDANCE_SHIFT = 5;
 export const ENTRIES_PER_ATTENDANCE_CHUNK = 1 << ATTENDANCE_SHIFT;
 const ATTENDANCE_MASK = ENTRIES_PER_ATTENDANCE_CHUNK - 1;
@@ -166,28 +167,28 @@ export type JournalPupilRecord = {
 };
 
 /**
- * Finalized grades (period, year, re-sit) of all classes, in ledger order, `GRADE_SLOTS` int32
- * slots each, in chunks of `MARKS_PER_CHUNK` grades allocated once (as marks): event id (two
- * slots), flags (level, overridden, the period's kind and number, the actor's number), moment,
+ * Finalized grades (period, year, re-sit) of all classes, in ledger order, `GRADE_SLOTS` integer
+ * slots each, in chunks of `MARKS_PER_CHUNK` grades allocated once (as marks): event id (code),
+ * flags (level, overridden, the period's kind and number, the actor's number), moment,
  * global position, class (its number in `SchoolLedgerState.classList`), subject, pupil, grade,
  * recommended grade, its percentage, rule set, teacher (values: see `gradeValueSlot`). A grade is
- * 13 small integers, not an object of 21 fields; the rare reason, override reason and re-sit figures are
+ * 12 numbers, not an object of 21 fields; the rare reason, override reason and re-sit figures are
  * in `AuditLog.gradeNotes`. Read them with `gradeAt`.
  */
 export type GradeSlots = Slots;
-export const GRADE_SLOTS = 13;
-const G_EVENT = 0; // and 1
-const G_FLAGS = 2;
-const G_MOMENT = 3;
-const G_POSITION = 4;
-const G_CLASS = 5;
-const G_SUBJECT = 6;
-const G_PUPIL = 7;
-const G_GRADE = 8;
-const G_RECOMMENDED = 9;
-const G_PERCENTAGE = 10;
-const G_RULE_SET = 11;
-const G_TEACHER = 12;
+export const GRADE_SLOTS = 12;
+const G_EVENT = 0;
+const G_FLAGS = 1;
+const G_MOMENT = 2;
+const G_POSITION = 3;
+const G_CLASS = 4;
+const G_SUBJECT = 5;
+const G_PUPIL = 6;
+const G_GRADE = 7;
+const G_RECOMMENDED = 8;
+const G_PERCENTAGE = 9;
+const G_RULE_SET = 10;
+const G_TEACHER = 11;
 /**
  * A grade (or a nullable value) in one slot: an integer grade within ±1,000,000 as itself, null
  * as `NO_VALUE`, anything else (a label, a percentage, an id) as `VALUE_BASE` minus its value number.
@@ -387,7 +388,7 @@ type Attendance = Pick<JournalSubject, 'attendance' | 'attendanceCount' | 'table
 
 /** The number of marks of a subject. */
 export const markCount = (subject: Marks): number => subject.recordedMarks;
-export const markIdAt = (subject: Marks, i: number): string => decodeId(subject.tables, subject.marks[i >> CHUNK_SHIFT] as MarkSlots, (i & CHUNK_MASK) * MARK_SLOTS + M_ID);
+export const markIdAt = (subject: Marks, i: number): string => decodeId(subject.tables, markSlot(subject, i, M_ID));
 /** What the mark was given on: its lesson (formative) or summative (score). */
 export const markOnAt = (subject: Marks, i: number): string => valueAt(subject.tables, markSlot(subject, i, M_ON)) as string;
 export const markValueAt = (subject: Marks, i: number): number => valueOfFlags(subject, i, markSlot(subject, i, M_FLAGS));
@@ -398,17 +399,6 @@ const actorNumberOfFlags = (subject: Marks, i: number, flags: number): number =>
 export const markPupilAt = (subject: Marks, i: number): string => valueAt(subject.tables, markSlot(subject, i, M_PUPIL)) as string;
 export const markKindAt = (subject: Marks, i: number): 'formative' | 'summative' => (markSlot(subject, i, M_FLAGS) & SUMMATIVE) === 0 ? 'formative' : 'summative';
 export const isMarkAnnulledAt = (subject: Marks, i: number): boolean => (markSlot(subject, i, M_FLAGS) & ANNULLED) !== 0;
-
-/** Whether the id encoded in the two slots at `at` is `id` (without decoding it). */
-const isId = (tables: LedgerTables, slots: Slots, at: number, id: string): boolean => {
-  const template = slots[at] as number;
-  const n = slots[at + 1] as number;
-  if (template < 0) return tables.looseIds[n] === id;
-  const prefix = tables.prefixes[template] as string;
-  const suffix = tables.suffixes[template] as string;
-  // The id's text is the prefix, the number in canonical decimal and the suffix.
-  return id.length > prefix.length + suffix.length && id.startsWith(prefix) && id.endsWith(suffix) && id.slice(prefix.length, id.length - suffix.length) === String(n);
-};
 
 /**
  * The number of the pupil's mark with this id in the subject, if any: a scan from the latest
@@ -423,7 +413,7 @@ export const markNumberOf = (subject: Marks, markId: string, pupilId?: string): 
   for (let i = subject.recordedMarks - 1; i >= 0; i--) {
     const slots = subject.marks[i >> CHUNK_SHIFT] as MarkSlots;
     const at = (i & CHUNK_MASK) * MARK_SLOTS;
-    if ((pupil < 0 || slots[at + M_PUPIL] === pupil) && isId(subject.tables, slots, at + M_ID, markId)) return i;
+    if ((pupil < 0 || slots[at + M_PUPIL] === pupil) && isIdOfCode(subject.tables, slots[at + M_ID] as number, markId)) return i;
   }
   return undefined;
 };
@@ -455,11 +445,11 @@ export const markAt = (state: SchoolLedgerState, subject: JournalSubject, i: num
   const moment = slots[at + M_MOMENT] as number;
   return {
     kind: (flags & SUMMATIVE) === 0 ? 'formative' : 'summative',
-    markId: decodeId(tables, slots, at + M_ID),
+    markId: decodeId(tables, slots[at + M_ID] as number),
     on: valueAt(tables, slots[at + M_ON] as number) as string,
     value: valueOfFlags(subject, i, flags),
     annulled: (flags & ANNULLED) !== 0,
-    eventId: decodeId(tables, slots, at + M_EVENT),
+    eventId: decodeId(tables, slots[at + M_EVENT] as number),
     actor: state.audit.actors[actorNumberOfFlags(subject, i, flags)] as Actor,
     occurredAt: occurredAtOfMoment(tables, moment),
     recordedAt: recordedAtOfMoment(tables, moment),
@@ -487,7 +477,7 @@ export const marksEntriesByPupil = (subject: Marks): Map<string, MarksEntry[]> =
 /** The event this mark was last set by (recorded, or its last change). */
 const lastEventIdAt = (subject: JournalSubject, i: number): string => {
   const changes = subject.markChanges?.get(i);
-  return changes?.[changes.length - 1]?.eventId ?? decodeId(subject.tables, subject.marks[i >> CHUNK_SHIFT] as MarkSlots, (i & CHUNK_MASK) * MARK_SLOTS + M_EVENT);
+  return changes?.[changes.length - 1]?.eventId ?? decodeId(subject.tables, markSlot(subject, i, M_EVENT));
 };
 
 /** The mark's value in force: null once annulled. */
@@ -511,7 +501,7 @@ export const gradeAt = (state: SchoolLedgerState, n: number): GradeHistoryEntry 
   const moment = slots[at + G_MOMENT] as number;
   const position = slots[at + G_POSITION] as number;
   return {
-    eventId: decodeId(tables, slots, at + G_EVENT),
+    eventId: decodeId(tables, slots[at + G_EVENT] as number),
     actor: state.audit.actors[flags >>> GRADE_ACTOR_SHIFT] as Actor,
     occurredAt: occurredAtOfMoment(tables, moment),
     recordedAt: recordedAtOfMoment(tables, moment),
@@ -558,17 +548,17 @@ const isGradeOfPeriod = (state: SchoolLedgerState, n: number, period: Assessment
   return ((flags & TERM) !== 0 ? 'term' : 'halfYear') === period.kind && ((flags >>> PERIOD_SHIFT) & 7) === period.number;
 };
 
-const A_ID = 0; // and 1
-const A_LESSON = 2;
-const A_CODE = 3;
-const A_PUPIL = 4;
+const A_ID = 0;
+const A_LESSON = 1;
+const A_CODE = 2;
+const A_PUPIL = 3;
 
 /** Attendance entry `i`'s chunk and the offset of its first slot there. */
 const attendanceChunk = (subject: Attendance, i: number): AttendanceSlots => subject.attendance[i >> ATTENDANCE_SHIFT] as AttendanceSlots;
 const attendanceOffset = (i: number): number => (i & ATTENDANCE_MASK) * ATTENDANCE_SLOTS;
 
 const attendanceEntryOf = (tables: LedgerTables, slots: AttendanceSlots, at: number): JournalAttendanceEntry => ({
-  attendanceId: decodeId(tables, slots, at + A_ID),
+  attendanceId: decodeId(tables, slots[at + A_ID] as number),
   lessonId: valueAt(tables, slots[at + A_LESSON] as number) as string,
   code: valueAt(tables, slots[at + A_CODE] as number) as AttendanceCode | 'present',
 });
@@ -608,7 +598,7 @@ const attendanceNumberOf = (subject: Attendance, attendanceId: string, pupilId: 
   for (let i = subject.attendanceCount - 1; i >= 0; i--) {
     const slots = attendanceChunk(subject, i);
     const at = attendanceOffset(i);
-    if (slots[at + A_PUPIL] === pupil && isId(subject.tables, slots, at + A_ID, attendanceId)) return i;
+    if (slots[at + A_PUPIL] === pupil && isIdOfCode(subject.tables, slots[at + A_ID] as number, attendanceId)) return i;
   }
   return undefined;
 };
@@ -730,7 +720,7 @@ const recordMark = (
     subject.marks.push(slots);
   } else slots = subject.marks[i >> CHUNK_SHIFT] as MarkSlots;
   // A valid ledger never records a mark id twice for one pupil and subject (the decider refuses it).
-  encodeId(tables, cls.caches.markIds, markId, slots, at + M_ID);
+  slots[at + M_ID] = encodeId(tables, cls.caches.markIds, markId);
   slots[at + M_ON] = on === subject.lastOn ? subject.lastOnNumber : onNumberOf(subject, cls.caches.values, on);
   const actor = state.lastActorNumber;
   if (fitsValue(value) && actor <= MAX_ACTOR) slots[at + M_FLAGS] = (actor << ACTOR_SHIFT) | (value << VALUE_SHIFT) | (summative ? SUMMATIVE : 0);
@@ -744,7 +734,7 @@ const recordMark = (
     slots[at + M_POSITION] = -1;
     (subject.markPositions ??= new Map()).set(i, position);
   }
-  encodeId(tables, cls.caches.eventIds, metadata.eventId, slots, at + M_EVENT);
+  slots[at + M_EVENT] = encodeId(tables, cls.caches.eventIds, metadata.eventId);
   slots[at + M_MOMENT] = momentOf(tables, cls.caches.moment, metadata.occurredAt, metadata.recordedAt);
   slots[at + M_PUPIL] = pupilNumberOf(tables, cls.caches, pupilId);
   subject.recordedMarks = i + 1;
@@ -889,7 +879,7 @@ const recordGrade = (
         ? (period.kind === 'term' ? TERM : HALF_YEAR) | (period.number << PERIOD_SHIFT)
         : -1;
   const { tables } = state;
-  encodeId(tables, cls.caches.eventIds, metadata.eventId, slots, at + G_EVENT);
+  slots[at + G_EVENT] = encodeId(tables, cls.caches.eventIds, metadata.eventId);
   slots[at + G_FLAGS] = (state.lastActorNumber << GRADE_ACTOR_SHIFT) | (packed > 0 ? packed : 0) | (overridden ? OVERRIDDEN : 0) | level;
   slots[at + G_MOMENT] = momentOf(tables, cls.caches.moment, metadata.occurredAt, metadata.recordedAt);
   const position = recorded.globalPosition;
@@ -1069,7 +1059,7 @@ const handlers = {
       subject.attendance.push(slots);
     } else slots = attendanceChunk(subject, i);
     const { caches } = state.lastClass as JournalClass; // set by subjectOf
-    encodeId(tables, caches.attendanceIds, data.attendanceId, slots, at + A_ID);
+    slots[at + A_ID] = encodeId(tables, caches.attendanceIds, data.attendanceId);
     slots[at + A_LESSON] = data.lessonId === subject.lastOn ? subject.lastOnNumber : onNumberOf(subject, caches.values, data.lessonId);
     slots[at + A_CODE] = data.code === caches.lastCode ? caches.lastCodeNumber : codeNumberOf(tables, caches, data.code);
     slots[at + A_PUPIL] = pupilNumberOf(tables, caches, data.pupilId);
