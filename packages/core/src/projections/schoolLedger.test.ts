@@ -116,10 +116,30 @@ const withValuesOutOfRange = (events: ReadonlyArray<RecordedEvent>): ReadonlyArr
     }
   });
 
+/** An id in another shape, the same for the same id (so that changes still name their mark): leading zeros, text after the number, text only. */
+const oddId = (id: string): string => {
+  const h = [...id].reduce((a, c) => (a * 31 + c.charCodeAt(0)) >>> 0, 7) % 4;
+  return h === 0 ? `0${id}` : h === 1 ? `${id}-x${id.length}` : h === 2 ? `id-${id.replace(/[0-9]/g, (d) => 'abcdefghij'[Number(d)] ?? d)}` : id;
+};
+/** An instant in another of its forms: with milliseconds, or with nanoseconds (kept as text). */
+const oddInstant = (instant: string, k: number): string => (instant.length !== 20 || k % 3 === 0 ? instant : k % 3 === 1 ? `${instant.slice(0, 19)}.000Z` : `${instant.slice(0, 19)}.123456789Z`);
+
+/** Ids (mark, attendance, event) and instants in shapes the workload never uses: the fold must give them back as they came. */
+const withOddIdsAndInstants = (events: ReadonlyArray<RecordedEvent>): ReadonlyArray<RecordedEvent> =>
+  events.map((recorded) => {
+    const { event } = recorded;
+    const data = { ...(event.data as Record<string, unknown>) };
+    for (const field of ['markId', 'attendanceId', 'supersedesEventId'] as const) if (typeof data[field] === 'string') data[field] = oddId(data[field] as string);
+    const k = recorded.globalPosition;
+    const metadata = { ...event.metadata, eventId: oddId(event.metadata.eventId), occurredAt: oddInstant(event.metadata.occurredAt, k), recordedAt: oddInstant(event.metadata.recordedAt, k + 1) };
+    return { ...recorded, event: { ...event, data, metadata } } as RecordedEvent;
+  });
+
 describe('school ledger fold: the compact marks and attendance', () => {
   it.each([
     ['as recorded', (events: ReadonlyArray<RecordedEvent>) => events],
     ['with mark values that do not fit the flags', withValuesOutOfRange],
+    ['with ids and instants of other shapes', withOddIdsAndInstants],
   ] as const)('give back, subject by subject and in order of recording, what a naive fold of the same events holds (%s)', (_, alter) => {
     fc.assert(
       fc.property(histories, (history) => {

@@ -7,6 +7,26 @@ import type { Recommendation } from '../events/results';
 import type { ClassCalendar } from '../events/roster';
 import type { LocalDate } from '../primitives/localDate';
 import type { AuditStamp, GradeHistoryEntry, JournalChange, MarkValue } from './auditTrail';
+import {
+  decodeId,
+  emptyIdCache,
+  emptyLedgerTables,
+  emptyMomentCache,
+  encodeId,
+  isIdOfCode,
+  slotChunk,
+  localValueNumberOf,
+  momentOf,
+  occurredAtOfMoment,
+  recordedAtOfMoment,
+  sharedString,
+  valueAt,
+  valueNumberOf,
+  type IdCache,
+  type LedgerTables,
+  type MomentCache,
+  type Slots,
+} from './ledgerTables';
 import { eventTypeIndex, type EventHandlers, type Projection } from './projection';
 
 /*
@@ -18,10 +38,13 @@ import { eventTypeIndex, type EventHandlers, type Projection } from './projectio
  * attendance summary, class analytics and audit trail are queries of this one state.
  *
  * Why one fold: the read models need the same facts, and keeping them once (a mark is a few
- * slots of its subject's array, carrying both its value and who recorded it when) keeps memory
- * growing with pupils, lessons and marks, never with events, and the work per event to a switch
- * and an append. No event is kept. Objects are written field by field, not with spreads, which
- * V8 builds slowly. The state is mutable and belongs to its fold (see projection.ts).
+ * numbers in its subject's array, carrying both its value and who recorded it when)
+ * keeps memory growing with pupils, lessons and marks, never with events, and the work per
+ * event to a switch and an append. No event is kept, nor any of its strings that repeat per mark,
+ * absence or grade: ids, instants and repeated values are numbers of the state's tables
+ * (ledgerTables.ts), so an event read from a store leaves nothing of itself behind. Objects are
+ * written field by field, not with spreads, which V8 builds slowly. The state is mutable and
+ * belongs to its fold (see projection.ts).
  *
  * Class events other than ClassOpened do not carry their class: the class is the stream's.
  */
@@ -72,20 +95,20 @@ export type JournalMark = {
 };
 
 /**
- * A subject's marks (of all its pupils), in order of recording, `MARK_SLOTS` slots each: mark
- * id, what it was given on, flags (summative, annulled, the value and the recording actor's
- * number in `AuditLog.actors`), the recording event's global position, event id, occurredAt,
- * recordedAt, and the pupil. The strings are the event's own (no copy), the numbers small
- * integers: a mark costs a few words at the end of one array (the one the previous mark went
- * to, mostly: a lesson's marks come together), and no object for the garbage collector to trace
- * or move. The slots are in chunks of `MARKS_PER_CHUNK` marks, each allocated once at its full
- * size and filled in place: a growing array would be copied at every growth, and every copy
- * that survives a young-generation collection copied again. Read them with `markAt`,
- * `markCount` and the `mark…At` functions.
+ * A subject's marks (of all its pupils), in order of recording, `MARK_SLOTS` integer slots each:
+ * mark id (its code, see `encodeId`), what it was given on (a value number), flags (summative,
+ * annulled, the value and the recording actor's number in `AuditLog.actors`), the recording
+ * event's global position, its event id (code), its moment (occurredAt and recordedAt, see
+ * `momentOf`) and the pupil (a value number). Strings are numbers of the state's `LedgerTables`:
+ * a mark is 7 numbers at the end of one array of doubles (see `Slots`: 56 bytes, never traced),
+ * keeps none of its event's strings alive, and is no object for the garbage collector to move. The slots are in chunks of
+ * `MARKS_PER_CHUNK` marks, each allocated once at its full size and filled in place: a growing
+ * array would be copied at every growth. Read them with `markAt`, `markCount` and the
+ * `mark…At` functions.
  */
-export type MarkSlots = Array<string | number>;
+export type MarkSlots = Slots;
 
-export const MARK_SLOTS = 8;
+export const MARK_SLOTS = 7;
 const CHUNK_SHIFT = 6;
 export const MARKS_PER_CHUNK = 1 << CHUNK_SHIFT;
 const CHUNK_MASK = MARKS_PER_CHUNK - 1;
@@ -94,9 +117,8 @@ const M_ON = 1;
 const M_FLAGS = 2;
 const M_POSITION = 3;
 const M_EVENT = 4;
-const M_OCCURRED = 5;
-const M_RECORDED = 6;
-const M_PUPIL = 7;
+const M_MOMENT = 5;
+const M_PUPIL = 6;
 /**
  * Flags: bit 0 summative, bit 1 annulled, bits 3-9 the value (a mark 1-10 or points 0-100),
  * bits 10-30 the actor's number. A value or an actor number that does not fit (never, for a
@@ -111,13 +133,16 @@ const VALUE_MASK = 127;
 const ACTOR_SHIFT = 10;
 const MAX_ACTOR = (1 << 21) - 1;
 const fitsValue = (value: number): boolean => Number.isInteger(value) && value >= 0 && value <= VALUE_MASK;
+/** A global position an int32 slot holds (always, below two billion events); else -1 in the slot and the position in an overflow map. */
+const MAX_POSITION = 0x7fffffff;
+const fitsPosition = (position: number): boolean => Number.isInteger(position) && position >= 0 && position <= MAX_POSITION;
 
 /**
- * A subject's absences, lates (and presences), in order of recording, `ATTENDANCE_SLOTS` slots
- * each: attendance id, lesson id, code, pupil; in chunks of `ENTRIES_PER_ATTENDANCE_CHUNK`
- * entries allocated once at full size, as marks (a subject-year has about a hundred).
+ * A subject's absences, lates (and presences), in order of recording, `ATTENDANCE_SLOTS` integer
+ * slots each: attendance id (code), lesson, code, pupil (value numbers); in chunks of
+ * `ENTRIES_PER_ATTENDANCE_CHUNK` entries allocated once at full size, as marks.
  */
-export type AttendanceSlots = Array<string>;
+export type AttendanceSlots = Slots;
 export const ATTENDANCE_SLOTS = 4;
 const ATTENDANCE_SHIFT = 5;
 export const ENTRIES_PER_ATTENDANCE_CHUNK = 1 << ATTENDANCE_SHIFT;
@@ -142,28 +167,41 @@ export type JournalPupilRecord = {
 };
 
 /**
- * Finalized grades (period, year, re-sit) of all classes, in ledger order, `GRADE_SLOTS` slots
- * each, in chunks of `MARKS_PER_CHUNK` grades allocated once (as marks): event id, flags (level,
- * overridden, the period's kind and number, the actor's number), occurredAt, recordedAt, global
- * position, class, subject, pupil, grade, recommended grade, its percentage, rule set, teacher.
- * A grade is about 13 words, not an object of 21 fields; the rare reason, override reason and
- * re-sit figures are in `AuditLog.gradeNotes`. Read them with `gradeAt`.
+ * Finalized grades (period, year, re-sit) of all classes, in ledger order, `GRADE_SLOTS` integer
+ * slots each, in chunks of `MARKS_PER_CHUNK` grades allocated once (as marks): event id (code),
+ * flags (level, overridden, the period's kind and number, the actor's number), moment,
+ * global position, class (its number in `SchoolLedgerState.classList`), subject, pupil, grade,
+ * recommended grade, its percentage, rule set, teacher (values: see `gradeValueSlot`). A grade is
+ * 12 numbers, not an object of 21 fields; the rare reason, override reason and re-sit figures are
+ * in `AuditLog.gradeNotes`. Read them with `gradeAt`.
  */
-export type GradeSlots = Array<string | number | JournalClass | null>;
-export const GRADE_SLOTS = 13;
+export type GradeSlots = Slots;
+export const GRADE_SLOTS = 12;
 const G_EVENT = 0;
 const G_FLAGS = 1;
-const G_OCCURRED = 2;
-const G_RECORDED = 3;
-const G_POSITION = 4;
-const G_CLASS = 5;
-const G_SUBJECT = 6;
-const G_PUPIL = 7;
-const G_GRADE = 8;
-const G_RECOMMENDED = 9;
-const G_PERCENTAGE = 10;
-const G_RULE_SET = 11;
-const G_TEACHER = 12;
+const G_MOMENT = 2;
+const G_POSITION = 3;
+const G_CLASS = 4;
+const G_SUBJECT = 5;
+const G_PUPIL = 6;
+const G_GRADE = 7;
+const G_RECOMMENDED = 8;
+const G_PERCENTAGE = 9;
+const G_RULE_SET = 10;
+const G_TEACHER = 11;
+/**
+ * A grade (or a nullable value) in one slot: an integer grade within ±1,000,000 as itself, null
+ * as `NO_VALUE`, anything else (a label, a percentage, an id) as `VALUE_BASE` minus its value number.
+ */
+const NO_VALUE = -1_000_001;
+const VALUE_BASE = -1_000_002;
+const gradeValueSlot = (tables: LedgerTables, local: Map<string | number, number>, value: string | number | null): number =>
+  value === null
+    ? NO_VALUE
+    : typeof value === 'number' && Number.isInteger(value) && value >= -1_000_000 && value <= 1_000_000
+      ? value
+      : VALUE_BASE - localValueNumberOf(tables, local, value);
+const valueOfSlot = (tables: LedgerTables, slot: number): string | number | null => (slot === NO_VALUE ? null : slot > NO_VALUE ? slot : valueAt(tables, VALUE_BASE - slot));
 /** Flags: bits 0-1 the level, bit 2 overridden, bit 3 a term / bit 4 a half-year, bits 5-7 its number, then the actor's number. */
 const LEVELS = ['period', 'year', 'resit'] as const;
 const OVERRIDDEN = 4;
@@ -201,6 +239,16 @@ export type JournalSubject = {
   recordedMarks: number;
   /** Value and actor of marks whose flags cannot hold them (see `MarkSlots`), by the mark's number. */
   markOverflow: Map<number, { value: number; readonly actor: number }> | null;
+  /** Global positions an int32 slot cannot hold, by the mark's number. */
+  markPositions: Map<number, number> | null;
+  /** The state's tables (the one object for all subjects), which the slots' numbers refer to. */
+  readonly tables: LedgerTables;
+  /** The value numbers of its id and of its teacher's. */
+  readonly subjectNumber: number;
+  teacherNumber: number;
+  /** What the last mark was given on, and its value number (a lesson's marks come together). */
+  lastOn: string | undefined;
+  lastOnNumber: number;
   /** Reasons given when recording a mark (rare), by the mark's number. */
   markReasons: Map<number, string> | null;
   /** Each changed mark's changes, by the mark's number. */
@@ -226,6 +274,25 @@ export type JournalClass = {
   readonly subjects: Map<string, JournalSubject>;
   /** Pupils ever enrolled, in order of first enrolment, with their stays. */
   readonly pupils: Map<string, JournalStay[]>;
+  /** Its number in `SchoolLedgerState.classList` (grades refer to their class by it). */
+  readonly number: number;
+  /** Where the class's ids and instants were last encoded (see ledgerTables.ts). */
+  readonly caches: ClassCaches;
+};
+
+/** Per class (one stream): the templates of its event, mark and attendance ids, and its last moment. */
+export type ClassCaches = {
+  readonly eventIds: IdCache;
+  readonly markIds: IdCache;
+  readonly attendanceIds: IdCache;
+  readonly moment: MomentCache;
+  /** The numbers of the values the class's marks, absences and grades use (see `localValueNumberOf`). */
+  readonly values: Map<string | number, number>;
+  /** The numbers of its pupils' ids. */
+  readonly pupils: Map<string, number>;
+  /** The last attendance code, and its number. */
+  lastCode: string | undefined;
+  lastCodeNumber: number;
 };
 
 export type SchoolYearRecord = { readonly schoolYearId: string; readonly startYear: number; readonly ruleSetId: string };
@@ -249,6 +316,8 @@ export type AuditLog = {
   gradeCount: number;
   /** Reasons, override reasons, re-sit figures, by the grade's number (only for grades that have any). */
   gradeNotes: Map<number, GradeNotes> | null;
+  /** Global positions an int32 slot cannot hold, by the grade's number. */
+  gradePositions: Map<number, number> | null;
   readonly counts: { moderated: number; corrected: number; annulled: number; attendanceCorrected: number; overrides: number; resits: number };
 };
 
@@ -257,6 +326,10 @@ export type SchoolLedgerState = {
   readonly classesByStream: Map<string, JournalClass>;
   /** In order of opening. */
   readonly classes: Map<string, JournalClass>;
+  /** Every class opened, by its number (a class opened twice is there twice). */
+  readonly classList: JournalClass[];
+  /** Strings, ids and instants of marks, absences and grades as numbers (see ledgerTables.ts). */
+  readonly tables: LedgerTables;
   /** The classes each pupil was enrolled in, in order of enrolment. */
   readonly classesOfPupil: Map<string, JournalClass[]>;
   readonly audit: AuditLog;
@@ -277,6 +350,8 @@ export const initialSchoolLedgerState = (): SchoolLedgerState => ({
   schoolYears: new Map(),
   classesByStream: new Map(),
   classes: new Map(),
+  classList: [],
+  tables: emptyLedgerTables(),
   classesOfPupil: new Map(),
   audit: {
     totalEvents: 0,
@@ -287,6 +362,7 @@ export const initialSchoolLedgerState = (): SchoolLedgerState => ({
     grades: [],
     gradeCount: 0,
     gradeNotes: null,
+    gradePositions: null,
     counts: { moderated: 0, corrected: 0, annulled: 0, attendanceCorrected: 0, overrides: 0, resits: 0 },
   },
   lastStreamId: undefined,
@@ -304,25 +380,25 @@ export const initialSchoolLedgerState = (): SchoolLedgerState => ({
 /** The year a class's school year starts in, from its calendar (so that it never depends on other streams). */
 export const startYearOfCalendar = (calendar: { readonly startsOn: LocalDate }): number => Number(calendar.startsOn.slice(0, 4));
 
-type Marks = Pick<JournalSubject, 'marks' | 'recordedMarks' | 'markOverflow'>;
+type Marks = Pick<JournalSubject, 'marks' | 'recordedMarks' | 'markOverflow' | 'markPositions' | 'tables'>;
 
 /** Slot `k` of mark `i`. */
-const markSlot = (subject: Marks, i: number, k: number): string | number => (subject.marks[i >> CHUNK_SHIFT] as MarkSlots)[(i & CHUNK_MASK) * MARK_SLOTS + k] as string | number;
-type Attendance = Pick<JournalSubject, 'attendance' | 'attendanceCount'>;
+const markSlot = (subject: Marks, i: number, k: number): number => (subject.marks[i >> CHUNK_SHIFT] as MarkSlots)[(i & CHUNK_MASK) * MARK_SLOTS + k] as number;
+type Attendance = Pick<JournalSubject, 'attendance' | 'attendanceCount' | 'tables'>;
 
 /** The number of marks of a subject. */
 export const markCount = (subject: Marks): number => subject.recordedMarks;
-export const markIdAt = (subject: Marks, i: number): string => markSlot(subject, i, M_ID) as string;
+export const markIdAt = (subject: Marks, i: number): string => decodeId(subject.tables, markSlot(subject, i, M_ID));
 /** What the mark was given on: its lesson (formative) or summative (score). */
-export const markOnAt = (subject: Marks, i: number): string => markSlot(subject, i, M_ON) as string;
-export const markValueAt = (subject: Marks, i: number): number => valueOfFlags(subject, i, markSlot(subject, i, M_FLAGS) as number);
+export const markOnAt = (subject: Marks, i: number): string => valueAt(subject.tables, markSlot(subject, i, M_ON)) as string;
+export const markValueAt = (subject: Marks, i: number): number => valueOfFlags(subject, i, markSlot(subject, i, M_FLAGS));
 const valueOfFlags = (subject: Marks, i: number, flags: number): number =>
   (flags & OVERFLOW) === 0 ? (flags >>> VALUE_SHIFT) & VALUE_MASK : (subject.markOverflow?.get(i)?.value as number);
 const actorNumberOfFlags = (subject: Marks, i: number, flags: number): number =>
   (flags & OVERFLOW) === 0 ? flags >>> ACTOR_SHIFT : (subject.markOverflow?.get(i)?.actor as number);
-export const markPupilAt = (subject: Marks, i: number): string => markSlot(subject, i, M_PUPIL) as string;
-export const markKindAt = (subject: Marks, i: number): 'formative' | 'summative' => ((markSlot(subject, i, M_FLAGS) as number) & SUMMATIVE) === 0 ? 'formative' : 'summative';
-export const isMarkAnnulledAt = (subject: Marks, i: number): boolean => ((markSlot(subject, i, M_FLAGS) as number) & ANNULLED) !== 0;
+export const markPupilAt = (subject: Marks, i: number): string => valueAt(subject.tables, markSlot(subject, i, M_PUPIL)) as string;
+export const markKindAt = (subject: Marks, i: number): 'formative' | 'summative' => (markSlot(subject, i, M_FLAGS) & SUMMATIVE) === 0 ? 'formative' : 'summative';
+export const isMarkAnnulledAt = (subject: Marks, i: number): boolean => (markSlot(subject, i, M_FLAGS) & ANNULLED) !== 0;
 
 /**
  * The number of the pupil's mark with this id in the subject, if any: a scan from the latest
@@ -332,7 +408,13 @@ export const isMarkAnnulledAt = (subject: Marks, i: number): boolean => ((markSl
  * latest mark with the id of any pupil.
  */
 export const markNumberOf = (subject: Marks, markId: string, pupilId?: string): number | undefined => {
-  for (let i = subject.recordedMarks - 1; i >= 0; i--) if (markSlot(subject, i, M_ID) === markId && (pupilId === undefined || markSlot(subject, i, M_PUPIL) === pupilId)) return i;
+  const pupil = pupilId === undefined ? -1 : subject.tables.valueNumbers.get(pupilId);
+  if (pupil === undefined) return undefined;
+  for (let i = subject.recordedMarks - 1; i >= 0; i--) {
+    const slots = subject.marks[i >> CHUNK_SHIFT] as MarkSlots;
+    const at = (i & CHUNK_MASK) * MARK_SLOTS;
+    if ((pupil < 0 || slots[at + M_PUPIL] === pupil) && isIdOfCode(subject.tables, slots[at + M_ID] as number, markId)) return i;
+  }
   return undefined;
 };
 
@@ -348,23 +430,31 @@ export const markNumbersByPupil = (subject: Marks): Map<string, number[]> => {
   return byPupil;
 };
 
+/** Mark `i`'s global position. */
+const markPositionAt = (subject: Marks, i: number): number => {
+  const position = markSlot(subject, i, M_POSITION);
+  return position >= 0 ? position : (subject.markPositions?.get(i) as number);
+};
+
 /** The mark as a query sees it (a fresh object). */
 export const markAt = (state: SchoolLedgerState, subject: JournalSubject, i: number): JournalMark => {
   const at = (i & CHUNK_MASK) * MARK_SLOTS;
   const slots = subject.marks[i >> CHUNK_SHIFT] as MarkSlots;
   const flags = slots[at + M_FLAGS] as number;
+  const { tables } = subject;
+  const moment = slots[at + M_MOMENT] as number;
   return {
     kind: (flags & SUMMATIVE) === 0 ? 'formative' : 'summative',
-    markId: slots[at + M_ID] as string,
-    on: slots[at + M_ON] as string,
+    markId: decodeId(tables, slots[at + M_ID] as number),
+    on: valueAt(tables, slots[at + M_ON] as number) as string,
     value: valueOfFlags(subject, i, flags),
     annulled: (flags & ANNULLED) !== 0,
-    eventId: slots[at + M_EVENT] as string,
+    eventId: decodeId(tables, slots[at + M_EVENT] as number),
     actor: state.audit.actors[actorNumberOfFlags(subject, i, flags)] as Actor,
-    occurredAt: slots[at + M_OCCURRED] as string,
-    recordedAt: slots[at + M_RECORDED] as string,
+    occurredAt: occurredAtOfMoment(tables, moment),
+    recordedAt: recordedAtOfMoment(tables, moment),
     reason: subject.markReasons?.get(i) ?? null,
-    globalPosition: slots[at + M_POSITION] as number,
+    globalPosition: markPositionAt(subject, i),
     changes: subject.markChanges?.get(i) ?? null,
   };
 };
@@ -387,7 +477,7 @@ export const marksEntriesByPupil = (subject: Marks): Map<string, MarksEntry[]> =
 /** The event this mark was last set by (recorded, or its last change). */
 const lastEventIdAt = (subject: JournalSubject, i: number): string => {
   const changes = subject.markChanges?.get(i);
-  return changes?.[changes.length - 1]?.eventId ?? (markSlot(subject, i, M_EVENT) as string);
+  return changes?.[changes.length - 1]?.eventId ?? decodeId(subject.tables, markSlot(subject, i, M_EVENT));
 };
 
 /** The mark's value in force: null once annulled. */
@@ -401,34 +491,37 @@ export const gradeCount = (state: SchoolLedgerState): number => state.audit.grad
 export const gradeAt = (state: SchoolLedgerState, n: number): GradeHistoryEntry => {
   const slots = state.audit.grades[n >> CHUNK_SHIFT] as GradeSlots;
   const at = (n & CHUNK_MASK) * GRADE_SLOTS;
+  const { tables } = state;
   const flags = slots[at + G_FLAGS] as number;
-  const cls = slots[at + G_CLASS] as JournalClass;
+  const cls = state.classList[slots[at + G_CLASS] as number] as JournalClass;
   const notes = state.audit.gradeNotes?.get(n);
   const number = (flags >>> PERIOD_SHIFT) & 7;
   const period: AssessmentPeriod | null =
     (flags & TERM) !== 0 ? ({ kind: 'term', number } as AssessmentPeriod) : (flags & HALF_YEAR) !== 0 ? ({ kind: 'halfYear', number } as AssessmentPeriod) : (notes?.period ?? null);
+  const moment = slots[at + G_MOMENT] as number;
+  const position = slots[at + G_POSITION] as number;
   return {
-    eventId: slots[at + G_EVENT] as string,
+    eventId: decodeId(tables, slots[at + G_EVENT] as number),
     actor: state.audit.actors[flags >>> GRADE_ACTOR_SHIFT] as Actor,
-    occurredAt: slots[at + G_OCCURRED] as string,
-    recordedAt: slots[at + G_RECORDED] as string,
+    occurredAt: occurredAtOfMoment(tables, moment),
+    recordedAt: recordedAtOfMoment(tables, moment),
     reason: notes?.reason ?? null,
     streamId: cls.streamId,
-    globalPosition: slots[at + G_POSITION] as number,
+    globalPosition: position >= 0 ? position : (state.audit.gradePositions?.get(n) as number),
     level: LEVELS[flags & 3] as GradeHistoryEntry['level'],
     classId: cls.classId,
-    subjectId: slots[at + G_SUBJECT] as string,
-    pupilId: slots[at + G_PUPIL] as string,
+    subjectId: valueAt(tables, slots[at + G_SUBJECT] as number) as string,
+    pupilId: valueAt(tables, slots[at + G_PUPIL] as number) as string,
     period,
-    grade: slots[at + G_GRADE] as GradeValue,
-    recommended: slots[at + G_RECOMMENDED] as GradeValue | null,
-    percentage: slots[at + G_PERCENTAGE] as string | null,
+    grade: valueOfSlot(tables, slots[at + G_GRADE] as number) as GradeValue,
+    recommended: valueOfSlot(tables, slots[at + G_RECOMMENDED] as number) as GradeValue | null,
+    percentage: valueOfSlot(tables, slots[at + G_PERCENTAGE] as number) as string | null,
     overridden: (flags & OVERRIDDEN) !== 0,
     overrideReason: notes?.overrideReason ?? null,
-    ruleSetId: slots[at + G_RULE_SET] as string,
+    ruleSetId: valueOfSlot(tables, slots[at + G_RULE_SET] as number) as string,
     attempt: notes?.attempt ?? null,
     testGrade: notes?.testGrade ?? null,
-    teacherId: slots[at + G_TEACHER] as string | null,
+    teacherId: valueOfSlot(tables, slots[at + G_TEACHER] as number) as string | null,
   };
 };
 
@@ -464,14 +557,20 @@ const A_PUPIL = 3;
 const attendanceChunk = (subject: Attendance, i: number): AttendanceSlots => subject.attendance[i >> ATTENDANCE_SHIFT] as AttendanceSlots;
 const attendanceOffset = (i: number): number => (i & ATTENDANCE_MASK) * ATTENDANCE_SLOTS;
 
+const attendanceEntryOf = (tables: LedgerTables, slots: AttendanceSlots, at: number): JournalAttendanceEntry => ({
+  attendanceId: decodeId(tables, slots[at + A_ID] as number),
+  lessonId: valueAt(tables, slots[at + A_LESSON] as number) as string,
+  code: valueAt(tables, slots[at + A_CODE] as number) as AttendanceCode | 'present',
+});
+
 /** Each pupil's attendance entries in the subject (fresh objects), in order of recording. */
 export const attendanceByPupil = (subject: Attendance): Map<string, JournalAttendanceEntry[]> => {
   const byPupil = new Map<string, JournalAttendanceEntry[]>();
   for (let i = 0; i < subject.attendanceCount; i++) {
     const slots = attendanceChunk(subject, i);
     const at = attendanceOffset(i);
-    const entry = { attendanceId: slots[at + A_ID] as string, lessonId: slots[at + A_LESSON] as string, code: slots[at + A_CODE] as AttendanceCode | 'present' };
-    const pupilId = slots[at + A_PUPIL] as string;
+    const entry = attendanceEntryOf(subject.tables, slots, at);
+    const pupilId = valueAt(subject.tables, slots[at + A_PUPIL] as number) as string;
     const entries = byPupil.get(pupilId);
     if (entries === undefined) byPupil.set(pupilId, [entry]);
     else entries.push(entry);
@@ -482,21 +581,24 @@ export const attendanceByPupil = (subject: Attendance): Map<string, JournalAtten
 /** One pupil's attendance entries in the subject (fresh objects), in order of recording. */
 export const attendanceOfPupil = (subject: Attendance, pupilId: string): JournalAttendanceEntry[] => {
   const entries: JournalAttendanceEntry[] = [];
+  const pupil = subject.tables.valueNumbers.get(pupilId);
+  if (pupil === undefined) return entries;
   for (let i = 0; i < subject.attendanceCount; i++) {
     const slots = attendanceChunk(subject, i);
     const at = attendanceOffset(i);
-    if (slots[at + A_PUPIL] === pupilId)
-      entries.push({ attendanceId: slots[at + A_ID] as string, lessonId: slots[at + A_LESSON] as string, code: slots[at + A_CODE] as AttendanceCode | 'present' });
+    if (slots[at + A_PUPIL] === pupil) entries.push(attendanceEntryOf(subject.tables, slots, at));
   }
   return entries;
 };
 
 /** The number of the pupil's attendance entry with this id in the subject, if any (a scan from the latest back, as `markNumberOf`). */
 const attendanceNumberOf = (subject: Attendance, attendanceId: string, pupilId: string): number | undefined => {
+  const pupil = subject.tables.valueNumbers.get(pupilId);
+  if (pupil === undefined) return undefined;
   for (let i = subject.attendanceCount - 1; i >= 0; i--) {
     const slots = attendanceChunk(subject, i);
     const at = attendanceOffset(i);
-    if (slots[at + A_ID] === attendanceId && slots[at + A_PUPIL] === pupilId) return i;
+    if (slots[at + A_PUPIL] === pupil && isIdOfCode(subject.tables, slots[at + A_ID] as number, attendanceId)) return i;
   }
   return undefined;
 };
@@ -572,7 +674,7 @@ const recordOf = (subject: JournalSubject, pupilId: string): JournalPupilRecord 
   let record = subject.pupils.get(pupilId);
   if (record === undefined) {
     record = {
-      pupilId,
+      pupilId: sharedString(subject.tables, pupilId),
       exemptions: null,
       periodGrades: [],
       yearGrade: null,
@@ -606,31 +708,63 @@ const recordMark = (
 ): void => {
   const subject = subjectOf(state, recorded, subjectId);
   if (subject === undefined) return;
+  const cls = state.lastClass as JournalClass; // set by subjectOf
   const { metadata } = recorded.event;
+  const { tables } = state;
   const i = subject.recordedMarks;
   const at = (i & CHUNK_MASK) * MARK_SLOTS;
   let slots: MarkSlots;
   if (at === 0) {
-    // A new chunk at its full size (holes until filled: only slots below `recordedMarks` are read).
-    slots = new Array<string | number>(MARKS_PER_CHUNK * MARK_SLOTS);
+    // A new chunk at its full size (only slots below `recordedMarks` are read).
+    slots = slotChunk(MARKS_PER_CHUNK * MARK_SLOTS);
     subject.marks.push(slots);
   } else slots = subject.marks[i >> CHUNK_SHIFT] as MarkSlots;
   // A valid ledger never records a mark id twice for one pupil and subject (the decider refuses it).
-  slots[at + M_ID] = markId;
-  slots[at + M_ON] = on;
+  slots[at + M_ID] = encodeId(tables, cls.caches.markIds, markId);
+  slots[at + M_ON] = on === subject.lastOn ? subject.lastOnNumber : onNumberOf(subject, cls.caches.values, on);
   const actor = state.lastActorNumber;
   if (fitsValue(value) && actor <= MAX_ACTOR) slots[at + M_FLAGS] = (actor << ACTOR_SHIFT) | (value << VALUE_SHIFT) | (summative ? SUMMATIVE : 0);
   else {
     slots[at + M_FLAGS] = OVERFLOW | (summative ? SUMMATIVE : 0);
     (subject.markOverflow ??= new Map()).set(i, { value, actor });
   }
-  slots[at + M_POSITION] = recorded.globalPosition;
-  slots[at + M_EVENT] = metadata.eventId;
-  slots[at + M_OCCURRED] = metadata.occurredAt;
-  slots[at + M_RECORDED] = metadata.recordedAt;
-  slots[at + M_PUPIL] = pupilId;
+  const position = recorded.globalPosition;
+  if (fitsPosition(position)) slots[at + M_POSITION] = position;
+  else {
+    slots[at + M_POSITION] = -1;
+    (subject.markPositions ??= new Map()).set(i, position);
+  }
+  slots[at + M_EVENT] = encodeId(tables, cls.caches.eventIds, metadata.eventId);
+  slots[at + M_MOMENT] = momentOf(tables, cls.caches.moment, metadata.occurredAt, metadata.recordedAt);
+  slots[at + M_PUPIL] = pupilNumberOf(tables, cls.caches, pupilId);
   subject.recordedMarks = i + 1;
   if (metadata.reason !== undefined) (subject.markReasons ??= new Map()).set(i, metadata.reason);
+};
+
+/** A pupil's value number, from the class's own small map of its pupils' numbers. */
+const pupilNumberOf = (tables: LedgerTables, caches: ClassCaches, pupilId: string): number => {
+  let n = caches.pupils.get(pupilId);
+  if (n === undefined) {
+    n = valueNumberOf(tables, pupilId);
+    caches.pupils.set(pupilId, n);
+  }
+  return n;
+};
+
+/** An attendance code's value number, kept as the class's last (absences of a lesson mostly share theirs). */
+const codeNumberOf = (tables: LedgerTables, caches: ClassCaches, code: string): number => {
+  const n = localValueNumberOf(tables, caches.values, code);
+  caches.lastCode = code;
+  caches.lastCodeNumber = n;
+  return n;
+};
+
+/** The value number of what a mark was given on, kept as the subject's last (a lesson's marks come together). */
+const onNumberOf = (subject: JournalSubject, local: Map<string | number, number>, on: string): number => {
+  const n = localValueNumberOf(subject.tables, local, on);
+  subject.lastOn = on;
+  subject.lastOnNumber = n;
+  return n;
 };
 
 /** A mark's new value, in its flags if it fits, else in the subject's `markOverflow` (with its actor). */
@@ -661,8 +795,17 @@ const changeMark = (
     subject === undefined || i === undefined
       ? undefined
       : { kind: markKindAt(subject, i), on: markOnAt(subject, i), value: markValueAt(subject, i), annulled: isMarkAnnulledAt(subject, i) };
+  // Field by field, not a spread of the stamp: V8 builds an object from a spread slowly, and
+  // may keep it as a dictionary (the audit keeps these).
+  const stamp = auditStampOf(state, recorded);
   const change: JournalChange = {
-    ...auditStampOf(state, recorded),
+    eventId: stamp.eventId,
+    actor: stamp.actor,
+    occurredAt: stamp.occurredAt,
+    recordedAt: stamp.recordedAt,
+    reason: stamp.reason,
+    streamId: stamp.streamId,
+    globalPosition: stamp.globalPosition,
     action,
     markId: data.markId,
     classId: cls.classId,
@@ -697,6 +840,13 @@ type FinalizedData = {
 };
 
 /**
+ * Whether two grades read the same (`String(a) === String(b)`, which the audit's "overridden"
+ * means), without making strings for the usual case of two numbers.
+ */
+const isSameGrade = (a: GradeValue, b: GradeValue): boolean =>
+  a === b || ((typeof a !== 'number' || typeof b !== 'number' || (Number.isNaN(a) && Number.isNaN(b))) && String(a) === String(b));
+
+/**
  * A finalized grade into the audit's slots (the journal's record refers to it by number);
  * returns its number.
  */
@@ -710,7 +860,7 @@ const recordGrade = (
   data: FinalizedData,
   resit: { readonly attempt: number; readonly testGrade: GradeValue } | null,
 ): number => {
-  const overridden = data.recommendation !== null && String(data.recommendation.grade) !== String(data.grade);
+  const overridden = data.recommendation !== null && !isSameGrade(data.recommendation.grade, data.grade);
   if (overridden) state.audit.counts.overrides++;
   const { metadata } = recorded.event;
   const { audit } = state;
@@ -718,7 +868,7 @@ const recordGrade = (
   const at = (n & CHUNK_MASK) * GRADE_SLOTS;
   let slots: GradeSlots;
   if (at === 0) {
-    slots = new Array<string | number | JournalClass | null>(MARKS_PER_CHUNK * GRADE_SLOTS);
+    slots = slotChunk(MARKS_PER_CHUNK * GRADE_SLOTS);
     audit.grades.push(slots);
   } else slots = audit.grades[n >> CHUNK_SHIFT] as GradeSlots;
   // The period in the flags when it fits (always, for a decoded event), else in the grade's notes.
@@ -728,19 +878,25 @@ const recordGrade = (
       : Number.isInteger(period.number) && period.number >= 1 && period.number <= 7 && (period.kind === 'term' || period.kind === 'halfYear')
         ? (period.kind === 'term' ? TERM : HALF_YEAR) | (period.number << PERIOD_SHIFT)
         : -1;
-  slots[at + G_EVENT] = metadata.eventId;
+  const { tables } = state;
+  slots[at + G_EVENT] = encodeId(tables, cls.caches.eventIds, metadata.eventId);
   slots[at + G_FLAGS] = (state.lastActorNumber << GRADE_ACTOR_SHIFT) | (packed > 0 ? packed : 0) | (overridden ? OVERRIDDEN : 0) | level;
-  slots[at + G_OCCURRED] = metadata.occurredAt;
-  slots[at + G_RECORDED] = metadata.recordedAt;
-  slots[at + G_POSITION] = recorded.globalPosition;
-  slots[at + G_CLASS] = cls;
-  slots[at + G_SUBJECT] = data.subjectId;
-  slots[at + G_PUPIL] = data.pupilId;
-  slots[at + G_GRADE] = data.grade;
-  slots[at + G_RECOMMENDED] = data.recommendation === null ? null : data.recommendation.grade;
-  slots[at + G_PERCENTAGE] = data.recommendation === null ? null : data.recommendation.percentage;
-  slots[at + G_RULE_SET] = data.ruleSetId;
-  slots[at + G_TEACHER] = subject === undefined ? null : subject.teacherId;
+  slots[at + G_MOMENT] = momentOf(tables, cls.caches.moment, metadata.occurredAt, metadata.recordedAt);
+  const position = recorded.globalPosition;
+  if (fitsPosition(position)) slots[at + G_POSITION] = position;
+  else {
+    slots[at + G_POSITION] = -1;
+    (audit.gradePositions ??= new Map()).set(n, position);
+  }
+  slots[at + G_CLASS] = cls.number;
+  const local = cls.caches.values;
+  slots[at + G_SUBJECT] = subject !== undefined && subject.subjectId === data.subjectId ? subject.subjectNumber : localValueNumberOf(tables, local, data.subjectId);
+  slots[at + G_PUPIL] = pupilNumberOf(tables, cls.caches, data.pupilId);
+  slots[at + G_GRADE] = gradeValueSlot(tables, local, data.grade);
+  slots[at + G_RECOMMENDED] = gradeValueSlot(tables, local, data.recommendation === null ? null : data.recommendation.grade);
+  slots[at + G_PERCENTAGE] = gradeValueSlot(tables, local, data.recommendation === null ? null : data.recommendation.percentage);
+  slots[at + G_RULE_SET] = gradeValueSlot(tables, local, data.ruleSetId);
+  slots[at + G_TEACHER] = subject === undefined ? NO_VALUE : VALUE_BASE - subject.teacherNumber;
   audit.gradeCount = n + 1;
   if (metadata.reason !== undefined || data.overrideReason !== undefined || resit !== null || packed < 0)
     (audit.gradeNotes ??= new Map()).set(n, {
@@ -776,7 +932,10 @@ const handlers = {
       calendar: data.calendar,
       subjects: new Map(),
       pupils: new Map(),
+      number: state.classList.length,
+      caches: { eventIds: emptyIdCache(), markIds: emptyIdCache(), attendanceIds: emptyIdCache(), moment: emptyMomentCache(), values: new Map(), pupils: new Map(), lastCode: undefined, lastCodeNumber: -1 },
     };
+    state.classList.push(opened);
     state.classesByStream.set(recorded.streamId, opened);
     state.classes.set(data.classId, opened);
     state.lastStreamId = recorded.streamId;
@@ -800,6 +959,12 @@ const handlers = {
         marks: [],
         recordedMarks: 0,
         markOverflow: null,
+        markPositions: null,
+        tables: state.tables,
+        subjectNumber: valueNumberOf(state.tables, data.subjectId),
+        teacherNumber: valueNumberOf(state.tables, data.teacherId),
+        lastOn: undefined,
+        lastOnNumber: -1,
         markReasons: null,
         markChanges: null,
         attendance: [],
@@ -809,6 +974,7 @@ const handlers = {
       state.lastSubjectClass = undefined;
     } else {
       subject.teacherId = data.teacherId;
+      subject.teacherNumber = valueNumberOf(state.tables, data.teacherId);
       subject.hoursPerWeek = data.hoursPerWeek;
       subject.gradingMode = data.gradingMode;
     }
@@ -816,11 +982,12 @@ const handlers = {
   PupilEnrolled: (state, { data }, recorded) => {
     const cls = classOf(state, recorded);
     if (cls === undefined) return;
-    const stays = cls.pupils.get(data.pupilId);
-    if (stays === undefined) cls.pupils.set(data.pupilId, [{ from: data.on, until: undefined }]);
+    const pupilId = sharedString(state.tables, data.pupilId);
+    const stays = cls.pupils.get(pupilId);
+    if (stays === undefined) cls.pupils.set(pupilId, [{ from: data.on, until: undefined }]);
     else stays.push({ from: data.on, until: undefined });
-    const classes = state.classesOfPupil.get(data.pupilId);
-    if (classes === undefined) state.classesOfPupil.set(data.pupilId, [cls]);
+    const classes = state.classesOfPupil.get(pupilId);
+    if (classes === undefined) state.classesOfPupil.set(pupilId, [cls]);
     else if (!classes.includes(cls)) classes.push(cls);
   },
   PupilTransferred: (state, { data }, recorded) => closeStay(state, recorded, data.pupilId, data.on),
@@ -828,12 +995,14 @@ const handlers = {
   LessonPlanned: (state, { data }, recorded) => {
     const subject = subjectOf(state, recorded, data.subjectId);
     if (subject === undefined) return;
+    // The texts are shared with other classes' plans (kept once: see ledgerTables.ts).
+    const { tables } = state;
     const lesson: JournalLesson = {
-      lessonId: data.lessonId,
-      date: data.date,
+      lessonId: sharedString(tables, data.lessonId),
+      date: sharedString(tables, data.date),
       period: data.period,
-      unit: data.unit,
-      topic: data.topic,
+      unit: sharedString(tables, data.unit),
+      topic: sharedString(tables, data.topic),
       hours: data.hours,
       cancelled: false,
     };
@@ -844,7 +1013,7 @@ const handlers = {
   LessonRescheduled: (state, { data }, recorded) => {
     const lesson = lessonOf(state, recorded, data.subjectId, data.lessonId);
     if (lesson === undefined) return;
-    lesson.date = data.date;
+    lesson.date = sharedString(state.tables, data.date);
     lesson.period = data.period;
   },
   LessonCancelled: (state, { data }, recorded) => {
@@ -853,12 +1022,12 @@ const handlers = {
   },
   LessonTopicRevised: (state, { data }, recorded) => {
     const lesson = lessonOf(state, recorded, data.subjectId, data.lessonId);
-    if (lesson !== undefined) lesson.topic = data.topic;
+    if (lesson !== undefined) lesson.topic = sharedString(state.tables, data.topic);
   },
   SummativePlanned: (state, { data }, recorded) => {
     subjectOf(state, recorded, data.subjectId)?.summatives.set(data.summativeId, {
-      summativeId: data.summativeId,
-      lessonId: data.lessonId,
+      summativeId: sharedString(state.tables, data.summativeId),
+      lessonId: sharedString(state.tables, data.lessonId),
       kind: data.kind,
       maxPoints: data.maxPoints,
       cancelled: false,
@@ -881,17 +1050,19 @@ const handlers = {
     const subject = subjectOf(state, recorded, data.subjectId);
     if (subject === undefined) return;
     // A valid ledger never records an attendance id twice for one pupil and subject.
+    const { tables } = state;
     const i = subject.attendanceCount;
     const at = attendanceOffset(i);
     let slots: AttendanceSlots;
     if (at === 0) {
-      slots = new Array<string>(ENTRIES_PER_ATTENDANCE_CHUNK * ATTENDANCE_SLOTS);
+      slots = slotChunk(ENTRIES_PER_ATTENDANCE_CHUNK * ATTENDANCE_SLOTS);
       subject.attendance.push(slots);
     } else slots = attendanceChunk(subject, i);
-    slots[at + A_ID] = data.attendanceId;
-    slots[at + A_LESSON] = data.lessonId;
-    slots[at + A_CODE] = data.code;
-    slots[at + A_PUPIL] = data.pupilId;
+    const { caches } = state.lastClass as JournalClass; // set by subjectOf
+    slots[at + A_ID] = encodeId(tables, caches.attendanceIds, data.attendanceId);
+    slots[at + A_LESSON] = data.lessonId === subject.lastOn ? subject.lastOnNumber : onNumberOf(subject, caches.values, data.lessonId);
+    slots[at + A_CODE] = data.code === caches.lastCode ? caches.lastCodeNumber : codeNumberOf(tables, caches, data.code);
+    slots[at + A_PUPIL] = pupilNumberOf(tables, caches, data.pupilId);
     subject.attendanceCount = i + 1;
   },
   AttendanceCorrected: (state, { data }, recorded) => {
@@ -900,19 +1071,26 @@ const handlers = {
     const subject = subjectOf(state, recorded, data.subjectId);
     const i = subject === undefined ? undefined : attendanceNumberOf(subject, data.attendanceId, data.pupilId);
     const at = i === undefined ? undefined : attendanceOffset(i);
+    const stamp = auditStampOf(state, recorded);
     state.audit.changes.push({
-      ...auditStampOf(state, recorded),
+      eventId: stamp.eventId,
+      actor: stamp.actor,
+      occurredAt: stamp.occurredAt,
+      recordedAt: stamp.recordedAt,
+      reason: stamp.reason,
+      streamId: stamp.streamId,
+      globalPosition: stamp.globalPosition,
       action: 'attendanceCorrected',
       attendanceId: data.attendanceId,
       classId: cls.classId,
       subjectId: data.subjectId,
       pupilId: data.pupilId,
-      from: subject === undefined || i === undefined || at === undefined ? null : (attendanceChunk(subject, i)[at + A_CODE] as AttendanceCode | 'present'),
+      from: subject === undefined || i === undefined || at === undefined ? null : (valueAt(state.tables, attendanceChunk(subject, i)[at + A_CODE] as number) as AttendanceCode | 'present'),
       to: data.code,
       supersedesEventId: data.supersedesEventId,
     });
     state.audit.counts.attendanceCorrected++;
-    if (subject !== undefined && i !== undefined && at !== undefined) attendanceChunk(subject, i)[at + A_CODE] = data.code;
+    if (subject !== undefined && i !== undefined && at !== undefined) attendanceChunk(subject, i)[at + A_CODE] = valueNumberOf(state.tables, data.code);
   },
   ExemptionGranted: (state, { data }, recorded) => {
     const subject = subjectOf(state, recorded, data.subjectId);

@@ -1,0 +1,291 @@
+/*
+ * The school ledger fold keeps marks, absences and grades as small integers in arrays (see
+ * schoolLedger.ts). These are the tables that turn the strings of an event into such
+ * integers and back, exactly (every decode gives back the string the event carried):
+ *
+ * - values: ids and labels that repeat (pupil, lesson, summative, subject, teacher, rule set,
+ *   attendance code, grade label, percentage): each kept once, numbered in order of first use;
+ * - numbered ids: ids made of a fixed text around a decimal number (`m1234`, `a17`,
+ *   `c.2024-7A.512.0`), kept as the template's number and the id's number: the template is
+ *   learnt from two consecutive ids of one cache (`IdCache`, one per class and kind of id) that
+ *   differ only in that number. Ids of no template (UUIDs, say) are kept as they are, once each;
+ * - instants: `YYYY-MM-DDTHH:mm:ssZ` and `YYYY-MM-DDTHH:mm:ss.sssZ` as milliseconds since the
+ *   epoch, any other form as text; a mark keeps the number of its *moment* (its occurredAt and
+ *   recordedAt), and marks recorded together (a lesson's) share one.
+ *
+ * Why: a mark's strings are the event's own, and events read from a store each carry their own
+ * copies, so a fold that kept them would keep most of every mark event's text alive. The tables
+ * live in the fold's state (never a module-level table): the fold stays pure and its state is
+ * its own.
+ */
+
+/** Moments in chunks allocated once at full size (never copied). */
+const MOMENT_SHIFT = 10;
+const MOMENTS_PER_CHUNK = 1 << MOMENT_SHIFT;
+const MOMENT_MASK = MOMENTS_PER_CHUNK - 1;
+
+export type LedgerTables = {
+  /** Values (strings, and numbers a slot cannot hold) by their number, and their numbers. */
+  readonly values: Array<string | number>;
+  readonly valueNumbers: Map<string | number, number>;
+  /** Templates of numbered ids: the text before and after the number, by the template's number. */
+  readonly prefixes: string[];
+  readonly suffixes: string[];
+  readonly templateNumbers: Map<string, number>;
+  /** Ids of no template, each kept once (not looked up: an id is recorded once). */
+  readonly looseIds: string[];
+  /** Moments: occurredAt and recordedAt, encoded (`instantCode`), two per moment, in chunks. */
+  readonly moments: number[][];
+  momentCount: number;
+  /** Instants in a form other than the two encoded ones. */
+  readonly looseInstants: string[];
+};
+
+/**
+ * Slots: numbers in a plain array that V8 keeps as unboxed doubles in its heap (one 8-byte word
+ * each, which the garbage collector never traces: no pointer can be there), integers all of them
+ * (exact below 2^53, so an id's template and number share one). Not typed arrays: their bytes
+ * live outside V8's heap, and V8 answers every 64 MB of such memory with a full mark-compact of
+ * the whole heap: in a process holding millions of events, seconds of marking per replay.
+ */
+export type Slots = number[];
+
+/**
+ * A new chunk of `length` slots, all 0: filled first with a fraction, so that V8 makes it an
+ * array of doubles from the start (an array of small integers would be copied into one at the
+ * first id code above 2^31), then with 0.
+ */
+export const slotChunk = (length: number): Slots => new Array<number>(length).fill(0.5).fill(0);
+
+export const emptyLedgerTables = (): LedgerTables => ({
+  values: [],
+  valueNumbers: new Map(),
+  prefixes: [],
+  suffixes: [],
+  templateNumbers: new Map(),
+  looseIds: [],
+  moments: [],
+  momentCount: 0,
+  looseInstants: [],
+});
+
+// --- values -------------------------------------------------------------------------------
+
+/** The number of a value (given one on first use). */
+export const valueNumberOf = (tables: LedgerTables, value: string | number): number => {
+  let n = tables.valueNumbers.get(value);
+  if (n === undefined) {
+    n = tables.values.length;
+    tables.values.push(value);
+    tables.valueNumbers.set(value, n);
+  }
+  return n;
+};
+
+/**
+ * The number of a value, looked up first in `local`, a small map of the values one class uses
+ * (its pupils, lessons, codes: a few hundred, which stay in the processor's cache, where the
+ * tables' map of every value of the school does not).
+ */
+export const localValueNumberOf = (tables: LedgerTables, local: Map<string | number, number>, value: string | number): number => {
+  let n = local.get(value);
+  if (n === undefined) {
+    n = valueNumberOf(tables, value);
+    local.set(value, n);
+  }
+  return n;
+};
+
+/** The one copy the tables keep of a string (the string itself, the first time). */
+export const sharedString = (tables: LedgerTables, value: string): string => tables.values[valueNumberOf(tables, value)] as string;
+
+export const valueAt = (tables: LedgerTables, n: number): string | number => tables.values[n] as string | number;
+
+// --- numbered ids -------------------------------------------------------------------------
+
+/**
+ * Where one kind of id of one class was last encoded: its template (-1: none yet), and the last
+ * id that fit no template (to learn a template from it and the next one).
+ */
+export type IdCache = { template: number; prefix: string; suffix: string; pending: string | undefined };
+
+export const emptyIdCache = (): IdCache => ({ template: -1, prefix: '', suffix: '', pending: undefined });
+
+const ZERO = 48;
+const NINE = 57;
+const isDigit = (c: number): boolean => c >= ZERO && c <= NINE;
+/** Largest number an id's slot holds. */
+const MAX_ID_NUMBER = 0x7fffffff;
+
+/**
+ * The number between `prefix` and `suffix` in `id`, or -1 if `id` is not that template's: digits
+ * only, in canonical form (no leading zero, so that the decoded id is the same text), and small
+ * enough for an int32.
+ */
+const numberIn = (id: string, prefix: string, suffix: string): number => {
+  const length = id.length;
+  const end = length - suffix.length;
+  const start = prefix.length;
+  if (end <= start || end - start > 10) return -1;
+  // A long prefix compared as a whole (a copy and a compare in native code beat a charCodeAt per
+  // character), a short one and the suffix a character at a time (cheaper than startsWith/endsWith).
+  if (start > 4) {
+    if (id.slice(0, start) !== prefix) return -1;
+  } else for (let k = 0; k < start; k++) if (id.charCodeAt(k) !== prefix.charCodeAt(k)) return -1;
+  for (let k = end; k < length; k++) if (id.charCodeAt(k) !== suffix.charCodeAt(k - end)) return -1;
+  if (id.charCodeAt(start) === ZERO && end - start > 1) return -1;
+  let n = 0;
+  for (let k = start; k < end; k++) {
+    const c = id.charCodeAt(k);
+    if (!isDigit(c)) return -1;
+    n = n * 10 + (c - ZERO);
+  }
+  return n <= MAX_ID_NUMBER ? n : -1;
+};
+
+/**
+ * The template two ids share if they differ only in one decimal number: the common text before
+ * it (without trailing digits) and after it (without leading digits). Undefined when they differ
+ * elsewhere, or not in digits.
+ */
+const templateOf = (a: string, b: string): { readonly prefix: string; readonly suffix: string } | undefined => {
+  let p = 0;
+  const shorter = Math.min(a.length, b.length);
+  while (p < shorter && a.charCodeAt(p) === b.charCodeAt(p)) p++;
+  while (p > 0 && isDigit(a.charCodeAt(p - 1))) p--;
+  let s = 0;
+  while (s < shorter - p && a.charCodeAt(a.length - 1 - s) === b.charCodeAt(b.length - 1 - s)) s++;
+  while (s > 0 && isDigit(a.charCodeAt(a.length - s))) s--;
+  const prefix = a.slice(0, p);
+  const suffix = a.slice(a.length - s);
+  return numberIn(a, prefix, suffix) >= 0 && numberIn(b, prefix, suffix) >= 0 ? { prefix, suffix } : undefined;
+};
+
+/**
+ * An id as one number (a double, exact below 2^53): (its template's number + 1) × 2^32 + the
+ * id's number, or, for an id of no template, its number in `looseIds` (template part 0).
+ */
+const TEMPLATE_UNIT = 2 ** 32;
+/** Template numbers the code holds (2^21 - 1 of them); an id of a later template is kept as text. */
+const MAX_TEMPLATE = 2 ** 21 - 2;
+
+/** The code of an id (see `TEMPLATE_UNIT`), learning the cache's template on the way. */
+export const encodeId = (tables: LedgerTables, cache: IdCache, id: string): number => {
+  if (cache.template >= 0) {
+    const n = numberIn(id, cache.prefix, cache.suffix);
+    if (n >= 0) return (cache.template + 1) * TEMPLATE_UNIT + n;
+  }
+  return encodeIdSlowly(tables, cache, id);
+};
+
+const encodeIdSlowly = (tables: LedgerTables, cache: IdCache, id: string): number => {
+  const learnt = cache.pending === undefined ? undefined : templateOf(cache.pending, id);
+  if (learnt !== undefined) {
+    const key = `${learnt.prefix}\u0000${learnt.suffix}`;
+    let template = tables.templateNumbers.get(key);
+    if (template === undefined && tables.prefixes.length <= MAX_TEMPLATE) {
+      template = tables.prefixes.length;
+      tables.prefixes.push(learnt.prefix);
+      tables.suffixes.push(learnt.suffix);
+      tables.templateNumbers.set(key, template);
+    }
+    if (template !== undefined) {
+      cache.template = template;
+      cache.prefix = learnt.prefix;
+      cache.suffix = learnt.suffix;
+      cache.pending = undefined;
+      return (template + 1) * TEMPLATE_UNIT + numberIn(id, learnt.prefix, learnt.suffix);
+    }
+  }
+  cache.pending = id;
+  tables.looseIds.push(id);
+  return tables.looseIds.length - 1;
+};
+
+/** The id of a code. */
+export const decodeId = (tables: LedgerTables, code: number): string => {
+  const template = Math.floor(code / TEMPLATE_UNIT);
+  const n = code - template * TEMPLATE_UNIT;
+  return template === 0 ? (tables.looseIds[n] as string) : `${tables.prefixes[template - 1] as string}${n}${tables.suffixes[template - 1] as string}`;
+};
+
+/** Whether `id` is the id of this code (without decoding it). */
+export const isIdOfCode = (tables: LedgerTables, code: number, id: string): boolean => {
+  const template = Math.floor(code / TEMPLATE_UNIT);
+  const n = code - template * TEMPLATE_UNIT;
+  if (template === 0) return tables.looseIds[n] === id;
+  return numberIn(id, tables.prefixes[template - 1] as string, tables.suffixes[template - 1] as string) === n;
+};
+
+// --- instants and moments -----------------------------------------------------------------
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const digitsAt = (s: string, at: number, count: number): number => {
+  let n = 0;
+  for (let k = at; k < at + count; k++) {
+    const c = s.charCodeAt(k);
+    if (!isDigit(c)) return -1;
+    n = n * 10 + (c - ZERO);
+  }
+  return n;
+};
+
+/**
+ * An instant as a number: milliseconds × 4 + its form (0: with milliseconds, 1: without, 2: its
+ * number in `looseInstants`). Only a text that formats back to itself is encoded as a time.
+ */
+export const instantCode = (tables: LedgerTables, instant: string): number => {
+  const length = instant.length;
+  const withMillis = length === 24;
+  if ((length === 20 || withMillis) && instant.charCodeAt(length - 1) === 90 /* Z */ && instant.charCodeAt(4) === 45 && instant.charCodeAt(7) === 45 && instant.charCodeAt(10) === 84 && instant.charCodeAt(13) === 58 && instant.charCodeAt(16) === 58 && (!withMillis || instant.charCodeAt(19) === 46)) {
+    const year = digitsAt(instant, 0, 4);
+    const month = digitsAt(instant, 5, 2);
+    const day = digitsAt(instant, 8, 2);
+    const hour = digitsAt(instant, 11, 2);
+    const minute = digitsAt(instant, 14, 2);
+    const second = digitsAt(instant, 17, 2);
+    const millis = withMillis ? digitsAt(instant, 20, 3) : 0;
+    const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 1 : 0;
+    if (year >= 1000 && month >= 1 && month <= 12 && day >= 1 && day <= (DAYS_IN_MONTH[month - 1] as number) + leap && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59 && millis >= 0)
+      return Date.UTC(year, month - 1, day, hour, minute, second, millis) * 4 + (withMillis ? 0 : 1);
+  }
+  tables.looseInstants.push(instant);
+  return (tables.looseInstants.length - 1) * 4 + 2;
+};
+
+export const instantOfCode = (tables: LedgerTables, code: number): string => {
+  const quarter = Math.floor(code / 4);
+  const form = code - quarter * 4;
+  if (form === 2) return tables.looseInstants[quarter] as string;
+  const iso = new Date(quarter).toISOString();
+  return form === 0 ? iso : `${iso.slice(0, 19)}Z`;
+};
+
+/** Where a class last made a moment: its texts and number (marks recorded together share it). */
+export type MomentCache = { occurredAt: string | undefined; recordedAt: string | undefined; moment: number };
+export const emptyMomentCache = (): MomentCache => ({ occurredAt: undefined, recordedAt: undefined, moment: -1 });
+
+/** The number of the moment of these two instants: the cache's if the same texts, else a new one. */
+export const momentOf = (tables: LedgerTables, cache: MomentCache, occurredAt: string, recordedAt: string): number => {
+  if (occurredAt === cache.occurredAt && recordedAt === cache.recordedAt) return cache.moment;
+  const m = tables.momentCount;
+  const at = (m & MOMENT_MASK) * 2;
+  let chunk: number[];
+  if (at === 0) {
+    // Filled with a fraction so that V8 keeps it as unboxed doubles (no object per number).
+    chunk = new Array<number>(MOMENTS_PER_CHUNK * 2).fill(0.5);
+    tables.moments.push(chunk);
+  } else chunk = tables.moments[m >> MOMENT_SHIFT] as number[];
+  chunk[at] = instantCode(tables, occurredAt);
+  chunk[at + 1] = recordedAt === occurredAt ? (chunk[at] as number) : instantCode(tables, recordedAt);
+  tables.momentCount = m + 1;
+  cache.occurredAt = occurredAt;
+  cache.recordedAt = recordedAt;
+  cache.moment = m;
+  return m;
+};
+
+export const occurredAtOfMoment = (tables: LedgerTables, m: number): string =>
+  instantOfCode(tables, (tables.moments[m >> MOMENT_SHIFT] as number[])[(m & MOMENT_MASK) * 2] as number);
+export const recordedAtOfMoment = (tables: LedgerTables, m: number): string =>
+  instantOfCode(tables, (tables.moments[m >> MOMENT_SHIFT] as number[])[(m & MOMENT_MASK) * 2 + 1] as number);
