@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   accessDayDecider,
   classJournalCommandTypes,
+  commandHandler,
+  inMemoryEventStore,
   classJournalDecider,
   defaultAccessPolicy,
   journalRulesFromRuleSets,
@@ -35,7 +37,7 @@ const objectKeys = [...Object.getOwnPropertyNames(Object.prototype), '__proto__'
 const arbType = fc.oneof(
   fc.constantFrom<unknown>(...objectKeys),
   fc.string(),
-  fc.constantFrom<unknown>(undefined, null, 0, 1, true),
+  fc.constantFrom<unknown>(undefined, null, 0, 1, true, 10n, { toString: 0 }, Object.create(null), [], () => 'OpenClass'),
   fc.object(),
 );
 const arbCommand = (known: ReadonlyArray<string>) =>
@@ -66,6 +68,21 @@ describe('a command of an unknown type', () => {
         expect(result).toMatchObject({ _tag: 'Left', left: { kind: 'InvalidCommand', issues: [{ path: 'type' }] } });
       }),
       { numRuns: 30 },
+    );
+  });
+
+  it('with metadata that does not decode either is refused by the command handler, and nothing is appended', async () => {
+    await fc.assert(
+      fc.asyncProperty(arbCommand(classJournalCommandTypes), async (command) => {
+        const store = inMemoryEventStore();
+        const handle = commandHandler(classJournalDecider(rules), { store, clock: () => '2024-09-02T08:00:00Z' });
+        const result = await handle('class-2024-5A', { ...command, metadata: { commandId: '' } } as never);
+        expect(result).toMatchObject({ _tag: 'Left', left: { kind: 'InvalidCommandMetadata' } });
+        let appended = 0;
+        for await (const page of store.readAll()) appended += page.length;
+        expect(appended).toBe(0);
+      }),
+      { numRuns: 100 },
     );
   });
 });

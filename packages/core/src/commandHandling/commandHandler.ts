@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/Either';
 import type { Decider } from '../decider/decider';
 import type { EventPayload, LedgerEvent } from '../events/registry';
-import { formatIssues, validationIssues, type ValidationIssue } from '../events/validationIssues';
+import { formatIssues, showValue, validationIssues, type ValidationIssue } from '../events/validationIssues';
 import type { EventStoreError } from '../eventStore/errors';
 import type { EventStore } from '../eventStore/eventStore';
 import type { Instant } from '../primitives/instant';
@@ -92,7 +92,8 @@ export const commandHandler = <State, C extends Command, DomainError>(
     const metadata = CommandMetadataCodec.decode(command.metadata);
     if (E.isLeft(metadata)) {
       const issues = validationIssues(metadata.left).map((issue) => ({ ...issue, path: `metadata.${issue.path}` }));
-      return E.left({ kind: 'InvalidCommandMetadata', issues, message: `${command.type}: ${formatIssues(issues)}` });
+      const type: unknown = command.type; // any value, when the command came from JSON
+      return E.left({ kind: 'InvalidCommandMetadata', issues, message: `${typeof type === 'string' ? type : showValue(type)}: ${formatIssues(issues)}` });
     }
     for (let attempt = 0; attempt <= maxRetries; attempt++) {
       const loaded = await load(streamId);

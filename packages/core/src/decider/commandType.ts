@@ -1,4 +1,4 @@
-import { formatIssues, type ValidationIssue } from '../events/validationIssues';
+import { formatIssues, showValue, type ValidationIssue } from '../events/validationIssues';
 
 /**
  * Commands often arrive as JSON (a school system's API): their `type` is whatever was sent.
@@ -14,5 +14,5 @@ export const unknownCommandType = (
   expected: ReadonlyArray<string>,
 ): { readonly kind: 'InvalidCommand'; readonly commandType: string; readonly issues: ReadonlyArray<ValidationIssue>; readonly message: string } => {
   const issues = [{ path: 'type', value: type, expected: `one of ${expected.join(', ')}` }];
-  return { kind: 'InvalidCommand', commandType: String(type), issues, message: formatIssues(issues) };
+  return { kind: 'InvalidCommand', commandType: typeof type === 'string' ? type : showValue(type), issues, message: formatIssues(issues) };
 };

@@ -58,13 +58,18 @@ export const validationIssues = (errors: t.Errors): ReadonlyArray<ValidationIssu
   return issues;
 };
 
-const show = (value: unknown): string => {
+/**
+ * A value as a reader sees it in a message, short; never throws, whatever came in (a cycle, a
+ * BigInt, an object whose `toString` is not a function).
+ */
+export const showValue = (value: unknown): string => {
   if (value === undefined) return 'nothing';
   try {
     const text = JSON.stringify(value);
+    if (text === undefined) return typeof value === 'function' ? 'a function' : typeof value;
     return text.length > 80 ? `${text.slice(0, 77)}...` : text;
   } catch {
-    return String(value);
+    return Object.prototype.toString.call(value);
   }
 };
 
@@ -73,6 +78,6 @@ export const formatIssues = (issues: ReadonlyArray<ValidationIssue>): string =>
   issues
     .map((issue) => {
       const expected = issue.expected.startsWith('expected') ? issue.expected : `expected ${issue.expected}`;
-      return `${issue.path}: ${expected}, got ${show(issue.value)}`;
+      return `${issue.path}: ${expected}, got ${showValue(issue.value)}`;
     })
     .join('; ');
