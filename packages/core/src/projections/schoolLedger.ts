@@ -191,17 +191,58 @@ const G_RULE_SET = 10;
 const G_TEACHER = 11;
 /**
  * A grade (or a nullable value) in one slot: an integer grade within ±1,000,000 as itself, null
- * as `NO_VALUE`, anything else (a label, a percentage, an id) as `VALUE_BASE` minus its value number.
+ * as `NO_VALUE`, a fraction `n/d` of digits (a recommendation's percentage) as `FRACTION_BASE` +
+ * n × 2^21 + d, anything else (a label, a percentage of another form, an id) as `VALUE_BASE`
+ * minus its value number.
  */
 const NO_VALUE = -1_000_001;
 const VALUE_BASE = -1_000_002;
-const gradeValueSlot = (tables: LedgerTables, local: Map<string | number, number>, value: string | number | null): number =>
-  value === null
-    ? NO_VALUE
-    : typeof value === 'number' && Number.isInteger(value) && value >= -1_000_000 && value <= 1_000_000
-      ? value
-      : VALUE_BASE - localValueNumberOf(tables, local, value);
-const valueOfSlot = (tables: LedgerTables, slot: number): string | number | null => (slot === NO_VALUE ? null : slot > NO_VALUE ? slot : valueAt(tables, VALUE_BASE - slot));
+/**
+ * Fractions as numbers, not values: a percentage is mostly a fraction of its own (tens of
+ * thousands of them a year), which as a value would cost two Map misses and two Map entries.
+ */
+const FRACTION_BASE = 2 ** 31;
+const DENOMINATOR_UNIT = 2 ** 21;
+const SLASH = 47;
+/** The code of `text` if it is a fraction `n/d` in canonical digits (n < 2^31, 0 < d < 2^21), else -1. */
+const fractionCode = (text: string): number => {
+  const length = text.length;
+  if (length < 3 || length > 18) return -1;
+  let k = 0;
+  let numerator = 0;
+  for (; k < length; k++) {
+    const c = text.charCodeAt(k);
+    if (c === SLASH) break;
+    if (c < 48 || c > 57 || (k === 1 && numerator === 0)) return -1;
+    numerator = numerator * 10 + (c - 48);
+  }
+  if (k === 0 || k === length - 1 || k > 10 || numerator >= FRACTION_BASE) return -1;
+  let denominator = 0;
+  for (let j = k + 1; j < length; j++) {
+    const c = text.charCodeAt(j);
+    if (c < 48 || c > 57 || (j === k + 2 && denominator === 0)) return -1;
+    denominator = denominator * 10 + (c - 48);
+  }
+  return denominator > 0 && denominator < DENOMINATOR_UNIT ? FRACTION_BASE + numerator * DENOMINATOR_UNIT + denominator : -1;
+};
+const gradeValueSlot = (tables: LedgerTables, local: Map<string | number, number>, value: string | number | null): number => {
+  if (value === null) return NO_VALUE;
+  if (typeof value === 'number') {
+    if (Number.isInteger(value) && value >= -1_000_000 && value <= 1_000_000) return value;
+  } else {
+    const fraction = fractionCode(value);
+    if (fraction >= 0) return fraction;
+  }
+  return VALUE_BASE - localValueNumberOf(tables, local, value);
+};
+const valueOfSlot = (tables: LedgerTables, slot: number): string | number | null => {
+  if (slot === NO_VALUE) return null;
+  if (slot >= FRACTION_BASE) {
+    const numerator = Math.floor((slot - FRACTION_BASE) / DENOMINATOR_UNIT);
+    return `${numerator}/${slot - FRACTION_BASE - numerator * DENOMINATOR_UNIT}`;
+  }
+  return slot > NO_VALUE ? slot : valueAt(tables, VALUE_BASE - slot);
+};
 /** Flags: bits 0-1 the level, bit 2 overridden, bit 3 a term / bit 4 a half-year, bits 5-7 its number, then the actor's number. */
 const LEVELS = ['period', 'year', 'resit'] as const;
 const OVERRIDDEN = 4;
