@@ -160,7 +160,11 @@ export type JournalExemption = { readonly exemptionId: string; readonly from: Lo
 export type JournalPupilRecord = {
   readonly pupilId: string;
   exemptions: JournalExemption[] | null;
-  /** Finalized period grades, one per period, in order of finalization. */
+  /**
+   * Finalized period grades, one per period, in order of finalization: each its number ×
+   * `PERIOD_UNIT` + its period's bits (see `periodBitsOf`), so that a new period grade finds the
+   * one it replaces without reading the grades' slots (written months before: not in the cache).
+   */
   readonly periodGrades: number[];
   yearGrade: number | null;
   resits: number[] | null;
@@ -574,19 +578,26 @@ export const gradesOfRecord = (
   record === undefined
     ? undefined
     : {
-        periodGrades: record.periodGrades.map((n) => gradeAt(state, n)),
+        periodGrades: record.periodGrades.map((entry) => gradeAt(state, Math.floor(entry / PERIOD_UNIT))),
         yearGrade: record.yearGrade === null ? null : gradeAt(state, record.yearGrade),
         resits: record.resits === null ? null : record.resits.map((n) => gradeAt(state, n)),
       };
 
-/** Whether grade `n` is of this period. */
-const isGradeOfPeriod = (state: SchoolLedgerState, n: number, period: AssessmentPeriod): boolean => {
-  const flags = (state.audit.grades[n >> CHUNK_SHIFT] as GradeSlots)[(n & CHUNK_MASK) * GRADE_SLOTS + G_FLAGS] as number;
-  if ((flags & (TERM | HALF_YEAR)) === 0) {
-    const other = state.audit.gradeNotes?.get(n)?.period;
-    return other !== undefined && other !== null && other.kind === period.kind && other.number === period.number;
-  }
-  return ((flags & TERM) !== 0 ? 'term' : 'halfYear') === period.kind && ((flags >>> PERIOD_SHIFT) & 7) === period.number;
+/** A period grade's entry in its record (see `JournalPupilRecord.periodGrades`). */
+const PERIOD_UNIT = 256;
+
+/** A period as the bits of a grade's flags (a term or half-year 1-7), or 0 if it does not fit (kept in the grade's notes). */
+const periodBitsOf = (period: AssessmentPeriod): number =>
+  Number.isInteger(period.number) && period.number >= 1 && period.number <= 7 && (period.kind === 'term' || period.kind === 'halfYear')
+    ? (period.kind === 'term' ? TERM : HALF_YEAR) | (period.number << PERIOD_SHIFT)
+    : 0;
+
+/** Whether a record's period grade entry is of this period (of these bits). */
+const isEntryOfPeriod = (state: SchoolLedgerState, entry: number, period: AssessmentPeriod, bits: number): boolean => {
+  const own = entry % PERIOD_UNIT;
+  if (own !== 0 || bits !== 0) return own === bits;
+  const other = state.audit.gradeNotes?.get(Math.floor(entry / PERIOD_UNIT))?.period;
+  return other !== undefined && other !== null && other.kind === period.kind && other.number === period.number;
 };
 
 const A_ID = 0;
@@ -757,7 +768,7 @@ const recordMark = (
   let slots: MarkSlots;
   if (at === 0) {
     // A new chunk at its full size (only slots below `recordedMarks` are read).
-    slots = slotChunk(MARKS_PER_CHUNK * MARK_SLOTS);
+    slots = slotChunk(tables, MARKS_PER_CHUNK * MARK_SLOTS);
     subject.marks.push(slots);
   } else slots = subject.marks[i >> CHUNK_SHIFT] as MarkSlots;
   // A valid ledger never records a mark id twice for one pupil and subject (the decider refuses it).
@@ -909,16 +920,11 @@ const recordGrade = (
   const at = (n & CHUNK_MASK) * GRADE_SLOTS;
   let slots: GradeSlots;
   if (at === 0) {
-    slots = slotChunk(MARKS_PER_CHUNK * GRADE_SLOTS);
+    slots = slotChunk(state.tables, MARKS_PER_CHUNK * GRADE_SLOTS);
     audit.grades.push(slots);
   } else slots = audit.grades[n >> CHUNK_SHIFT] as GradeSlots;
   // The period in the flags when it fits (always, for a decoded event), else in the grade's notes.
-  const packed =
-    period === null
-      ? 0
-      : Number.isInteger(period.number) && period.number >= 1 && period.number <= 7 && (period.kind === 'term' || period.kind === 'halfYear')
-        ? (period.kind === 'term' ? TERM : HALF_YEAR) | (period.number << PERIOD_SHIFT)
-        : -1;
+  const packed = period === null ? 0 : periodBitsOf(period) || -1;
   const { tables } = state;
   slots[at + G_EVENT] = encodeId(tables, cls.caches.eventIds, metadata.eventId);
   slots[at + G_FLAGS] = (state.lastActorNumber << GRADE_ACTOR_SHIFT) | (packed > 0 ? packed : 0) | (overridden ? OVERRIDDEN : 0) | level;
@@ -1096,7 +1102,7 @@ const handlers = {
     const at = attendanceOffset(i);
     let slots: AttendanceSlots;
     if (at === 0) {
-      slots = slotChunk(ENTRIES_PER_ATTENDANCE_CHUNK * ATTENDANCE_SLOTS);
+      slots = slotChunk(tables, ENTRIES_PER_ATTENDANCE_CHUNK * ATTENDANCE_SLOTS);
       subject.attendance.push(slots);
     } else slots = attendanceChunk(subject, i);
     const { caches } = state.lastClass as JournalClass; // set by subjectOf
@@ -1143,13 +1149,15 @@ const handlers = {
     const cls = classOf(state, recorded);
     if (cls === undefined) return;
     const subject = subjectOf(state, recorded, data.subjectId);
-    const n = recordGrade(state, recorded, cls, subject, 0, data.period, data, null);
+    const { period } = data;
+    const n = recordGrade(state, recorded, cls, subject, 0, period, data, null);
     if (subject === undefined) return;
     // One grade per period: a later one (never recorded by the decider) replaces it.
     const grades = recordOf(subject, data.pupilId).periodGrades;
+    const bits = periodBitsOf(period);
     let same = 0;
-    while (same < grades.length && !isGradeOfPeriod(state, grades[same] as number, data.period)) same++;
-    grades[same] = n;
+    while (same < grades.length && !isEntryOfPeriod(state, grades[same] as number, period, bits)) same++;
+    grades[same] = n * PERIOD_UNIT + bits;
   },
   YearGradeFinalized: (state, { data }, recorded) => {
     const cls = classOf(state, recorded);
