@@ -882,15 +882,6 @@ const changeMark = (
   else changes.push(change);
 };
 
-type FinalizedData = {
-  readonly subjectId: string;
-  readonly pupilId: string;
-  readonly grade: GradeValue;
-  readonly recommendation: Recommendation;
-  readonly ruleSetId: string;
-  readonly overrideReason?: string;
-};
-
 /**
  * Whether two grades read the same (`String(a) === String(b)`, which the audit's "overridden"
  * means), without making strings for the usual case of two numbers.
@@ -900,7 +891,9 @@ const isSameGrade = (a: GradeValue, b: GradeValue): boolean =>
 
 /**
  * A finalized grade into the audit's slots (the journal's record refers to it by number);
- * returns its number.
+ * returns its number. The event's fields come as arguments, read by each handler: the data of
+ * period, year and re-sit grades (with and without an override reason) are objects of five
+ * shapes, which would make every read of them here a megamorphic one.
  */
 const recordGrade = (
   state: SchoolLedgerState,
@@ -909,10 +902,15 @@ const recordGrade = (
   subject: JournalSubject | undefined,
   level: 0 | 1 | 2,
   period: AssessmentPeriod | null,
-  data: FinalizedData,
+  subjectId: string,
+  pupilId: string,
+  grade: GradeValue,
+  recommendation: Recommendation,
+  ruleSetId: string,
+  overrideReason: string | undefined,
   resit: { readonly attempt: number; readonly testGrade: GradeValue } | null,
 ): number => {
-  const overridden = data.recommendation !== null && !isSameGrade(data.recommendation.grade, data.grade);
+  const overridden = recommendation !== null && !isSameGrade(recommendation.grade, grade);
   if (overridden) state.audit.counts.overrides++;
   const { metadata } = recorded.event;
   const { audit } = state;
@@ -937,18 +935,18 @@ const recordGrade = (
   }
   slots[at + G_CLASS] = cls.number;
   const local = cls.caches.values;
-  slots[at + G_SUBJECT] = subject !== undefined && subject.subjectId === data.subjectId ? subject.subjectNumber : localValueNumberOf(tables, local, data.subjectId);
-  slots[at + G_PUPIL] = pupilNumberOf(tables, cls.caches, data.pupilId);
-  slots[at + G_GRADE] = gradeValueSlot(tables, local, data.grade);
-  slots[at + G_RECOMMENDED] = gradeValueSlot(tables, local, data.recommendation === null ? null : data.recommendation.grade);
-  slots[at + G_PERCENTAGE] = gradeValueSlot(tables, local, data.recommendation === null ? null : data.recommendation.percentage);
-  slots[at + G_RULE_SET] = gradeValueSlot(tables, local, data.ruleSetId);
+  slots[at + G_SUBJECT] = subject !== undefined && subject.subjectId === subjectId ? subject.subjectNumber : localValueNumberOf(tables, local, subjectId);
+  slots[at + G_PUPIL] = pupilNumberOf(tables, cls.caches, pupilId);
+  slots[at + G_GRADE] = gradeValueSlot(tables, local, grade);
+  slots[at + G_RECOMMENDED] = gradeValueSlot(tables, local, recommendation === null ? null : recommendation.grade);
+  slots[at + G_PERCENTAGE] = gradeValueSlot(tables, local, recommendation === null ? null : recommendation.percentage);
+  slots[at + G_RULE_SET] = gradeValueSlot(tables, local, ruleSetId);
   slots[at + G_TEACHER] = subject === undefined ? NO_VALUE : VALUE_BASE - subject.teacherNumber;
   audit.gradeCount = n + 1;
-  if (metadata.reason !== undefined || data.overrideReason !== undefined || resit !== null || packed < 0)
+  if (metadata.reason !== undefined || overrideReason !== undefined || resit !== null || packed < 0)
     (audit.gradeNotes ??= new Map()).set(n, {
       reason: metadata.reason ?? null,
-      overrideReason: data.overrideReason ?? null,
+      overrideReason: overrideReason ?? null,
       attempt: resit === null ? null : resit.attempt,
       testGrade: resit === null ? null : resit.testGrade,
       period: packed < 0 ? period : null,
@@ -1150,7 +1148,7 @@ const handlers = {
     if (cls === undefined) return;
     const subject = subjectOf(state, recorded, data.subjectId);
     const { period } = data;
-    const n = recordGrade(state, recorded, cls, subject, 0, period, data, null);
+    const n = recordGrade(state, recorded, cls, subject, 0, period, data.subjectId, data.pupilId, data.grade, data.recommendation, data.ruleSetId, data.overrideReason, null);
     if (subject === undefined) return;
     // One grade per period: a later one (never recorded by the decider) replaces it.
     const grades = recordOf(subject, data.pupilId).periodGrades;
@@ -1163,7 +1161,7 @@ const handlers = {
     const cls = classOf(state, recorded);
     if (cls === undefined) return;
     const subject = subjectOf(state, recorded, data.subjectId);
-    const n = recordGrade(state, recorded, cls, subject, 1, null, data, null);
+    const n = recordGrade(state, recorded, cls, subject, 1, null, data.subjectId, data.pupilId, data.grade, data.recommendation, data.ruleSetId, data.overrideReason, null);
     if (subject !== undefined) recordOf(subject, data.pupilId).yearGrade = n;
   },
   ResitResultRecorded: (state, { data }, recorded) => {
@@ -1171,16 +1169,7 @@ const handlers = {
     if (cls === undefined) return;
     const subject = subjectOf(state, recorded, data.subjectId);
     state.audit.counts.resits++;
-    const n = recordGrade(
-      state,
-      recorded,
-      cls,
-      subject,
-      2,
-      null,
-      { subjectId: data.subjectId, pupilId: data.pupilId, grade: data.finalGrade, recommendation: null, ruleSetId: data.ruleSetId },
-      { attempt: data.attempt, testGrade: data.testGrade },
-    );
+    const n = recordGrade(state, recorded, cls, subject, 2, null, data.subjectId, data.pupilId, data.finalGrade, null, data.ruleSetId, undefined, { attempt: data.attempt, testGrade: data.testGrade });
     if (subject === undefined) return;
     const record = recordOf(subject, data.pupilId);
     (record.resits ??= []).push(n);
