@@ -88,11 +88,18 @@ describe('ledger tables', () => {
   });
 
   it('make chunks of zeros, apart from each other', () => {
-    const chunks = Array.from({ length: 20 }, () => slotChunk(64 * 13));
-    chunks.forEach((chunk, k) => {
-      expect(chunk.length).toBe(64 * 13);
+    const tables = emptyLedgerTables();
+    const length = (k: number): number => (k % 3 === 0 ? 64 * 13 : 64 * 7);
+    // Each filled before the next is made: a chunk made after another was written is still all zeros.
+    const chunks = Array.from({ length: 20 }, (_, k) => {
+      const chunk = slotChunk(tables, length(k));
+      expect(chunk.length).toBe(length(k));
       expect(chunk.every((x) => x === 0)).toBe(true);
       chunk.fill(k + 1);
+      return chunk;
+    });
+    chunks.forEach((chunk, k) => {
+      expect(chunk.length).toBe(length(k));
     });
     chunks.forEach((chunk, k) => expect(chunk.every((x) => x === k + 1)).toBe(true));
   });

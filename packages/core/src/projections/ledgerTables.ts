@@ -39,6 +39,8 @@ export type LedgerTables = {
   momentCount: number;
   /** Instants in a form other than the two encoded ones. */
   readonly looseInstants: string[];
+  /** A chunk of zeros per length, never written: new chunks are its copies (see `slotChunk`). */
+  readonly blankChunks: Map<number, Slots>;
 };
 
 /**
@@ -51,11 +53,20 @@ export type LedgerTables = {
 export type Slots = number[];
 
 /**
- * A new chunk of `length` slots, all 0: filled first with a fraction, so that V8 makes it an
- * array of doubles from the start (an array of small integers would be copied into one at the
- * first id code above 2^31), then with 0.
+ * A new chunk of `length` slots, all 0: a copy of the tables' blank chunk of that length (a
+ * copy of an array of doubles is one block copy, a quarter of the time two fills take). The
+ * blank one is filled first with a fraction, so that V8 makes it an array of doubles from the
+ * start (an array of small integers would be copied into one at the first id code above 2^31),
+ * then with 0; its copies are arrays of doubles too.
  */
-export const slotChunk = (length: number): Slots => new Array<number>(length).fill(0.5).fill(0);
+export const slotChunk = (tables: LedgerTables, length: number): Slots => {
+  let blank = tables.blankChunks.get(length);
+  if (blank === undefined) {
+    blank = new Array<number>(length).fill(0.5).fill(0);
+    tables.blankChunks.set(length, blank);
+  }
+  return blank.slice();
+};
 
 export const emptyLedgerTables = (): LedgerTables => ({
   values: [],
@@ -67,6 +78,7 @@ export const emptyLedgerTables = (): LedgerTables => ({
   moments: [],
   momentCount: 0,
   looseInstants: [],
+  blankChunks: new Map(),
 });
 
 // --- values -------------------------------------------------------------------------------

@@ -6,7 +6,9 @@ import { journalRulesFromRuleSets } from '../classJournal/journalRulesFromRuleSe
 import type { RecordedEvent } from '../eventStore/eventStore';
 import { kazakhstanRuleSets } from '../rules/kazakhstan';
 import { onStream } from '../replay/testSupport';
+import { asLedgerEvents } from '@grade-ledger/testing';
 import { attendanceByPupil, foldProjection, markAt, markCount, markPupilAt, schoolLedgerProjection } from './index';
+import { gradeAt, gradeCount, gradesOfRecord } from './schoolLedger';
 
 /*
  * The fold keeps marks and attendance in flat slot arrays per subject (see `MarkSlots`). These
@@ -180,6 +182,71 @@ describe('school ledger fold: the compact marks and attendance', () => {
         expect([...absences].sort(byPupil)).toEqual([...naive.attendance].sort(byPupil));
       }),
       { numRuns: 60 },
+    );
+  });
+});
+
+describe('school ledger fold: grades', () => {
+  const calendar = { schoolYearId: '2023-2024', startsOn: '2023-09-01', endsOn: '2024-05-31', terms: [{ number: 1, startsOn: '2023-09-01', endsOn: '2023-10-27' }], halfYears: [], ruleSetId: 'kz-current' };
+  const digits = fc.stringMatching(/^[0-9]{1,12}$/);
+  /** Fractions as the rules write them, and texts of nearly that form (leading zeros, signs, huge numbers, no denominator). */
+  const percentage = fc.oneof(
+    fc.tuple(fc.nat(), fc.integer({ min: 1, max: 3_000_000 })).map(([n, d]) => `${n}/${d}`),
+    fc.tuple(fc.constantFrom('', '-', '0', '00', '+'), digits, fc.constantFrom('/', '/0', '//', '.'), fc.oneof(digits, fc.constant(''))).map((parts) => parts.join('')),
+    fc.string(),
+    fc.constant(null),
+  );
+  const grade = fc.oneof(fc.integer({ min: -2_000_000, max: 2_000_000 }), fc.double(), fc.string(), percentage.filter((p) => p !== null));
+
+  it('give back the grade, recommendation and percentage as finalized, whatever their form', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(grade, grade, percentage), { minLength: 1, maxLength: 8 }), (finalized) => {
+        const events = asLedgerEvents(
+          [
+            { type: 'ClassOpened', data: { classId: '7A', gradeLevel: 7, letter: 'A', classTeacherId: 'teacher-05', calendar } },
+            { type: 'SubjectAssigned', data: { subjectId: 'mathematics', teacherId: 'teacher-01', hoursPerWeek: 4, gradingMode: 'scored' } },
+            ...finalized.map(([g, recommended, p], i) => ({
+              type: 'YearGradeFinalized' as const,
+              data: { subjectId: 'mathematics', pupilId: `pupil-${i}`, grade: g, recommendation: { grade: recommended, percentage: p }, ruleSetId: 'kz-current' },
+            })),
+          ] as Parameters<typeof asLedgerEvents>[0],
+          { actor: { id: 'teacher-01', role: 'subjectTeacher' }, idPrefix: 'e', occurredAt: '2023-09-04T09:00:00Z' },
+        ).map((event, i) => ({ event, streamId: 'class-7A', streamRevision: i, globalPosition: i + 1 }));
+        const state = foldProjection(schoolLedgerProjection, events);
+        expect(gradeCount(state)).toBe(finalized.length);
+        const given = finalized.map((_, n) => gradeAt(state, n)).map((g) => [g.grade, g.recommended, g.percentage]);
+        expect(given).toEqual(finalized.map(([g, recommended, p]) => [g, recommended, p]));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('keep one grade per period of a pupil, the latest, in order of the first (periods of any kind and number)', () => {
+    const period = fc.record({ kind: fc.constantFrom('term', 'halfYear', 'quarter'), number: fc.oneof(fc.integer({ min: 0, max: 9 }), fc.constant(1.5)) });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(period, fc.integer({ min: 1, max: 5 })), { minLength: 1, maxLength: 12 }), (finalized) => {
+        const events = asLedgerEvents(
+          [
+            { type: 'ClassOpened', data: { classId: '7A', gradeLevel: 7, letter: 'A', classTeacherId: 'teacher-05', calendar } },
+            { type: 'SubjectAssigned', data: { subjectId: 'mathematics', teacherId: 'teacher-01', hoursPerWeek: 4, gradingMode: 'scored' } },
+            ...finalized.map(([p, g]) => ({
+              type: 'PeriodGradeFinalized' as const,
+              data: { subjectId: 'mathematics', pupilId: 'pupil-1', period: p, grade: g, recommendation: null, ruleSetId: 'kz-current' },
+            })),
+          ] as Parameters<typeof asLedgerEvents>[0],
+          { actor: { id: 'teacher-01', role: 'subjectTeacher' }, idPrefix: 'e', occurredAt: '2023-09-04T09:00:00Z' },
+        ).map((event, i) => ({ event, streamId: 'class-7A', streamRevision: i, globalPosition: i + 1 }));
+        const state = foldProjection(schoolLedgerProjection, events);
+        const naive: Array<[{ kind: string; number: number }, number]> = [];
+        for (const [p, g] of finalized) {
+          const same = naive.findIndex(([q]) => q.kind === p.kind && q.number === p.number);
+          if (same < 0) naive.push([p, g]);
+          else naive[same] = [p, g];
+        }
+        const record = state.classes.get('7A')?.subjects.get('mathematics')?.pupils.get('pupil-1');
+        expect(gradesOfRecord(state, record)?.periodGrades.map((g) => [g.period, g.grade])).toEqual(naive);
+      }),
+      { numRuns: 200 },
     );
   });
 });

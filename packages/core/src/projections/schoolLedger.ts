@@ -160,7 +160,11 @@ export type JournalExemption = { readonly exemptionId: string; readonly from: Lo
 export type JournalPupilRecord = {
   readonly pupilId: string;
   exemptions: JournalExemption[] | null;
-  /** Finalized period grades, one per period, in order of finalization. */
+  /**
+   * Finalized period grades, one per period, in order of finalization: each its number ×
+   * `PERIOD_UNIT` + its period's bits (see `periodBitsOf`), so that a new period grade finds the
+   * one it replaces without reading the grades' slots (written months before: not in the cache).
+   */
   readonly periodGrades: number[];
   yearGrade: number | null;
   resits: number[] | null;
@@ -191,17 +195,58 @@ const G_RULE_SET = 10;
 const G_TEACHER = 11;
 /**
  * A grade (or a nullable value) in one slot: an integer grade within ±1,000,000 as itself, null
- * as `NO_VALUE`, anything else (a label, a percentage, an id) as `VALUE_BASE` minus its value number.
+ * as `NO_VALUE`, a fraction `n/d` of digits (a recommendation's percentage) as `FRACTION_BASE` +
+ * n × 2^21 + d, anything else (a label, a percentage of another form, an id) as `VALUE_BASE`
+ * minus its value number.
  */
 const NO_VALUE = -1_000_001;
 const VALUE_BASE = -1_000_002;
-const gradeValueSlot = (tables: LedgerTables, local: Map<string | number, number>, value: string | number | null): number =>
-  value === null
-    ? NO_VALUE
-    : typeof value === 'number' && Number.isInteger(value) && value >= -1_000_000 && value <= 1_000_000
-      ? value
-      : VALUE_BASE - localValueNumberOf(tables, local, value);
-const valueOfSlot = (tables: LedgerTables, slot: number): string | number | null => (slot === NO_VALUE ? null : slot > NO_VALUE ? slot : valueAt(tables, VALUE_BASE - slot));
+/**
+ * Fractions as numbers, not values: a percentage is mostly a fraction of its own (tens of
+ * thousands of them a year), which as a value would cost two Map misses and two Map entries.
+ */
+const FRACTION_BASE = 2 ** 31;
+const DENOMINATOR_UNIT = 2 ** 21;
+const SLASH = 47;
+/** The code of `text` if it is a fraction `n/d` in canonical digits (n < 2^31, 0 < d < 2^21), else -1. */
+const fractionCode = (text: string): number => {
+  const length = text.length;
+  if (length < 3 || length > 18) return -1;
+  let k = 0;
+  let numerator = 0;
+  for (; k < length; k++) {
+    const c = text.charCodeAt(k);
+    if (c === SLASH) break;
+    if (c < 48 || c > 57 || (k === 1 && numerator === 0)) return -1;
+    numerator = numerator * 10 + (c - 48);
+  }
+  if (k === 0 || k === length - 1 || k > 10 || numerator >= FRACTION_BASE) return -1;
+  let denominator = 0;
+  for (let j = k + 1; j < length; j++) {
+    const c = text.charCodeAt(j);
+    if (c < 48 || c > 57 || (j === k + 2 && denominator === 0)) return -1;
+    denominator = denominator * 10 + (c - 48);
+  }
+  return denominator > 0 && denominator < DENOMINATOR_UNIT ? FRACTION_BASE + numerator * DENOMINATOR_UNIT + denominator : -1;
+};
+const gradeValueSlot = (tables: LedgerTables, local: Map<string | number, number>, value: string | number | null): number => {
+  if (value === null) return NO_VALUE;
+  if (typeof value === 'number') {
+    if (Number.isInteger(value) && value >= -1_000_000 && value <= 1_000_000) return value;
+  } else {
+    const fraction = fractionCode(value);
+    if (fraction >= 0) return fraction;
+  }
+  return VALUE_BASE - localValueNumberOf(tables, local, value);
+};
+const valueOfSlot = (tables: LedgerTables, slot: number): string | number | null => {
+  if (slot === NO_VALUE) return null;
+  if (slot >= FRACTION_BASE) {
+    const numerator = Math.floor((slot - FRACTION_BASE) / DENOMINATOR_UNIT);
+    return `${numerator}/${slot - FRACTION_BASE - numerator * DENOMINATOR_UNIT}`;
+  }
+  return slot > NO_VALUE ? slot : valueAt(tables, VALUE_BASE - slot);
+};
 /** Flags: bits 0-1 the level, bit 2 overridden, bit 3 a term / bit 4 a half-year, bits 5-7 its number, then the actor's number. */
 const LEVELS = ['period', 'year', 'resit'] as const;
 const OVERRIDDEN = 4;
@@ -533,19 +578,26 @@ export const gradesOfRecord = (
   record === undefined
     ? undefined
     : {
-        periodGrades: record.periodGrades.map((n) => gradeAt(state, n)),
+        periodGrades: record.periodGrades.map((entry) => gradeAt(state, Math.floor(entry / PERIOD_UNIT))),
         yearGrade: record.yearGrade === null ? null : gradeAt(state, record.yearGrade),
         resits: record.resits === null ? null : record.resits.map((n) => gradeAt(state, n)),
       };
 
-/** Whether grade `n` is of this period. */
-const isGradeOfPeriod = (state: SchoolLedgerState, n: number, period: AssessmentPeriod): boolean => {
-  const flags = (state.audit.grades[n >> CHUNK_SHIFT] as GradeSlots)[(n & CHUNK_MASK) * GRADE_SLOTS + G_FLAGS] as number;
-  if ((flags & (TERM | HALF_YEAR)) === 0) {
-    const other = state.audit.gradeNotes?.get(n)?.period;
-    return other !== undefined && other !== null && other.kind === period.kind && other.number === period.number;
-  }
-  return ((flags & TERM) !== 0 ? 'term' : 'halfYear') === period.kind && ((flags >>> PERIOD_SHIFT) & 7) === period.number;
+/** A period grade's entry in its record (see `JournalPupilRecord.periodGrades`). */
+const PERIOD_UNIT = 256;
+
+/** A period as the bits of a grade's flags (a term or half-year 1-7), or 0 if it does not fit (kept in the grade's notes). */
+const periodBitsOf = (period: AssessmentPeriod): number =>
+  Number.isInteger(period.number) && period.number >= 1 && period.number <= 7 && (period.kind === 'term' || period.kind === 'halfYear')
+    ? (period.kind === 'term' ? TERM : HALF_YEAR) | (period.number << PERIOD_SHIFT)
+    : 0;
+
+/** Whether a record's period grade entry is of this period (of these bits). */
+const isEntryOfPeriod = (state: SchoolLedgerState, entry: number, period: AssessmentPeriod, bits: number): boolean => {
+  const own = entry % PERIOD_UNIT;
+  if (own !== 0 || bits !== 0) return own === bits;
+  const other = state.audit.gradeNotes?.get(Math.floor(entry / PERIOD_UNIT))?.period;
+  return other !== undefined && other !== null && other.kind === period.kind && other.number === period.number;
 };
 
 const A_ID = 0;
@@ -716,7 +768,7 @@ const recordMark = (
   let slots: MarkSlots;
   if (at === 0) {
     // A new chunk at its full size (only slots below `recordedMarks` are read).
-    slots = slotChunk(MARKS_PER_CHUNK * MARK_SLOTS);
+    slots = slotChunk(tables, MARKS_PER_CHUNK * MARK_SLOTS);
     subject.marks.push(slots);
   } else slots = subject.marks[i >> CHUNK_SHIFT] as MarkSlots;
   // A valid ledger never records a mark id twice for one pupil and subject (the decider refuses it).
@@ -830,15 +882,6 @@ const changeMark = (
   else changes.push(change);
 };
 
-type FinalizedData = {
-  readonly subjectId: string;
-  readonly pupilId: string;
-  readonly grade: GradeValue;
-  readonly recommendation: Recommendation;
-  readonly ruleSetId: string;
-  readonly overrideReason?: string;
-};
-
 /**
  * Whether two grades read the same (`String(a) === String(b)`, which the audit's "overridden"
  * means), without making strings for the usual case of two numbers.
@@ -848,7 +891,9 @@ const isSameGrade = (a: GradeValue, b: GradeValue): boolean =>
 
 /**
  * A finalized grade into the audit's slots (the journal's record refers to it by number);
- * returns its number.
+ * returns its number. The event's fields come as arguments, read by each handler: the data of
+ * period, year and re-sit grades (with and without an override reason) are objects of five
+ * shapes, which would make every read of them here a megamorphic one.
  */
 const recordGrade = (
   state: SchoolLedgerState,
@@ -857,10 +902,15 @@ const recordGrade = (
   subject: JournalSubject | undefined,
   level: 0 | 1 | 2,
   period: AssessmentPeriod | null,
-  data: FinalizedData,
+  subjectId: string,
+  pupilId: string,
+  grade: GradeValue,
+  recommendation: Recommendation,
+  ruleSetId: string,
+  overrideReason: string | undefined,
   resit: { readonly attempt: number; readonly testGrade: GradeValue } | null,
 ): number => {
-  const overridden = data.recommendation !== null && !isSameGrade(data.recommendation.grade, data.grade);
+  const overridden = recommendation !== null && !isSameGrade(recommendation.grade, grade);
   if (overridden) state.audit.counts.overrides++;
   const { metadata } = recorded.event;
   const { audit } = state;
@@ -868,16 +918,11 @@ const recordGrade = (
   const at = (n & CHUNK_MASK) * GRADE_SLOTS;
   let slots: GradeSlots;
   if (at === 0) {
-    slots = slotChunk(MARKS_PER_CHUNK * GRADE_SLOTS);
+    slots = slotChunk(state.tables, MARKS_PER_CHUNK * GRADE_SLOTS);
     audit.grades.push(slots);
   } else slots = audit.grades[n >> CHUNK_SHIFT] as GradeSlots;
   // The period in the flags when it fits (always, for a decoded event), else in the grade's notes.
-  const packed =
-    period === null
-      ? 0
-      : Number.isInteger(period.number) && period.number >= 1 && period.number <= 7 && (period.kind === 'term' || period.kind === 'halfYear')
-        ? (period.kind === 'term' ? TERM : HALF_YEAR) | (period.number << PERIOD_SHIFT)
-        : -1;
+  const packed = period === null ? 0 : periodBitsOf(period) || -1;
   const { tables } = state;
   slots[at + G_EVENT] = encodeId(tables, cls.caches.eventIds, metadata.eventId);
   slots[at + G_FLAGS] = (state.lastActorNumber << GRADE_ACTOR_SHIFT) | (packed > 0 ? packed : 0) | (overridden ? OVERRIDDEN : 0) | level;
@@ -890,18 +935,18 @@ const recordGrade = (
   }
   slots[at + G_CLASS] = cls.number;
   const local = cls.caches.values;
-  slots[at + G_SUBJECT] = subject !== undefined && subject.subjectId === data.subjectId ? subject.subjectNumber : localValueNumberOf(tables, local, data.subjectId);
-  slots[at + G_PUPIL] = pupilNumberOf(tables, cls.caches, data.pupilId);
-  slots[at + G_GRADE] = gradeValueSlot(tables, local, data.grade);
-  slots[at + G_RECOMMENDED] = gradeValueSlot(tables, local, data.recommendation === null ? null : data.recommendation.grade);
-  slots[at + G_PERCENTAGE] = gradeValueSlot(tables, local, data.recommendation === null ? null : data.recommendation.percentage);
-  slots[at + G_RULE_SET] = gradeValueSlot(tables, local, data.ruleSetId);
+  slots[at + G_SUBJECT] = subject !== undefined && subject.subjectId === subjectId ? subject.subjectNumber : localValueNumberOf(tables, local, subjectId);
+  slots[at + G_PUPIL] = pupilNumberOf(tables, cls.caches, pupilId);
+  slots[at + G_GRADE] = gradeValueSlot(tables, local, grade);
+  slots[at + G_RECOMMENDED] = gradeValueSlot(tables, local, recommendation === null ? null : recommendation.grade);
+  slots[at + G_PERCENTAGE] = gradeValueSlot(tables, local, recommendation === null ? null : recommendation.percentage);
+  slots[at + G_RULE_SET] = gradeValueSlot(tables, local, ruleSetId);
   slots[at + G_TEACHER] = subject === undefined ? NO_VALUE : VALUE_BASE - subject.teacherNumber;
   audit.gradeCount = n + 1;
-  if (metadata.reason !== undefined || data.overrideReason !== undefined || resit !== null || packed < 0)
+  if (metadata.reason !== undefined || overrideReason !== undefined || resit !== null || packed < 0)
     (audit.gradeNotes ??= new Map()).set(n, {
       reason: metadata.reason ?? null,
-      overrideReason: data.overrideReason ?? null,
+      overrideReason: overrideReason ?? null,
       attempt: resit === null ? null : resit.attempt,
       testGrade: resit === null ? null : resit.testGrade,
       period: packed < 0 ? period : null,
@@ -1055,7 +1100,7 @@ const handlers = {
     const at = attendanceOffset(i);
     let slots: AttendanceSlots;
     if (at === 0) {
-      slots = slotChunk(ENTRIES_PER_ATTENDANCE_CHUNK * ATTENDANCE_SLOTS);
+      slots = slotChunk(tables, ENTRIES_PER_ATTENDANCE_CHUNK * ATTENDANCE_SLOTS);
       subject.attendance.push(slots);
     } else slots = attendanceChunk(subject, i);
     const { caches } = state.lastClass as JournalClass; // set by subjectOf
@@ -1102,19 +1147,21 @@ const handlers = {
     const cls = classOf(state, recorded);
     if (cls === undefined) return;
     const subject = subjectOf(state, recorded, data.subjectId);
-    const n = recordGrade(state, recorded, cls, subject, 0, data.period, data, null);
+    const { period } = data;
+    const n = recordGrade(state, recorded, cls, subject, 0, period, data.subjectId, data.pupilId, data.grade, data.recommendation, data.ruleSetId, data.overrideReason, null);
     if (subject === undefined) return;
     // One grade per period: a later one (never recorded by the decider) replaces it.
     const grades = recordOf(subject, data.pupilId).periodGrades;
+    const bits = periodBitsOf(period);
     let same = 0;
-    while (same < grades.length && !isGradeOfPeriod(state, grades[same] as number, data.period)) same++;
-    grades[same] = n;
+    while (same < grades.length && !isEntryOfPeriod(state, grades[same] as number, period, bits)) same++;
+    grades[same] = n * PERIOD_UNIT + bits;
   },
   YearGradeFinalized: (state, { data }, recorded) => {
     const cls = classOf(state, recorded);
     if (cls === undefined) return;
     const subject = subjectOf(state, recorded, data.subjectId);
-    const n = recordGrade(state, recorded, cls, subject, 1, null, data, null);
+    const n = recordGrade(state, recorded, cls, subject, 1, null, data.subjectId, data.pupilId, data.grade, data.recommendation, data.ruleSetId, data.overrideReason, null);
     if (subject !== undefined) recordOf(subject, data.pupilId).yearGrade = n;
   },
   ResitResultRecorded: (state, { data }, recorded) => {
@@ -1122,16 +1169,7 @@ const handlers = {
     if (cls === undefined) return;
     const subject = subjectOf(state, recorded, data.subjectId);
     state.audit.counts.resits++;
-    const n = recordGrade(
-      state,
-      recorded,
-      cls,
-      subject,
-      2,
-      null,
-      { subjectId: data.subjectId, pupilId: data.pupilId, grade: data.finalGrade, recommendation: null, ruleSetId: data.ruleSetId },
-      { attempt: data.attempt, testGrade: data.testGrade },
-    );
+    const n = recordGrade(state, recorded, cls, subject, 2, null, data.subjectId, data.pupilId, data.finalGrade, null, data.ruleSetId, undefined, { attempt: data.attempt, testGrade: data.testGrade });
     if (subject === undefined) return;
     const record = recordOf(subject, data.pupilId);
     (record.resits ??= []).push(n);
