@@ -54,6 +54,8 @@ describe('term results', () => {
           expect(row.finalized?.grade).toEqual(finalized?.grade);
           expect(row.differs).toBe(row.finalized !== null && row.computed !== null && String(row.finalized.grade) !== String(row.computed));
         }
+        // One pupil's results (what a report card asks for) are that pupil's rows of the whole.
+        for (const pupilId of state.enrolments.keys()) expect(p.termResults({ pupilId })).toEqual(rows.filter((r) => r.pupilId === pupilId));
       }),
       { numRuns: 40 },
     );

@@ -519,6 +519,15 @@ export const marksEntriesByPupil = (subject: Marks): Map<string, MarksEntry[]> =
   return byPupil;
 };
 
+/** One pupil's marks as `marksEntriesByPupil` gives them, without building every pupil's (a report card asks for one). */
+export const marksEntriesOfPupil = (subject: Marks, pupilId: string): MarksEntry[] => {
+  const entries: MarksEntry[] = [];
+  for (let i = 0, n = markCount(subject); i < n; i++)
+    if (markPupilAt(subject, i) === pupilId)
+      entries.push({ kind: markKindAt(subject, i), on: markOnAt(subject, i), value: markValueAt(subject, i), annulled: isMarkAnnulledAt(subject, i) });
+  return entries;
+};
+
 /** The event this mark was last set by (recorded, or its last change). */
 const lastEventIdAt = (subject: JournalSubject, i: number): string => {
   const changes = subject.markChanges?.get(i);

@@ -10,7 +10,7 @@ import { computePeriodResult, type PeriodResult } from '../rules/periodResult';
 import type { RuleSet } from '../rules/ruleSet';
 import { byYearAndClass, isGradedPerHalfYear, ruleSetOfClass } from './rulesOfClass';
 import { reportCardPeriodGradeOf, type ReportCardPeriodGrade } from './reportCard';
-import { attendanceByPupil, gradesOfRecord, lessonIndexOf, marksEntriesByPupil, type SchoolLedgerState } from './schoolLedger';
+import { attendanceByPupil, attendanceOfPupil, gradesOfRecord, lessonIndexOf, marksEntriesByPupil, marksEntriesOfPupil, type SchoolLedgerState } from './schoolLedger';
 
 /*
  * Term results: per pupil, subject and term (or half-year), the result the rules engine
@@ -75,8 +75,10 @@ export const termResultsOf = (state: SchoolLedgerState, ruleSets: ReadonlyArray<
       const periodOf = (date: string) => assessmentPeriodOf(cls.calendar, halfYear, date);
       const plan = { lessons: lessonIndexOf(subject), summatives: subject.summatives };
       // Each pupil's marks and attendance in the shape `marksInForce` reads (the decider's state has the same shape).
-      const marksOf = marksEntriesByPupil(subject);
-      const attendanceOf = attendanceByPupil(subject);
+      // For one pupil (a report card), that pupil's entries only: not every pupil's, decoded, per card.
+      const one = filter.pupilId;
+      const marksOf = one === undefined ? marksEntriesByPupil(subject) : new Map([[one, marksEntriesOfPupil(subject, one)]]);
+      const attendanceOf = one === undefined ? attendanceByPupil(subject) : new Map([[one, attendanceOfPupil(subject, one)]]);
       const noEntries: ReadonlyArray<never> = [];
       const marksRecordOf = (pupilId: string): MarksRecord => {
         const marks = marksOf.get(pupilId) ?? noEntries;
