@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeId, emptyIdCache, emptyLedgerTables, emptyMomentCache, encodeId, instantCode, isIdOfCode, instantOfCode, slotChunk, localValueNumberOf, momentOf, occurredAtOfMoment, recordedAtOfMoment, valueAt, valueNumberOf } from './ledgerTables';
+import { decodeId, emptyIdCache, emptyLedgerTables, emptyMomentCache, encodeId, instantCode, isIdOfCode, instantOfCode, isoOfMillis, slotChunk, localValueNumberOf, momentOf, occurredAtOfMoment, recordedAtOfMoment, valueAt, valueNumberOf } from './ledgerTables';
 
 /*
  * The tables turn strings into numbers and back; whatever the input, the way back must give
@@ -59,6 +59,20 @@ describe('ledger tables', () => {
         expect(codes.map((code) => instantOfCode(tables, code))).toEqual(instants);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('write an instant of milliseconds as Date.toISOString does, for years 1000-9999, with and without milliseconds', () => {
+    const first = Date.UTC(1000, 0, 1);
+    const last = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+    const edges = [first, last, 0, Date.UTC(2000, 1, 29, 12), Date.UTC(2100, 1, 28, 23, 59, 59, 999), Date.UTC(2024, 2, 1), Date.UTC(1969, 11, 31, 23, 59, 59, 1)];
+    fc.assert(
+      fc.property(fc.oneof(fc.integer({ min: first, max: last }), fc.constantFrom(...edges)), (ms) => {
+        const iso = new Date(ms).toISOString();
+        expect(isoOfMillis(ms, true)).toBe(iso);
+        expect(isoOfMillis(ms, false)).toBe(`${iso.slice(0, 19)}Z`);
+      }),
+      { numRuns: 2000 },
     );
   });
 
