@@ -306,10 +306,13 @@ export const isCertainlyCanonical = (bytes: Uint8Array, start = 0, end = bytes.l
 };
 
 /*
- * A serializer for a stream of values of few shapes (an archive's events): each object's
- * member order is sorted once per shape and remembered, member names are quoted once, and
- * plain strings are quoted without a call into JSON.stringify. It gives exactly canonicalJson's
- * text (a property test holds it to that); on anything unusual it asks canonicalJson.
+ * A serializer for a stream of values of few shapes (an archive's events), writing UTF-8 bytes
+ * straight into a buffer: an archive line is encoded once (no JS string built, flattened,
+ * re-encoded for the hash and again for the file). Each object's member order is sorted once per
+ * shape and remembered, member names are encoded once per shape, and strings are encoded by
+ * hand, which for the short strings of events is faster than a call into Buffer#write. It gives
+ * exactly the UTF-8 bytes of canonicalJson's text (a property test holds it to that); on anything
+ * unusual it asks canonicalJson.
  */
 
 /** How many object shapes one place in the values may take before it is serialized uncached. */
@@ -319,114 +322,11 @@ const MAX_SHAPES = 4096;
 /** Places with their own memory of shapes (see CanonicalBytesWriter.value). */
 const MAX_PLACES = 256;
 
-type Slot = { readonly shapes: Shape[]; item: Slot | undefined };
-type Shape = {
-  /** Object.keys order as met. */
-  readonly keys: ReadonlyArray<string>;
-  /** Member names in canonical order, and each one's `"name":`. */
-  readonly sorted: ReadonlyArray<string>;
-  readonly heads: ReadonlyArray<string>;
-  readonly children: Slot[];
-};
-
-const newSlot = (): Slot => ({ shapes: [], item: undefined });
-
 const sameKeys = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean => {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 };
-
-/** A string's JSON text: plain ones (no quote, backslash, control or surrogate) as they are. */
-const quote = (s: string): string => {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) {
-      if (!isWellFormed(s)) throw NOT_CANONICAL;
-      return JSON.stringify(s);
-    }
-  }
-  return `"${s}"`;
-};
-
-/** A serializer with its own memory of shapes (one per archive being written); throws a CanonicalJsonError like canonicalJsonUnsafe. */
-export const canonicalSerializer = (): ((value: unknown) => string) => {
-  const root = newSlot();
-  let shapeCount = 0;
-
-  const shapeOf = (slot: Slot, keys: ReadonlyArray<string>): Shape | undefined => {
-    const { shapes } = slot;
-    for (let i = 0; i < shapes.length; i++) {
-      const shape = shapes[i] as Shape;
-      if (sameKeys(shape.keys, keys)) return shape;
-    }
-    if (shapes.length >= SHAPES_PER_SLOT || shapeCount >= MAX_SHAPES) return undefined;
-    const sorted = [...keys].sort();
-    const shape: Shape = { keys, sorted, heads: sorted.map((key) => `${quote(key)}:`), children: sorted.map(newSlot) };
-    shapes.push(shape);
-    shapeCount += 1;
-    return shape;
-  };
-
-  const write = (value: unknown, slot: Slot | undefined): string => {
-    switch (typeof value) {
-      case 'string':
-        return quote(value);
-      case 'number':
-        if (!Number.isFinite(value)) throw NOT_CANONICAL;
-        return String(value);
-      case 'boolean':
-        return value ? 'true' : 'false';
-      case 'object': {
-        if (value === null) return 'null';
-        if (Array.isArray(value)) {
-          if (value.length === 0) return '[]';
-          let itemSlot: Slot | undefined;
-          if (slot !== undefined) itemSlot = slot.item ??= newSlot();
-          let out = '[';
-          for (let i = 0; i < value.length; i++) {
-            const item: unknown = value[i];
-            if (item === undefined) throw NOT_CANONICAL;
-            out += (i === 0 ? '' : ',') + write(item, itemSlot);
-          }
-          return `${out}]`;
-        }
-        const record = value as Record<string, unknown>;
-        const keys = Object.keys(record);
-        const shape = slot === undefined ? undefined : shapeOf(slot, keys);
-        const sorted = shape === undefined ? [...keys].sort() : shape.sorted;
-        let out = '';
-        for (let i = 0; i < sorted.length; i++) {
-          const key = sorted[i] as string;
-          const item = record[key];
-          if (item === undefined) continue;
-          out += `${out === '' ? '{' : ','}${shape === undefined ? `${quote(key)}:` : (shape.heads[i] as string)}${write(item, shape?.children[i])}`;
-        }
-        return out === '' ? '{}' : `${out}}`;
-      }
-      default:
-        throw NOT_CANONICAL;
-    }
-  };
-
-  return (value) => {
-    try {
-      return write(value, root);
-    } catch (error) {
-      if (error !== NOT_CANONICAL) throw error;
-      // canonicalJson names where the value has no canonical form.
-      return canonicalJsonUnsafe(value);
-    }
-  };
-};
-
-/*
- * The same serializer writing UTF-8 bytes straight into a buffer: an archive line is then
- * encoded once (no JS string built, flattened, re-encoded for the hash and again for the
- * file). Member names are encoded once per shape; strings are encoded by hand, which for the
- * short strings of events is faster than a call into Buffer#write. It gives exactly the UTF-8
- * bytes of canonicalSerializer's text (a property test holds it to that).
- */
 
 /** A growable byte buffer that canonical JSON is appended to (one per archive being written). */
 export type CanonicalBytesWriter = {
