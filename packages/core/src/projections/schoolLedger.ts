@@ -506,11 +506,14 @@ export const markAt = (state: SchoolLedgerState, subject: JournalSubject, i: num
 
 type MarksEntry = { readonly kind: 'formative' | 'summative'; readonly on: string; readonly value: number; readonly annulled: boolean };
 
+/** Mark `i` of the subject as the rules' `marksInForce` reads it (a fresh object). */
+const marksEntryAt = (subject: Marks, i: number): MarksEntry => ({ kind: markKindAt(subject, i), on: markOnAt(subject, i), value: markValueAt(subject, i), annulled: isMarkAnnulledAt(subject, i) });
+
 /** Each pupil's marks as the rules' `marksInForce` reads them (kind, given on, value, annulled), in order of recording. */
 export const marksEntriesByPupil = (subject: Marks): Map<string, MarksEntry[]> => {
   const byPupil = new Map<string, MarksEntry[]>();
   for (let i = 0, n = markCount(subject); i < n; i++) {
-    const entry = { kind: markKindAt(subject, i), on: markOnAt(subject, i), value: markValueAt(subject, i), annulled: isMarkAnnulledAt(subject, i) };
+    const entry = marksEntryAt(subject, i);
     const pupilId = markPupilAt(subject, i);
     const entries = byPupil.get(pupilId);
     if (entries === undefined) byPupil.set(pupilId, [entry]);
@@ -524,7 +527,7 @@ export const marksEntriesOfPupil = (subject: Marks, pupilId: string): MarksEntry
   const entries: MarksEntry[] = [];
   for (let i = 0, n = markCount(subject); i < n; i++)
     if (markPupilAt(subject, i) === pupilId)
-      entries.push({ kind: markKindAt(subject, i), on: markOnAt(subject, i), value: markValueAt(subject, i), annulled: isMarkAnnulledAt(subject, i) });
+      entries.push(marksEntryAt(subject, i));
   return entries;
 };
 
@@ -855,7 +858,7 @@ const changeMark = (
   const mark =
     subject === undefined || i === undefined
       ? undefined
-      : { kind: markKindAt(subject, i), on: markOnAt(subject, i), value: markValueAt(subject, i), annulled: isMarkAnnulledAt(subject, i) };
+      : marksEntryAt(subject, i);
   // Field by field, not a spread of the stamp: V8 builds an object from a spread slowly, and
   // may keep it as a dictionary (the audit keeps these).
   const stamp = auditStampOf(state, recorded);
