@@ -924,7 +924,7 @@ export const decideClassJournalOfDecoded = (rules: JournalRules, policy: AccessP
   const decide = decideDecoded(rules, policy);
   const decodeFirst = decideClassJournal(rules, policy);
   return (command: ClassJournalCommand, state: ClassJournalState): Result => {
-    const isDecoded = Object.prototype.hasOwnProperty.call(commandDataIsDecoded, command.type) ? commandDataIsDecoded[command.type] : undefined;
+    const isDecoded = isCommandTypeOf(commandDataIsDecoded, command.type) ? commandDataIsDecoded[command.type] : undefined;
     return isDecoded !== undefined && isDecoded(command.data) ? decide(command, state) : decodeFirst(command, state);
   };
 };
