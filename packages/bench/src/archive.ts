@@ -37,7 +37,7 @@ import { fileURLToPath } from 'node:url';
 import { schoolProjections, type RecordedEvent } from '@grade-ledger/core';
 import { gc, int, machine, mb, shippedRuleSets, writeBenchmarkSection } from './common';
 import { generateSchoolWorkload, type WorkloadOptions } from '@grade-ledger/testing/workload';
-import { archiveBytes, archiveLines, fileSource, readArchive, verifyArchive, writeTextFile } from '@grade-ledger/archive';
+import { archiveBytes, archiveLines, fileSource, READ_CHUNK_BYTES, readArchive, verifyArchive, writeTextFile } from '@grade-ledger/archive';
 
 
 
@@ -192,7 +192,7 @@ const runTask = async (task: Task, path: string, workload: WorkloadOptions): Pro
       break;
     }
     case 'bare': {
-      const lines = createInterface({ input: createReadStream(path, { highWaterMark: 256 * 1024 }), crlfDelay: Infinity });
+      const lines = createInterface({ input: createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }), crlfDelay: Infinity });
       let kinds = 0;
       for await (const line of lines) {
         const parsed = JSON.parse(line) as { kind?: string };
@@ -211,7 +211,7 @@ const runTask = async (task: Task, path: string, workload: WorkloadOptions): Pro
         if (parsed.kind === undefined) count += 1;
         else kinds += 1;
       };
-      for await (const chunk of createReadStream(path, { highWaterMark: 256 * 1024 }) as AsyncIterable<Buffer>) {
+      for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<Buffer>) {
         let start = 0;
         let end = chunk.indexOf(0x0a);
         if (carry.length > 0 && end >= 0) {
