@@ -290,3 +290,49 @@ describe('reads of personal data', () => {
     expect(await w.ledger.read(director, request, w.facts, { bulkRequestId: asked.right.requestId })).toMatchObject({ left: { kind: 'BulkRequestNotUsable', status: 'used' } });
   });
 });
+
+describe('the access id of a read', () => {
+  const readsOf = (w: World) => w.store.allEvents().filter((e) => e.event.type === 'PersonalDataRead');
+
+  it('is never a way to read unrecorded: another read, another actor or an id the day’s stream holds for something else is refused, and nothing is decrypted', async () => {
+    const w = await world();
+    const [a, b, c] = school.summary.pupilIds;
+    const request = (personIds: ReadonlyArray<string>) => ({ resource: 'personalRecord' as const, classIds: [], personIds, fields: ['name' as const], purpose: 'checking a record' });
+    const first = await w.ledger.read(deputy, request([a!]), w.facts, { accessId: 'access-1' });
+    expect(E.isRight(first) && first.right.people.get(a!)?.status).toBe('identified');
+    expect(readsOf(w)).toHaveLength(1);
+
+    // The same access id for other people, by the same actor or another: refused, not recorded, nothing shown.
+    expect(await w.ledger.read(deputy, request([b!, c!]), w.facts, { accessId: 'access-1' })).toMatchObject({ left: { kind: 'AccessAlreadyRecorded', accessId: 'access-1' } });
+    expect(await w.ledger.read(director, request([a!]), w.facts, { accessId: 'access-1' })).toMatchObject({ left: { kind: 'AccessAlreadyRecorded', accessId: 'access-1' } });
+    expect(await w.ledger.read(deputy, { ...request([a!]), fields: ['name', 'nationalId'] }, w.facts, { accessId: 'access-1' })).toMatchObject({ left: { kind: 'AccessAlreadyRecorded' } });
+
+    // An access id that is the command id of a bulk request's approval in the same stream: refused.
+    const asked = await w.ledger.requestBulkAccess(director, { requestId: 'bulk-1', resource: 'personalRecord', classIds: [], personCount: 2, fields: ['name'], purpose: 'x' });
+    expect(E.isRight(asked)).toBe(true);
+    expect(await w.ledger.approveBulkAccess(auditor, 'bulk-1')).toEqual(E.right(undefined));
+    for (const accessId of ['bulk-1.request', 'bulk-1.approve'])
+      expect(await w.ledger.read(deputy, request([b!, c!]), w.facts, { accessId })).toMatchObject({ left: { kind: 'AccessAlreadyRecorded', accessId } });
+    expect(readsOf(w)).toHaveLength(1);
+
+    // The very same read again (a retry after a failure half-way): it was recorded once, and is shown.
+    const again = await w.ledger.read(deputy, request([a!]), w.facts, { accessId: 'access-1' });
+    expect(E.isRight(again) && again.right.people.get(a!)?.status).toBe('identified');
+    expect(readsOf(w)).toHaveLength(1);
+  });
+
+  it('cannot run a bulk read again under an approval already used, for other people', async () => {
+    const w = await world();
+    const classIds = [...w.facts.pupils.keys()];
+    const [one, two] = classIds;
+    const asked = await w.ledger.requestBulkAccess(director, { resource: 'reportCard', classIds: [one!], personCount: 40, fields: ['name'], purpose: 'olympiad' });
+    if (E.isLeft(asked)) throw new Error(asked.left.message);
+    expect(await w.ledger.approveBulkAccess(auditor, asked.right.requestId)).toEqual(E.right(undefined));
+    const approved = { bulkRequestId: asked.right.requestId, accessId: 'access-bulk' };
+    const read = await w.ledger.read(director, { resource: 'reportCard', classIds: [one!], personIds: 'wholeClasses', fields: ['name'], purpose: 'olympiad' }, w.facts, approved);
+    expect(E.isRight(read)).toBe(true);
+    const other = await w.ledger.read(director, { resource: 'reportCard', classIds: [two!], personIds: 'wholeClasses', fields: ['name'], purpose: 'olympiad' }, w.facts, approved);
+    expect(other).toMatchObject({ left: { kind: 'AccessAlreadyRecorded' } });
+    expect(readsOf(w)).toHaveLength(1);
+  });
+});

@@ -22,6 +22,7 @@ import {
   type Instant,
   type PersonalDataCommand,
   type PersonalDataError,
+  type PersonalDataReadData,
   type PersonalField,
   type ReadRequest,
 } from '@grade-ledger/core';
@@ -180,22 +181,32 @@ export const people = (options: PeopleOptions) => {
       accessId = readOptions.accessId ?? `access-${randomUUID()}`;
       const occurredAt = clock();
       const day = today(occurredAt);
-      const recorded = await access(accessStreamId(schoolId, day), {
-        type: 'RecordPersonalDataRead',
-        data: {
-          accessId,
-          day,
-          resource: grant.resource,
-          classIds: grant.classIds,
-          personIds: grant.personIds,
-          personCount: grant.personIds.length,
-          fields: grant.fields,
-          purpose: grant.purpose ?? '',
-          ...(readOptions.bulkRequestId === undefined ? {} : { bulkRequestId: readOptions.bulkRequestId }),
-        },
-        metadata: { commandId: accessId, actor, occurredAt },
-      });
+      const streamId = accessStreamId(schoolId, day);
+      const data: PersonalDataReadData = {
+        accessId,
+        day,
+        resource: grant.resource,
+        classIds: grant.classIds,
+        personIds: grant.personIds,
+        personCount: grant.personIds.length,
+        fields: grant.fields,
+        purpose: grant.purpose ?? '',
+        ...(readOptions.bulkRequestId === undefined ? {} : { bulkRequestId: readOptions.bulkRequestId }),
+      };
+      const recorded = await access(streamId, { type: 'RecordPersonalDataRead', data, metadata: { commandId: accessId, actor, occurredAt } });
       if (E.isLeft(recorded)) return recorded;
+      // The access id is the command id: found in the stream, the handler records nothing. Only a
+      // retry of this very read may go on; anything else would be a read that no record shows.
+      if (recorded.right.alreadyHandled) {
+        const same = await isRecordedRead(streamId, data, actor);
+        if (E.isLeft(same)) return same;
+        if (!same.right)
+          return E.left({
+            kind: 'AccessAlreadyRecorded',
+            accessId,
+            message: `access id ${accessId} is already recorded in ${streamId} for another read or command: a read of personal data needs an access id of its own; nothing was read`,
+          });
+      }
     }
     const stored = new Map<string, StoredPerson | undefined>();
     for (const personId of grant.personIds) {
@@ -214,6 +225,28 @@ export const people = (options: PeopleOptions) => {
       views.set(personId, view.right);
     }
     return E.right({ grant, accessId, people: views });
+  };
+
+  /** Whether the stream records exactly this read, by this actor, under this access id. */
+  const isRecordedRead = async (streamId: string, data: PersonalDataReadData, actor: Actor): Promise<E.Either<PeopleError, boolean>> => {
+    const stream = await store.readStream(streamId);
+    if (E.isLeft(stream)) return stream;
+    const found = stream.right.events.find((r) => r.event.type === 'PersonalDataRead' && r.event.data.accessId === data.accessId);
+    if (found === undefined || found.event.type !== 'PersonalDataRead') return E.right(false);
+    const same = (a: ReadonlyArray<string>, b: ReadonlyArray<string>) => a.length === b.length && a.every((x, i) => x === b[i]);
+    const was = found.event.data;
+    const by = found.event.metadata.actor;
+    return E.right(
+      by.id === actor.id &&
+        by.role === actor.role &&
+        was.day === data.day &&
+        was.resource === data.resource &&
+        was.purpose === data.purpose &&
+        was.bulkRequestId === data.bulkRequestId &&
+        same(was.classIds, data.classIds) &&
+        same(was.personIds, data.personIds) &&
+        same(was.fields, data.fields),
+    );
   };
 
   const recordOperation = async (command: PersonalDataCommand): Promise<E.Either<PeopleError, { readonly alreadyDone: boolean }>> => {
