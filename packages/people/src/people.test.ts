@@ -217,6 +217,23 @@ describe('blocking and depersonalisation', () => {
   });
 });
 
+describe('an interrupted operation', () => {
+  it('depersonalising again completes a depersonalisation interrupted after it was recorded', async () => {
+    const w = await world();
+    const personId = school.summary.pupilIds[1]!;
+    let failures = 1;
+    const flaky: KeyStore = { ...w.keys, destroy: async (id) => (failures-- > 0 ? E.left({ kind: 'KeyStoreUnavailable', message: 'key store: down' }) : w.keys.destroy(id)) };
+    const ledger = people({ store: w.store, keys: flaky, records: w.records, clock: () => w.now.at, schoolId: 'school-7' });
+    const op = { personId, actor: director, reason: 'Kept for statistics only', legalBasis: 'Law 94-V art. 1' };
+    expect(await ledger.depersonalise(op)).toMatchObject({ left: { kind: 'KeyStoreUnavailable' } });
+    expect((await w.keys.get(personId)).valueOf()).toMatchObject({ right: { status: 'present' } });
+    expect(await ledger.depersonalise(op)).toEqual(E.right(undefined));
+    expect(await w.keys.get(personId)).toEqual(E.right({ status: 'destroyed', personId }));
+    expect((await w.records.get(personId)).valueOf()).toMatchObject({ right: { status: 'depersonalised', sealed: null, remainder: { birthYear: expect.any(Number) } } });
+    expect(w.store.allEvents().filter((e) => e.event.type === 'PersonalDataDepersonalised')).toHaveLength(1);
+  });
+});
+
 describe('reads of personal data', () => {
   it('records every personal-data read exactly once, before returning it; pseudonymized and refused reads record nothing', async () => {
     const w = await world();

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import * as E from 'fp-ts/Either';
 import {
   accessDayDecider,
@@ -87,7 +87,12 @@ export type PersonalDataOperation = {
   readonly actor: Actor;
   readonly reason: string;
   readonly legalBasis: string;
-  /** Re-sending the same command id records nothing twice. Default: derived from the operation. */
+  /**
+   * Re-sending the same command id records nothing twice. Default: a random one. Never built from
+   * the person id: command ids go into events' metadata, which a pseudonymized archive keeps as
+   * they are, so such an id would tie the pseudonym to the person. Forgetting and depersonalising
+   * are safe to repeat without it: a second call finds the status recorded and completes the rest.
+   */
   readonly commandId?: string;
 };
 
@@ -98,11 +103,6 @@ export type BulkAccessRequest = {
   readonly personCount: number;
   readonly fields: ReadonlyArray<PersonalField>;
   readonly purpose: string;
-};
-
-const commandIdFor = (operation: string, personId: string): string => {
-  const id = `${operation}.${personId}`;
-  return id.length <= 120 ? id : `${operation}.${createHash('sha256').update(personId).digest('hex').slice(0, 40)}`;
 };
 
 export const people = (options: PeopleOptions) => {
@@ -262,8 +262,8 @@ export const people = (options: PeopleOptions) => {
     return records.put(update(found.right));
   };
 
-  const metadataOf = (op: PersonalDataOperation, operation: string, unique: boolean) => ({
-    commandId: op.commandId ?? (unique ? commandIdFor(operation, op.personId) : `${operation}.${randomUUID()}`),
+  const metadataOf = (op: PersonalDataOperation, operation: string) => ({
+    commandId: op.commandId ?? `${operation}.${randomUUID()}`,
     actor: op.actor,
     occurredAt: clock(),
     reason: op.reason,
@@ -276,7 +276,7 @@ export const people = (options: PeopleOptions) => {
    * interrupted after it was recorded is completed by calling forget again.
    */
   const forget = async (op: PersonalDataOperation): Promise<E.Either<PeopleError, { readonly alreadyForgotten: boolean }>> => {
-    const recorded = await recordOperation({ type: 'ForgetPerson', data: { personId: op.personId, legalBasis: op.legalBasis }, metadata: metadataOf(op, 'forget', true) });
+    const recorded = await recordOperation({ type: 'ForgetPerson', data: { personId: op.personId, legalBasis: op.legalBasis }, metadata: metadataOf(op, 'forget') });
     const alreadyForgotten = E.isLeft(recorded) && recorded.left.kind === 'NotPossibleInStatus' && recorded.left.status === 'forgotten';
     if (E.isLeft(recorded) && !alreadyForgotten) return recorded;
     const destroyed = await keys.destroy(op.personId);
@@ -301,22 +301,24 @@ export const people = (options: PeopleOptions) => {
         if (E.isRight(record)) birthYear = Number(record.right.birthDate.slice(0, 4));
       }
     }
-    const recorded = await recordOperation({ type: 'DepersonalisePersonalData', data: { personId: op.personId, legalBasis: op.legalBasis }, metadata: metadataOf(op, 'depersonalise', true) });
-    if (E.isLeft(recorded)) return recorded;
+    const recorded = await recordOperation({ type: 'DepersonalisePersonalData', data: { personId: op.personId, legalBasis: op.legalBasis }, metadata: metadataOf(op, 'depersonalise') });
+    // Recorded before (an interrupted depersonalisation called again): complete what is left.
+    const already = E.isLeft(recorded) && recorded.left.kind === 'NotPossibleInStatus' && recorded.left.status === 'depersonalised';
+    if (E.isLeft(recorded) && !already) return recorded;
     const destroyed = await keys.destroy(op.personId);
     if (E.isLeft(destroyed)) return destroyed;
-    return updateStored(op.personId, (p) => ({ ...p, status: 'depersonalised', sealed: null, remainder: birthYear === null ? null : { birthYear } }));
+    return updateStored(op.personId, (p) => (p.status === 'depersonalised' ? p : { ...p, status: 'depersonalised', sealed: null, remainder: birthYear === null ? null : { birthYear } }));
   };
 
   /** Blocks a person's data: every read shows the pseudonym; the key and the record stay. */
   const block = async (op: PersonalDataOperation): Promise<E.Either<PeopleError, void>> => {
-    const recorded = await recordOperation({ type: 'BlockPersonalData', data: { personId: op.personId, legalBasis: op.legalBasis }, metadata: metadataOf(op, 'block', false) });
+    const recorded = await recordOperation({ type: 'BlockPersonalData', data: { personId: op.personId, legalBasis: op.legalBasis }, metadata: metadataOf(op, 'block') });
     if (E.isLeft(recorded)) return recorded;
     return updateStored(op.personId, (p) => ({ ...p, status: 'blocked' }));
   };
 
   const unblock = async (op: Omit<PersonalDataOperation, 'legalBasis'>): Promise<E.Either<PeopleError, void>> => {
-    const recorded = await recordOperation({ type: 'UnblockPersonalData', data: { personId: op.personId }, metadata: metadataOf({ ...op, legalBasis: '-' }, 'unblock', false) });
+    const recorded = await recordOperation({ type: 'UnblockPersonalData', data: { personId: op.personId }, metadata: metadataOf({ ...op, legalBasis: '-' }, 'unblock') });
     if (E.isLeft(recorded)) return recorded;
     return updateStored(op.personId, (p) => ({ ...p, status: 'active' }));
   };

@@ -199,7 +199,7 @@ export const demoAuditHistory = async (): Promise<E.Either<AuditError, ReadonlyA
     const forgotten = await people(personStreamId(personId), {
       type: 'ForgetPerson',
       data: { personId, legalBasis: 'Law 94-V art. 18: consent withdrawn by the legal representative' },
-      metadata: { commandId: `forget.${personId}`, actor: { id: 'director-01', role: 'director' }, occurredAt: now, reason: 'The family left the country and asked for the data to be destroyed' },
+      metadata: { commandId: 'forget-1', actor: { id: 'director-01', role: 'director' }, occurredAt: now, reason: 'The family left the country and asked for the data to be destroyed' },
     });
     return E.isLeft(forgotten) ? E.left(forgotten.left.message) : E.right(undefined);
   });
