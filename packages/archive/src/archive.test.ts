@@ -318,6 +318,43 @@ describe('malformed input', () => {
   });
 });
 
+describe('an archive valid in itself that the store cannot take as it is', () => {
+  const withEventId = (r: RecordedEvent, eventId: string): RecordedEvent => ({ ...r, event: { ...r.event, metadata: { ...r.event.metadata, eventId } } } as RecordedEvent);
+  const index = fc.integer({ min: 0, max: 399 });
+
+  it('is refused, nothing written, when an event id repeats within it (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(index, index, async (i, j) => {
+        fc.pre(i !== j);
+        const events = recorded.slice(0, 400).map((r, k) => (k === j ? withEventId(r, recorded[i]!.event.metadata.eventId) : r));
+        const archive = await textOf(renumbered(events));
+        expect((await verifyArchive([archive], { domain: false })).ok).toBe(true);
+        const store = inMemoryEventStore();
+        const imported = await importArchive(() => [archive], store, { domain: false });
+        expect(imported).toMatchObject({ left: { kind: 'ArchiveRejected', report: { ok: false, findings: [{ line: Math.max(i, j) + 2, check: 'order', field: 'event.metadata.eventId' }] } } });
+        expect(store.allEvents()).toHaveLength(0);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('is refused, nothing written, when the store holds one of its event ids in another stream (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(index, async (k) => {
+        const events = recorded.slice(0, 400);
+        const archive = await textOf(renumbered(events));
+        const store = inMemoryEventStore();
+        const held = withEventId(recorded[0]!, events[k]!.event.metadata.eventId);
+        expect(E.isRight(await store.appendToStream('elsewhere-1', [held.event], { expectedRevision: 'noStream' }))).toBe(true);
+        const imported = await importArchive(() => [archive], store, { domain: false });
+        expect(imported).toMatchObject({ left: { kind: 'EventsExist', eventIds: [events[k]!.event.metadata.eventId] } });
+        expect(store.allEvents()).toHaveLength(1);
+      }),
+      { numRuns: 25 },
+    );
+  });
+});
+
 describe('pseudonymization', () => {
   it('replaces every person id by a keyed pseudonym; the history still verifies, domain and grades included', async () => {
     const pseudonymized = await textOf(school.store, pseudo);

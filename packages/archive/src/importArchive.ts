@@ -2,13 +2,15 @@ import * as E from 'fp-ts/Either';
 import type { AppendResult, EventStore, EventStoreError, LedgerEvent, RecordedEvent, RuleSet } from '@grade-ledger/core';
 import type { ByteSource } from './lines';
 import { readArchive } from './readArchive';
-import { verifyArchive, type VerifyReport } from './verify';
+import { verifyArchive, type Finding, type VerifyReport } from './verify';
 
 export type ImportError =
   /** The archive failed verification; nothing was written. */
   | { readonly kind: 'ArchiveRejected'; readonly report: VerifyReport; readonly message: string }
   /** Streams of the archive already exist in the store; nothing was written. */
   | { readonly kind: 'StreamsExist'; readonly streamIds: ReadonlyArray<string>; readonly message: string }
+  /** Event ids of the archive are already recorded in the store (in other streams); nothing was written. */
+  | { readonly kind: 'EventsExist'; readonly eventIds: ReadonlyArray<string>; readonly message: string }
   /** The store refused or failed an append after verification; `written` events are in the store. */
   | { readonly kind: 'AppendFailed'; readonly error: EventStoreError; readonly written: number; readonly message: string }
   /** The archive changed between verifying it and writing it; `written` events are in the store. */
@@ -34,7 +36,9 @@ const summaryOf = (report: VerifyReport): string =>
 /**
  * Imports an archive into a store, all or nothing: first the whole archive is verified as it
  * streams by (nothing is written if anything is wrong, or if any of its streams exists in the
- * store), then it is read again and appended stream by stream in the ledger's order, each
+ * store, or if an event id repeats in it or is already recorded in the store: a store records
+ * an event id once, and would refuse it half-way through), then it is read again and appended
+ * stream by stream in the ledger's order, each
  * batch with the revision it must follow. `open` opens the archive anew on each call.
  */
 export const importArchive = async (
@@ -43,12 +47,24 @@ export const importArchive = async (
   options: ImportOptions = {},
 ): Promise<E.Either<ImportError, ImportSummary>> => {
   const streamIds = new Set<string>();
-  const report = await verifyArchive(open(), {
+  // A store records an event id once: an archive repeating one, or bringing one the store holds,
+  // would be refused half-way through the appends. Found here, before anything is written.
+  const eventLines = new Map<string, number>();
+  const repeated: Finding[] = [];
+  const verified = await verifyArchive(open(), {
     ...(options.ruleSets === undefined ? {} : { ruleSets: options.ruleSets }),
     domain: options.domain ?? true,
     streamIds,
     onProgress: (p) => options.onProgress?.({ phase: 'verify', ...p }),
+    onEvent: (recorded, line) => {
+      const eventId = recorded.event.metadata.eventId;
+      const first = eventLines.get(eventId);
+      if (first === undefined) eventLines.set(eventId, line);
+      else repeated.push({ line, check: 'order', field: 'event.metadata.eventId', eventId, message: `line ${line}: event id ${eventId} is already on line ${first}: a ledger records an event once` });
+    },
   });
+  const report: VerifyReport =
+    repeated.length === 0 ? verified : { ...verified, ok: false, findings: [...verified.findings, ...repeated].sort((a, b) => a.line - b.line) };
   if (!report.ok) return E.left({ kind: 'ArchiveRejected', report, message: `the archive was rejected and nothing was written: ${summaryOf(report)}` });
 
   const existing: string[] = [];
@@ -63,6 +79,16 @@ export const importArchive = async (
       streamIds: existing,
       message: `${existing.length} stream(s) of the archive already exist in the store (${existing.slice(0, 5).join(', ')}${existing.length > 5 ? ', ...' : ''}); import into an empty store; nothing was written`,
     });
+
+  const held: string[] = [];
+  for await (const page of store.readAll()) for (const r of page) if (eventLines.has(r.event.metadata.eventId)) held.push(r.event.metadata.eventId);
+  if (held.length > 0)
+    return E.left({
+      kind: 'EventsExist',
+      eventIds: held,
+      message: `${held.length} event id(s) of the archive are already recorded in the store (${held.slice(0, 5).join(', ')}${held.length > 5 ? ', ...' : ''}); import into an empty store; nothing was written`,
+    });
+  eventLines.clear();
 
   // Second pass: the same checks once more (the file could have changed since), and append.
   const batchSize = options.batchSize ?? 500;
