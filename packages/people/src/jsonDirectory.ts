@@ -5,7 +5,8 @@ import { join } from 'node:path';
 /*
  * A directory of small JSON files, one per person, each written atomically: to a temporary
  * file, flushed to disk, then renamed over the old one. A crash leaves either the old file or
- * the new one, never half of one. File names are the hex of the person id (ids may hold ':').
+ * the new one, never half of one (and, at worst, a `.<uuid>.tmp` file beside them: a write that
+ * fails removes its temporary file, a crash cannot). File names are the hex of the person id (ids may hold ':').
  */
 
 export type JsonDirectory = {
@@ -38,12 +39,18 @@ export const jsonDirectory = (dir: string): JsonDirectory => {
       const temporary = join(dir, `.${randomUUID()}.tmp`);
       const handle = await open(temporary, 'w', 0o600);
       try {
-        await handle.writeFile(JSON.stringify(value), 'utf8');
-        await handle.sync();
-      } finally {
-        await handle.close();
+        try {
+          await handle.writeFile(JSON.stringify(value), 'utf8');
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        await rename(temporary, target);
+      } catch (error) {
+        // The temporary file may hold a key: a failed write must not leave it behind.
+        await rm(temporary, { force: true });
+        throw error;
       }
-      await rename(temporary, target);
     },
     remove: async (id) => {
       await ensure();
