@@ -234,6 +234,38 @@ describe('an interrupted operation', () => {
   });
 });
 
+describe('blocking and the record store', () => {
+  const readName = async (ledger: People, facts: AccessFacts, personId: string) => {
+    const result = await ledger.read(deputy, { resource: 'personalRecord', classIds: [], personIds: [personId], fields: ['name'], purpose: 'appeal' }, facts);
+    if (E.isLeft(result)) throw new Error(result.left.message);
+    return result.right.people.get(personId);
+  };
+  const legalBlock = { reason: 'The parent disputes the record', legalBasis: 'Law 94-V art. 22' };
+
+  it('a person blocked before their record is registered stays blocked once it is', async () => {
+    const w = await world();
+    const personId = 'pupil-late-1';
+    expect(await w.ledger.block({ personId, actor: deputy, ...legalBlock })).toEqual(E.right(undefined));
+    expect(E.isRight(await w.ledger.register(recordOf(personId, 3, 'pupil', []), { id: 'system-import', role: 'system' }))).toBe(true);
+    expect(await readName(w.ledger, w.facts, personId)).toMatchObject({ status: 'blocked' });
+  });
+
+  it('blocking again completes a blocking interrupted after it was recorded', async () => {
+    const w = await world();
+    const personId = school.summary.pupilIds[2]!;
+    let failures = 1;
+    const flaky: RecordStore = { ...w.records, put: async (p) => (failures-- > 0 ? E.left({ kind: 'RecordStoreUnavailable', message: 'record store: down' }) : w.records.put(p)) };
+    const ledger = people({ store: w.store, keys: w.keys, records: flaky, clock: () => w.now.at, schoolId: 'school-7' });
+    expect(await ledger.block({ personId, actor: deputy, ...legalBlock })).toMatchObject({ left: { kind: 'RecordStoreUnavailable' } });
+    // The ledger says blocked; calling again (it answers that the data is blocked already) brings the record store in line.
+    expect(await ledger.block({ personId, actor: deputy, ...legalBlock })).toMatchObject({ left: { kind: 'NotPossibleInStatus', status: 'blocked' } });
+    expect(await readName(ledger, w.facts, personId)).toMatchObject({ status: 'blocked' });
+    // A registration (a re-import of the record) keeps it blocked.
+    expect(E.isRight(await ledger.register(recordOf(personId, 2, 'pupil', []), { id: 'system-import', role: 'system' }))).toBe(true);
+    expect(await readName(ledger, w.facts, personId)).toMatchObject({ status: 'blocked' });
+  });
+});
+
 describe('reads of personal data', () => {
   it('records every personal-data read exactly once, before returning it; pseudonymized and refused reads record nothing', async () => {
     const w = await world();

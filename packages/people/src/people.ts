@@ -23,6 +23,7 @@ import {
   type PersonalDataCommand,
   type PersonalDataError,
   type PersonalDataReadData,
+  type PersonalDataStatus,
   type PersonalField,
   type ReadRequest,
 } from '@grade-ledger/core';
@@ -114,6 +115,14 @@ export const people = (options: PeopleOptions) => {
     pseudonymOf(personId, { ...(kind === undefined ? {} : { kind }), ...(options.pseudonymSecret === undefined ? {} : { secret: options.pseudonymSecret }) });
   const today = (at: Instant): string => schoolDayOf(at, policy.bulkGuard.utcOffsetMinutes);
 
+  /** What the person's stream says of their data (O(1): the stream holds only these operations). */
+  const statusInLedger = async (personId: string): Promise<E.Either<PeopleError, PersonalDataStatus>> => {
+    const stream = await store.readStream(personStreamId(personId));
+    if (E.isLeft(stream)) return stream;
+    const decider = personalDataDecider(policy.dataOperators);
+    return E.right(stream.right.events.reduce((state, r) => decider.evolve(state, r.event), decider.initialState()).status);
+  };
+
   /** Stores (or replaces) a person's record, sealed under the person's key; a forgotten person cannot come back. */
   const register = async (input: unknown, actor: Actor): Promise<E.Either<PeopleError, StoredPerson>> => {
     const record = decodePersonalRecord(input);
@@ -131,9 +140,15 @@ export const people = (options: PeopleOptions) => {
       const put = await keys.put(key);
       if (E.isLeft(put)) return put;
     }
+    // The status is the ledger's (the person's stream), not the record store's copy: a person
+    // blocked before their record was first stored, or whose blocking was interrupted before the
+    // copy was updated, stays blocked.
+    const ledgerStatus = await statusInLedger(personId);
+    if (E.isLeft(ledgerStatus)) return ledgerStatus;
     const existing = await records.get(personId);
     if (E.isLeft(existing)) return existing;
-    const status = existing.right?.status ?? 'active';
+    const stored = existing.right?.status ?? 'active';
+    const status = stored === 'forgotten' || stored === 'depersonalised' ? stored : ledgerStatus.right;
     if (status === 'forgotten' || status === 'depersonalised')
       return E.left({ kind: 'KeyDestroyed', personId, message: `${personId} is ${status}: their personal data cannot be stored again under this id` });
     const person: StoredPerson = { personId, kind, status, sealed: seal(record.right, key), remainder: null };
@@ -313,7 +328,15 @@ export const people = (options: PeopleOptions) => {
   /** Blocks a person's data: every read shows the pseudonym; the key and the record stay. */
   const block = async (op: PersonalDataOperation): Promise<E.Either<PeopleError, void>> => {
     const recorded = await recordOperation({ type: 'BlockPersonalData', data: { personId: op.personId, legalBasis: op.legalBasis }, metadata: metadataOf(op, 'block') });
-    if (E.isLeft(recorded)) return recorded;
+    if (E.isLeft(recorded)) {
+      // Blocked already: the record store's copy may lag (a blocking interrupted after it was
+      // recorded); bring it in line, and still answer that the data was blocked before.
+      if (recorded.left.kind === 'NotPossibleInStatus' && recorded.left.status === 'blocked') {
+        const updated = await updateStored(op.personId, (p) => (p.status === 'active' ? { ...p, status: 'blocked' } : p));
+        if (E.isLeft(updated)) return updated;
+      }
+      return recorded;
+    }
     return updateStored(op.personId, (p) => ({ ...p, status: 'blocked' }));
   };
 
