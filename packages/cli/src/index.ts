@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import * as E from 'fp-ts/Either';
 import packageJson from '../package.json';
-import { auditJson, renderAudit, runAudit } from './commands/audit';
+import { ioError, readable } from './commands/archiveIo';
+import { auditJson, checkPeriod, renderAudit, runAudit } from './commands/audit';
 import { demoJson, renderDemo, runDemo } from './commands/demo';
 import { runExport } from './commands/export';
 import { runGenerate } from './commands/generate';
@@ -108,10 +109,17 @@ export const runCli = async (argv: ReadonlyArray<string>, io: CliIo): Promise<Ex
   }
   if (command === 'audit') {
     if (rest.length > 0) return usageError(io, `unexpected argument "${rest[0]}"`);
+    const period = checkPeriod(values.from, values.to);
+    if (E.isLeft(period)) return usageError(io, period.left.message);
+    if (values.archive !== undefined) {
+      // A file that cannot be read is an input/output error (exit 3), as in the archive commands.
+      const found = await readable(values.archive);
+      if (E.isLeft(found)) return ioError(io, 'audit', found.left, `read ${values.archive}`);
+    }
     const audit = await runAudit({ from: values.from, to: values.to, ...(values.archive === undefined ? {} : { archive: values.archive }) });
     if (E.isLeft(audit)) {
       if (audit.left.kind === 'InvalidOption') return usageError(io, audit.left.message);
-      io.err(`grade-ledger audit failed: ${audit.left.message}`);
+      io.err(`grade-ledger audit failed: ${audit.left.message}${values.archive === undefined ? '' : `; nothing is shown from a broken archive (run grade-ledger verify ${values.archive})`}`);
       return 1;
     }
     if (values.json === true) io.out(auditJson(audit.right));

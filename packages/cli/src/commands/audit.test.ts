@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../index';
 
@@ -31,6 +34,22 @@ describe('grade-ledger audit', () => {
     expect(JSON.parse(empty.out.join('\n'))).toMatchObject({ bulkAccesses: [], otherRequests: [], reads: { total: 0 }, operations: [] });
     expect(await run(['audit', '--from', '2025-02-30', '--to', '2025-03-01'])).toMatchObject({ code: 2, err: [expect.stringContaining('--from "2025-02-30": expected a date YYYY-MM-DD'), expect.any(String)] });
     expect(await run(['audit', '--from', '2025-03-05', '--to', '2025-03-01'])).toMatchObject({ code: 2 });
-    expect(await run(['audit', '--from', '2025-03-01', '--to', '2025-03-31', '--archive', '/nonexistent/archive.jsonl'])).toMatchObject({ code: 1 });
+  });
+
+  it('an archive that cannot be read is an input/output error (exit 3); a broken one is rejected (exit 1) and says what to do', async () => {
+    const missing = await run(['audit', '--from', '2025-03-01', '--to', '2025-03-31', '--archive', '/nonexistent/archive.gla']);
+    expect(missing).toMatchObject({ code: 3, out: [] });
+    expect(missing.err.join('\n')).toMatch(/cannot read \/nonexistent\/archive\.gla.*no such file: check the path/);
+    const dir = await mkdtemp(join(tmpdir(), 'grade-ledger-audit-'));
+    try {
+      expect(await run(['audit', '--from', '2025-03-01', '--to', '2025-03-31', '--archive', dir])).toMatchObject({ code: 3, err: [expect.stringContaining('a directory, not a file')] });
+      const broken = join(dir, 'broken.gla');
+      await writeFile(broken, 'hello\n');
+      const rejected = await run(['audit', '--from', '2025-03-01', '--to', '2025-03-31', '--archive', broken]);
+      expect(rejected).toMatchObject({ code: 1, out: [] });
+      expect(rejected.err.join('\n')).toContain(`run grade-ledger verify ${broken}`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
