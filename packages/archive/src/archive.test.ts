@@ -2,7 +2,7 @@ import * as fc from 'fast-check';
 import * as E from 'fp-ts/Either';
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -434,4 +434,18 @@ it('writes a file atomically (no partial file under the name on failure)', async
   await expect(writeTextFile(path, failing)).rejects.toThrow('source failed');
   await expect(readFile(path)).rejects.toThrow();
   await writeFile(join(dir, 'unused'), '');
+});
+
+it('leaves no copy of a staged archive behind when committing it fails', async () => {
+  const where = await mkdtemp(join(tmpdir(), 'grade-ledger-stage-'));
+  try {
+    // The target is a directory: the rename that commits the staged file fails.
+    const target = join(where, 'taken.gla');
+    await mkdir(target);
+    const staged = await stageTextFile(target, (async function* () { yield text; })());
+    await expect(staged.commit()).rejects.toThrow();
+    expect((await readdir(where)).filter((name) => name.includes('.partial-'))).toEqual([]);
+  } finally {
+    await rm(where, { recursive: true, force: true });
+  }
 });

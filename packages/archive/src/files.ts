@@ -69,5 +69,10 @@ export const stageTextFile = async (
     await rm(temporary, { force: true });
     throw error;
   }
-  return { commit: () => rename(temporary, path), discard: () => rm(temporary, { force: true }) };
+  const discard = () => rm(temporary, { force: true });
+  return {
+    // A commit that fails (the target is a directory, the disk went read-only) leaves no copy of the archive behind.
+    commit: () => rename(temporary, path).catch(async (error: unknown) => (await discard(), Promise.reject(error))),
+    discard,
+  };
 };
