@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,6 +72,19 @@ describe('grade-ledger generate, verify, export, import, replay, report-card, on
     const noPurpose = await run(['export', '--from', archive, '--out', out, '--actor', 'auditor-01', '--identified']);
     expect(noPurpose.code).toBe(2);
     expect(noPurpose.err.join('\n')).toContain('--purpose');
+  }, 120_000);
+
+  it('export writes no archive it could not record in --audit-log (exit 3)', async () => {
+    const key = join(dir, 'log.key');
+    await writeFile(key, Buffer.alloc(32, 5));
+    const out = join(dir, 'unrecorded.gla');
+    const auditLog = join(dir, 'log-is-a-directory');
+    await mkdir(auditLog);
+    const exported = await run(['export', '--from', archive, '--out', out, '--actor', 'auditor-01', '--key-file', key, '--audit-log', auditLog]);
+    expect(exported.code).toBe(3);
+    expect(exported.err.join('\n')).toMatch(/cannot append to the audit log .*log-is-a-directory.*nothing was exported/);
+    await expect(readFile(out)).rejects.toThrow();
+    expect((await readdir(dir)).filter((name) => name.startsWith('unrecorded.gla'))).toEqual([]);
   }, 120_000);
 
   it('import verifies and loads (exit 0); a cut archive is rejected (exit 1); a missing file is an I/O error (exit 3)', async () => {

@@ -1,5 +1,5 @@
 import { exportLedger, fileSource, importArchive, stageTextFile, type ExportAccess } from '@grade-ledger/archive';
-import { inMemoryEventStore, type Instant } from '@grade-ledger/core';
+import { auditExportsStreamId, inMemoryEventStore, type EventStore, type Instant } from '@grade-ledger/core';
 import * as E from 'fp-ts/Either';
 import { appendFile } from 'node:fs/promises';
 import { actorOf, EXIT, ioError, parse, readable, readKey, runCommand, toJson, usageProblem, type ArchiveExitCode, type CommandIo } from './archiveIo';
@@ -12,7 +12,8 @@ import { actorOf, EXIT, ioError, parse, readable, readKey, runCommand, toJson, u
  * and loaded into an in-memory store, then exported from there, pseudonymized with the key
  * (the default) or, with --identified and a stated purpose, as it is. The export is recorded as
  * an ArchiveExported event in that store; the event is printed and, with --audit-log, appended
- * to a JSON-lines file, so that the download shows in an audit trail kept outside the process.
+ * to a JSON-lines file before the archive is committed (if it cannot be, nothing is exported), so
+ * that the download shows in an audit trail kept outside the process.
  */
 export const runExport = (argv: ReadonlyArray<string>, io: CommandIo, clock: () => Instant = () => new Date().toISOString()): Promise<ArchiveExitCode> =>
   runCommand(io, 'export', async () => {
@@ -48,32 +49,44 @@ export const runExport = (argv: ReadonlyArray<string>, io: CommandIo, clock: () 
     }
     const found = await readable(from);
     if (E.isLeft(found)) return ioError(io, 'export', found.left, `read ${from}`);
-    const store = inMemoryEventStore({ validate: false });
-    const imported = await importArchive(fileSource(from), store, { domain: false });
+    const memory = inMemoryEventStore({ validate: false });
+    const imported = await importArchive(fileSource(from), memory, { domain: false });
     if (E.isLeft(imported)) {
       io.err(`grade-ledger export: ${from} cannot be exported: ${imported.left.message}; run grade-ledger verify ${from}`);
       return EXIT.findings;
     }
+    const auditLog = values['audit-log'];
+    // The export is recorded in --audit-log as part of recording it (before the archive is
+    // committed): an archive whose record cannot be appended there is discarded, like one whose
+    // ArchiveExported cannot be appended to a store. No unrecorded export.
+    let auditLogFailure: unknown;
+    const store: EventStore = {
+      ...memory,
+      appendToStream: async (streamId, events, options) => {
+        if (auditLog !== undefined && streamId === auditExportsStreamId) {
+          try {
+            await appendFile(auditLog, events.map((event) => `${JSON.stringify(event)}\n`).join(''));
+          } catch (error) {
+            auditLogFailure = error;
+            return E.left({ kind: 'StoreUnavailable', message: `the audit log ${auditLog} cannot be appended to`, cause: error });
+          }
+        }
+        return memory.appendToStream(streamId, events, options);
+      },
+    };
     let exported;
     try {
       exported = await exportLedger(store, (chunks) => stageTextFile(out, chunks, { gzip: values.gzip === true }), { access, actor, ...(values.purpose === undefined ? {} : { purpose: values.purpose }), scope: 'ledger' }, { clock });
     } catch (error) {
       return ioError(io, 'export', error, `write ${out}`);
     }
+    if (auditLogFailure !== undefined) return ioError(io, 'export', auditLogFailure, `append to the audit log ${auditLog}: nothing was exported (the archive was discarded)`);
     if (E.isLeft(exported)) {
       if (exported.left.kind === 'ExportRefused') return (io.err(`grade-ledger export: ${exported.left.message}`), EXIT.usage);
       io.err(`grade-ledger export: ${exported.left.message}`);
       return EXIT.findings;
     }
     const { manifest, recorded } = exported.right;
-    const auditLog = values['audit-log'];
-    if (auditLog !== undefined) {
-      try {
-        await appendFile(auditLog, `${JSON.stringify(recorded)}\n`);
-      } catch (error) {
-        return ioError(io, 'export', error, `append to the audit log ${auditLog}`);
-      }
-    }
     if (values.json === true) io.out(toJson({ out, manifest, recorded }));
     else {
       io.out(`${out}: ${manifest.eventCount} events, ${manifest.pseudonymization === null ? 'identified (not pseudonymized)' : `pseudonymized with key ${manifest.pseudonymization.keyId}`}`);
