@@ -340,6 +340,30 @@ describe('reads of personal data', () => {
   });
 });
 
+describe('a bulk-access approval', () => {
+  it('covers the people of the classes requested only, however the read names them', async () => {
+    const w = await world();
+    const [one] = [...w.facts.pupils.keys()];
+    const pupilsOf = (classId: string) => [...(w.facts.pupils.get(classId) ?? [])];
+    const others = school.summary.pupilIds.filter((p) => !pupilsOf(one!).includes(p)).slice(0, 4);
+    expect(others.length).toBeGreaterThan(0);
+    const asked = await w.ledger.requestBulkAccess(director, { resource: 'personalRecord', classIds: [one!], personCount: 100, fields: ['name'], purpose: 'olympiad' });
+    if (E.isLeft(asked)) throw new Error(asked.left.message);
+    expect(await w.ledger.approveBulkAccess(auditor, asked.right.requestId)).toEqual(E.right(undefined));
+    const approved = { bulkRequestId: asked.right.requestId };
+    const reading = (classIds: ReadonlyArray<string>, personIds: ReadonlyArray<string>) =>
+      w.ledger.read(director, { resource: 'personalRecord', classIds, personIds, fields: ['name'], purpose: 'olympiad' }, w.facts, approved);
+    // Another class's pupils, named without a class or under the approved class: refused, nothing recorded.
+    expect(await reading([], others)).toMatchObject({ left: { kind: 'ReadExceedsApproval', field: 'personIds', value: others } });
+    expect(await reading([one!], others)).toMatchObject({ left: { kind: 'ReadExceedsApproval', field: 'personIds' } });
+    expect(w.store.allEvents().filter((e) => e.event.type === 'PersonalDataRead')).toHaveLength(0);
+    // The class's pupils and their parents: read.
+    const ofOne = [...pupilsOf(one!).slice(0, 3), `parent-${pupilsOf(one!)[0]!}`];
+    const read = await reading([one!], ofOne);
+    expect(E.isRight(read) && [...read.right.people.values()].every((v) => v.status === 'identified')).toBe(true);
+  });
+});
+
 describe('the access id of a read', () => {
   const readsOf = (w: World) => w.store.allEvents().filter((e) => e.event.type === 'PersonalDataRead');
 

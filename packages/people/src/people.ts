@@ -197,6 +197,10 @@ export const people = (options: PeopleOptions) => {
       const occurredAt = clock();
       const day = today(occurredAt);
       const streamId = accessStreamId(schoolId, day);
+      if (readOptions.bulkRequestId !== undefined) {
+        const within = await withinBulkRequest(streamId, readOptions.bulkRequestId, grant.personIds, facts);
+        if (E.isLeft(within)) return within;
+      }
       const data: PersonalDataReadData = {
         accessId,
         day,
@@ -240,6 +244,39 @@ export const people = (options: PeopleOptions) => {
       views.set(personId, view.right);
     }
     return E.right({ grant, accessId, people: views });
+  };
+
+  /**
+   * A bulk request names classes, not people, and the day's decider, which knows no class's
+   * people, checks only that the read names no other class. Here, with the facts: every person a
+   * read under the request returns must be of a requested class (a pupil, a pupil's parent, a
+   * teacher), however the read names them (with no class at all, or under a requested one). A
+   * request that names no class covers any people, up to its count.
+   */
+  const withinBulkRequest = async (streamId: string, requestId: string, personIds: ReadonlyArray<string>, facts: AccessFacts): Promise<E.Either<PeopleError, void>> => {
+    const stream = await store.readStream(streamId);
+    if (E.isLeft(stream)) return stream;
+    const requested = stream.right.events.find((r) => r.event.type === 'BulkAccessRequested' && r.event.data.requestId === requestId);
+    // No such request: the decider refuses the read (BulkRequestNotFound).
+    if (requested === undefined || requested.event.type !== 'BulkAccessRequested' || requested.event.data.classIds.length === 0) return E.right(undefined);
+    const classIds = requested.event.data.classIds;
+    const ofClasses = new Set<string>();
+    for (const classId of classIds) {
+      for (const pupilId of facts.pupils.get(classId) ?? []) ofClasses.add(pupilId);
+      for (const teacherId of facts.teachers.get(classId) ?? []) ofClasses.add(teacherId);
+      const classTeacher = facts.classTeachers.get(classId);
+      if (classTeacher !== undefined) ofClasses.add(classTeacher);
+    }
+    for (const [parentId, children] of facts.children) if (children.some((child) => ofClasses.has(child))) ofClasses.add(parentId);
+    const outside = personIds.filter((personId) => !ofClasses.has(personId));
+    if (outside.length === 0) return E.right(undefined);
+    return E.left({
+      kind: 'ReadExceedsApproval',
+      requestId,
+      field: 'personIds',
+      value: outside,
+      message: `personIds ${JSON.stringify(outside.slice(0, 5))}${outside.length > 5 ? ` and ${outside.length - 5} more` : ''}: not of the classes the approval covers (${classIds.join(', ')}) (bulk-access request ${requestId}); nothing was read`,
+    });
   };
 
   /** Whether the stream records exactly this read, by this actor, under this access id. */
