@@ -398,6 +398,19 @@ describe('exportLedger records every export', () => {
     expect(second).toContain('"type":"ArchiveExported"');
   });
 
+  it('refuses, and discards the archive of, an export whose export id is already recorded: no export goes unrecorded', async () => {
+    const built = await smallSchool(13);
+    const first = join(dir, 'first.gla');
+    const second = join(dir, 'second.gla');
+    const clock = () => '2024-06-30T10:00:00Z';
+    expect(E.isRight(await exportLedger(built.store, (chunks) => stageTextFile(first, chunks), { access: { mode: 'pseudonymized', key }, actor: { id: 'auditor-01', role: 'auditor' }, purpose: 'Inspection' }, { clock, exportId: 'export-1' }))).toBe(true);
+    const again = await exportLedger(built.store, (chunks) => stageTextFile(second, chunks), { access: { mode: 'identified' }, actor: { id: 'deputy-01', role: 'deputyDirector' }, purpose: 'Transfer' }, { clock, exportId: 'export-1' });
+    expect(again).toMatchObject({ left: { kind: 'ExportNotRecorded' } });
+    await expect(readFile(second)).rejects.toThrow();
+    const audit = await built.store.readStream(auditExportsStreamId);
+    expect(E.isRight(audit) && audit.right.events.map((r) => r.event.metadata.actor.id)).toEqual(['auditor-01']);
+  });
+
   it('refuses an identified export without a purpose, and one by a pupil; nothing is written', async () => {
     const built = await smallSchool(12);
     const path = join(dir, 'refused.gla');

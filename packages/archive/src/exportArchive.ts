@@ -123,6 +123,11 @@ export const exportLedger = async (
     await staged.discard();
     return E.left({ kind: 'ExportNotRecorded', manifest, message: `the export could not be recorded in the ledger (${appended.left.message}); the archive was discarded` });
   }
+  // The store took the event for a re-send of one it holds (the same export id): this export is not recorded.
+  if (!appended.right.written) {
+    await staged.discard();
+    return E.left({ kind: 'ExportNotRecorded', manifest, message: `export id ${exportId} is already recorded in ${auditExportsStreamId} for another export: give each export its own id; the archive was discarded` });
+  }
   await staged.commit();
   return E.right({ manifest, recorded: event.right });
 };
