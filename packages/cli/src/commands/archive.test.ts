@@ -118,6 +118,9 @@ describe('grade-ledger generate, verify, export, import, replay, report-card, on
     await writeFile(key, Buffer.alloc(32, 9));
     const refused = await run(['oneroster', archive, '--out', join(dir, 'or-refused')]);
     expect(refused.code).toBe(2);
+    // --out names a file, not a directory: an input/output error that says so.
+    const notADirectory = await run(['oneroster', archive, '--out', archive, '--key-file', key]);
+    expect(notADirectory).toMatchObject({ code: 3, err: [expect.stringContaining('(a file, not a directory: give a directory)')] });
     const outDir = join(dir, 'oneroster');
     const written = await run(['oneroster', archive, '--out', outDir, '--key-file', key]);
     expect(written.code).toBe(0);

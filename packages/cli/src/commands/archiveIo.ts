@@ -43,7 +43,18 @@ export const usage = (io: CommandIo, command: string, message: string): ArchiveE
 
 export const ioError = (io: CommandIo, command: string, error: unknown, what: string): ArchiveExitCode => {
   const code = (error as { code?: string } | null)?.code;
-  const hint = code === 'ENOENT' ? ' (no such file: check the path)' : code === 'EACCES' ? ' (permission denied)' : code === 'EISDIR' ? ' (a directory, not a file)' : '';
+  const hints: Readonly<Record<string, string>> = {
+    ENOENT: ' (no such file: check the path)',
+    EACCES: ' (permission denied)',
+    EPERM: ' (permission denied)',
+    EISDIR: ' (a directory, not a file)',
+    // mkdir of an output directory that exists as a file; a path through a file.
+    EEXIST: ' (a file, not a directory: give a directory)',
+    ENOTDIR: ' (a part of the path is a file, not a directory: check the path)',
+    ENOSPC: ' (no space left on the device)',
+    EROFS: ' (a read-only file system)',
+  };
+  const hint = (typeof code === 'string' ? hints[code] : undefined) ?? '';
   io.err(`grade-ledger ${command}: cannot ${what}: ${error instanceof Error ? error.message : String(error)}${hint}`);
   return EXIT.io;
 };
