@@ -436,6 +436,16 @@ describe('readArchive', () => {
     for await (const _ of broken.events) void _;
     expect(await broken.result).toMatchObject({ left: { line: 11 } });
   });
+
+  it('rejects an archive with anything after its manifest, as verify does (the manifest is the last line)', async () => {
+    const lines = linesOf(text);
+    for (const extra of [lines[5] as string, lines[lines.length - 1] as string, 'garbage']) {
+      const reading = readArchive([joined([...lines, extra])]);
+      for await (const _ of reading.events) void _;
+      expect(await reading.result).toMatchObject({ left: { kind: 'ArchiveReadError', line: lines.length + 1 } });
+      expect((await verifyArchive([joined([...lines, extra])], { domain: false })).findings).toEqual([expect.objectContaining({ line: lines.length + 1, check: 'format' })]);
+    }
+  });
 });
 
 it('writes a file atomically (no partial file under the name on failure)', async () => {

@@ -30,9 +30,12 @@ export const readArchive = (source: ByteSource): ArchiveReading => {
     const hasher = chainHasher();
     let header: ArchiveHeader | undefined;
     let lines = 0;
+    let manifest: { readonly line: number; readonly value: ArchiveManifest } | undefined;
     try {
       for await (const batch of rawLineBatches(source)) for (const line of batch) {
         lines = line.lineNumber;
+        // The manifest is the last line: anything after it was appended to the archive.
+        if (manifest !== undefined) throw readError(lines, `line ${lines} follows the manifest (line ${manifest.line}), which must be the last line; run grade-ledger verify for the details`);
         if (line.tooLong) throw readError(lines, `line ${lines} is too long`);
         if (lines === 1) {
           const decoded = ArchiveHeaderCodec.decode(JSON.parse(line.bytes.toString('utf8')));
@@ -54,10 +57,10 @@ export const readArchive = (source: ByteSource): ArchiveReading => {
         if (digest === undefined || parsed.digest !== digest) throw readError(lines, `line ${lines}: the digest does not follow from the line before (changed, removed, inserted or moved lines); run grade-ledger verify for the details`);
         previous = digest;
         if (parsed.kind === 'manifest') {
-          const { digest: _d, ...manifest } = parsed;
-          if (manifest.finalDigest === undefined) throw readError(lines, `line ${lines}: the manifest has no finalDigest`);
-          settle(E.right({ header: header as ArchiveHeader, manifest: manifest as unknown as ArchiveManifest }));
-          return;
+          const { digest: _d, ...members } = parsed;
+          if (members.finalDigest === undefined) throw readError(lines, `line ${lines}: the manifest has no finalDigest`);
+          manifest = { line: lines, value: members as unknown as ArchiveManifest };
+          continue;
         }
         const decoded = decodeEventFast(parsed.event);
         if (E.isLeft(decoded)) throw readError(lines, `line ${lines}: ${decoded.left.message}`);
@@ -69,7 +72,8 @@ export const readArchive = (source: ByteSource): ArchiveReading => {
           line: lines,
         };
       }
-      throw readError(lines + 1, `the archive ends after line ${lines} without its manifest: it was cut short`);
+      if (manifest === undefined) throw readError(lines + 1, `the archive ends after line ${lines} without its manifest: it was cut short`);
+      settle(E.right({ header: header as ArchiveHeader, manifest: manifest.value }));
     } catch (error) {
       settle(E.left(isArchiveReadError(error) ? error : readError(lines, `reading failed after line ${lines}: ${error instanceof Error ? error.message : String(error)}`)));
     }
