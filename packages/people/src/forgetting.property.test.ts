@@ -21,7 +21,7 @@ import { unseal } from './seal';
  * For any class history (arbClassHistory) and any set of its people (pupils, their parents, the
  * class teacher, subject teachers), forgetting them through the people module changes no number
  * in any projection, and afterwards nothing of theirs can be decrypted, not even a copy of the
- * sealed record taken before (what an identified archive carries).
+ * sealed record taken before (a backup of the record store).
  */
 
 const ruleSets = (() => {
@@ -102,7 +102,7 @@ describe('forgetting, for any class history', () => {
         const pupilIds = everyone.filter((p) => p.kind === 'pupil').map((p) => p.personId);
         const events = (): ReadonlyArray<RecordedEvent> => store.allEvents();
         const before = replayEvents(events(), { ruleSets });
-        // What an identified archive made now would carry: the sealed records.
+        // What a backup of the record store made now would hold: the sealed records.
         const copies = new Map<string, StoredPerson>();
         for (const personId of forgotten) {
           const stored = await records.get(personId);

@@ -117,7 +117,7 @@ describe('forgetting a person', () => {
     await fc.assert(
       fc.asyncProperty(fc.subarray([...school.summary.pupilIds], { minLength: 1, maxLength: 6 }), fc.boolean(), async (forgotten, alsoParents) => {
         const w = await world();
-        // What an identified archive made before the forgetting carries: the sealed records.
+        // What a backup of the record store made before the forgetting holds: the sealed records.
         const archived = new Map<string, StoredPerson | undefined>();
         for (const p of forgotten) archived.set(p, E.getOrElseW(() => undefined)(await w.records.get(p)));
         const targets = alsoParents ? forgotten.flatMap((p) => [p, `parent-${p}`]) : forgotten;
