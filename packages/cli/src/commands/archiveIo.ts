@@ -1,4 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readFile, stat } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import * as E from 'fp-ts/Either';
 import { isId, type Actor, type ActorRole } from '@grade-ledger/core';
@@ -79,6 +80,8 @@ export const readable = async (path: string): Promise<E.Either<unknown, void>> =
   try {
     const info = await stat(path);
     if (info.isDirectory()) return E.left(Object.assign(new Error(`${path} is a directory`), { code: 'EISDIR' }));
+    // stat needs no read permission on the file itself: an unreadable file would only fail later, as a finding.
+    await access(path, constants.R_OK);
     return E.right(undefined);
   } catch (error) {
     return E.left(error);
