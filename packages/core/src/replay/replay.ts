@@ -131,13 +131,23 @@ export const schoolProjections = (options: ReplayOptions): SchoolProjections => 
     apply,
     applyAll: (events) => {
       // Without asOf and sinceSchoolYear every event is folded: the loop then skips the checks.
-      if (before === undefined && since === undefined)
-        for (const recorded of events) {
-          position = recorded.globalPosition;
-          applied++;
-          fold(state, recorded);
-        }
-      else for (const recorded of events) apply(recorded);
+      if (before === undefined && since === undefined) {
+        // An array (a store's page) by index: `for…of` allocated an iterator result per event here.
+        if (Array.isArray(events)) {
+          const page: ReadonlyArray<RecordedEvent> = events;
+          for (let i = 0; i < page.length; i++) {
+            const recorded = page[i] as RecordedEvent;
+            position = recorded.globalPosition;
+            applied++;
+            fold(state, recorded);
+          }
+        } else
+          for (const recorded of events) {
+            position = recorded.globalPosition;
+            applied++;
+            fold(state, recorded);
+          }
+      } else for (const recorded of events) apply(recorded);
     },
     position: () => position,
     eventsApplied: () => applied,
