@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -10,7 +10,8 @@ import { startPostgres, type TestPostgres } from './server';
 /*
  * `grade-ledger import --postgres URL --school ID` against a real server: the archive lands in
  * the school through COPY, a second import is refused writing nothing, and a server that cannot
- * be reached is an input/output error.
+ * be reached is an input/output error. `grade-ledger export --postgres URL --school ID` streams
+ * the school's ledger out and records the export in it.
  */
 
 let server: TestPostgres | undefined;
@@ -77,5 +78,44 @@ describe('grade-ledger import --postgres', () => {
     expect(unreachable.err.join('\n')).toMatch(/cannot reach the PostgreSQL server/);
     expect((await run(['import', archive, '--postgres', (server as TestPostgres).url])).code).toBe(2);
     expect((await run(['import', archive, '--school', 'school-x'])).code).toBe(2);
+  }, 60_000);
+});
+
+describe('grade-ledger export --postgres', () => {
+  it('exports the school as its archive would be, and records the export in the school\'s ledger', async () => {
+    const url = (server as TestPostgres).url;
+    const schoolId = `school-${randomUUID()}`;
+    const schema = `gl_cli_${randomUUID().replaceAll('-', '').slice(0, 8)}`;
+    expect((await run(['import', archive, '--postgres', url, '--school', schoolId, '--schema', schema, '--no-domain'])).code).toBe(0);
+    const key = join(dir, 'export.key');
+    await writeFile(key, randomUUID());
+    const fromDatabase = join(dir, `${schoolId}.gla`);
+    const fromArchive = join(dir, `${schoolId}-from-archive.gla`);
+    const exported = await run(['export', '--postgres', url, '--school', schoolId, '--schema', schema, '--out', fromDatabase, '--actor', 'auditor-01', '--role', 'auditor', '--key-file', key, '--json']);
+    expect(exported.err).toEqual([]);
+    expect(exported.code).toBe(0);
+    const { manifest, recorded } = JSON.parse(exported.out.join('\n')) as { manifest: { eventCount: number; finalDigest: string }; recorded: { type: string; metadata: { eventId: string } } };
+    expect(manifest.eventCount).toBe(eventCount);
+    // The same history, the same key: the same bytes as the export of the archive itself.
+    expect((await run(['export', '--from', archive, '--out', fromArchive, '--actor', 'auditor-01', '--role', 'auditor', '--key-file', key])).code).toBe(0);
+    expect(await readFile(fromDatabase, 'utf8')).toBe(await readFile(fromArchive, 'utf8'));
+    expect((await run(['verify', fromDatabase, '--expect-digest', manifest.finalDigest])).code).toBe(0);
+    // Recorded in the school's ledger: the next export holds it.
+    const { rows } = await (pool as pg.Pool).query<{ event_id: string }>(`SELECT event_id FROM ${schema}.events WHERE school_id = $1 AND stream_id = 'audit-exports'`, [schoolId]);
+    expect(rows.map((r) => r.event_id)).toEqual([recorded.metadata.eventId]);
+    const again = await run(['export', '--postgres', url, '--school', schoolId, '--schema', schema, '--out', join(dir, `${schoolId}-again.gla`), '--actor', 'auditor-01', '--role', 'auditor', '--key-file', key, '--json']);
+    expect((JSON.parse(again.out.join('\n')) as { manifest: { eventCount: number } }).manifest.eventCount).toBe(eventCount + 1);
+  }, 60_000);
+
+  it('a server that cannot be reached is an input/output error (exit 3) and writes no file; --from with --postgres is a usage error (exit 2)', async () => {
+    const key = join(dir, 'other.key');
+    await writeFile(key, randomUUID());
+    const out = join(dir, 'unreachable.gla');
+    const unreachable = await run(['export', '--postgres', 'postgres://nobody:secret@127.0.0.1:1/none', '--school', 'school-x', '--out', out, '--actor', 'auditor-01', '--role', 'auditor', '--key-file', key]);
+    expect(unreachable.code).toBe(3);
+    expect(unreachable.err.join('\n')).toMatch(/cannot be read.*nothing was exported/);
+    await expect(readFile(out)).rejects.toThrow();
+    expect((await run(['export', '--from', archive, '--postgres', (server as TestPostgres).url, '--school', 'school-x', '--out', out, '--actor', 'auditor-01', '--role', 'auditor', '--key-file', key])).code).toBe(2);
+    expect((await run(['export', '--postgres', (server as TestPostgres).url, '--out', out, '--actor', 'auditor-01', '--role', 'auditor', '--key-file', key])).code).toBe(2);
   }, 60_000);
 });

@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditExportsStreamId, inMemoryEventStore, type RecordedEvent } from '@grade-ledger/core';
 import {
   archiveBytes,
+  archiveEventSource,
+  archiveText,
   canonicalJson,
   exportLedger,
   fileSource,
@@ -420,6 +422,68 @@ describe('exportLedger records every export', () => {
     expect(await exportLedger(built.store, sink, { access: { mode: 'pseudonymized', key }, actor: { id: 'pupil-0001', role: 'pupil' } }, { clock: () => '2024-06-30T10:00:00Z' })).toMatchObject({ left: { kind: 'ExportRefused', field: 'actor.role' } });
     expect((built.store as unknown as { allEvents: () => unknown[] }).allEvents()).toHaveLength(before);
     await expect(readFile(path)).rejects.toThrow();
+  });
+});
+
+describe('archiveEventSource: an archive read as a store, for an export without loading it', () => {
+  const pagesOf = async (source: { readAll: (o?: { pageSize?: number; after?: number }) => AsyncIterable<ReadonlyArray<RecordedEvent>> }, options?: { pageSize?: number; after?: number }) => {
+    const pages: Array<ReadonlyArray<RecordedEvent>> = [];
+    for await (const page of source.readAll(options)) pages.push(page);
+    return pages;
+  };
+
+  it('re-exported as it is, gives the same bytes; pseudonymized, the bytes an export of the store gives (property over sub-histories)', async () => {
+    const streams = [...new Set(recorded.map((r) => r.streamId))];
+    await fc.assert(
+      fc.asyncProperty(fc.subarray(streams, { minLength: 0 }), async (chosen) => {
+        const source = renumbered(recorded.filter((r) => chosen.includes(r.streamId)));
+        const archive = await textOf(source);
+        const fromArchive = archiveEventSource(() => [archive]);
+        expect(await textOf(fromArchive)).toBe(archive);
+        expect(await textOf(fromArchive, pseudo)).toBe(await textOf(source, pseudo));
+      }),
+      { numRuns: 10 },
+    );
+  });
+
+  it('gives the events in pages of at most pageSize, after a position when asked, one page held at a time', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 700 }), fc.integer({ min: 0, max: recorded.length + 5 }), async (pageSize, after) => {
+        const pages = await pagesOf(archiveEventSource(() => [text]), { pageSize, after });
+        expect(pages.every((page) => page.length > 0 && page.length <= pageSize)).toBe(true);
+        expect(pages.flat().map((r) => r.globalPosition)).toEqual(recorded.filter((r) => r.globalPosition > after).map((r) => r.globalPosition));
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it('stops with an error naming the line when a line was changed, or the archive cut, since it was verified: the export fails, nothing shorter is written', async () => {
+    const lines = linesOf(text);
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: lines.length - 1 }), fc.boolean(), async (index, cut) => {
+        const changed = cut ? joined(lines.slice(0, index)) : joined(lines.map((line, i) => (i === index ? line.replace(/"position":(\d+)/, (_m, n: string) => `"position":${Number(n) + 1000}`).replace('"kind":"manifest"', '"kind":"manifest","extra":1') : line)));
+        fc.pre(changed !== text);
+        const written = await archiveText(archiveEventSource(() => [changed]), { pseudonymizer: null });
+        expect(written).toMatchObject({ left: { kind: 'ArchiveWriteError' } });
+        if (E.isLeft(written)) expect(written.left.message).toMatch(/line \d+/);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('exportLedger from it records the export where the caller says, and the archive verifies', async () => {
+    const path = join(dir, 'from-archive.gla');
+    const records = inMemoryEventStore();
+    const exported = await exportLedger(
+      { readAll: archiveEventSource(() => [text]).readAll, appendToStream: records.appendToStream },
+      (chunks) => stageTextFile(path, chunks),
+      { access: { mode: 'pseudonymized', key }, actor: { id: 'auditor-01', role: 'auditor' }, purpose: 'Inspection' },
+      { clock: () => '2024-06-30T10:00:00Z' },
+    );
+    if (E.isLeft(exported)) throw new Error(exported.left.message);
+    expect(await readFile(path, 'utf8')).toBe(await textOf(school.store, pseudo));
+    const audit = await records.readStream(auditExportsStreamId);
+    expect(E.isRight(audit) && audit.right.events.map((r) => r.event)).toEqual([exported.right.recorded]);
   });
 });
 

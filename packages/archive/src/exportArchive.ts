@@ -93,10 +93,12 @@ export type ExportSink = (chunks: AsyncIterable<Uint8Array>) => Promise<{ readon
  * Exports a store's whole history as an archive and records the export in the store itself
  * (an ArchiveExported event in `audit-exports`): the archive is written to the sink, then the
  * event is appended, and only then is the archive committed. If the record cannot be
- * appended, the archive is discarded: there is no unrecorded export.
+ * appended, the archive is discarded: there is no unrecorded export. The history is read a
+ * page at a time (`readAll`); the CLI gives an archive's events (`archiveEventSource`) with an
+ * `appendToStream` of its own where the export is recorded.
  */
 export const exportLedger = async (
-  store: EventStore,
+  store: Pick<EventStore, 'readAll' | 'appendToStream'>,
   sink: ExportSink,
   request: ExportRequest,
   options: { readonly clock: () => Instant; readonly exportId?: string },

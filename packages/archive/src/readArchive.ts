@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/Either';
-import { decodeEventFast, type RecordedEvent } from '@grade-ledger/core';
+import { decodeEventFast, type EventStore, type RecordedEvent } from '@grade-ledger/core';
 import { ArchiveHeaderCodec, chainHasher, DIGEST_PREFIX_LENGTH, genesisDigest, type ArchiveHeader, type ArchiveManifest } from './format';
 import { rawLineBatches, type ByteSource } from './lines';
 
@@ -80,3 +80,33 @@ export const readArchive = (source: ByteSource): ArchiveReading => {
   }
   return { events: events(), result };
 };
+
+/**
+ * An archive as a store's `readAll`: its events in pages, in the archive's order, streamed
+ * (one page held at a time), the chain and schema of every line checked as in `readArchive`.
+ * For an export of an archive (`exportLedger`, `archiveBytes`) without loading it into a
+ * store: memory stays flat however long the history. A problem (a line changed since it was
+ * verified, a cut file) stops the pages with an error naming the line, so that a writer fails
+ * rather than write a shorter archive of its own. `open` opens the archive anew on each read.
+ */
+export const archiveEventSource = (open: () => ByteSource): Pick<EventStore, 'readAll'> => ({
+  readAll: (options = {}) => ({
+    async *[Symbol.asyncIterator]() {
+      const pageSize = Math.max(1, options.pageSize ?? 2_000);
+      const after = options.after ?? 0;
+      const reading = readArchive(open());
+      let page: RecordedEvent[] = [];
+      for await (const { line: _line, ...recorded } of reading.events) {
+        if (recorded.globalPosition <= after) continue;
+        page.push(recorded);
+        if (page.length >= pageSize) {
+          yield page;
+          page = [];
+        }
+      }
+      const result = await reading.result;
+      if (E.isLeft(result)) throw new Error(result.left.message);
+      if (page.length > 0) yield page;
+    },
+  }),
+});

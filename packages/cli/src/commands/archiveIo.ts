@@ -105,12 +105,13 @@ export const progress = (label: string) => {
   const tty = process.stderr.isTTY === true && process.stdout.isTTY === true;
   let last = 0;
   return {
-    update: (lines: number, bytes: number): void => {
+    /** Lines and bytes read; without bytes, `lines` counts events. */
+    update: (lines: number, bytes?: number): void => {
       if (!tty) return;
       const now = Date.now();
       if (now - last < 100) return;
       last = now;
-      process.stderr.write(`\r${label}: ${lines.toLocaleString('en')} lines, ${(bytes / 1048576).toFixed(1)} MiB`);
+      process.stderr.write(`\r${label}: ${lines.toLocaleString('en')} ${bytes === undefined ? 'events' : `lines, ${(bytes / 1048576).toFixed(1)} MiB`}`);
     },
     done: (): void => {
       if (tty && last > 0) process.stderr.write('\r\u001b[K');

@@ -1,24 +1,34 @@
-import { exportLedger, fileSource, importArchive, stageTextFile, type ExportAccess } from '@grade-ledger/archive';
+import { archiveEventSource, exportLedger, fileSource, stageTextFile, verifyArchive, type ExportAccess } from '@grade-ledger/archive';
 import { auditExportsStreamId, inMemoryEventStore, type EventStore, type Instant } from '@grade-ledger/core';
+import { postgresEventStore } from '@grade-ledger/postgres';
 import * as E from 'fp-ts/Either';
 import { appendFile } from 'node:fs/promises';
-import { actorOf, EXIT, ioError, parse, readable, readKey, runCommand, toJson, usageProblem, type ArchiveExitCode, type CommandIo } from './archiveIo';
+import { actorOf, EXIT, ioError, parse, progress, readable, readKey, reportLines, runCommand, toJson, usageProblem, type ArchiveExitCode, type CommandIo } from './archiveIo';
+
+type Source = Pick<EventStore, 'readAll' | 'appendToStream'>;
 
 /**
- * `grade-ledger export --from ARCHIVE --out PATH --actor ID [--role ROLE]
- *   (--key-file KEY | --identified --purpose TEXT) [--gzip] [--audit-log FILE] [--json]`
+ * `grade-ledger export (--from ARCHIVE | --postgres URL --school ID [--schema NAME]) --out PATH
+ *   --actor ID [--role ROLE] (--key-file KEY | --identified --purpose TEXT) [--gzip]
+ *   [--audit-log FILE] [--json]`
  *
- * The CLI has no persistent store yet, so it exports from an archive: the archive is verified
- * and loaded into an in-memory store, then exported from there, pseudonymized with the key
- * (the default) or, with --identified and a stated purpose, as it is. The export is recorded as
- * an ArchiveExported event in that store; the event is printed and, with --audit-log, appended
- * to a JSON-lines file before the archive is committed (if it cannot be, nothing is exported), so
- * that the download shows in an audit trail kept outside the process.
+ * Exports a school's history, pseudonymized with the key (the default) or, with --identified
+ * and a stated purpose, as it is; streamed, so memory stays flat however long the history.
+ * - From PostgreSQL: the school's ledger is read page by page and the export is recorded there,
+ *   as an ArchiveExported event in its `audit-exports` stream.
+ * - From an archive: it is verified first (chain, format, schema, manifest), then read again as
+ *   it is written out; the ArchiveExported event has no ledger to go into, so it is printed.
+ * Either way, with --audit-log the event is also appended to a JSON-lines file before the
+ * archive is committed (if it cannot be, nothing is exported), so that the download shows in an
+ * audit trail kept outside the process.
  */
 export const runExport = (argv: ReadonlyArray<string>, io: CommandIo, clock: () => Instant = () => new Date().toISOString()): Promise<ArchiveExitCode> =>
   runCommand(io, 'export', async () => {
     const { values, positionals } = parse(argv, {
       from: { type: 'string' },
+      postgres: { type: 'string' },
+      school: { type: 'string' },
+      schema: { type: 'string' },
       out: { type: 'string' },
       actor: { type: 'string' },
       role: { type: 'string' },
@@ -31,7 +41,14 @@ export const runExport = (argv: ReadonlyArray<string>, io: CommandIo, clock: () 
     if (positionals.length > 0) throw usageProblem(`unexpected argument "${positionals[0]}"`);
     const from = values.from;
     const out = values.out;
-    if (from === undefined) throw usageProblem('--from ARCHIVE is required: the CLI exports from an archive (e.g. one made by grade-ledger generate)');
+    const url = values.postgres;
+    if (from === undefined && url === undefined)
+      throw usageProblem('what to export? --from ARCHIVE (e.g. one made by grade-ledger generate) or --postgres URL --school ID');
+    if (from !== undefined && url !== undefined) throw usageProblem('--from and --postgres exclude each other: export one source');
+    if (url === undefined && (values.school !== undefined || values.schema !== undefined))
+      throw usageProblem('--school and --schema name a PostgreSQL school: give the database with --postgres URL');
+    if (url !== undefined && (values.school === undefined || values.school === ''))
+      throw usageProblem('--postgres needs --school ID: the school (tenant) whose ledger is exported');
     if (out === undefined) throw usageProblem('--out PATH is required');
     const actor = actorOf(values.actor, values.role);
     const keyFile = values['key-file'];
@@ -47,38 +64,77 @@ export const runExport = (argv: ReadonlyArray<string>, io: CommandIo, clock: () 
         return ioError(io, 'export', error, `read the key file ${keyFile}`);
       }
     }
-    const found = await readable(from);
-    if (E.isLeft(found)) return ioError(io, 'export', found.left, `read ${from}`);
-    const memory = inMemoryEventStore({ validate: false });
-    const imported = await importArchive(fileSource(from), memory, { domain: false });
-    if (E.isLeft(imported)) {
-      io.err(`grade-ledger export: ${from} cannot be exported: ${imported.left.message}; run grade-ledger verify ${from}`);
-      return EXIT.findings;
-    }
     const auditLog = values['audit-log'];
     // The export is recorded in --audit-log as part of recording it (before the archive is
     // committed): an archive whose record cannot be appended there is discarded, like one whose
     // ArchiveExported cannot be appended to a store. No unrecorded export.
     let auditLogFailure: unknown;
-    const store: EventStore = {
-      ...memory,
-      appendToStream: async (streamId, events, options) => {
-        if (auditLog !== undefined && streamId === auditExportsStreamId) {
-          try {
-            await appendFile(auditLog, events.map((event) => `${JSON.stringify(event)}\n`).join(''));
-          } catch (error) {
-            auditLogFailure = error;
-            return E.left({ kind: 'StoreUnavailable', message: `the audit log ${auditLog} cannot be appended to`, cause: error });
-          }
+    const alsoInAuditLog = (record: Source['appendToStream']): Source['appendToStream'] => async (streamId, events, options) => {
+      if (auditLog !== undefined && streamId === auditExportsStreamId) {
+        try {
+          await appendFile(auditLog, events.map((event) => `${JSON.stringify(event)}\n`).join(''));
+        } catch (error) {
+          auditLogFailure = error;
+          return E.left({ kind: 'StoreUnavailable', message: `the audit log ${auditLog} cannot be appended to`, cause: error });
         }
-        return memory.appendToStream(streamId, events, options);
-      },
+      }
+      return record(streamId, events, options);
     };
+    const bar = progress('exporting');
+    /** The source's pages, counted on the progress bar. */
+    const counted = (readAll: Source['readAll']): Source['readAll'] => (options) => ({
+      async *[Symbol.asyncIterator]() {
+        let events = 0;
+        for await (const page of readAll(options)) {
+          events += page.length;
+          bar.update(events);
+          yield page;
+        }
+      },
+    });
+
+    let source: Source;
+    let close = async (): Promise<void> => undefined;
+    if (from !== undefined) {
+      const found = await readable(from);
+      if (E.isLeft(found)) return ioError(io, 'export', found.left, `read ${from}`);
+      const checking = progress('checking');
+      const report = await verifyArchive(fileSource(from)(), { domain: false, grades: false, onProgress: (p) => checking.update(p.lines, p.bytes) });
+      checking.done();
+      if (!report.ok) {
+        for (const line of reportLines(from, report)) io.err(line);
+        io.err(`grade-ledger export: ${from} cannot be exported: it does not verify; nothing was written; run grade-ledger verify ${from}`);
+        return EXIT.findings;
+      }
+      // The archive's own record of this export has no ledger to go into: kept in memory, printed.
+      const records = inMemoryEventStore({ validate: false });
+      source = { readAll: counted(archiveEventSource(fileSource(from)).readAll), appendToStream: alsoInAuditLog(records.appendToStream) };
+    } else {
+      let store;
+      try {
+        store = postgresEventStore({ connectionString: url as string, schoolId: values.school as string, ...(values.schema === undefined ? {} : { schema: values.schema }) });
+      } catch (error) {
+        // A malformed school id or schema name.
+        throw usageProblem(error instanceof Error ? error.message : String(error));
+      }
+      // A database that cannot be reached is an input/output error, found before anything is staged.
+      const reachable = await store.readStream(auditExportsStreamId);
+      if (E.isLeft(reachable)) {
+        await store.close();
+        io.err(`grade-ledger export: school ${store.schoolId} in PostgreSQL cannot be read: ${reachable.left.message}; nothing was exported`);
+        return reachable.left.kind === 'StoreUnavailable' ? EXIT.io : EXIT.findings;
+      }
+      source = { readAll: counted(store.readAll), appendToStream: alsoInAuditLog(store.appendToStream) };
+      close = store.close;
+    }
     let exported;
     try {
-      exported = await exportLedger(store, (chunks) => stageTextFile(out, chunks, { gzip: values.gzip === true }), { access, actor, ...(values.purpose === undefined ? {} : { purpose: values.purpose }), scope: 'ledger' }, { clock });
+      exported = await exportLedger(source, (chunks) => stageTextFile(out, chunks, { gzip: values.gzip === true }), { access, actor, ...(values.purpose === undefined ? {} : { purpose: values.purpose }), scope: 'ledger' }, { clock });
     } catch (error) {
       return ioError(io, 'export', error, `write ${out}`);
+    } finally {
+      bar.done();
+      await close();
     }
     if (auditLogFailure !== undefined) return ioError(io, 'export', auditLogFailure, `append to the audit log ${auditLog}: nothing was exported (the archive was discarded)`);
     if (E.isLeft(exported)) {
