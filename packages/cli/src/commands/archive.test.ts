@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../index';
 
@@ -72,6 +72,25 @@ describe('grade-ledger generate, verify, export, import, replay, report-card, on
     const noPurpose = await run(['export', '--from', archive, '--out', out, '--actor', 'auditor-01', '--identified']);
     expect(noPurpose.code).toBe(2);
     expect(noPurpose.err.join('\n')).toContain('--purpose');
+    const before = await readFile(archive, 'utf8');
+    const ontoItself = await run(['export', '--from', archive, '--out', join(dir, '.', basename(archive)), '--actor', 'auditor-01', '--key-file', key]);
+    expect(ontoItself.code).toBe(2);
+    expect(ontoItself.err.join('\n')).toMatch(/is the archive being exported/);
+    expect(await readFile(archive, 'utf8')).toBe(before);
+  }, 120_000);
+
+  it('export of an archive that does not verify lists the findings and writes nothing (exit 1)', async () => {
+    const key = join(dir, 'bad.key');
+    await writeFile(key, Buffer.alloc(32, 3));
+    const lines = (await readFile(archive, 'utf8')).split('\n');
+    const tampered = join(dir, 'tampered.gla');
+    await writeFile(tampered, lines.map((line, i) => (i === 5 ? line.replace(/"position":(\d+)/, '"position":99999') : line)).join('\n'));
+    const out = join(dir, 'from-tampered.gla');
+    const exported = await run(['export', '--from', tampered, '--out', out, '--actor', 'auditor-01', '--key-file', key]);
+    expect(exported.code).toBe(1);
+    expect(exported.err.join('\n')).toMatch(/line 6/);
+    expect(exported.err.join('\n')).toMatch(/cannot be exported: it does not verify; nothing was written/);
+    await expect(readFile(out)).rejects.toThrow();
   }, 120_000);
 
   it('export writes no archive it could not record in --audit-log (exit 3)', async () => {

@@ -3,6 +3,7 @@ import { auditExportsStreamId, inMemoryEventStore, type EventStore, type Instant
 import { postgresEventStore } from '@grade-ledger/postgres';
 import * as E from 'fp-ts/Either';
 import { appendFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { actorOf, EXIT, ioError, parse, progress, readable, readKey, reportLines, runCommand, toJson, usageProblem, type ArchiveExitCode, type CommandIo } from './archiveIo';
 
 type Source = Pick<EventStore, 'readAll' | 'appendToStream'>;
@@ -50,6 +51,8 @@ export const runExport = (argv: ReadonlyArray<string>, io: CommandIo, clock: () 
     if (url !== undefined && (values.school === undefined || values.school === ''))
       throw usageProblem('--postgres needs --school ID: the school (tenant) whose ledger is exported');
     if (out === undefined) throw usageProblem('--out PATH is required');
+    if (from !== undefined && resolve(from) === resolve(out))
+      throw usageProblem(`--out ${out} is the archive being exported: write the export to another file (the source is kept as it is)`);
     const actor = actorOf(values.actor, values.role);
     const keyFile = values['key-file'];
     if (values.identified === true && keyFile !== undefined) throw usageProblem('--identified and --key-file exclude each other');
