@@ -761,7 +761,9 @@ const decideOpen: {
         fail({ kind: 'ResitNotAllowed', pupilId: data.pupilId, subjectId: subject.subjectId, message: `no re-sit for pupil ${data.pupilId} in ${subject.subjectId}: ${why}` });
       if (record.yearGrade === undefined || current === undefined) return notAllowed('the year grade is not finalized');
       if (!rules.isFailingGrade(ruleSetId, state.gradeLevel, current)) return notAllowed(`the grade ${String(current)} is not a fail`);
-      if (record.resitAttempts >= 2) return notAllowed('both re-sit attempts are used');
+      const maxAttempts = rules.maxResitAttempts(ruleSetId);
+      if (record.resitAttempts >= maxAttempts)
+        return notAllowed(`all ${maxAttempts} re-sit attempt(s) allowed by rule set ${ruleSetId} are used`);
       const context = { gradeLevel: state.gradeLevel, gradingMode: subject.gradingMode };
       return then(
         all(

@@ -23,6 +23,8 @@ export type JournalRules = {
   ) => E.Either<string, Recommendation>;
   /** The final grade after a re-sit test. */
   readonly resitFinalGrade: (ruleSetId: string, gradeLevel: number, yearGrade: GradeValue, testGrade: GradeValue) => E.Either<string, GradeValue>;
+  /** The most re-sit tests a pupil may take after a failing year grade (the rule set's `resit.maxAttempts`). */
+  readonly maxResitAttempts: (ruleSetId: string) => number;
   /** True when the grade is a fail on the scale ("2", or fail), which opens a re-sit. */
   readonly isFailingGrade: (ruleSetId: string, gradeLevel: number, grade: GradeValue) => boolean;
   /** True when the grade may be entered for this grading mode and level. */

@@ -81,6 +81,7 @@ export const journalRulesFromRuleSets = (ruleSets: ReadonlyArray<RuleSet>): Jour
           ),
         ),
       ),
+    maxResitAttempts: (ruleSetId) => byId.get(ruleSetId)?.resit.maxAttempts ?? 0,
     isFailingGrade: (ruleSetId, gradeLevel, grade) => {
       if (grade === 'fail') return true;
       const ruleSet = byId.get(ruleSetId);

@@ -1,0 +1,94 @@
+/**
+ * Findings of the rules audit, each pinned by a test that failed before its fix: the decider
+ * must follow the class's rule set (not constants beside it), and the marks handed to the grade
+ * rules must be the pupil's own, whatever ids or order they were recorded with.
+ */
+import * as E from 'fp-ts/Either';
+import { describe, expect, it } from 'vitest';
+import { foldEvents } from '../decider/decider';
+import type { LedgerEvent } from '../events/registry';
+import { decodeRuleSet } from '../rules/ruleSetCodec';
+import type { RuleSet, RuleSetData } from '../rules/ruleSet';
+import { classJournalDecider } from './decider';
+import { journalRulesFromRuleSets } from './journalRulesFromRuleSets';
+import type { ClassJournalCommand } from './commands';
+import {
+  actors,
+  after,
+  assignSubjects,
+  calendar2019,
+  classWithPlan,
+  command,
+  enrolments,
+  expectAccepted,
+  finalizeTerm,
+  mathLessons,
+  mathScoresAllYear,
+  mathTermsFinalized,
+  openClass,
+  plan,
+  planSummative,
+  pupils,
+  recorded,
+  resit,
+  ruleSets,
+  subjects,
+  summativeScore,
+  yearGrade,
+} from './testFixtures';
+
+const unwrap = <A>(either: E.Either<{ readonly message: string }, A>): A => {
+  if (E.isLeft(either)) throw new Error(either.left.message);
+  return either.right;
+};
+
+/** The class's rule set (kz-older-g1-marks) with some parameters changed, under a new id. */
+const customRuleSet = (id: string, change: (data: RuleSetData) => RuleSetData): RuleSet => {
+  const base = ruleSets.find((rs) => rs.id === calendar2019.ruleSetId);
+  if (base === undefined) throw new Error('no base rule set');
+  return unwrap(decodeRuleSet(change({ ...base, id })));
+};
+
+/** Runs commands through a decider under the given rule sets; a refused command throws. */
+const historyUnder = (custom: ReadonlyArray<RuleSet>, ...commands: ReadonlyArray<ClassJournalCommand>) => {
+  const decider = classJournalDecider(journalRulesFromRuleSets([...ruleSets, ...custom]));
+  const events: LedgerEvent[] = [];
+  let state = decider.initialState();
+  for (const c of commands) {
+    const decided = decider.decide(c, state);
+    if (E.isLeft(decided)) throw new Error(`${c.type} refused: ${decided.left.message}`);
+    const news = recorded(decided.right, c.metadata.actor, `ev${events.length}`, c.metadata.reason);
+    for (const event of news) state = decider.evolve(state, event);
+    events.push(...news);
+  }
+  return {
+    events,
+    decide: (c: ClassJournalCommand) => decider.decide(c, foldEvents(decider, events)),
+  };
+};
+
+describe('re-sits follow the rule set’s resit.maxAttempts', () => {
+  const yearOfMaths = (ruleSet: RuleSet) => [
+    openClass({ calendar: { ...calendar2019, ruleSetId: ruleSet.id } }),
+    ...assignSubjects,
+    ...enrolments,
+    ...plan,
+    ...mathScoresAllYear,
+    ...mathTermsFinalized,
+    yearGrade(pupils.strong, 4),
+    yearGrade(pupils.weak, 2),
+  ];
+
+  it('allows no second re-sit when the rule set allows one', () => {
+    const oneResit = customRuleSet('one-resit', (d) => ({ ...d, resit: { ...d.resit, maxAttempts: 1 } }));
+    const { decide } = historyUnder([oneResit], ...yearOfMaths(oneResit), resit(pupils.weak, 2));
+    const second = decide(resit(pupils.weak, 5));
+    expect(E.isLeft(second) && second.left.kind).toBe('ResitNotAllowed');
+  });
+
+  it('allows a third re-sit when the rule set allows three', () => {
+    const threeResits = customRuleSet('three-resits', (d) => ({ ...d, resit: { ...d.resit, maxAttempts: 3 } }));
+    const { decide } = historyUnder([threeResits], ...yearOfMaths(threeResits), resit(pupils.weak, 2), resit(pupils.weak, 2));
+    expect(decide(resit(pupils.weak, 4))).toMatchObject({ right: [{ type: 'ResitResultRecorded', data: { attempt: 3, finalGrade: 3 } }] });
+  });
+});
