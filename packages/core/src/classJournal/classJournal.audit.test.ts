@@ -92,3 +92,23 @@ describe('re-sits follow the rule set’s resit.maxAttempts', () => {
     expect(decide(resit(pupils.weak, 4))).toMatchObject({ right: [{ type: 'ResitResultRecorded', data: { attempt: 3, finalGrade: 3 } }] });
   });
 });
+
+describe('a СОЧ cancelled and planned again', () => {
+  const cancelSoch = command('CancelSummative', { subjectId: subjects.math, summativeId: 'soch-math-t1' }, actors.deputy, { reason: 'flood' });
+  // The new СОЧ's id sorts before the cancelled one's ("a-…" < "soch-…").
+  const replanned = (id: string) =>
+    after(
+      classWithPlan,
+      ...mathScoresAllYear,
+      cancelSoch,
+      planSummative(subjects.math, id, mathLessons.t1Free.id, 'term', 20),
+      summativeScore(pupils.strong, id, 20),
+    );
+
+  it.each(['a-soch-math-t1', 'z-soch-math-t1'])('counts the new СОЧ %s, not the cancelled one', (id) => {
+    // СОР 8/10 + 8/10 (80%) × 50% + new СОЧ 20/20 (100%) × 50% = 90% → "5".
+    expect(expectAccepted(replanned(id), finalizeTerm(pupils.strong, 1, 5))).toMatchObject([
+      { data: { grade: 5, recommendation: { grade: 5, percentage: '90/1' } } },
+    ]);
+  });
+});

@@ -47,7 +47,8 @@ export type MarksRecord = {
 /**
  * The marks in force in `period`: formative marks on the period's lessons (not cancelled), and
  * each summative planned on such a lesson, scored, cancelled, or missed (excused when the pupil's
- * attendance on its lesson is `excused` or `illness`). Annulled marks do not count. `periodOf`
+ * attendance on its lesson is `excused` or `illness`). Annulled marks do not count. Of a
+ * cancelled СОЧ and one planned in its place, the one not cancelled is the period's СОЧ. `periodOf`
  * gives the assessment period of a date for this subject (term or half-year).
  */
 export const marksInForce = (
@@ -88,7 +89,8 @@ export const marksInForce = (
     if (!inPeriod(s.lessonId)) continue;
     const outcome = outcomeOf(s.summativeId, s.maxPoints, s.cancelled, s.lessonId);
     if (s.kind === 'section') sectionSummatives.push(outcome);
-    else termSummative = outcome;
+    // A СОЧ cancelled and planned again: the live one counts, whichever id sorts last.
+    else if (termSummative === undefined || termSummative.outcome.kind === 'cancelled') termSummative = outcome;
   }
   formative.sort((a, b) => a - b);
   return termSummative === undefined ? { formative, sectionSummatives } : { formative, sectionSummatives, termSummative };
