@@ -112,3 +112,23 @@ describe('a СОЧ cancelled and planned again', () => {
     ]);
   });
 });
+
+describe('a half-year subject whose rule set counts a СОЧ', () => {
+  it('has at most one СОЧ per half-year, not one per term: the rules take a single СОЧ per period', () => {
+    const counted = customRuleSet('half-year-soch', (d) => ({ ...d, halfYear: { ...d.halfYear, termSummative: 'counted' } }));
+    const sk = (id: string, date: string) =>
+      command('PlanLesson', { subjectId: subjects.selfKnowledge, lessonId: id, date, period: 2, unit: 'U', topic: id, hours: 1 }, actors.selfKnowledge);
+    const { decide } = historyUnder(
+      [counted],
+      openClass({ calendar: { ...calendar2019, ruleSetId: counted.id } }),
+      ...assignSubjects,
+      ...enrolments,
+      sk('sk-t1', '2019-10-10'),
+      sk('sk-t2', '2019-11-14'),
+      planSummative(subjects.selfKnowledge, 'soch-sk-t1', 'sk-t1', 'term', 20),
+    );
+    // Term 2 lies in half-year 1 too: a second СОЧ there would be silently ignored.
+    const second = decide(planSummative(subjects.selfKnowledge, 'soch-sk-t2', 'sk-t2', 'term', 20));
+    expect(E.isLeft(second) && second.left).toMatchObject({ kind: 'TermSummativeAlreadyPlanned', summativeId: 'soch-sk-t1', period: 'half-year 1' });
+  });
+});

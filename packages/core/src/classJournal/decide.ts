@@ -231,18 +231,22 @@ const checkSummativeDate = (
       subjectId: subject.subjectId,
       message: `subject ${subject.subjectId} has a section summative (СОР) on ${date}: no term summative (СОЧ) on the same day`,
     });
-  // One СОЧ per term and subject: the grade rules take a single СОЧ, so a second would be silently ignored.
-  const sameTerm = others.find((s) => {
+  // One СОЧ per assessment period and subject (a term, or a half-year where a rule set counts a
+  // СОЧ there): the grade rules take a single СОЧ per period, so a second would be silently ignored.
+  const halfYear = byHalfYear(rules, state, subject);
+  const period = assessmentPeriodOf(state.calendar, halfYear, date);
+  const samePeriod = others.find((s) => {
     const d = dateOf(s.lessonId, subject);
-    return s.kind === 'term' && term !== undefined && d !== undefined && termOf(state.calendar, d)?.number === term.number;
+    const p = d === undefined ? undefined : assessmentPeriodOf(state.calendar, halfYear, d);
+    return s.kind === 'term' && period !== undefined && p !== undefined && p.kind === period.kind && p.number === period.number;
   });
-  if (term !== undefined && sameTerm !== undefined)
+  if (period !== undefined && samePeriod !== undefined)
     return fail({
       kind: 'TermSummativeAlreadyPlanned',
-      summativeId: sameTerm.summativeId,
+      summativeId: samePeriod.summativeId,
       subjectId: subject.subjectId,
-      period: `term ${term.number}`,
-      message: `subject ${subject.subjectId} already has the term summative (СОЧ) ${sameTerm.summativeId} in term ${term.number}: at most one per term`,
+      period: describePeriod(period),
+      message: `subject ${subject.subjectId} already has the term summative (СОЧ) ${samePeriod.summativeId} in ${describePeriod(period)}: at most one per ${period.kind === 'term' ? 'term' : 'half-year'}`,
     });
   const limit = rules.maxTermSummativesPerDay(ruleSetId);
   let sameDay = 0;
