@@ -132,3 +132,38 @@ describe('a half-year subject whose rule set counts a СОЧ', () => {
     expect(E.isLeft(second) && second.left).toMatchObject({ kind: 'TermSummativeAlreadyPlanned', summativeId: 'soch-sk-t1', period: 'half-year 1' });
   });
 });
+
+describe('a summative the pupil could not sit: before they joined the class, or while exempt', () => {
+  const NEWCOMER = 'pupil-006';
+  // Term 2 of mathematics: СОР sor-math-t2-1 on 2019-11-19, a second СОР on 2019-12-10; no СОЧ, so СОР carry 100%.
+  const term2 = [
+    command('PlanLesson', { subjectId: subjects.math, lessonId: 'math-t2-03', date: '2019-12-10', period: 2, unit: 'U', topic: 't', hours: 1 }, actors.math),
+    planSummative(subjects.math, 'sor-math-t2-2', 'math-t2-03', 'section', 10),
+  ];
+
+  it('does not count as 0 for a pupil who joined the class after it', () => {
+    const history = after(
+      classWithPlan,
+      ...term2,
+      command('EnrolPupil', { pupilId: NEWCOMER, on: '2019-11-20' }, actors.director),
+      summativeScore(NEWCOMER, 'sor-math-t2-2', 10),
+    );
+    // Only sor-math-t2-2 is the newcomer's: 10/10 = 100% → "5" (not (0 + 10)/20 = 50% → "3").
+    expect(expectAccepted(history, finalizeTerm(NEWCOMER, 2, 5))).toMatchObject([{ data: { recommendation: { grade: 5, percentage: '100/1' } } }]);
+  });
+
+  it('does not count as 0 for a pupil exempt from the subject on its day', () => {
+    const history = after(
+      classWithPlan,
+      ...term2,
+      command('GrantExemption', { subjectId: subjects.math, exemptionId: 'ex-1', pupilId: pupils.strong, from: '2019-11-15', to: '2019-11-25', ground: 'medical' }, actors.deputy),
+      summativeScore(pupils.strong, 'sor-math-t2-2', 8),
+    );
+    expect(expectAccepted(history, finalizeTerm(pupils.strong, 2, 4))).toMatchObject([{ data: { recommendation: { grade: 4, percentage: '80/1' } } }]);
+  });
+
+  it('still counts as 0 for a pupil enrolled and not exempt who has no score (an unexcused miss)', () => {
+    const history = after(classWithPlan, ...term2, summativeScore(pupils.strong, 'sor-math-t2-2', 8));
+    expect(expectAccepted(history, finalizeTerm(pupils.strong, 2, 3))).toMatchObject([{ data: { recommendation: { grade: 3, percentage: '40/1' } } }]);
+  });
+});

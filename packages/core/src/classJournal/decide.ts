@@ -180,8 +180,11 @@ const requirePeriodOpen = (state: OpenClassState, subject: SubjectState, pupilId
 const periodOfLesson = (rules: JournalRules, state: OpenClassState, subject: SubjectState, lesson: Lesson) =>
   assessmentPeriodOf(state.calendar, byHalfYear(rules, state, subject), lesson.date);
 
+const isExemptOn = (exemptions: PupilSubjectRecord['exemptions'], date: LocalDate): boolean =>
+  exemptions.some((x) => x.from <= date && date <= x.to);
+
 const requireNotExempt = (subject: SubjectState, pupilId: string, date: LocalDate): Check =>
-  recordOf(subject, pupilId).exemptions.some((x) => x.from <= date && date <= x.to)
+  isExemptOn(recordOf(subject, pupilId).exemptions, date)
     ? fail({ kind: 'PupilExempt', pupilId, date, message: `pupil ${pupilId} is exempt from ${subject.subjectId} on ${date}` })
     : ok;
 
@@ -274,11 +277,13 @@ export const periodMarksOf = (
       ? { kind: mark.kind, on: mark.lessonId, value: mark.mark, annulled: mark.annulled }
       : { kind: mark.kind, on: mark.summativeId, value: mark.points, annulled: mark.annulled },
   );
+  const stays = state.enrolments.get(pupilId);
   return marksInForce(
     subject,
     { marks, attendance: record.attendance },
     (date) => assessmentPeriodOf(state.calendar, byHalfYear(rules, state, subject), date),
     period,
+    (date) => isEnrolledOn(stays, date) && !isExemptOn(record.exemptions, date),
   );
 };
 

@@ -50,12 +50,17 @@ export type MarksRecord = {
  * attendance on its lesson is `excused` or `illness`). Annulled marks do not count. Of a
  * cancelled СОЧ and one planned in its place, the one not cancelled is the period's СОЧ. `periodOf`
  * gives the assessment period of a date for this subject (term or half-year).
+ *
+ * `sits(date)` says whether the pupil could sit a summative held that day: enrolled in the class
+ * and not exempt from the subject. A summative the pupil could not sit is not theirs and is left
+ * out; counted as a miss it would be 0 points, yet the journal refuses them a score on it.
  */
 export const marksInForce = (
   plan: MarksPlan,
   record: MarksRecord | undefined,
   periodOf: (date: LocalDate) => AssessmentPeriod | undefined,
   period: AssessmentPeriod,
+  sits: (date: LocalDate) => boolean = () => true,
 ): PeriodMarks => {
   const inPeriod = (lessonId: string): boolean => {
     const lesson = plan.lessons.get(lessonId);
@@ -87,6 +92,8 @@ export const marksInForce = (
   const summatives = [...plan.summatives.values()].sort((a, b) => (a.summativeId < b.summativeId ? -1 : 1));
   for (const s of summatives) {
     if (!inPeriod(s.lessonId)) continue;
+    const day = plan.lessons.get(s.lessonId)?.date;
+    if (day !== undefined && !sits(day)) continue;
     const outcome = outcomeOf(s.summativeId, s.maxPoints, s.cancelled, s.lessonId);
     if (s.kind === 'section') sectionSummatives.push(outcome);
     // A СОЧ cancelled and planned again: the live one counts, whichever id sorts last.
