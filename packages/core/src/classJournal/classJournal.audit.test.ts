@@ -21,10 +21,13 @@ import {
   command,
   enrolments,
   expectAccepted,
+  expectRefused,
   finalizeTerm,
   mathLessons,
   mathScoresAllYear,
+  mathSummatives,
   mathTermsFinalized,
+  mathYearToFinalize,
   openClass,
   plan,
   planSummative,
@@ -165,5 +168,40 @@ describe('a summative the pupil could not sit: before they joined the class, or 
   it('still counts as 0 for a pupil enrolled and not exempt who has no score (an unexcused miss)', () => {
     const history = after(classWithPlan, ...term2, summativeScore(pupils.strong, 'sor-math-t2-2', 8));
     expect(expectAccepted(history, finalizeTerm(pupils.strong, 2, 3))).toMatchObject([{ data: { recommendation: { grade: 3, percentage: '40/1' } } }]);
+  });
+});
+
+describe('a finalized period’s recomputation cannot change through the plan or exemptions', () => {
+  const lesson = (id: string, date: string) =>
+    command('PlanLesson', { subjectId: subjects.math, lessonId: id, date, period: 2, unit: 'U', topic: id, hours: 1 }, actors.math);
+  const reschedule = (lessonId: string, date: string) => command('RescheduleLesson', { subjectId: subjects.math, lessonId, date, period: 2 }, actors.math);
+
+  it('plans no summative in a period finalized for a pupil (it would count as their unexcused miss)', () => {
+    expectRefused(mathYearToFinalize, planSummative(subjects.math, 'sor-math-t1-3', mathLessons.t1Free.id, 'section', 10), 'PeriodFinalized', 'term 1');
+    expectAccepted(classWithPlan, planSummative(subjects.math, 'sor-math-t1-3', mathLessons.t1Free.id, 'section', 10));
+  });
+
+  it('moves no summative into or out of a period finalized for a pupil', () => {
+    const planned = after(
+      classWithPlan,
+      ...mathScoresAllYear,
+      lesson('math-t2-x', '2019-11-26'),
+      planSummative(subjects.math, 'sor-math-t2-x', 'math-t2-x', 'section', 10),
+    );
+    const termOneFinal = after(planned, finalizeTerm(pupils.strong, 1, 4));
+    expectRefused(termOneFinal, reschedule('math-t2-x', '2019-10-23'), 'PeriodFinalized', 'term 1', pupils.strong);
+    // Strong pupil in term 2: 8/10 and a miss 0/10 = 40% → "3".
+    const termTwoFinal = after(planned, finalizeTerm(pupils.strong, 2, 3));
+    expectRefused(termTwoFinal, reschedule('math-t2-x', '2020-01-20'), 'PeriodFinalized', 'term 2', pupils.strong);
+    expectAccepted(termTwoFinal, reschedule('math-t2-x', '2019-12-03'));
+  });
+
+  it('grants no exemption over a period finalized for the pupil', () => {
+    const exempt = (from: string, to: string) =>
+      command('GrantExemption', { subjectId: subjects.math, exemptionId: 'ex-1', pupilId: pupils.strong, from, to, ground: 'medical' }, actors.deputy);
+    const termOneFinal = after(classWithPlan, ...mathScoresAllYear, finalizeTerm(pupils.strong, 1, 4));
+    expectRefused(termOneFinal, exempt('2019-09-15', '2019-09-20'), 'PeriodFinalized', 'term 1', pupils.strong);
+    expectRefused(termOneFinal, exempt('2019-10-20', '2019-11-10'), 'PeriodFinalized', 'term 1', pupils.strong);
+    expectAccepted(termOneFinal, exempt('2019-11-05', '2019-11-20'));
   });
 });

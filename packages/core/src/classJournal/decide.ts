@@ -180,6 +180,22 @@ const requirePeriodOpen = (state: OpenClassState, subject: SubjectState, pupilId
 const periodOfLesson = (rules: JournalRules, state: OpenClassState, subject: SubjectState, lesson: Lesson) =>
   assessmentPeriodOf(state.calendar, byHalfYear(rules, state, subject), lesson.date);
 
+/**
+ * No pupil's grade for the period is finalized. A change to the period's summatives (planned,
+ * cancelled, moved) changes every pupil's recomputation, so it needs the period open for all.
+ */
+const requirePeriodOpenForAll = (state: OpenClassState, subject: SubjectState, period: AssessmentPeriod | undefined): Check => {
+  if (period === undefined) return ok;
+  for (const pupilId of subject.pupils.keys()) {
+    const open = requirePeriodOpen(state, subject, pupilId, period);
+    if (E.isLeft(open)) return open;
+  }
+  return ok;
+};
+
+const liveSummativeOn = (subject: SubjectState, lessonId: string) =>
+  [...subject.summatives.values()].find((s) => s.lessonId === lessonId && !s.cancelled);
+
 const isExemptOn = (exemptions: PupilSubjectRecord['exemptions'], date: LocalDate): boolean =>
   exemptions.some((x) => x.from <= date && date <= x.to);
 
@@ -436,6 +452,18 @@ const decideOpen: {
                   }
                 return ok;
               },
+              // A summative moved out of one period and into another changes both periods' recomputation.
+              () => {
+                const from = periodOfLesson(rules, state, subject, lesson);
+                const to = periodOfLesson(rules, state, subject, { ...lesson, date: data.date });
+                const samePeriod = from !== undefined && to !== undefined && from.kind === to.kind && from.number === to.number;
+                return liveSummativeOn(subject, lesson.lessonId) === undefined || samePeriod
+                  ? ok
+                  : all(
+                      () => requirePeriodOpenForAll(state, subject, from),
+                      () => requirePeriodOpenForAll(state, subject, to),
+                    );
+              },
             ),
             () => emit({ type: 'LessonRescheduled', data }),
           ),
@@ -493,6 +521,8 @@ const decideOpen: {
                   ? fail({ kind: 'SummativeAlreadyPlanned', summativeId: data.summativeId, message: `summative ${data.summativeId} is already planned` })
                   : ok,
               () => checkSummativeDate(rules, state, subject, data, lesson.date),
+              // A new summative counts for (or against) every pupil of its period: not once a grade of it is final.
+              () => requirePeriodOpenForAll(state, subject, periodOfLesson(rules, state, subject, lesson)),
             ),
             () => emit({ type: 'SummativePlanned', data }),
           ),
@@ -512,13 +542,7 @@ const decideOpen: {
           () => {
             // Cancelling changes every pupil's recomputation: not once a grade of its period is final.
             const lesson = subject.lessons.get(summative.lessonId);
-            const period = lesson === undefined ? undefined : periodOfLesson(rules, state, subject, lesson);
-            if (period === undefined) return ok;
-            for (const pupilId of subject.pupils.keys()) {
-              const open = requirePeriodOpen(state, subject, pupilId, period);
-              if (E.isLeft(open)) return open;
-            }
-            return ok;
+            return requirePeriodOpenForAll(state, subject, lesson === undefined ? undefined : periodOfLesson(rules, state, subject, lesson));
           },
         ),
         () => emit({ type: 'SummativeCancelled', data }),
@@ -664,6 +688,16 @@ const decideOpen: {
             data.from > data.to
               ? fail({ kind: 'InvalidExemption', from: data.from, to: data.to, message: `exemption from ${data.from} ends before it starts (${data.to})` })
               : ok,
+          // An exemption takes the summatives of its days out of the pupil's grade: not in a finalized period.
+          () =>
+            all(
+              ...periodsOfSubject(state.calendar, byHalfYear(rules, state, subject))
+                .filter((p) => {
+                  const dates = datesOfPeriod(state.calendar, p);
+                  return dates !== undefined && dates.startsOn <= data.to && data.from <= dates.endsOn;
+                })
+                .map((p) => () => requirePeriodOpen(state, subject, data.pupilId, p)),
+            ),
         ),
         () => emit({ type: 'ExemptionGranted', data }),
       ),
