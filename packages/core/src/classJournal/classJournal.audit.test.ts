@@ -181,6 +181,13 @@ describe('a finalized period’s recomputation cannot change through the plan or
     expectAccepted(classWithPlan, planSummative(subjects.math, 'sor-math-t1-3', mathLessons.t1Free.id, 'section', 10));
   });
 
+  it('cancels no lesson with a summative still planned on it: the summative would vanish without being cancelled', () => {
+    const cancelSochLesson = command('CancelLesson', { subjectId: subjects.math, lessonId: mathLessons.t1Soch.id }, actors.math);
+    expectRefused(classWithPlan, cancelSochLesson, 'LessonHasSummative', mathLessons.t1Soch.id, mathSummatives.t1Soch.id);
+    const sochCancelled = after(classWithPlan, command('CancelSummative', { subjectId: subjects.math, summativeId: mathSummatives.t1Soch.id }, actors.deputy, { reason: 'flood' }));
+    expectAccepted(sochCancelled, cancelSochLesson);
+  });
+
   it('moves no summative into or out of a period finalized for a pupil', () => {
     const planned = after(
       classWithPlan,

@@ -482,6 +482,18 @@ const decideOpen: {
                 lessonHasRecords(subject, lesson.lessonId)
                   ? fail({ kind: 'LessonHasMarks', lessonId: lesson.lessonId, message: `lesson ${lesson.lessonId} has marks or absences: annul them before cancelling it` })
                   : ok,
+              // Its summative would silently leave the grades: cancelling a summative has its own rules (who, why, open periods).
+              () => {
+                const summative = liveSummativeOn(subject, lesson.lessonId);
+                return summative === undefined
+                  ? ok
+                  : fail({
+                      kind: 'LessonHasSummative',
+                      lessonId: lesson.lessonId,
+                      summativeId: summative.summativeId,
+                      message: `lesson ${lesson.lessonId} has summative ${summative.summativeId} planned on it: cancel the summative first (or move the lesson)`,
+                    });
+              },
             ),
             () => emit({ type: 'LessonCancelled', data }),
           ),

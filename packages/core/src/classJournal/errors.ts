@@ -26,6 +26,7 @@ export type ClassJournalError =
   | { readonly kind: 'LessonAlreadyPlanned'; readonly lessonId: string; readonly message: string }
   | { readonly kind: 'LessonCancelled'; readonly lessonId: string; readonly message: string }
   | { readonly kind: 'LessonHasMarks'; readonly lessonId: string; readonly message: string }
+  | { readonly kind: 'LessonHasSummative'; readonly lessonId: string; readonly summativeId: string; readonly message: string }
   | { readonly kind: 'SummativeNotFound'; readonly summativeId: string; readonly message: string }
   | { readonly kind: 'SummativeAlreadyPlanned'; readonly summativeId: string; readonly message: string }
   | { readonly kind: 'SummativeCancelled'; readonly summativeId: string; readonly message: string }
