@@ -234,11 +234,21 @@ export const ruleSetProblems = (ruleSet: RuleSetData): ReadonlyArray<RuleSetProb
         );
     });
     problems.push(...checkScale(`${at}.scale`, entry.scale, ruleSet.gradeRounding));
-    if (ruleSet.yearGrade.method === 'meanOfGrades')
+    if (ruleSet.yearGrade.method === 'meanOfGrades') {
       entry.scale.grades.forEach((grade, j) => {
         if (typeof grade !== 'number' || !Number.isInteger(grade))
           problems.push(problem(`${at}.scale.grades[${j}]`, grade, 'yearGrade.method meanOfGrades needs whole-number grades; use meanOfScalePositions for labels'));
       });
+      // A mean of grades (year grade, re-sit) rounds to a whole number between them: it must be a
+      // grade of the scale, and lie between them on the scale too. So the grades must be
+      // consecutive whole numbers, in order along the scale (2, 3, 4, 5 or 5, 4, 3, 2).
+      const numbers = entry.scale.grades.filter((g): g is number => typeof g === 'number' && Number.isInteger(g));
+      const step = (numbers[1] ?? 0) - (numbers[0] ?? 0);
+      if (numbers.length === entry.scale.grades.length && numbers.length > 1 && !numbers.every((g, j) => j === 0 || (g - (numbers[j - 1] ?? 0) === step && Math.abs(step) === 1)))
+        problems.push(
+          problem(`${at}.scale.grades`, entry.scale.grades, 'yearGrade.method meanOfGrades needs consecutive whole-number grades in order (e.g. 2, 3, 4, 5): a rounded mean must be a grade of the scale; use meanOfScalePositions otherwise'),
+        );
+    }
   });
   return problems;
 };
