@@ -212,3 +212,33 @@ describe('a finalized period’s recomputation cannot change through the plan or
     expectAccepted(termOneFinal, exempt('2019-11-05', '2019-11-20'));
   });
 });
+
+describe('summative limits come from the rule set ([secondary] facts are parameters)', () => {
+  it('allows a fourth СОР in a term when the rule set allows four, and refuses it under the shipped three', () => {
+    const fourSor = customRuleSet('four-sor', (d) => ({ ...d, summativeLimits: { sectionSummativesPerPeriod: 4, termSummativesPerDay: 3 } }));
+    const commands = [
+      openClass({ calendar: { ...calendar2019, ruleSetId: fourSor.id } }),
+      ...assignSubjects,
+      ...enrolments,
+      ...plan,
+      planSummative(subjects.math, 'sor-math-t1-3', mathLessons.t1Free.id, 'section', 10),
+    ];
+    const { decide } = historyUnder([fourSor], ...commands);
+    expect(E.isRight(decide(planSummative(subjects.math, 'sor-math-t1-4', mathLessons.t1b.id, 'section', 10)))).toBe(true);
+    const shipped = after(classWithPlan, planSummative(subjects.math, 'sor-math-t1-3', mathLessons.t1Free.id, 'section', 10));
+    expectRefused(shipped, planSummative(subjects.math, 'sor-math-t1-4', mathLessons.t1b.id, 'section', 10), 'TooManySectionSummatives', '3');
+  });
+
+  it('refuses a second СОЧ on a day when the rule set allows one a day', () => {
+    const oneSochADay = customRuleSet('one-soch-a-day', (d) => ({ ...d, summativeLimits: { sectionSummativesPerPeriod: 3, termSummativesPerDay: 1 } }));
+    const { decide } = historyUnder(
+      [oneSochADay],
+      openClass({ calendar: { ...calendar2019, ruleSetId: oneSochADay.id } }),
+      ...assignSubjects,
+      ...enrolments,
+      ...plan,
+    );
+    const second = decide(planSummative(subjects.kazakh, 'soch-kaz', `${subjects.kazakh}-t1-soch`, 'term', 20));
+    expect(E.isLeft(second) && second.left).toMatchObject({ kind: 'TooManyTermSummativesOnDay', limit: 1 });
+  });
+});

@@ -33,8 +33,8 @@ export type JournalRules = {
   readonly isNoMarksGradeLevel: (ruleSetId: string, gradeLevel: number) => boolean;
   /** True when a subject graded per half-year may have a term summative (СОЧ) at all. */
   readonly allowsTermSummativeInHalfYear: (ruleSetId: string) => boolean;
-  /** The most section summatives (СОР) a subject may have in one period (3). */
+  /** The most section summatives (СОР) a subject may have in one period (the rule set's `summativeLimits`; 3 in Kazakhstan). */
   readonly maxSectionSummativesPerPeriod: (ruleSetId: string) => number;
-  /** The most term summatives (СОЧ) a class may write in one day (3). */
+  /** The most term summatives (СОЧ) a class may write in one day (the rule set's `summativeLimits`; 3 in Kazakhstan). */
   readonly maxTermSummativesPerDay: (ruleSetId: string) => number;
 };

@@ -6,13 +6,10 @@ import type { Recommendation } from '../events/results';
 import { toFractionString } from '../primitives/rational';
 import { isPassingGrade, scaleForGradeLevel } from '../rules/gradeScale';
 import { computePeriodResult, isHalfYearSubject } from '../rules/periodResult';
-import type { RuleSet } from '../rules/ruleSet';
+import { defaultSummativeLimits, type RuleSet } from '../rules/ruleSet';
 import { finalGrade, yearGrade } from '../rules/yearGrade';
 import type { JournalRules } from './journalRules';
 
-/** Limits the domain reference gives for summatives; the same under every shipped rule set. */
-const MAX_SECTION_SUMMATIVES_PER_PERIOD = 3;
-const MAX_TERM_SUMMATIVES_PER_DAY = 3;
 
 /**
  * Plugs the rules engine (rules/) into the class journal's decider: each question is answered
@@ -100,7 +97,7 @@ export const journalRulesFromRuleSets = (ruleSets: ReadonlyArray<RuleSet>): Jour
     },
     isNoMarksGradeLevel: (ruleSetId, gradeLevel) => byId.get(ruleSetId)?.noMarksGradeLevels.includes(gradeLevel) ?? false,
     allowsTermSummativeInHalfYear: (ruleSetId) => byId.get(ruleSetId)?.halfYear.termSummative === 'counted',
-    maxSectionSummativesPerPeriod: () => MAX_SECTION_SUMMATIVES_PER_PERIOD,
-    maxTermSummativesPerDay: () => MAX_TERM_SUMMATIVES_PER_DAY,
+    maxSectionSummativesPerPeriod: (ruleSetId) => (byId.get(ruleSetId)?.summativeLimits ?? defaultSummativeLimits).sectionSummativesPerPeriod,
+    maxTermSummativesPerDay: (ruleSetId) => (byId.get(ruleSetId)?.summativeLimits ?? defaultSummativeLimits).termSummativesPerDay,
   };
 };

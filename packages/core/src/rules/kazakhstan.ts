@@ -115,6 +115,8 @@ const ruleSetData = (era: Era, effective: RuleSetData['effective']): RuleSetData
   emptyComponent: 'redistribute',
   yearGrade: { method: 'meanOfGrades', rounding: 'halfUp' },
   resit: { rounding: 'halfUp', maxAttempts: 2, maxFailedSubjects: 2 },
+  // At most 3 СОР per term and subject, at most 3 СОЧ a day for a class. [secondary]
+  summativeLimits: { sectionSummativesPerPeriod: 3, termSummativesPerDay: 3 },
 });
 
 const optionError = (field: string, value: unknown): InvalidRuleSet => ({

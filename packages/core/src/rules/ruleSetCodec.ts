@@ -34,7 +34,7 @@ const ScaleShape = t.type({
 });
 
 /** The structure of a rule set, before its values are checked against each other. */
-const RuleSetShape = t.type({
+const RuleSetRequiredShape = t.type({
   id: IdCodec,
   title: t.string,
   source: t.string,
@@ -56,6 +56,10 @@ const RuleSetShape = t.type({
   }),
   resit: t.type({ rounding: RoundingModeShape, maxAttempts: t.number, maxFailedSubjects: t.number }),
 });
+const RuleSetShape = t.intersection([
+  RuleSetRequiredShape,
+  t.partial({ summativeLimits: t.type({ sectionSummativesPerPeriod: t.number, termSummativesPerDay: t.number }) }),
+]);
 
 // Compile-time proof that the shape decodes to exactly the documented data model.
 const shapeMatchesModel = (decoded: t.TypeOf<typeof RuleSetShape>): RuleSetData => decoded;
@@ -223,6 +227,12 @@ export const ruleSetProblems = (ruleSet: RuleSetData): ReadonlyArray<RuleSetProb
     ]),
     ...checkInteger('resit.maxAttempts', ruleSet.resit.maxAttempts, 0, 10),
     ...checkInteger('resit.maxFailedSubjects', ruleSet.resit.maxFailedSubjects, 0, 100),
+    ...(ruleSet.summativeLimits === undefined
+      ? []
+      : [
+          ...checkInteger('summativeLimits.sectionSummativesPerPeriod', ruleSet.summativeLimits.sectionSummativesPerPeriod, 0, 100),
+          ...checkInteger('summativeLimits.termSummativesPerDay', ruleSet.summativeLimits.termSummativesPerDay, 0, 100),
+        ]),
   ];
   ruleSet.gradeScales.forEach((entry, i) => {
     const at = `gradeScales[${i}]`;
