@@ -242,3 +242,24 @@ describe('summative limits come from the rule set ([secondary] facts are paramet
     expect(E.isLeft(second) && second.left).toMatchObject({ kind: 'TooManyTermSummativesOnDay', limit: 1 });
   });
 });
+
+describe('a formative mark outside the rule set’s mark scale', () => {
+  it('is refused when recorded or corrected, instead of blocking the period’s finalization later', () => {
+    const oneToFive = customRuleSet('marks-1-5', (d) => ({ ...d, formative: { ...d.formative, minMark: 1, maxMark: 5 } }));
+    const { decide } = historyUnder(
+      [oneToFive],
+      openClass({ calendar: { ...calendar2019, ruleSetId: oneToFive.id } }),
+      ...assignSubjects,
+      ...enrolments,
+      ...plan,
+      command('RecordFormativeMark', { subjectId: subjects.math, markId: 'fo-1', lessonId: mathLessons.t1a.id, pupilId: pupils.strong, mark: 4 }, actors.math),
+    );
+    const seven = decide(command('RecordFormativeMark', { subjectId: subjects.math, markId: 'fo-2', lessonId: mathLessons.t1b.id, pupilId: pupils.strong, mark: 7 }, actors.math));
+    expect(E.isLeft(seven) && seven.left).toMatchObject({ kind: 'MarkNotOnScale', mark: 7 });
+    const corrected = decide(
+      command('CorrectMark', { subjectId: subjects.math, pupilId: pupils.strong, markId: 'fo-1', value: { kind: 'formative', mark: 6 } }, actors.math, { reason: 'typo' }),
+    );
+    expect(E.isLeft(corrected) && corrected.left).toMatchObject({ kind: 'MarkNotOnScale', mark: 6 });
+    expect(E.isRight(decide(command('RecordFormativeMark', { subjectId: subjects.math, markId: 'fo-2', lessonId: mathLessons.t1b.id, pupilId: pupils.strong, mark: 5 }, actors.math)))).toBe(true);
+  });
+});

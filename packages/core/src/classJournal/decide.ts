@@ -159,6 +159,14 @@ const requireMarksAllowed = (rules: JournalRules, state: OpenClassState, subject
   return ok;
 };
 
+/** A formative mark on the rule set's scale (the event allows 1..10; a rule set may allow fewer). */
+const requireMarkOnScale = (rules: JournalRules, state: OpenClassState, mark: number): Check => {
+  const { minMark, maxMark } = rules.formativeMarkRange(state.calendar.ruleSetId);
+  return mark >= minMark && mark <= maxMark
+    ? ok
+    : fail({ kind: 'MarkNotOnScale', mark, minMark, maxMark, message: `mark ${mark} is not on the formative scale ${minMark}..${maxMark} of rule set ${state.calendar.ruleSetId}` });
+};
+
 const byHalfYear = (rules: JournalRules, state: OpenClassState, subject: SubjectState): boolean =>
   rules.isHalfYearSubject(state.calendar.ruleSetId, subject.hoursPerWeek);
 
@@ -575,6 +583,7 @@ const decideOpen: {
             all(
               () => requireSubjectTeacher(metadata.actor, subject, 'record marks'),
               () => requireMarksAllowed(rules, state, subject, false),
+              () => requireMarkOnScale(rules, state, data.mark),
               () => requireEnrolled(state, data.pupilId, lesson.date),
               () => requireNotExempt(subject, data.pupilId, lesson.date),
               () => requirePeriodOpen(state, subject, data.pupilId, periodOfLesson(rules, state, subject, lesson)),
@@ -881,7 +890,7 @@ function changeMark(
               case 'CorrectMark': {
                 const value = command.data.value;
                 if (value.kind !== mark.kind) return fail(mismatch());
-                return then(value.kind === 'summative' ? pointsWithinMax(value.points) : ok, () =>
+                return then(value.kind === 'summative' ? pointsWithinMax(value.points) : requireMarkOnScale(rules, state, value.mark), () =>
                   emit({ type: 'MarkCorrected', data: { ...base, supersedesEventId: mark.lastEventId, value } }),
                 );
               }

@@ -40,6 +40,7 @@ export type ClassJournalError =
   | { readonly kind: 'NoMarksInGradeLevel'; readonly gradeLevel: number; readonly message: string }
   | { readonly kind: 'NoMarksForSubject'; readonly subjectId: string; readonly message: string }
   | { readonly kind: 'NoScoresForPassFailSubject'; readonly subjectId: string; readonly message: string }
+  | { readonly kind: 'MarkNotOnScale'; readonly mark: number; readonly minMark: number; readonly maxMark: number; readonly message: string }
   | { readonly kind: 'ScoreAboveMaximum'; readonly points: number; readonly maxPoints: number; readonly summativeId: string; readonly message: string }
   | { readonly kind: 'MarkAlreadyRecorded'; readonly markId: string; readonly message: string }
   | { readonly kind: 'ScoreAlreadyRecorded'; readonly pupilId: string; readonly summativeId: string; readonly message: string }

@@ -23,6 +23,8 @@ export type JournalRules = {
   ) => E.Either<string, Recommendation>;
   /** The final grade after a re-sit test. */
   readonly resitFinalGrade: (ruleSetId: string, gradeLevel: number, yearGrade: GradeValue, testGrade: GradeValue) => E.Either<string, GradeValue>;
+  /** The formative (ФО) mark scale of the rule set: marks outside it cannot be graded, so they are refused when entered. */
+  readonly formativeMarkRange: (ruleSetId: string) => { readonly minMark: number; readonly maxMark: number };
   /** The most re-sit tests a pupil may take after a failing year grade (the rule set's `resit.maxAttempts`). */
   readonly maxResitAttempts: (ruleSetId: string) => number;
   /** True when the grade is a fail on the scale ("2", or fail), which opens a re-sit. */

@@ -78,6 +78,8 @@ export const journalRulesFromRuleSets = (ruleSets: ReadonlyArray<RuleSet>): Jour
           ),
         ),
       ),
+    // An unknown rule set leaves only the event's own range: the class could not have been opened under it anyway.
+    formativeMarkRange: (ruleSetId) => byId.get(ruleSetId)?.formative ?? { minMark: 1, maxMark: 10 },
     maxResitAttempts: (ruleSetId) => byId.get(ruleSetId)?.resit.maxAttempts ?? 0,
     isFailingGrade: (ruleSetId, gradeLevel, grade) => {
       if (grade === 'fail') return true;
