@@ -27,6 +27,7 @@ import {
   mathScoresAllYear,
   mathSummatives,
   mathTermsFinalized,
+  mathYearFinalized,
   mathYearToFinalize,
   openClass,
   plan,
@@ -261,5 +262,21 @@ describe('a formative mark outside the rule set’s mark scale', () => {
     );
     expect(E.isLeft(corrected) && corrected.left).toMatchObject({ kind: 'MarkNotOnScale', mark: 6 });
     expect(E.isRight(decide(command('RecordFormativeMark', { subjectId: subjects.math, markId: 'fo-2', lessonId: mathLessons.t1b.id, pupilId: pupils.strong, mark: 5 }, actors.math)))).toBe(true);
+  });
+});
+
+describe('a pupil failing more subjects than resit.maxFailedSubjects', () => {
+  const failSubject = (subjectId: string) => [
+    ...[1, 2, 3, 4].map((term) =>
+      command('FinalizePeriodGrade', { subjectId, pupilId: pupils.weak, period: { kind: 'term', number: term }, grade: 2, overrideReason: 'no work handed in' }, actors.deputy),
+    ),
+    command('FinalizeYearGrade', { subjectId, pupilId: pupils.weak, grade: 2 }, actors.deputy),
+  ];
+
+  it('repeats the year: no re-sit once a third subject has a failing year grade (Kazakhstan: at most 2)', () => {
+    const twoFailed = after(mathYearFinalized, ...failSubject(subjects.kazakh));
+    expectAccepted(twoFailed, resit(pupils.weak, 4));
+    const threeFailed = after(twoFailed, ...failSubject(subjects.russian));
+    expectRefused(threeFailed, resit(pupils.weak, 4), 'ResitNotAllowed', pupils.weak, '3 subjects', 'repeat');
   });
 });

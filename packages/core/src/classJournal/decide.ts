@@ -828,6 +828,14 @@ const decideOpen: {
       const maxAttempts = rules.maxResitAttempts(ruleSetId);
       if (record.resitAttempts >= maxAttempts)
         return notAllowed(`all ${maxAttempts} re-sit attempt(s) allowed by rule set ${ruleSetId} are used`);
+      // A failing year grade in more subjects than the rule set allows means repeating the year, not re-sits.
+      const failed = [...state.subjects.values()].filter((s) => {
+        const year = s.pupils.get(data.pupilId)?.yearGrade;
+        return year !== undefined && rules.isFailingGrade(ruleSetId, state.gradeLevel, year);
+      }).length;
+      const maxFailed = rules.maxFailedSubjectsForResits(ruleSetId);
+      if (failed > maxFailed)
+        return notAllowed(`failing year grades in ${failed} subjects (more than ${maxFailed}) mean repeating the year under rule set ${ruleSetId}`);
       const context = { gradeLevel: state.gradeLevel, gradingMode: subject.gradingMode };
       return then(
         all(

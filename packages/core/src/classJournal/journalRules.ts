@@ -27,6 +27,8 @@ export type JournalRules = {
   readonly formativeMarkRange: (ruleSetId: string) => { readonly minMark: number; readonly maxMark: number };
   /** The most re-sit tests a pupil may take after a failing year grade (the rule set's `resit.maxAttempts`). */
   readonly maxResitAttempts: (ruleSetId: string) => number;
+  /** The most subjects a pupil may fail for the year and still re-sit; more means repeating the year (`resit.maxFailedSubjects`). */
+  readonly maxFailedSubjectsForResits: (ruleSetId: string) => number;
   /** True when the grade is a fail on the scale ("2", or fail), which opens a re-sit. */
   readonly isFailingGrade: (ruleSetId: string, gradeLevel: number, grade: GradeValue) => boolean;
   /** True when the grade may be entered for this grading mode and level. */

@@ -81,6 +81,7 @@ export const journalRulesFromRuleSets = (ruleSets: ReadonlyArray<RuleSet>): Jour
     // An unknown rule set leaves only the event's own range: the class could not have been opened under it anyway.
     formativeMarkRange: (ruleSetId) => byId.get(ruleSetId)?.formative ?? { minMark: 1, maxMark: 10 },
     maxResitAttempts: (ruleSetId) => byId.get(ruleSetId)?.resit.maxAttempts ?? 0,
+    maxFailedSubjectsForResits: (ruleSetId) => byId.get(ruleSetId)?.resit.maxFailedSubjects ?? 0,
     isFailingGrade: (ruleSetId, gradeLevel, grade) => {
       if (grade === 'fail') return true;
       const ruleSet = byId.get(ruleSetId);
