@@ -215,8 +215,9 @@ describe('a finalized period’s recomputation cannot change through the plan or
 });
 
 describe('summative limits come from the rule set ([secondary] facts are parameters)', () => {
+  const limits = { sectionSummativesPerPeriod: 3, termSummativesPerDay: 3, noTermSummativeOnLastDayOfTerm: true, noTermSummativeOnSectionSummativeDay: true };
   it('allows a fourth СОР in a term when the rule set allows four, and refuses it under the shipped three', () => {
-    const fourSor = customRuleSet('four-sor', (d) => ({ ...d, summativeLimits: { sectionSummativesPerPeriod: 4, termSummativesPerDay: 3 } }));
+    const fourSor = customRuleSet('four-sor', (d) => ({ ...d, summativeLimits: { ...limits, sectionSummativesPerPeriod: 4 } }));
     const commands = [
       openClass({ calendar: { ...calendar2019, ruleSetId: fourSor.id } }),
       ...assignSubjects,
@@ -231,7 +232,7 @@ describe('summative limits come from the rule set ([secondary] facts are paramet
   });
 
   it('refuses a second СОЧ on a day when the rule set allows one a day', () => {
-    const oneSochADay = customRuleSet('one-soch-a-day', (d) => ({ ...d, summativeLimits: { sectionSummativesPerPeriod: 3, termSummativesPerDay: 1 } }));
+    const oneSochADay = customRuleSet('one-soch-a-day', (d) => ({ ...d, summativeLimits: { ...limits, termSummativesPerDay: 1 } }));
     const { decide } = historyUnder(
       [oneSochADay],
       openClass({ calendar: { ...calendar2019, ruleSetId: oneSochADay.id } }),
@@ -278,5 +279,36 @@ describe('a pupil failing more subjects than resit.maxFailedSubjects', () => {
     expectAccepted(twoFailed, resit(pupils.weak, 4));
     const threeFailed = after(twoFailed, ...failSubject(subjects.russian));
     expectRefused(threeFailed, resit(pupils.weak, 4), 'ResitNotAllowed', pupils.weak, '3 subjects', 'repeat');
+  });
+});
+
+describe('the СОЧ day rules come from the rule set ([secondary] facts are parameters)', () => {
+  const limits = { sectionSummativesPerPeriod: 3, termSummativesPerDay: 3, noTermSummativeOnLastDayOfTerm: true, noTermSummativeOnSectionSummativeDay: true };
+  // Mathematics without its term-1 СОЧ, under limits changed as given, then more commands.
+  const under = (id: string, change: Partial<typeof limits>, ...more: ReadonlyArray<ClassJournalCommand>) => {
+    const ruleSet = customRuleSet(id, (d) => ({ ...d, summativeLimits: { ...limits, ...change } }));
+    return historyUnder(
+      [ruleSet],
+      openClass({ calendar: { ...calendar2019, ruleSetId: ruleSet.id } }),
+      ...assignSubjects,
+      ...enrolments,
+      ...plan,
+      command('CancelSummative', { subjectId: subjects.math, summativeId: 'soch-math-t1' }, actors.deputy, { reason: 'moved' }),
+      ...more,
+    );
+  };
+  const kindOf = (result: ReturnType<ReturnType<typeof under>['decide']>) => (E.isLeft(result) ? result.left.kind : 'accepted');
+
+  it('a rule set may allow a СОЧ on the last day of the term', () => {
+    const onLastDay = planSummative(subjects.math, 'soch-last', mathLessons.t1Last.id, 'term', 20);
+    expect(kindOf(under('soch-last-day', { noTermSummativeOnLastDayOfTerm: false }).decide(onLastDay))).toBe('accepted');
+    expect(kindOf(under('soch-last-day-no', {}).decide(onLastDay))).toBe('TermSummativeOnLastDayOfTerm');
+  });
+
+  it('a rule set may allow a СОЧ on the day of a СОР of the same subject', () => {
+    const lessonOnSorDay = command('PlanLesson', { subjectId: subjects.math, lessonId: 'math-sor-day', date: mathLessons.t1Sor1.date, period: 5, unit: 'U', topic: 't', hours: 1 }, actors.math);
+    const sochThere = planSummative(subjects.math, 'soch-x', 'math-sor-day', 'term', 20);
+    expect(kindOf(under('soch-sor-day', { noTermSummativeOnSectionSummativeDay: false }, lessonOnSorDay).decide(sochThere))).toBe('accepted');
+    expect(kindOf(under('soch-sor-day-no', {}, lessonOnSorDay).decide(sochThere))).toBe('TermSummativeOnSectionSummativeDay');
   });
 });

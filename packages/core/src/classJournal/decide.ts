@@ -223,6 +223,7 @@ const checkSummativeDate = (
   const ruleSetId = state.calendar.ruleSetId;
   const dateOf = (lessonId: string, s: SubjectState) => s.lessons.get(lessonId)?.date;
   const others = [...subject.summatives.values()].filter((s) => !s.cancelled && s.summativeId !== summative.summativeId);
+  const dayRules = rules.termSummativeDayRules(ruleSetId);
   if (summative.kind === 'section') {
     const period = assessmentPeriodOf(state.calendar, byHalfYear(rules, state, subject), date);
     const limit = rules.maxSectionSummativesPerPeriod(ruleSetId);
@@ -239,7 +240,7 @@ const checkSummativeDate = (
         limit,
         message: `subject ${subject.subjectId} already has ${inPeriod.length} section summatives (СОР) in ${describePeriod(period)}; at most ${limit}`,
       });
-    if (others.some((s) => s.kind === 'term' && dateOf(s.lessonId, subject) === date))
+    if (dayRules.notOnSectionSummativeDay && others.some((s) => s.kind === 'term' && dateOf(s.lessonId, subject) === date))
       return fail({
         kind: 'TermSummativeOnSectionSummativeDay',
         date,
@@ -249,9 +250,9 @@ const checkSummativeDate = (
     return ok;
   }
   const term = termOf(state.calendar, date);
-  if (term !== undefined && term.endsOn === date)
+  if (dayRules.notOnLastDayOfTerm && term !== undefined && term.endsOn === date)
     return fail({ kind: 'TermSummativeOnLastDayOfTerm', date, message: `${date} is the last day of term ${term.number}: no term summative (СОЧ) on it` });
-  if (others.some((s) => s.kind === 'section' && dateOf(s.lessonId, subject) === date))
+  if (dayRules.notOnSectionSummativeDay && others.some((s) => s.kind === 'section' && dateOf(s.lessonId, subject) === date))
     return fail({
       kind: 'TermSummativeOnSectionSummativeDay',
       date,

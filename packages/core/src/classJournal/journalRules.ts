@@ -39,6 +39,8 @@ export type JournalRules = {
   readonly allowsTermSummativeInHalfYear: (ruleSetId: string) => boolean;
   /** The most section summatives (СОР) a subject may have in one period (the rule set's `summativeLimits`; 3 in Kazakhstan). */
   readonly maxSectionSummativesPerPeriod: (ruleSetId: string) => number;
+  /** Whether a СОЧ is barred from the term's last day, and from a day with a СОР of the same subject (the rule set's `summativeLimits`; both in Kazakhstan). */
+  readonly termSummativeDayRules: (ruleSetId: string) => { readonly notOnLastDayOfTerm: boolean; readonly notOnSectionSummativeDay: boolean };
   /** The most term summatives (СОЧ) a class may write in one day (the rule set's `summativeLimits`; 3 in Kazakhstan). */
   readonly maxTermSummativesPerDay: (ruleSetId: string) => number;
 };

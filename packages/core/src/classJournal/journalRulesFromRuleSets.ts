@@ -101,6 +101,10 @@ export const journalRulesFromRuleSets = (ruleSets: ReadonlyArray<RuleSet>): Jour
     isNoMarksGradeLevel: (ruleSetId, gradeLevel) => byId.get(ruleSetId)?.noMarksGradeLevels.includes(gradeLevel) ?? false,
     allowsTermSummativeInHalfYear: (ruleSetId) => byId.get(ruleSetId)?.halfYear.termSummative === 'counted',
     maxSectionSummativesPerPeriod: (ruleSetId) => (byId.get(ruleSetId)?.summativeLimits ?? defaultSummativeLimits).sectionSummativesPerPeriod,
+    termSummativeDayRules: (ruleSetId) => {
+      const limits = byId.get(ruleSetId)?.summativeLimits ?? defaultSummativeLimits;
+      return { notOnLastDayOfTerm: limits.noTermSummativeOnLastDayOfTerm, notOnSectionSummativeDay: limits.noTermSummativeOnSectionSummativeDay };
+    },
     maxTermSummativesPerDay: (ruleSetId) => (byId.get(ruleSetId)?.summativeLimits ?? defaultSummativeLimits).termSummativesPerDay,
   };
 };

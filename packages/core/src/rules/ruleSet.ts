@@ -56,14 +56,26 @@ export type Rounding = { readonly decimals: number; readonly mode: RoundingMode 
 export type PassFailRule = { readonly gradeLevels: GradeLevelRange; readonly subjects: ReadonlyArray<string> };
 
 /**
- * Limits on summatives the class journal enforces when they are planned: at most
- * `sectionSummativesPerPeriod` СОР per subject in a term (or half-year), at most
- * `termSummativesPerDay` СОЧ per class on one day. Kazakhstan: 3 and 3 [secondary].
+ * Limits on summatives the class journal enforces when they are planned (or their lesson moves):
+ * at most `sectionSummativesPerPeriod` СОР per subject in a term (or half-year), at most
+ * `termSummativesPerDay` СОЧ per class on one day; no СОЧ on the last day of its term
+ * (`noTermSummativeOnLastDayOfTerm`), nor on a day with a СОР of the same subject
+ * (`noTermSummativeOnSectionSummativeDay`). Kazakhstan: 3, 3, true, true [secondary].
  */
-export type SummativeLimits = { readonly sectionSummativesPerPeriod: number; readonly termSummativesPerDay: number };
+export type SummativeLimits = {
+  readonly sectionSummativesPerPeriod: number;
+  readonly termSummativesPerDay: number;
+  readonly noTermSummativeOnLastDayOfTerm: boolean;
+  readonly noTermSummativeOnSectionSummativeDay: boolean;
+};
 
-/** The limits a rule set without `summativeLimits` has: the Kazakhstan ones (3 СОР per term, 3 СОЧ a day) [secondary]. */
-export const defaultSummativeLimits: SummativeLimits = { sectionSummativesPerPeriod: 3, termSummativesPerDay: 3 };
+/** The limits a rule set without `summativeLimits` has: the Kazakhstan ones [secondary]. */
+export const defaultSummativeLimits: SummativeLimits = {
+  sectionSummativesPerPeriod: 3,
+  termSummativesPerDay: 3,
+  noTermSummativeOnLastDayOfTerm: true,
+  noTermSummativeOnSectionSummativeDay: true,
+};
 
 export type RuleSetData = {
   /** Stable id, recorded on the school year when it is opened (an opaque id: [A-Za-z0-9._:-]). */

@@ -176,9 +176,12 @@ describe('summativeLimits', () => {
   it('is optional (the documented default 3 and 3), and its values are whole numbers 0..100, named when wrong', () => {
     const { summativeLimits: _ignored, ...withoutLimits } = base;
     expect(E.isRight(decodeRuleSet({ ...withoutLimits, id: 'no-limits' }))).toBe(true);
-    expect(base.summativeLimits).toEqual({ sectionSummativesPerPeriod: 3, termSummativesPerDay: 3 });
-    const error = rejected({ ...base, summativeLimits: { sectionSummativesPerPeriod: -1, termSummativesPerDay: 2.5 } });
+    expect(base.summativeLimits).toEqual({ sectionSummativesPerPeriod: 3, termSummativesPerDay: 3, noTermSummativeOnLastDayOfTerm: true, noTermSummativeOnSectionSummativeDay: true });
+    const limits = base.summativeLimits;
+    const error = rejected({ ...base, summativeLimits: { ...limits, sectionSummativesPerPeriod: -1, termSummativesPerDay: 2.5 } });
     expect(fields(error)).toEqual(['summativeLimits.sectionSummativesPerPeriod', 'summativeLimits.termSummativesPerDay']);
-    expect(fields(rejected({ ...base, summativeLimits: { sectionSummativesPerPeriod: 3 } }))).toEqual(['summativeLimits.termSummativesPerDay']);
+    const { termSummativesPerDay: _missing, ...partial } = limits ?? {};
+    expect(fields(rejected({ ...base, summativeLimits: partial }))).toEqual(['summativeLimits.termSummativesPerDay']);
+    expect(fields(rejected({ ...base, summativeLimits: { ...limits, noTermSummativeOnLastDayOfTerm: 'yes' } }))).toEqual(['summativeLimits.noTermSummativeOnLastDayOfTerm']);
   });
 });

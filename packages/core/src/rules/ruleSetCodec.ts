@@ -58,7 +58,14 @@ const RuleSetRequiredShape = t.type({
 });
 const RuleSetShape = t.intersection([
   RuleSetRequiredShape,
-  t.partial({ summativeLimits: t.type({ sectionSummativesPerPeriod: t.number, termSummativesPerDay: t.number }) }),
+  t.partial({
+    summativeLimits: t.type({
+      sectionSummativesPerPeriod: t.number,
+      termSummativesPerDay: t.number,
+      noTermSummativeOnLastDayOfTerm: t.boolean,
+      noTermSummativeOnSectionSummativeDay: t.boolean,
+    }),
+  }),
 ]);
 
 // Compile-time proof that the shape decodes to exactly the documented data model.
