@@ -312,3 +312,16 @@ describe('the СОЧ day rules come from the rule set ([secondary] facts are par
     expect(kindOf(under('soch-sor-day-no', {}, lessonOnSorDay).decide(sochThere))).toBe('TermSummativeOnSectionSummativeDay');
   });
 });
+
+describe('a grade given as text that only looks like a grade of the scale ("4" for 4)', () => {
+  it('is refused when a period grade is finalized, instead of making the year grade impossible later', () => {
+    const scored = after(classWithPlan, ...mathScoresAllYear);
+    expectRefused(scored, finalizeTerm(pupils.strong, 1, '4'), 'GradeNotOnScale', '4');
+    expectAccepted(scored, finalizeTerm(pupils.strong, 1, 4));
+  });
+
+  it('is refused for a year grade and a re-sit too', () => {
+    expectRefused(mathYearToFinalize, yearGrade(pupils.strong, '4'), 'GradeNotOnScale', '4');
+    expectRefused(mathYearFinalized, resit(pupils.weak, '4'), 'GradeNotOnScale', '4');
+  });
+});

@@ -32,7 +32,9 @@ export const journalRulesFromRuleSets = (ruleSets: ReadonlyArray<RuleSet>): Jour
       ? false
       : gradingMode === 'passFail'
         ? grade === 'pass' || grade === 'fail'
-        : grade === 'notAssessed' || scaleGrades(ruleSet, gradeLevel).some((g) => String(g) === String(grade));
+        : // The scale's own value, not text that looks like it ("4" for 4): the year grade and the
+          // re-sit average the recorded grades, and text is not on a scale of numbers.
+          grade === 'notAssessed' || scaleGrades(ruleSet, gradeLevel).some((g) => g === grade);
 
   return {
     isKnownRuleSet: (ruleSetId) => byId.has(ruleSetId),
