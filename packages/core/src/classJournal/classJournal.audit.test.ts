@@ -166,6 +166,18 @@ describe('a summative the pupil could not sit: before they joined the class, or 
     expect(expectAccepted(history, finalizeTerm(pupils.strong, 2, 4))).toMatchObject([{ data: { recommendation: { grade: 4, percentage: '80/1' } } }]);
   });
 
+  it('still counts when the pupil has a score on it, recorded before an exemption over its day', () => {
+    const history = after(
+      classWithPlan,
+      ...term2,
+      summativeScore(pupils.strong, 'sor-math-t2-1', 6),
+      summativeScore(pupils.strong, 'sor-math-t2-2', 10),
+      command('GrantExemption', { subjectId: subjects.math, exemptionId: 'ex-1', pupilId: pupils.strong, from: '2019-11-15', to: '2019-11-25', ground: 'medical' }, actors.deputy),
+    );
+    // (6 + 10) / 20 = 80% → "4": the score stands.
+    expect(expectAccepted(history, finalizeTerm(pupils.strong, 2, 4))).toMatchObject([{ data: { recommendation: { grade: 4, percentage: '80/1' } } }]);
+  });
+
   it('still counts as 0 for a pupil enrolled and not exempt who has no score (an unexcused miss)', () => {
     const history = after(classWithPlan, ...term2, summativeScore(pupils.strong, 'sor-math-t2-2', 8));
     expect(expectAccepted(history, finalizeTerm(pupils.strong, 2, 3))).toMatchObject([{ data: { recommendation: { grade: 3, percentage: '40/1' } } }]);

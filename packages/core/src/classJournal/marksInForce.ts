@@ -52,8 +52,9 @@ export type MarksRecord = {
  * gives the assessment period of a date for this subject (term or half-year).
  *
  * `sits(date)` says whether the pupil could sit a summative held that day: enrolled in the class
- * and not exempt from the subject. A summative the pupil could not sit is not theirs and is left
- * out; counted as a miss it would be 0 points, yet the journal refuses them a score on it.
+ * and not exempt from the subject. A summative the pupil could not sit and has no score on is not
+ * theirs and is left out; counted as a miss it would be 0 points, yet the journal refuses them a
+ * score on it. A score the pupil does have (recorded before an exemption was granted) counts.
  */
 export const marksInForce = (
   plan: MarksPlan,
@@ -92,8 +93,9 @@ export const marksInForce = (
   const summatives = [...plan.summatives.values()].sort((a, b) => (a.summativeId < b.summativeId ? -1 : 1));
   for (const s of summatives) {
     if (!inPeriod(s.lessonId)) continue;
+    // Not the pupil's summative, unless they have a score on it that counts (recorded before, say, an exemption was granted).
     const day = plan.lessons.get(s.lessonId)?.date;
-    if (day !== undefined && !sits(day)) continue;
+    if (day !== undefined && !sits(day) && (s.cancelled || !scores.has(s.summativeId))) continue;
     const outcome = outcomeOf(s.summativeId, s.maxPoints, s.cancelled, s.lessonId);
     if (s.kind === 'section') sectionSummatives.push(outcome);
     // A СОЧ cancelled and planned again: the live one counts, whichever id sorts last.
