@@ -337,3 +337,25 @@ describe('a grade given as text that only looks like a grade of the scale ("4" f
     expectRefused(mathYearFinalized, resit(pupils.weak, '4'), 'GradeNotOnScale', '4');
   });
 });
+
+describe('a transfer or withdrawal dated inside a finalized period', () => {
+  const term2 = [
+    command('PlanLesson', { subjectId: subjects.math, lessonId: 'math-t2-03', date: '2019-12-10', period: 2, unit: 'U', topic: 't', hours: 1 }, actors.math),
+    planSummative(subjects.math, 'sor-math-t2-2', 'math-t2-03', 'section', 10),
+  ];
+  // Strong pupil, term 2: 8/10 and sor-math-t2-2 missed (0/10) = 40% → "3", finalized.
+  const finalized = after(classWithPlan, ...mathScoresAllYear, ...term2, finalizeTerm(pupils.strong, 2, 3));
+  const withdraw = (on: string) => command('WithdrawPupil', { pupilId: pupils.strong, on }, actors.deputy);
+  const transfer = (on: string) => command('TransferPupil', { pupilId: pupils.strong, on, toClassId: '2019-5B' }, actors.deputy);
+
+  it('is refused when it would take an unscored summative of that period away from the pupil (changing the finalized grade’s recomputation)', () => {
+    expectRefused(finalized, withdraw('2019-12-01'), 'PeriodFinalized', 'term 2', pupils.strong);
+    expectRefused(finalized, transfer('2019-12-01'), 'PeriodFinalized', 'term 2', pupils.strong);
+  });
+
+  it('is accepted after the period’s last summative, or when the pupil scored it', () => {
+    expectAccepted(finalized, withdraw('2019-12-11'));
+    const scoredAll = after(classWithPlan, ...mathScoresAllYear, ...term2, summativeScore(pupils.strong, 'sor-math-t2-2', 8), finalizeTerm(pupils.strong, 2, 4));
+    expectAccepted(scoredAll, withdraw('2019-12-01'));
+  });
+});

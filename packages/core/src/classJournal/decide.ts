@@ -201,6 +201,26 @@ const requirePeriodOpenForAll = (state: OpenClassState, subject: SubjectState, p
   return ok;
 };
 
+/**
+ * A pupil leaving the class on `on` no longer sits the summatives from that day on: those they
+ * have no score on leave their grades (marksInForce). Not in a period already finalized for them.
+ */
+const requireLeavingKeepsFinalizedPeriods = (rules: JournalRules, state: OpenClassState, pupilId: string, on: LocalDate): Check => {
+  for (const subject of state.subjects.values()) {
+    const record = subject.pupils.get(pupilId);
+    if (record === undefined) continue;
+    for (const summative of subject.summatives.values()) {
+      const lesson = subject.lessons.get(summative.lessonId);
+      if (summative.cancelled || lesson === undefined || lesson.cancelled || lesson.date < on) continue;
+      const scored = [...record.marks.values()].some((m) => m.kind === 'summative' && !m.annulled && m.summativeId === summative.summativeId);
+      if (scored) continue;
+      const open = requirePeriodOpen(state, subject, pupilId, periodOfLesson(rules, state, subject, lesson));
+      if (E.isLeft(open)) return open;
+    }
+  }
+  return ok;
+};
+
 const liveSummativeOn = (subject: SubjectState, lessonId: string) =>
   [...subject.summatives.values()].find((s) => s.lessonId === lessonId && !s.cancelled);
 
@@ -414,6 +434,7 @@ const decideOpen: {
             : ok,
         () => requireInSchoolYear(state, 'on', data.on),
         () => requireEnrolled(state, data.pupilId, data.on),
+        () => requireLeavingKeepsFinalizedPeriods(rules, state, data.pupilId, data.on),
       ),
       () => emit({ type: 'PupilTransferred', data }),
     ),
@@ -423,6 +444,7 @@ const decideOpen: {
         () => requireRole(metadata.actor, ADMIN_ROLES, 'withdraw pupils', `class ${state.classId}`),
         () => requireInSchoolYear(state, 'on', data.on),
         () => requireEnrolled(state, data.pupilId, data.on),
+        () => requireLeavingKeepsFinalizedPeriods(rules, state, data.pupilId, data.on),
       ),
       () => emit({ type: 'PupilWithdrawn', data }),
     ),
