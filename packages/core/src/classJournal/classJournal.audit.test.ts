@@ -359,3 +359,16 @@ describe('a transfer or withdrawal dated inside a finalized period', () => {
     expectAccepted(scoredAll, withdraw('2019-12-01'));
   });
 });
+
+describe('a pupil enrolled again inside a period finalized for them', () => {
+  it('is refused when the summatives from that day on would become theirs (a miss, 0 points)', () => {
+    const term2 = [
+      command('PlanLesson', { subjectId: subjects.math, lessonId: 'math-t2-03', date: '2019-12-10', period: 2, unit: 'U', topic: 't', hours: 1 }, actors.math),
+      planSummative(subjects.math, 'sor-math-t2-2', 'math-t2-03', 'section', 10),
+    ];
+    // Strong pupil leaves on 2019-12-01, term 2 is finalized without sor-math-t2-2 (8/10 = 80% → "4").
+    const left = after(classWithPlan, ...mathScoresAllYear, ...term2, command('WithdrawPupil', { pupilId: pupils.strong, on: '2019-12-01' }, actors.deputy), finalizeTerm(pupils.strong, 2, 4));
+    expectRefused(left, command('EnrolPupil', { pupilId: pupils.strong, on: '2019-12-05' }, actors.director), 'PeriodFinalized', 'term 2', pupils.strong);
+    expectAccepted(left, command('EnrolPupil', { pupilId: pupils.strong, on: '2019-12-11' }, actors.director));
+  });
+});

@@ -202,10 +202,11 @@ const requirePeriodOpenForAll = (state: OpenClassState, subject: SubjectState, p
 };
 
 /**
- * A pupil leaving the class on `on` no longer sits the summatives from that day on: those they
- * have no score on leave their grades (marksInForce). Not in a period already finalized for them.
+ * A pupil leaving the class on `on` no longer sits the summatives from that day on, and one
+ * (re-)joining it on `on` sits them again: those they have no score on leave or join their grades
+ * (marksInForce). Not in a period already finalized for them.
  */
-const requireLeavingKeepsFinalizedPeriods = (rules: JournalRules, state: OpenClassState, pupilId: string, on: LocalDate): Check => {
+const requireStayChangeKeepsFinalizedPeriods = (rules: JournalRules, state: OpenClassState, pupilId: string, on: LocalDate): Check => {
   for (const subject of state.subjects.values()) {
     const record = subject.pupils.get(pupilId);
     if (record === undefined) continue;
@@ -421,6 +422,7 @@ const decideOpen: {
             ? fail({ kind: 'PupilAlreadyEnrolled', pupilId: data.pupilId, message: `pupil ${data.pupilId} is already enrolled in class ${state.classId}` })
             : ok;
         },
+        () => requireStayChangeKeepsFinalizedPeriods(rules, state, data.pupilId, data.on),
       ),
       () => emit({ type: 'PupilEnrolled', data }),
     ),
@@ -434,7 +436,7 @@ const decideOpen: {
             : ok,
         () => requireInSchoolYear(state, 'on', data.on),
         () => requireEnrolled(state, data.pupilId, data.on),
-        () => requireLeavingKeepsFinalizedPeriods(rules, state, data.pupilId, data.on),
+        () => requireStayChangeKeepsFinalizedPeriods(rules, state, data.pupilId, data.on),
       ),
       () => emit({ type: 'PupilTransferred', data }),
     ),
@@ -444,7 +446,7 @@ const decideOpen: {
         () => requireRole(metadata.actor, ADMIN_ROLES, 'withdraw pupils', `class ${state.classId}`),
         () => requireInSchoolYear(state, 'on', data.on),
         () => requireEnrolled(state, data.pupilId, data.on),
-        () => requireLeavingKeepsFinalizedPeriods(rules, state, data.pupilId, data.on),
+        () => requireStayChangeKeepsFinalizedPeriods(rules, state, data.pupilId, data.on),
       ),
       () => emit({ type: 'PupilWithdrawn', data }),
     ),
