@@ -341,6 +341,8 @@ describe('invalid input is an error naming the field', () => {
     ['points above the maximum', termContext, { formative: [], sectionSummatives: [scored('s', 21, 20)] }, 'sectionSummatives[0].outcome.points'],
     ['a zero maximum', termContext, { formative: [], sectionSummatives: [scored('s', 0, 0)] }, 'sectionSummatives[0].maxPoints'],
     ['a repeated summative', termContext, { formative: [], sectionSummatives: [scored('s', 1, 2)], termSummative: scored('s', 1, 2) }, 'termSummative.summativeId'],
+    // Typed input never has it; a history folded from damaged events (an archive check) may.
+    ['a summative id that is not text', termContext, { formative: [], sectionSummatives: [{ ...scored('s', 1, 2), summativeId: null as unknown as string }] }, 'sectionSummatives[0].summativeId'],
     [
       'a СОЧ in a half-year subject',
       { ...termContext, period: { kind: 'halfYear', number: 1 } },
