@@ -103,7 +103,9 @@ describe('finalizing a term grade', () => {
 });
 
 describe('a finalized period is closed', () => {
-  const termOneClosed = after(scored, finalizeTerm(pupils.strong, 1, 4), planSummative(subjects.math, 'sor-math-t1-3', mathLessons.t1Free.id, 'section', 10));
+  // The third СОР is planned before the term is finalized: a summative planned after it would change the recomputation.
+  // Strong pupil: СОР 8/10 + 8/10 + a miss 0/10 = 16/30 (53.3%) × 50% + СОЧ 80% × 50% = 66.7% → "4".
+  const termOneClosed = after(scored, planSummative(subjects.math, 'sor-math-t1-3', mathLessons.t1Free.id, 'section', 10), finalizeTerm(pupils.strong, 1, 4));
   const ref = { subjectId: subjects.math, pupilId: pupils.strong };
   const because = { reason: 'appeal upheld' };
   const closed = (c: Parameters<typeof expectRefused>[1]) => {
@@ -218,7 +220,7 @@ describe('re-sits after a failing year grade', () => {
     const failedOnce = after(mathYearFinalized, resit(pupils.weak, 2));
     expect(expectAccepted(failedOnce, resit(pupils.weak, 3))).toMatchObject([{ data: { attempt: 2, testGrade: 3 } }]);
     const failedTwice = after(failedOnce, resit(pupils.weak, 2));
-    expectRefused(failedTwice, resit(pupils.weak, 5), 'ResitNotAllowed', pupils.weak, 'both re-sit attempts');
+    expectRefused(failedTwice, resit(pupils.weak, 5), 'ResitNotAllowed', pupils.weak, 'all 2 re-sit attempt(s)');
     const passed = after(mathYearFinalized, resit(pupils.weak, 4));
     expectRefused(passed, resit(pupils.weak, 5), 'ResitNotAllowed', pupils.weak, 'not a fail');
   });

@@ -159,6 +159,14 @@ const requireMarksAllowed = (rules: JournalRules, state: OpenClassState, subject
   return ok;
 };
 
+/** A formative mark on the rule set's scale (the event allows 1..10; a rule set may allow fewer). */
+const requireMarkOnScale = (rules: JournalRules, state: OpenClassState, mark: number): Check => {
+  const { minMark, maxMark } = rules.formativeMarkRange(state.calendar.ruleSetId);
+  return mark >= minMark && mark <= maxMark
+    ? ok
+    : fail({ kind: 'MarkNotOnScale', mark, minMark, maxMark, message: `mark ${mark} is not on the formative scale ${minMark}..${maxMark} of rule set ${state.calendar.ruleSetId}` });
+};
+
 const byHalfYear = (rules: JournalRules, state: OpenClassState, subject: SubjectState): boolean =>
   rules.isHalfYearSubject(state.calendar.ruleSetId, subject.hoursPerWeek);
 
@@ -180,8 +188,48 @@ const requirePeriodOpen = (state: OpenClassState, subject: SubjectState, pupilId
 const periodOfLesson = (rules: JournalRules, state: OpenClassState, subject: SubjectState, lesson: Lesson) =>
   assessmentPeriodOf(state.calendar, byHalfYear(rules, state, subject), lesson.date);
 
+/**
+ * No pupil's grade for the period is finalized. A change to the period's summatives (planned,
+ * cancelled, moved) changes every pupil's recomputation, so it needs the period open for all.
+ */
+const requirePeriodOpenForAll = (state: OpenClassState, subject: SubjectState, period: AssessmentPeriod | undefined): Check => {
+  if (period === undefined) return ok;
+  for (const pupilId of subject.pupils.keys()) {
+    const open = requirePeriodOpen(state, subject, pupilId, period);
+    if (E.isLeft(open)) return open;
+  }
+  return ok;
+};
+
+/**
+ * A pupil leaving the class on `on` no longer sits the summatives from that day on, and one
+ * (re-)joining it on `on` sits them again: those they have no score on leave or join their grades
+ * (marksInForce). Not in a period already finalized for them.
+ */
+const requireStayChangeKeepsFinalizedPeriods = (rules: JournalRules, state: OpenClassState, pupilId: string, on: LocalDate): Check => {
+  for (const subject of state.subjects.values()) {
+    const record = subject.pupils.get(pupilId);
+    if (record === undefined) continue;
+    for (const summative of subject.summatives.values()) {
+      const lesson = subject.lessons.get(summative.lessonId);
+      if (summative.cancelled || lesson === undefined || lesson.cancelled || lesson.date < on) continue;
+      const scored = [...record.marks.values()].some((m) => m.kind === 'summative' && !m.annulled && m.summativeId === summative.summativeId);
+      if (scored) continue;
+      const open = requirePeriodOpen(state, subject, pupilId, periodOfLesson(rules, state, subject, lesson));
+      if (E.isLeft(open)) return open;
+    }
+  }
+  return ok;
+};
+
+const liveSummativeOn = (subject: SubjectState, lessonId: string) =>
+  [...subject.summatives.values()].find((s) => s.lessonId === lessonId && !s.cancelled);
+
+const isExemptOn = (exemptions: PupilSubjectRecord['exemptions'], date: LocalDate): boolean =>
+  exemptions.some((x) => x.from <= date && date <= x.to);
+
 const requireNotExempt = (subject: SubjectState, pupilId: string, date: LocalDate): Check =>
-  recordOf(subject, pupilId).exemptions.some((x) => x.from <= date && date <= x.to)
+  isExemptOn(recordOf(subject, pupilId).exemptions, date)
     ? fail({ kind: 'PupilExempt', pupilId, date, message: `pupil ${pupilId} is exempt from ${subject.subjectId} on ${date}` })
     : ok;
 
@@ -196,6 +244,7 @@ const checkSummativeDate = (
   const ruleSetId = state.calendar.ruleSetId;
   const dateOf = (lessonId: string, s: SubjectState) => s.lessons.get(lessonId)?.date;
   const others = [...subject.summatives.values()].filter((s) => !s.cancelled && s.summativeId !== summative.summativeId);
+  const dayRules = rules.termSummativeDayRules(ruleSetId);
   if (summative.kind === 'section') {
     const period = assessmentPeriodOf(state.calendar, byHalfYear(rules, state, subject), date);
     const limit = rules.maxSectionSummativesPerPeriod(ruleSetId);
@@ -212,7 +261,7 @@ const checkSummativeDate = (
         limit,
         message: `subject ${subject.subjectId} already has ${inPeriod.length} section summatives (СОР) in ${describePeriod(period)}; at most ${limit}`,
       });
-    if (others.some((s) => s.kind === 'term' && dateOf(s.lessonId, subject) === date))
+    if (dayRules.notOnSectionSummativeDay && others.some((s) => s.kind === 'term' && dateOf(s.lessonId, subject) === date))
       return fail({
         kind: 'TermSummativeOnSectionSummativeDay',
         date,
@@ -222,27 +271,31 @@ const checkSummativeDate = (
     return ok;
   }
   const term = termOf(state.calendar, date);
-  if (term !== undefined && term.endsOn === date)
+  if (dayRules.notOnLastDayOfTerm && term !== undefined && term.endsOn === date)
     return fail({ kind: 'TermSummativeOnLastDayOfTerm', date, message: `${date} is the last day of term ${term.number}: no term summative (СОЧ) on it` });
-  if (others.some((s) => s.kind === 'section' && dateOf(s.lessonId, subject) === date))
+  if (dayRules.notOnSectionSummativeDay && others.some((s) => s.kind === 'section' && dateOf(s.lessonId, subject) === date))
     return fail({
       kind: 'TermSummativeOnSectionSummativeDay',
       date,
       subjectId: subject.subjectId,
       message: `subject ${subject.subjectId} has a section summative (СОР) on ${date}: no term summative (СОЧ) on the same day`,
     });
-  // One СОЧ per term and subject: the grade rules take a single СОЧ, so a second would be silently ignored.
-  const sameTerm = others.find((s) => {
+  // One СОЧ per assessment period and subject (a term, or a half-year where a rule set counts a
+  // СОЧ there): the grade rules take a single СОЧ per period, so a second would be silently ignored.
+  const halfYear = byHalfYear(rules, state, subject);
+  const period = assessmentPeriodOf(state.calendar, halfYear, date);
+  const samePeriod = others.find((s) => {
     const d = dateOf(s.lessonId, subject);
-    return s.kind === 'term' && term !== undefined && d !== undefined && termOf(state.calendar, d)?.number === term.number;
+    const p = d === undefined ? undefined : assessmentPeriodOf(state.calendar, halfYear, d);
+    return s.kind === 'term' && period !== undefined && p !== undefined && p.kind === period.kind && p.number === period.number;
   });
-  if (term !== undefined && sameTerm !== undefined)
+  if (period !== undefined && samePeriod !== undefined)
     return fail({
       kind: 'TermSummativeAlreadyPlanned',
-      summativeId: sameTerm.summativeId,
+      summativeId: samePeriod.summativeId,
       subjectId: subject.subjectId,
-      period: `term ${term.number}`,
-      message: `subject ${subject.subjectId} already has the term summative (СОЧ) ${sameTerm.summativeId} in term ${term.number}: at most one per term`,
+      period: describePeriod(period),
+      message: `subject ${subject.subjectId} already has the term summative (СОЧ) ${samePeriod.summativeId} in ${describePeriod(period)}: at most one per ${period.kind === 'term' ? 'term' : 'half-year'}`,
     });
   const limit = rules.maxTermSummativesPerDay(ruleSetId);
   let sameDay = 0;
@@ -270,11 +323,13 @@ export const periodMarksOf = (
       ? { kind: mark.kind, on: mark.lessonId, value: mark.mark, annulled: mark.annulled }
       : { kind: mark.kind, on: mark.summativeId, value: mark.points, annulled: mark.annulled },
   );
+  const stays = state.enrolments.get(pupilId);
   return marksInForce(
     subject,
     { marks, attendance: record.attendance },
     (date) => assessmentPeriodOf(state.calendar, byHalfYear(rules, state, subject), date),
     period,
+    (date) => isEnrolledOn(stays, date) && !isExemptOn(record.exemptions, date),
   );
 };
 
@@ -367,6 +422,7 @@ const decideOpen: {
             ? fail({ kind: 'PupilAlreadyEnrolled', pupilId: data.pupilId, message: `pupil ${data.pupilId} is already enrolled in class ${state.classId}` })
             : ok;
         },
+        () => requireStayChangeKeepsFinalizedPeriods(rules, state, data.pupilId, data.on),
       ),
       () => emit({ type: 'PupilEnrolled', data }),
     ),
@@ -380,6 +436,7 @@ const decideOpen: {
             : ok,
         () => requireInSchoolYear(state, 'on', data.on),
         () => requireEnrolled(state, data.pupilId, data.on),
+        () => requireStayChangeKeepsFinalizedPeriods(rules, state, data.pupilId, data.on),
       ),
       () => emit({ type: 'PupilTransferred', data }),
     ),
@@ -389,6 +446,7 @@ const decideOpen: {
         () => requireRole(metadata.actor, ADMIN_ROLES, 'withdraw pupils', `class ${state.classId}`),
         () => requireInSchoolYear(state, 'on', data.on),
         () => requireEnrolled(state, data.pupilId, data.on),
+        () => requireStayChangeKeepsFinalizedPeriods(rules, state, data.pupilId, data.on),
       ),
       () => emit({ type: 'PupilWithdrawn', data }),
     ),
@@ -427,6 +485,18 @@ const decideOpen: {
                   }
                 return ok;
               },
+              // A summative moved out of one period and into another changes both periods' recomputation.
+              () => {
+                const from = periodOfLesson(rules, state, subject, lesson);
+                const to = periodOfLesson(rules, state, subject, { ...lesson, date: data.date });
+                const samePeriod = from !== undefined && to !== undefined && from.kind === to.kind && from.number === to.number;
+                return liveSummativeOn(subject, lesson.lessonId) === undefined || samePeriod
+                  ? ok
+                  : all(
+                      () => requirePeriodOpenForAll(state, subject, from),
+                      () => requirePeriodOpenForAll(state, subject, to),
+                    );
+              },
             ),
             () => emit({ type: 'LessonRescheduled', data }),
           ),
@@ -445,6 +515,18 @@ const decideOpen: {
                 lessonHasRecords(subject, lesson.lessonId)
                   ? fail({ kind: 'LessonHasMarks', lessonId: lesson.lessonId, message: `lesson ${lesson.lessonId} has marks or absences: annul them before cancelling it` })
                   : ok,
+              // Its summative would silently leave the grades: cancelling a summative has its own rules (who, why, open periods).
+              () => {
+                const summative = liveSummativeOn(subject, lesson.lessonId);
+                return summative === undefined
+                  ? ok
+                  : fail({
+                      kind: 'LessonHasSummative',
+                      lessonId: lesson.lessonId,
+                      summativeId: summative.summativeId,
+                      message: `lesson ${lesson.lessonId} has summative ${summative.summativeId} planned on it: cancel the summative first (or move the lesson)`,
+                    });
+              },
             ),
             () => emit({ type: 'LessonCancelled', data }),
           ),
@@ -484,6 +566,8 @@ const decideOpen: {
                   ? fail({ kind: 'SummativeAlreadyPlanned', summativeId: data.summativeId, message: `summative ${data.summativeId} is already planned` })
                   : ok,
               () => checkSummativeDate(rules, state, subject, data, lesson.date),
+              // A new summative counts for (or against) every pupil of its period: not once a grade of it is final.
+              () => requirePeriodOpenForAll(state, subject, periodOfLesson(rules, state, subject, lesson)),
             ),
             () => emit({ type: 'SummativePlanned', data }),
           ),
@@ -503,13 +587,7 @@ const decideOpen: {
           () => {
             // Cancelling changes every pupil's recomputation: not once a grade of its period is final.
             const lesson = subject.lessons.get(summative.lessonId);
-            const period = lesson === undefined ? undefined : periodOfLesson(rules, state, subject, lesson);
-            if (period === undefined) return ok;
-            for (const pupilId of subject.pupils.keys()) {
-              const open = requirePeriodOpen(state, subject, pupilId, period);
-              if (E.isLeft(open)) return open;
-            }
-            return ok;
+            return requirePeriodOpenForAll(state, subject, lesson === undefined ? undefined : periodOfLesson(rules, state, subject, lesson));
           },
         ),
         () => emit({ type: 'SummativeCancelled', data }),
@@ -530,6 +608,7 @@ const decideOpen: {
             all(
               () => requireSubjectTeacher(metadata.actor, subject, 'record marks'),
               () => requireMarksAllowed(rules, state, subject, false),
+              () => requireMarkOnScale(rules, state, data.mark),
               () => requireEnrolled(state, data.pupilId, lesson.date),
               () => requireNotExempt(subject, data.pupilId, lesson.date),
               () => requirePeriodOpen(state, subject, data.pupilId, periodOfLesson(rules, state, subject, lesson)),
@@ -655,6 +734,16 @@ const decideOpen: {
             data.from > data.to
               ? fail({ kind: 'InvalidExemption', from: data.from, to: data.to, message: `exemption from ${data.from} ends before it starts (${data.to})` })
               : ok,
+          // An exemption takes the summatives of its days out of the pupil's grade: not in a finalized period.
+          () =>
+            all(
+              ...periodsOfSubject(state.calendar, byHalfYear(rules, state, subject))
+                .filter((p) => {
+                  const dates = datesOfPeriod(state.calendar, p);
+                  return dates !== undefined && dates.startsOn <= data.to && data.from <= dates.endsOn;
+                })
+                .map((p) => () => requirePeriodOpen(state, subject, data.pupilId, p)),
+            ),
         ),
         () => emit({ type: 'ExemptionGranted', data }),
       ),
@@ -761,7 +850,17 @@ const decideOpen: {
         fail({ kind: 'ResitNotAllowed', pupilId: data.pupilId, subjectId: subject.subjectId, message: `no re-sit for pupil ${data.pupilId} in ${subject.subjectId}: ${why}` });
       if (record.yearGrade === undefined || current === undefined) return notAllowed('the year grade is not finalized');
       if (!rules.isFailingGrade(ruleSetId, state.gradeLevel, current)) return notAllowed(`the grade ${String(current)} is not a fail`);
-      if (record.resitAttempts >= 2) return notAllowed('both re-sit attempts are used');
+      const maxAttempts = rules.maxResitAttempts(ruleSetId);
+      if (record.resitAttempts >= maxAttempts)
+        return notAllowed(`all ${maxAttempts} re-sit attempt(s) allowed by rule set ${ruleSetId} are used`);
+      // A failing year grade in more subjects than the rule set allows means repeating the year, not re-sits.
+      const failed = [...state.subjects.values()].filter((s) => {
+        const year = s.pupils.get(data.pupilId)?.yearGrade;
+        return year !== undefined && rules.isFailingGrade(ruleSetId, state.gradeLevel, year);
+      }).length;
+      const maxFailed = rules.maxFailedSubjectsForResits(ruleSetId);
+      if (failed > maxFailed)
+        return notAllowed(`failing year grades in ${failed} subjects (more than ${maxFailed}) mean repeating the year under rule set ${ruleSetId}`);
       const context = { gradeLevel: state.gradeLevel, gradingMode: subject.gradingMode };
       return then(
         all(
@@ -824,7 +923,7 @@ function changeMark(
               case 'CorrectMark': {
                 const value = command.data.value;
                 if (value.kind !== mark.kind) return fail(mismatch());
-                return then(value.kind === 'summative' ? pointsWithinMax(value.points) : ok, () =>
+                return then(value.kind === 'summative' ? pointsWithinMax(value.points) : requireMarkOnScale(rules, state, value.mark), () =>
                   emit({ type: 'MarkCorrected', data: { ...base, supersedesEventId: mark.lastEventId, value } }),
                 );
               }

@@ -26,6 +26,7 @@ export type ClassJournalError =
   | { readonly kind: 'LessonAlreadyPlanned'; readonly lessonId: string; readonly message: string }
   | { readonly kind: 'LessonCancelled'; readonly lessonId: string; readonly message: string }
   | { readonly kind: 'LessonHasMarks'; readonly lessonId: string; readonly message: string }
+  | { readonly kind: 'LessonHasSummative'; readonly lessonId: string; readonly summativeId: string; readonly message: string }
   | { readonly kind: 'SummativeNotFound'; readonly summativeId: string; readonly message: string }
   | { readonly kind: 'SummativeAlreadyPlanned'; readonly summativeId: string; readonly message: string }
   | { readonly kind: 'SummativeCancelled'; readonly summativeId: string; readonly message: string }
@@ -39,6 +40,7 @@ export type ClassJournalError =
   | { readonly kind: 'NoMarksInGradeLevel'; readonly gradeLevel: number; readonly message: string }
   | { readonly kind: 'NoMarksForSubject'; readonly subjectId: string; readonly message: string }
   | { readonly kind: 'NoScoresForPassFailSubject'; readonly subjectId: string; readonly message: string }
+  | { readonly kind: 'MarkNotOnScale'; readonly mark: number; readonly minMark: number; readonly maxMark: number; readonly message: string }
   | { readonly kind: 'ScoreAboveMaximum'; readonly points: number; readonly maxPoints: number; readonly summativeId: string; readonly message: string }
   | { readonly kind: 'MarkAlreadyRecorded'; readonly markId: string; readonly message: string }
   | { readonly kind: 'ScoreAlreadyRecorded'; readonly pupilId: string; readonly summativeId: string; readonly message: string }

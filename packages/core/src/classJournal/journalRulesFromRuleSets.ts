@@ -6,13 +6,10 @@ import type { Recommendation } from '../events/results';
 import { toFractionString } from '../primitives/rational';
 import { isPassingGrade, scaleForGradeLevel } from '../rules/gradeScale';
 import { computePeriodResult, isHalfYearSubject } from '../rules/periodResult';
-import type { RuleSet } from '../rules/ruleSet';
+import { defaultSummativeLimits, type RuleSet } from '../rules/ruleSet';
 import { finalGrade, yearGrade } from '../rules/yearGrade';
 import type { JournalRules } from './journalRules';
 
-/** Limits the domain reference gives for summatives; the same under every shipped rule set. */
-const MAX_SECTION_SUMMATIVES_PER_PERIOD = 3;
-const MAX_TERM_SUMMATIVES_PER_DAY = 3;
 
 /**
  * Plugs the rules engine (rules/) into the class journal's decider: each question is answered
@@ -35,7 +32,9 @@ export const journalRulesFromRuleSets = (ruleSets: ReadonlyArray<RuleSet>): Jour
       ? false
       : gradingMode === 'passFail'
         ? grade === 'pass' || grade === 'fail'
-        : grade === 'notAssessed' || scaleGrades(ruleSet, gradeLevel).some((g) => String(g) === String(grade));
+        : // The scale's own value, not text that looks like it ("4" for 4): the year grade and the
+          // re-sit average the recorded grades, and text is not on a scale of numbers.
+          grade === 'notAssessed' || scaleGrades(ruleSet, gradeLevel).some((g) => g === grade);
 
   return {
     isKnownRuleSet: (ruleSetId) => byId.has(ruleSetId),
@@ -81,6 +80,10 @@ export const journalRulesFromRuleSets = (ruleSets: ReadonlyArray<RuleSet>): Jour
           ),
         ),
       ),
+    // An unknown rule set leaves only the event's own range: the class could not have been opened under it anyway.
+    formativeMarkRange: (ruleSetId) => byId.get(ruleSetId)?.formative ?? { minMark: 1, maxMark: 10 },
+    maxResitAttempts: (ruleSetId) => byId.get(ruleSetId)?.resit.maxAttempts ?? 0,
+    maxFailedSubjectsForResits: (ruleSetId) => byId.get(ruleSetId)?.resit.maxFailedSubjects ?? 0,
     isFailingGrade: (ruleSetId, gradeLevel, grade) => {
       if (grade === 'fail') return true;
       const ruleSet = byId.get(ruleSetId);
@@ -99,7 +102,11 @@ export const journalRulesFromRuleSets = (ruleSets: ReadonlyArray<RuleSet>): Jour
     },
     isNoMarksGradeLevel: (ruleSetId, gradeLevel) => byId.get(ruleSetId)?.noMarksGradeLevels.includes(gradeLevel) ?? false,
     allowsTermSummativeInHalfYear: (ruleSetId) => byId.get(ruleSetId)?.halfYear.termSummative === 'counted',
-    maxSectionSummativesPerPeriod: () => MAX_SECTION_SUMMATIVES_PER_PERIOD,
-    maxTermSummativesPerDay: () => MAX_TERM_SUMMATIVES_PER_DAY,
+    maxSectionSummativesPerPeriod: (ruleSetId) => (byId.get(ruleSetId)?.summativeLimits ?? defaultSummativeLimits).sectionSummativesPerPeriod,
+    termSummativeDayRules: (ruleSetId) => {
+      const limits = byId.get(ruleSetId)?.summativeLimits ?? defaultSummativeLimits;
+      return { notOnLastDayOfTerm: limits.noTermSummativeOnLastDayOfTerm, notOnSectionSummativeDay: limits.noTermSummativeOnSectionSummativeDay };
+    },
+    maxTermSummativesPerDay: (ruleSetId) => (byId.get(ruleSetId)?.summativeLimits ?? defaultSummativeLimits).termSummativesPerDay,
   };
 };

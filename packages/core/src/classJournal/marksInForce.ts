@@ -47,14 +47,21 @@ export type MarksRecord = {
 /**
  * The marks in force in `period`: formative marks on the period's lessons (not cancelled), and
  * each summative planned on such a lesson, scored, cancelled, or missed (excused when the pupil's
- * attendance on its lesson is `excused` or `illness`). Annulled marks do not count. `periodOf`
+ * attendance on its lesson is `excused` or `illness`). Annulled marks do not count. Of a
+ * cancelled СОЧ and one planned in its place, the one not cancelled is the period's СОЧ. `periodOf`
  * gives the assessment period of a date for this subject (term or half-year).
+ *
+ * `sits(date)` says whether the pupil could sit a summative held that day: enrolled in the class
+ * and not exempt from the subject. A summative the pupil could not sit and has no score on is not
+ * theirs and is left out; counted as a miss it would be 0 points, yet the journal refuses them a
+ * score on it. A score the pupil does have (recorded before an exemption was granted) counts.
  */
 export const marksInForce = (
   plan: MarksPlan,
   record: MarksRecord | undefined,
   periodOf: (date: LocalDate) => AssessmentPeriod | undefined,
   period: AssessmentPeriod,
+  sits: (date: LocalDate) => boolean = () => true,
 ): PeriodMarks => {
   const inPeriod = (lessonId: string): boolean => {
     const lesson = plan.lessons.get(lessonId);
@@ -86,9 +93,13 @@ export const marksInForce = (
   const summatives = [...plan.summatives.values()].sort((a, b) => (a.summativeId < b.summativeId ? -1 : 1));
   for (const s of summatives) {
     if (!inPeriod(s.lessonId)) continue;
+    // Not the pupil's summative, unless they have a score on it that counts (recorded before, say, an exemption was granted).
+    const day = plan.lessons.get(s.lessonId)?.date;
+    if (day !== undefined && !sits(day) && (s.cancelled || !scores.has(s.summativeId))) continue;
     const outcome = outcomeOf(s.summativeId, s.maxPoints, s.cancelled, s.lessonId);
     if (s.kind === 'section') sectionSummatives.push(outcome);
-    else termSummative = outcome;
+    // A СОЧ cancelled and planned again: the live one counts, whichever id sorts last.
+    else if (termSummative === undefined || termSummative.outcome.kind === 'cancelled') termSummative = outcome;
   }
   formative.sort((a, b) => a - b);
   return termSummative === undefined ? { formative, sectionSummatives } : { formative, sectionSummatives, termSummative };

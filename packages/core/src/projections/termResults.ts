@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either';
 import { pipe } from 'fp-ts/function';
-import { assessmentPeriodOf, datesOfPeriod, periodsOfSubject, wasEnrolledDuring } from '../classJournal/calendarOf';
+import { assessmentPeriodOf, datesOfPeriod, isEnrolledOn, periodsOfSubject, wasEnrolledDuring } from '../classJournal/calendarOf';
 import { marksInForce, type MarksRecord } from '../classJournal/marksInForce';
 import type { AssessmentPeriod, GradeValue, GradingMode } from '../events/common';
 import type { RuleSetNotFound } from '../rules/chooseRuleSet';
@@ -93,7 +93,10 @@ export const termResultsOf = (state: SchoolLedgerState, ruleSets: ReadonlyArray<
           if (filter.pupilId !== undefined && pupilId !== filter.pupilId) continue;
           if (!wasEnrolledDuring(stays, dates)) continue;
           const record = subject.pupils.get(pupilId);
-          const marks = marksInForce(plan, marksRecordOf(pupilId), periodOf, period);
+          // A summative the pupil could not sit (not enrolled, or exempt, that day) is not theirs, as in the decider.
+          const exemptions = record?.exemptions ?? [];
+          const sits = (date: string) => isEnrolledOn(stays, date) && !exemptions.some((x) => x.from <= date && date <= x.to);
+          const marks = marksInForce(plan, marksRecordOf(pupilId), periodOf, period, sits);
           const result: E.Either<TermResultError, PeriodResult> = pipe(
             ruleSet,
             E.chainW((rs) => computePeriodResult(rs, { gradeLevel: cls.gradeLevel, gradingMode: subject.gradingMode, period }, marks)),

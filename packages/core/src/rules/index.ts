@@ -14,8 +14,9 @@ export type {
   Rounding,
   RuleSet,
   RuleSetData,
+  SummativeLimits,
 } from './ruleSet';
-export { componentNames } from './ruleSet';
+export { componentNames, defaultSummativeLimits } from './ruleSet';
 export type { InvalidRuleSet, RuleSetProblem } from './ruleSetCodec';
 export { decodeRuleSet, decodeRuleSets, ruleSetProblems, RuleSetCodec } from './ruleSetCodec';
 export type { GradeDecision } from './gradeScale';

@@ -115,6 +115,9 @@ const ruleSetData = (era: Era, effective: RuleSetData['effective']): RuleSetData
   emptyComponent: 'redistribute',
   yearGrade: { method: 'meanOfGrades', rounding: 'halfUp' },
   resit: { rounding: 'halfUp', maxAttempts: 2, maxFailedSubjects: 2 },
+  // At most 3 СОР per term and subject; at most 3 СОЧ a day for a class, never on the term's last
+  // day, never on the day of a СОР of the same subject. [secondary]
+  summativeLimits: { sectionSummativesPerPeriod: 3, termSummativesPerDay: 3, noTermSummativeOnLastDayOfTerm: true, noTermSummativeOnSectionSummativeDay: true },
 });
 
 const optionError = (field: string, value: unknown): InvalidRuleSet => ({

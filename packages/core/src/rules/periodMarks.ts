@@ -87,8 +87,9 @@ export const PeriodContextCodec = t.type(
 
 const checkSummative = (ruleSetId: string, field: string, summative: Summative): ReadonlyArray<RuleError> => {
   const errors: Array<RuleError> = [];
-  if (summative.summativeId.length === 0)
-    errors.push(ruleError('InvalidInput', ruleSetId, `${field}.summativeId`, summative.summativeId, 'empty summative id'));
+  // Not only empty: a reader folding a damaged history (an archive check) may hand over any value.
+  if (typeof summative.summativeId !== 'string' || summative.summativeId.length === 0)
+    errors.push(ruleError('InvalidInput', ruleSetId, `${field}.summativeId`, summative.summativeId, 'expected a non-empty summative id'));
   if (!(Number.isFinite(summative.maxPoints) && summative.maxPoints > 0))
     errors.push(ruleError('InvalidInput', ruleSetId, `${field}.maxPoints`, summative.maxPoints, 'the maximum must be above 0'));
   if (summative.outcome.kind === 'scored') {

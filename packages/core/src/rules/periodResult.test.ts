@@ -196,6 +196,50 @@ describe('computePeriodResult properties', () => {
     );
   });
 
+  it('a summative missed without a valid reason is exactly a score of 0 (property)', () => {
+    fc.assert(
+      fc.property(ruleSetArb, marksArb(), (ruleSet, marks) => {
+        const zero = (s: Summative): Summative => (s.outcome.kind === 'missedUnexcused' ? { ...s, outcome: { kind: 'scored', points: 0 } } : s);
+        const scored: PeriodMarks = {
+          ...marks,
+          sectionSummatives: marks.sectionSummatives.map(zero),
+          termSummative: marks.termSummative === undefined ? undefined : zero(marks.termSummative),
+        };
+        const a = right(computePeriodResult(ruleSet, termContext, marks));
+        const b = right(computePeriodResult(ruleSet, termContext, scored));
+        expect([b._tag, percentageOf(b), b._tag === 'graded' ? b.grade : null]).toEqual([a._tag, percentageOf(a), a._tag === 'graded' ? a.grade : null]);
+      }),
+    );
+  });
+
+  it('dropLowest n is the same as leaving out the n lowest marks (while one mark is left) (property)', () => {
+    fc.assert(
+      fc.property(ruleSetArb, marksArb(), fc.integer({ min: 0, max: 5 }), (ruleSet, marks, n) => {
+        const dropping = right(decodeRuleSet({ ...ruleSet, formative: { ...ruleSet.formative, dropLowest: n } }));
+        const keeping = right(decodeRuleSet({ ...ruleSet, formative: { ...ruleSet.formative, dropLowest: 0 } }));
+        const sorted = [...marks.formative].sort((x, y) => x - y);
+        const left = sorted.slice(Math.min(n, Math.max(0, sorted.length - 1)));
+        const a = right(computePeriodResult(dropping, termContext, marks));
+        const b = right(computePeriodResult(keeping, termContext, { ...marks, formative: left }));
+        expect([a._tag, percentageOf(a)]).toEqual([b._tag, percentageOf(b)]);
+      }),
+    );
+  });
+
+  it('with equal maxima, pooled points and the mean of percentages agree (property)', () => {
+    fc.assert(
+      fc.property(ruleSetArb, marksArb(), fc.integer({ min: 1, max: 40 }), (ruleSet, marks, max) => {
+        const same = (s: Summative): Summative =>
+          s.outcome.kind === 'scored' ? { ...s, maxPoints: max, outcome: { kind: 'scored', points: Math.min(max, s.outcome.points) } } : { ...s, maxPoints: max };
+        const equalMaxima = { ...marks, sectionSummatives: marks.sectionSummatives.map(same) };
+        const under = (combine: 'pooledPoints' | 'meanOfPercentages') =>
+          right(computePeriodResult(right(decodeRuleSet({ ...ruleSet, sectionSummatives: { combine } })), termContext, equalMaxima));
+        const [pooled, mean] = [under('pooledPoints'), under('meanOfPercentages')];
+        expect([mean._tag, percentageOf(mean)]).toEqual([pooled._tag, percentageOf(pooled)]);
+      }),
+    );
+  });
+
   it('weights: with all weight on the СОЧ only the СОЧ matters', () => {
     const termOnly = custom({
       weights: {
@@ -297,6 +341,8 @@ describe('invalid input is an error naming the field', () => {
     ['points above the maximum', termContext, { formative: [], sectionSummatives: [scored('s', 21, 20)] }, 'sectionSummatives[0].outcome.points'],
     ['a zero maximum', termContext, { formative: [], sectionSummatives: [scored('s', 0, 0)] }, 'sectionSummatives[0].maxPoints'],
     ['a repeated summative', termContext, { formative: [], sectionSummatives: [scored('s', 1, 2)], termSummative: scored('s', 1, 2) }, 'termSummative.summativeId'],
+    // Typed input never has it; a history folded from damaged events (an archive check) may.
+    ['a summative id that is not text', termContext, { formative: [], sectionSummatives: [{ ...scored('s', 1, 2), summativeId: null as unknown as string }] }, 'sectionSummatives[0].summativeId'],
     [
       'a СОЧ in a half-year subject',
       { ...termContext, period: { kind: 'halfYear', number: 1 } },

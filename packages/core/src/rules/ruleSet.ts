@@ -55,6 +55,28 @@ export type Rounding = { readonly decimals: number; readonly mode: RoundingMode 
 /** Subjects graded зачёт / незачёт (pass/fail) in some grade levels; subject codes are the embedding system's. */
 export type PassFailRule = { readonly gradeLevels: GradeLevelRange; readonly subjects: ReadonlyArray<string> };
 
+/**
+ * Limits on summatives the class journal enforces when they are planned (or their lesson moves):
+ * at most `sectionSummativesPerPeriod` СОР per subject in a term (or half-year), at most
+ * `termSummativesPerDay` СОЧ per class on one day; no СОЧ on the last day of its term
+ * (`noTermSummativeOnLastDayOfTerm`), nor on a day with a СОР of the same subject
+ * (`noTermSummativeOnSectionSummativeDay`). Kazakhstan: 3, 3, true, true [secondary].
+ */
+export type SummativeLimits = {
+  readonly sectionSummativesPerPeriod: number;
+  readonly termSummativesPerDay: number;
+  readonly noTermSummativeOnLastDayOfTerm: boolean;
+  readonly noTermSummativeOnSectionSummativeDay: boolean;
+};
+
+/** The limits a rule set without `summativeLimits` has: the Kazakhstan ones [secondary]. */
+export const defaultSummativeLimits: SummativeLimits = {
+  sectionSummativesPerPeriod: 3,
+  termSummativesPerDay: 3,
+  noTermSummativeOnLastDayOfTerm: true,
+  noTermSummativeOnSectionSummativeDay: true,
+};
+
 export type RuleSetData = {
   /** Stable id, recorded on the school year when it is opened (an opaque id: [A-Za-z0-9._:-]). */
   readonly id: string;
@@ -96,6 +118,8 @@ export type RuleSetData = {
    * subjects repeats the year instead.
    */
   readonly resit: { readonly rounding: RoundingMode; readonly maxAttempts: number; readonly maxFailedSubjects: number };
+  /** Summative limits for the class journal; absent: {@link defaultSummativeLimits}. */
+  readonly summativeLimits?: SummativeLimits;
 };
 
 declare const validRuleSet: unique symbol;

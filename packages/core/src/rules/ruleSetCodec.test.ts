@@ -171,3 +171,17 @@ describe('decodeRuleSet rejects bad rule sets, naming the field and the value', 
     expect(E.isLeft(result) && result.left.problems[0]).toMatchObject({ field: 'id', value: base.id });
   });
 });
+
+describe('summativeLimits', () => {
+  it('is optional (the documented default 3 and 3), and its values are whole numbers 0..100, named when wrong', () => {
+    const { summativeLimits: _ignored, ...withoutLimits } = base;
+    expect(E.isRight(decodeRuleSet({ ...withoutLimits, id: 'no-limits' }))).toBe(true);
+    expect(base.summativeLimits).toEqual({ sectionSummativesPerPeriod: 3, termSummativesPerDay: 3, noTermSummativeOnLastDayOfTerm: true, noTermSummativeOnSectionSummativeDay: true });
+    const limits = base.summativeLimits;
+    const error = rejected({ ...base, summativeLimits: { ...limits, sectionSummativesPerPeriod: -1, termSummativesPerDay: 2.5 } });
+    expect(fields(error)).toEqual(['summativeLimits.sectionSummativesPerPeriod', 'summativeLimits.termSummativesPerDay']);
+    const { termSummativesPerDay: _missing, ...partial } = limits ?? {};
+    expect(fields(rejected({ ...base, summativeLimits: partial }))).toEqual(['summativeLimits.termSummativesPerDay']);
+    expect(fields(rejected({ ...base, summativeLimits: { ...limits, noTermSummativeOnLastDayOfTerm: 'yes' } }))).toEqual(['summativeLimits.noTermSummativeOnLastDayOfTerm']);
+  });
+});

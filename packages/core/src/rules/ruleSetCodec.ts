@@ -34,7 +34,7 @@ const ScaleShape = t.type({
 });
 
 /** The structure of a rule set, before its values are checked against each other. */
-const RuleSetShape = t.type({
+const RuleSetRequiredShape = t.type({
   id: IdCodec,
   title: t.string,
   source: t.string,
@@ -56,6 +56,17 @@ const RuleSetShape = t.type({
   }),
   resit: t.type({ rounding: RoundingModeShape, maxAttempts: t.number, maxFailedSubjects: t.number }),
 });
+const RuleSetShape = t.intersection([
+  RuleSetRequiredShape,
+  t.partial({
+    summativeLimits: t.type({
+      sectionSummativesPerPeriod: t.number,
+      termSummativesPerDay: t.number,
+      noTermSummativeOnLastDayOfTerm: t.boolean,
+      noTermSummativeOnSectionSummativeDay: t.boolean,
+    }),
+  }),
+]);
 
 // Compile-time proof that the shape decodes to exactly the documented data model.
 const shapeMatchesModel = (decoded: t.TypeOf<typeof RuleSetShape>): RuleSetData => decoded;
@@ -223,6 +234,12 @@ export const ruleSetProblems = (ruleSet: RuleSetData): ReadonlyArray<RuleSetProb
     ]),
     ...checkInteger('resit.maxAttempts', ruleSet.resit.maxAttempts, 0, 10),
     ...checkInteger('resit.maxFailedSubjects', ruleSet.resit.maxFailedSubjects, 0, 100),
+    ...(ruleSet.summativeLimits === undefined
+      ? []
+      : [
+          ...checkInteger('summativeLimits.sectionSummativesPerPeriod', ruleSet.summativeLimits.sectionSummativesPerPeriod, 0, 100),
+          ...checkInteger('summativeLimits.termSummativesPerDay', ruleSet.summativeLimits.termSummativesPerDay, 0, 100),
+        ]),
   ];
   ruleSet.gradeScales.forEach((entry, i) => {
     const at = `gradeScales[${i}]`;
@@ -234,11 +251,21 @@ export const ruleSetProblems = (ruleSet: RuleSetData): ReadonlyArray<RuleSetProb
         );
     });
     problems.push(...checkScale(`${at}.scale`, entry.scale, ruleSet.gradeRounding));
-    if (ruleSet.yearGrade.method === 'meanOfGrades')
+    if (ruleSet.yearGrade.method === 'meanOfGrades') {
       entry.scale.grades.forEach((grade, j) => {
         if (typeof grade !== 'number' || !Number.isInteger(grade))
           problems.push(problem(`${at}.scale.grades[${j}]`, grade, 'yearGrade.method meanOfGrades needs whole-number grades; use meanOfScalePositions for labels'));
       });
+      // A mean of grades (year grade, re-sit) rounds to a whole number between them: it must be a
+      // grade of the scale, and lie between them on the scale too. So the grades must be
+      // consecutive whole numbers, in order along the scale (2, 3, 4, 5 or 5, 4, 3, 2).
+      const numbers = entry.scale.grades.filter((g): g is number => typeof g === 'number' && Number.isInteger(g));
+      const step = (numbers[1] ?? 0) - (numbers[0] ?? 0);
+      if (numbers.length === entry.scale.grades.length && numbers.length > 1 && !numbers.every((g, j) => j === 0 || (g - (numbers[j - 1] ?? 0) === step && Math.abs(step) === 1)))
+        problems.push(
+          problem(`${at}.scale.grades`, entry.scale.grades, 'yearGrade.method meanOfGrades needs consecutive whole-number grades in order (e.g. 2, 3, 4, 5): a rounded mean must be a grade of the scale; use meanOfScalePositions otherwise'),
+        );
+    }
   });
   return problems;
 };

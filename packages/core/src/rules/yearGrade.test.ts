@@ -88,3 +88,31 @@ describe('finalGrade', () => {
     );
   });
 });
+
+describe('a rule set decodeRuleSet accepts can always average its grades', () => {
+  it('meanOfGrades: for any whole-number scale the codec accepts, every year and re-sit grade exists (property)', () => {
+    const scaleArb = fc.uniqueArray(fc.integer({ min: 0, max: 7 }), { minLength: 1, maxLength: 5 }).map((gs) => [...gs].sort((a, b) => a - b));
+    fc.assert(
+      fc.property(scaleArb, fc.array(fc.nat(), { minLength: 1, maxLength: 4 }), fc.nat(), (grades, picks, pick) => {
+        const decoded = decodeRuleSet({
+          ...current,
+          id: 'odd-scale',
+          gradeScales: [{ gradeLevels: { from: 2, to: 12 }, scale: { grades, lowestPassingGrade: grades[grades.length - 1], bands: [{ from: 0, grade: grades[0] }] } }],
+        });
+        if (E.isLeft(decoded)) return;
+        const at = (n: number) => grades[n % grades.length] as number;
+        expect(E.isRight(yearGrade(decoded.right, { gradeLevel: 7, periodGrades: picks.map(at) }))).toBe(true);
+        expect(E.isRight(finalGrade(decoded.right, { gradeLevel: 7, yearGrade: grades[0] as number, resitGrades: grades.length > 1 ? [at(pick)] : [] }))).toBe(true);
+      }),
+    );
+  });
+
+  it('rejects meanOfGrades on a scale with a hole (1, 3, 5: the mean of 1 and 3 is 2, not a grade), naming the field', () => {
+    const decoded = decodeRuleSet({
+      ...current,
+      id: 'holes',
+      gradeScales: [{ gradeLevels: { from: 2, to: 12 }, scale: { grades: [1, 3, 5], lowestPassingGrade: 3, bands: [{ from: 0, grade: 1 }, { from: 50, grade: 3 }, { from: 80, grade: 5 }] } }],
+    });
+    expect(E.isLeft(decoded) && decoded.left.problems).toEqual([expect.objectContaining({ field: 'gradeScales[0].scale.grades', value: [1, 3, 5] })]);
+  });
+});

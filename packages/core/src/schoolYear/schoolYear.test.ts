@@ -1,6 +1,7 @@
 /**
  * Opening a school year: once, by the director (or an import), under a known rule set, with a
- * calendar whose terms and half-years are numbered, ordered, inside the year and disjoint.
+ * calendar whose terms and half-years are numbered, ordered, inside the year and disjoint, each
+ * term within one half-year.
  */
 import * as E from 'fp-ts/Either';
 import { describe, expect, it } from 'vitest';
@@ -110,6 +111,20 @@ describe('the calendar', () => {
   it('refuses overlapping half-years', () => {
     const halfYears = replaceAt(schoolYear2019.halfYears, 1, { ...schoolYear2019.halfYears[1]!, startsOn: '2019-12-20' });
     invalid({ ...schoolYear2019, halfYears }, 'halfYears.1.startsOn', '2019-12-20');
+  });
+
+  it('refuses half-years that leave part of a term outside every half-year (its marks would count in no half-year grade)', () => {
+    // Half-year 1 ends on 2019-12-20, a week before term 2 does (2019-12-27).
+    const halfYears = replaceAt(schoolYear2019.halfYears, 0, { ...schoolYear2019.halfYears[0]!, endsOn: '2019-12-20' });
+    invalid({ ...schoolYear2019, halfYears }, 'terms.1', '2019-11-04..2019-12-27');
+    // A term split between the two half-years.
+    const split = [
+      { number: 1, startsOn: '2019-09-02', endsOn: '2019-11-15' },
+      { number: 2, startsOn: '2019-11-16', endsOn: '2020-05-25' },
+    ];
+    invalid({ ...schoolYear2019, halfYears: split }, 'terms.1', '2019-11-04..2019-12-27');
+    // A calendar without half-years is still a calendar (no subject is graded per half-year there).
+    expect(E.isRight(decider.decide(open({ ...schoolYear2019, halfYears: [] }), decider.initialState()))).toBe(true);
   });
 
   it('refuses a year without terms, a year that ends before it starts, and a start outside startYear', () => {

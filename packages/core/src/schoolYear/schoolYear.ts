@@ -37,7 +37,10 @@ const invalidCalendar = (field: string, value: unknown, why: string): SchoolYear
 /** What is wrong with a calendar: the field, its value and why. */
 export type CalendarProblem = { readonly field: string; readonly value: unknown; readonly why: string };
 
-/** Checks that the terms and half-years are numbered 1.., ordered, inside the year and not overlapping. */
+/**
+ * Checks that the terms and half-years are numbered 1.., ordered, inside the year and not
+ * overlapping, and (when the year has half-years) that every term lies within one half-year.
+ */
 export const calendarProblem = (calendar: Pick<ClassCalendar, 'startsOn' | 'endsOn' | 'terms' | 'halfYears'>): CalendarProblem | undefined => {
   if (calendar.startsOn > calendar.endsOn) return { field: 'endsOn', value: calendar.endsOn, why: 'the year ends before it starts' };
   if (calendar.terms.length === 0) return { field: 'terms', value: calendar.terms, why: 'a school year needs at least one term' };
@@ -53,6 +56,12 @@ export const calendarProblem = (calendar: Pick<ClassCalendar, 'startsOn' | 'ends
         return { field: `${field}.startsOn`, value: period.startsOn, why: `overlaps ${name} ${previous.number}, which ends ${previous.endsOn}` };
     }
   }
+  // Subjects graded per half-year take their marks by the lesson's date: a term day outside every
+  // half-year would hold marks that count in no half-year grade.
+  if (calendar.halfYears.length > 0)
+    for (const [index, term] of calendar.terms.entries())
+      if (!calendar.halfYears.some((half) => half.startsOn <= term.startsOn && term.endsOn <= half.endsOn))
+        return { field: `terms.${index}`, value: `${term.startsOn}..${term.endsOn}`, why: 'not inside one half-year: every term must lie within a single half-year' };
   return undefined;
 };
 
