@@ -117,5 +117,7 @@ describe('grade-ledger export --postgres', () => {
     await expect(readFile(out)).rejects.toThrow();
     expect((await run(['export', '--from', archive, '--postgres', (server as TestPostgres).url, '--school', 'school-x', '--out', out, '--actor', 'auditor-01', '--role', 'auditor', '--key-file', key])).code).toBe(2);
     expect((await run(['export', '--postgres', (server as TestPostgres).url, '--out', out, '--actor', 'auditor-01', '--role', 'auditor', '--key-file', key])).code).toBe(2);
+    expect((await run(['export', '--from', archive, '--school', 'school-x', '--out', out, '--actor', 'auditor-01', '--role', 'auditor', '--key-file', key])).code).toBe(2);
+    await expect(readFile(out)).rejects.toThrow();
   }, 60_000);
 });

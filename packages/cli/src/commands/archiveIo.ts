@@ -1,3 +1,4 @@
+import { postgresEventStore, type PostgresEventStore } from '@grade-ledger/postgres';
 import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -156,3 +157,32 @@ export const reportLines = (path: string, report: VerifyReport): ReadonlyArray<s
 
 /** JSON of a value with bigints as strings (rule results hold exact rationals). */
 export const toJson = (value: unknown): string => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
+
+/** `--postgres URL --school ID [--schema NAME]`, the options naming a PostgreSQL school. */
+export const postgresOptions = { postgres: { type: 'string' }, school: { type: 'string' }, schema: { type: 'string' } } as const;
+
+/**
+ * The PostgreSQL school the options name, as a function that opens it (the caller closes the
+ * store), or undefined without `--postgres`. Usage problems, thrown at once: `--school`/`--schema`
+ * without `--postgres`, `--postgres` without `--school`; on opening, a malformed school id or
+ * schema name. `role` says what the school is to the command.
+ */
+export const postgresSchoolOf = (
+  values: { readonly postgres?: string | undefined; readonly school?: string | undefined; readonly schema?: string | undefined },
+  role: string,
+): (() => PostgresEventStore) | undefined => {
+  const { postgres, school, schema } = values;
+  if (postgres === undefined) {
+    if (school !== undefined || schema !== undefined) throw usageProblem('--school and --schema name a PostgreSQL school: give the database with --postgres URL');
+    return undefined;
+  }
+  if (school === undefined || school === '') throw usageProblem(`--postgres needs --school ID: the school (tenant) ${role}`);
+  return () => {
+    try {
+      return postgresEventStore({ connectionString: postgres, schoolId: school, ...(schema === undefined ? {} : { schema }) });
+    } catch (error) {
+      // A malformed school id or schema name.
+      throw usageProblem(error instanceof Error ? error.message : String(error));
+    }
+  };
+};

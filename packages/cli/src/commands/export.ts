@@ -1,10 +1,10 @@
 import { archiveEventSource, exportLedger, fileSource, stageTextFile, verifyArchive, type ExportAccess } from '@grade-ledger/archive';
 import { auditExportsStreamId, inMemoryEventStore, type EventStore, type Instant } from '@grade-ledger/core';
-import { postgresEventStore } from '@grade-ledger/postgres';
+import type { PostgresEventStore } from '@grade-ledger/postgres';
 import * as E from 'fp-ts/Either';
 import { appendFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { actorOf, EXIT, ioError, parse, progress, readable, readKey, reportLines, runCommand, toJson, usageProblem, type ArchiveExitCode, type CommandIo } from './archiveIo';
+import { actorOf, EXIT, ioError, parse, postgresOptions, postgresSchoolOf, progress, readable, readKey, reportLines, runCommand, toJson, usageProblem, type ArchiveExitCode, type CommandIo } from './archiveIo';
 
 type Source = Pick<EventStore, 'readAll' | 'appendToStream'>;
 
@@ -27,9 +27,7 @@ export const runExport = (argv: ReadonlyArray<string>, io: CommandIo, clock: () 
   runCommand(io, 'export', async () => {
     const { values, positionals } = parse(argv, {
       from: { type: 'string' },
-      postgres: { type: 'string' },
-      school: { type: 'string' },
-      schema: { type: 'string' },
+      ...postgresOptions,
       out: { type: 'string' },
       actor: { type: 'string' },
       role: { type: 'string' },
@@ -42,14 +40,10 @@ export const runExport = (argv: ReadonlyArray<string>, io: CommandIo, clock: () 
     if (positionals.length > 0) throw usageProblem(`unexpected argument "${positionals[0]}"`);
     const from = values.from;
     const out = values.out;
-    const url = values.postgres;
-    if (from === undefined && url === undefined)
+    if (from === undefined && values.postgres === undefined)
       throw usageProblem('what to export? --from ARCHIVE (e.g. one made by grade-ledger generate) or --postgres URL --school ID');
-    if (from !== undefined && url !== undefined) throw usageProblem('--from and --postgres exclude each other: export one source');
-    if (url === undefined && (values.school !== undefined || values.schema !== undefined))
-      throw usageProblem('--school and --schema name a PostgreSQL school: give the database with --postgres URL');
-    if (url !== undefined && (values.school === undefined || values.school === ''))
-      throw usageProblem('--postgres needs --school ID: the school (tenant) whose ledger is exported');
+    if (from !== undefined && values.postgres !== undefined) throw usageProblem('--from and --postgres exclude each other: export one source');
+    const school = postgresSchoolOf(values, 'whose ledger is exported');
     if (out === undefined) throw usageProblem('--out PATH is required');
     if (from !== undefined && resolve(from) === resolve(out))
       throw usageProblem(`--out ${out} is the archive being exported: write the export to another file (the source is kept as it is)`);
@@ -113,13 +107,8 @@ export const runExport = (argv: ReadonlyArray<string>, io: CommandIo, clock: () 
       const records = inMemoryEventStore({ validate: false });
       source = { readAll: counted(archiveEventSource(fileSource(from)).readAll), appendToStream: alsoInAuditLog(records.appendToStream) };
     } else {
-      let store;
-      try {
-        store = postgresEventStore({ connectionString: url as string, schoolId: values.school as string, ...(values.schema === undefined ? {} : { schema: values.schema }) });
-      } catch (error) {
-        // A malformed school id or schema name.
-        throw usageProblem(error instanceof Error ? error.message : String(error));
-      }
+      // Without --from, --postgres was given (checked above).
+      const store = (school as () => PostgresEventStore)();
       // A database that cannot be reached is an input/output error, found before anything is staged.
       const reachable = await store.readStream(auditExportsStreamId);
       if (E.isLeft(reachable)) {

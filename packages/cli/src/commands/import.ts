@@ -1,8 +1,8 @@
 import { fileSource, importArchive, type VerifyReport } from '@grade-ledger/archive';
 import { inMemoryEventStore } from '@grade-ledger/core';
-import { importArchiveWithCopy, postgresEventStore } from '@grade-ledger/postgres';
+import { importArchiveWithCopy } from '@grade-ledger/postgres';
 import * as E from 'fp-ts/Either';
-import { EXIT, ioError, parse, progress, readable, reportLines, runCommand, toJson, usageProblem, type ArchiveExitCode, type CommandIo } from './archiveIo';
+import { EXIT, ioError, parse, postgresOptions, postgresSchoolOf, progress, readable, reportLines, runCommand, toJson, usageProblem, type ArchiveExitCode, type CommandIo } from './archiveIo';
 
 /** What either import gives back: a summary, or a refusal with its kind and message. */
 type Imported = E.Either<
@@ -21,18 +21,12 @@ export const runImport = (argv: ReadonlyArray<string>, io: CommandIo): Promise<A
   runCommand(io, 'import', async () => {
     const { values, positionals } = parse(argv, {
       'no-domain': { type: 'boolean' },
-      postgres: { type: 'string' },
-      school: { type: 'string' },
-      schema: { type: 'string' },
+      ...postgresOptions,
     });
     const [path, ...rest] = positionals;
     if (path === undefined) throw usageProblem('which archive? grade-ledger import PATH');
     if (rest.length > 0) throw usageProblem(`unexpected argument "${rest[0]}"`);
-    const url = values.postgres;
-    if (url === undefined && (values.school !== undefined || values.schema !== undefined))
-      throw usageProblem('--school and --schema name a PostgreSQL school: give the database with --postgres URL');
-    if (url !== undefined && (values.school === undefined || values.school === ''))
-      throw usageProblem('--postgres needs --school ID: the school (tenant) the archive is loaded into');
+    const school = postgresSchoolOf(values, 'the archive is loaded into');
     const found = await readable(path);
     if (E.isLeft(found)) return ioError(io, 'import', found.left, `read ${path}`);
     const domain = values['no-domain'] !== true;
@@ -41,17 +35,11 @@ export const runImport = (argv: ReadonlyArray<string>, io: CommandIo): Promise<A
 
     let imported: Imported;
     let target: string;
-    if (url === undefined) {
+    if (school === undefined) {
       target = 'the in-memory store';
       imported = await importArchive(fileSource(path), inMemoryEventStore(), { domain, onProgress });
     } else {
-      let store;
-      try {
-        store = postgresEventStore({ connectionString: url, schoolId: values.school as string, ...(values.schema === undefined ? {} : { schema: values.schema }) });
-      } catch (error) {
-        // A malformed school id or schema name.
-        throw usageProblem(error instanceof Error ? error.message : String(error));
-      }
+      const store = school();
       target = `school ${store.schoolId} in PostgreSQL (schema ${store.schema})`;
       try {
         const copied = await importArchiveWithCopy(store, fileSource(path), { domain, onProgress });
