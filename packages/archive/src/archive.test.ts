@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditExportsStreamId, inMemoryEventStore, type RecordedEvent } from '@grade-ledger/core';
+import { auditExportsStreamId, defaultAccessPolicy, inMemoryEventStore, type RecordedEvent } from '@grade-ledger/core';
 import {
   archiveBytes,
   archiveEventSource,
@@ -411,6 +411,31 @@ describe('exportLedger records every export', () => {
     await expect(readFile(second)).rejects.toThrow();
     const audit = await built.store.readStream(auditExportsStreamId);
     expect(E.isRight(audit) && audit.right.events.map((r) => r.event.metadata.actor.id)).toEqual(['auditor-01']);
+  });
+
+  it("refuses an export by a role whose journal reach in the school's access policy is not the whole school, whatever the policy (property); nothing is written", async () => {
+    const built = await smallSchool(14);
+    let run = 0;
+    const roles = ['subjectTeacher', 'classTeacher', 'deputyDirector', 'director', 'auditor', 'parent', 'pupil', 'system'] as const;
+    const scopes = fc.subarray(['all', 'self', 'ownChildren', 'ownClass', 'taughtClasses'] as const);
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...roles), scopes, fc.boolean(), async (role, read, custom) => {
+        const base = defaultAccessPolicy();
+        const policy = { ...base, roles: { ...base.roles, [role]: { ...base.roles[role], journal: { ...base.roles[role].journal, read } } } };
+        const reach = custom ? read : base.roles[role].journal.read;
+        const before = (built.store as unknown as { allEvents: () => unknown[] }).allEvents().length;
+        const path = join(dir, `by-role-${(run += 1)}.gla`);
+        const exported = await exportLedger(built.store, (chunks) => stageTextFile(path, chunks), { access: { mode: 'pseudonymized', key }, actor: { id: 'someone-01', role }, ...(custom ? { policy } : {}) }, { clock: () => '2024-06-30T10:00:00Z', exportId: `export-${before}` });
+        if (reach.includes('all')) expect(E.isRight(exported)).toBe(true);
+        else {
+          expect(exported).toMatchObject({ left: { kind: 'ExportRefused', field: 'actor.role' } });
+          expect(E.isLeft(exported) && exported.left.message).toMatch(new RegExp(`someone-01 \\(${role}\\) may not export`));
+          expect((built.store as unknown as { allEvents: () => unknown[] }).allEvents()).toHaveLength(before);
+          await expect(readFile(path)).rejects.toThrow();
+        }
+      }),
+      { numRuns: 40 },
+    );
   });
 
   it('refuses an identified export without a purpose, and one by a pupil; nothing is written', async () => {

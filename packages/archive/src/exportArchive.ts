@@ -4,7 +4,9 @@ import {
   auditExportsStreamId,
   currentSchemaVersion,
   decodeEventData,
+  defaultAccessPolicy,
   isId,
+  type AccessPolicy,
   type Actor,
   type EventStore,
   type Instant,
@@ -29,6 +31,11 @@ export type ExportRequest = {
   readonly purpose?: string;
   /** What is exported (default `ledger`: the whole ledger). */
   readonly scope?: string;
+  /**
+   * The school's access policy (default `defaultAccessPolicy()`): an export of the ledger reads
+   * every class, so the actor's role needs the journal read scope `all` there.
+   */
+  readonly policy?: AccessPolicy;
 };
 
 export type ExportError =
@@ -41,8 +48,13 @@ const PSEUDONYMIZED_PURPOSE = 'Pseudonymized export';
 /** Checks the request and makes its pseudonymizer (null for an identified export). */
 export const checkExportRequest = (request: ExportRequest): E.Either<ExportError, Pseudonymizer | null> => {
   if (!isId(request.actor.id)) return E.left({ kind: 'ExportRefused', field: 'actor.id', message: `actor id ${JSON.stringify(request.actor.id)} is not an opaque id: say who exports` });
-  if (['parent', 'pupil'].includes(request.actor.role))
-    return E.left({ kind: 'ExportRefused', field: 'actor.role', message: `a ${request.actor.role} may not export the ledger` });
+  const reach = (request.policy ?? defaultAccessPolicy()).roles[request.actor.role]?.journal.read ?? [];
+  if (!reach.includes('all'))
+    return E.left({
+      kind: 'ExportRefused',
+      field: 'actor.role',
+      message: `${request.actor.id} (${request.actor.role}) may not export the ledger: the role's journal reach is ${reach.length === 0 ? 'nothing' : reach.join(', ')}, and an export reads every class (it needs the journal read scope "all" in the school's access policy)`,
+    });
   const purpose = request.purpose?.trim() ?? '';
   if (request.access.mode === 'identified') {
     if (purpose.length === 0)
