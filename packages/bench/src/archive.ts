@@ -37,11 +37,11 @@ import { fileURLToPath } from 'node:url';
 import { schoolProjections, type RecordedEvent } from '@grade-ledger/core';
 import { gc, int, machine, mb, shippedRuleSets, writeBenchmarkSection } from './common';
 import { generateSchoolWorkload, type WorkloadOptions } from '@grade-ledger/testing/workload';
-import { archiveBytes, archiveLines, fileSource, READ_CHUNK_BYTES, readArchive, verifyArchive, writeTextFile } from '@grade-ledger/archive';
+import { archiveBytes, archiveEventSource, archiveLines, fileSource, pseudonymizer, READ_CHUNK_BYTES, readArchive, verifyArchive, writeTextFile, type Pseudonymizer } from '@grade-ledger/archive';
 
 
 
-type Task = 'export' | 'exportText' | 'exportFloor' | 'verifyChain' | 'verifyAll' | 'replay' | 'bare' | 'bareBuffers';
+type Task = 'export' | 'exportText' | 'exportFloor' | 'verifyChain' | 'verifyAll' | 'reexport' | 'replay' | 'bare' | 'bareBuffers';
 
 const EXPORTS: ReadonlyArray<Task> = ['export', 'exportText', 'exportFloor'];
 
@@ -179,6 +179,22 @@ const runTask = async (task: Task, path: string, workload: WorkloadOptions): Pro
       note = ok ? '' : `${report.findings.length} findings, first: ${report.findings[0]?.message ?? ''}`;
       break;
     }
+    case 'reexport': {
+      // What `grade-ledger export --from` does after verifying: the archive read again as a
+      // source (archiveEventSource), pseudonymized, written to another file; nothing held.
+      const copy = `${path}.reexport`;
+      try {
+        const lines = archiveBytes(archiveEventSource(fileSource(path)), { pseudonymizer: pseudonymizer(Buffer.alloc(32, 7)) as Pseudonymizer });
+        await writeTextFile(copy, lines.chunks);
+        const result = await lines.result;
+        if (E.isLeft(result)) throw new Error(result.left.message);
+        count = result.right.eventCount;
+        size = statSync(path).size;
+      } finally {
+        rmSync(copy, { force: true });
+      }
+      break;
+    }
     case 'replay': {
       const reading = readArchive(fileSource(path)());
       const projections = schoolProjections({ ruleSets: shippedRuleSets });
@@ -259,6 +275,7 @@ const LABELS: Record<Task, string> = {
   exportFloor: 'export floor: JSON.stringify + crypto.hash + write, per event (median of 3)',
   verifyChain: 'verify: chain + format + schema',
   verifyAll: 'verify: all checks (+ domain + grades)',
+  reexport: 're-export: archive file → pseudonymized archive file (archiveEventSource)',
   replay: 'archive replay: readArchive → schoolProjections',
   bare: 'bare limit: readline + JSON.parse per line',
   bareBuffers: 'bare, without readline: Buffers split at \\n + JSON.parse',
@@ -283,7 +300,7 @@ const main = async (): Promise<void> => {
 
   const results = new Map<Task, TaskResult>();
   try {
-    for (const task of ['export', 'exportText', 'exportFloor', 'bare', 'bareBuffers', 'verifyChain', 'verifyAll', 'replay'] as const) {
+    for (const task of ['export', 'exportText', 'exportFloor', 'bare', 'bareBuffers', 'verifyChain', 'verifyAll', 'reexport', 'replay'] as const) {
       log(`- ${LABELS[task]} ...`);
       const result = await spawnChild(task, path, workload);
       log(`  ${int(result.events)} events in ${result.seconds.toFixed(2)} s (${int(result.events / result.seconds)} events/s), peak heap +${mb(result.peakHeap)}, peak RSS ${mb(result.peakRss)}${result.ok ? '' : `; NOT OK: ${result.note}`}`);
@@ -305,14 +322,14 @@ const main = async (): Promise<void> => {
     (r) =>
       `| ${LABELS[r.task]} | ${int(r.events / r.seconds)} | ${((r.bytes / 1024 / 1024) / r.seconds).toFixed(0)} | ${r.seconds.toFixed(2)} s | ${(r.events / r.seconds / bare).toFixed(2)}× | ${mb(r.peakHeap)} | ${mb(r.peakRss)} |${r.ok ? '' : ` **failed**: ${r.note}`}`,
   );
-  const peakStreamed = Math.max(...(['verifyChain', 'verifyAll', 'replay'] as const).map((t) => results.get(t)?.peakRss ?? Number.POSITIVE_INFINITY));
+  const peakStreamed = Math.max(...(['verifyChain', 'verifyAll', 'reexport', 'replay'] as const).map((t) => results.get(t)?.peakRss ?? Number.POSITIVE_INFINITY));
   const goals = [
     { name: 'export ≥ 1,000,000 events/s', met: rate('export') >= 1_000_000, actual: `${int(rate('export'))} events/s` },
     { name: 'verify ≥ 500,000 events/s (chain + schema)', met: rate('verifyChain') >= 500_000, actual: `${int(rate('verifyChain'))} events/s` },
     { name: 'verify ≥ 500,000 events/s (all checks)', met: rate('verifyAll') >= 500_000, actual: `${int(rate('verifyAll'))} events/s` },
     { name: 'archive replay ≥ ½ the bare parse speed', met: rate('replay') >= bare / 2, actual: `${(rate('replay') / bare).toFixed(2)}× bare` },
     {
-      name: `memory under 256 MB for the whole school (peak RSS of verify and replay${full ? ', the whole school' : ', on this reduced workload: the whole school only with \`--full\`'})`,
+      name: `memory under 256 MB for the whole school (peak RSS of verify, re-export and replay${full ? ', the whole school' : ', on this reduced workload: the whole school only with \`--full\`'})`,
       met: peakStreamed < 256 * 1024 * 1024,
       actual: mb(peakStreamed),
     },
@@ -347,6 +364,9 @@ What is measured:
 - *verify*: \`verifyArchive(fileSource(path)(), …)\`: chain, UTF-8, JSON, canonical form, order, every
   event's schema (\`decodeEvent\`) and the manifest; *all checks* adds the domain replay through the
   deciders and the recomputation of every finalized grade.
+- *re-export*: what \`grade-ledger export --from\` does once the archive has verified: \`archiveEventSource\` (the
+  archive read again as a store's pages, chain and schema checked) through \`archiveBytes\` with a pseudonymizer, written
+  to another file; nothing but a page and a chunk held.
 - *archive replay*: \`readArchive\` (chain + schema) with every event applied to \`schoolProjections({ ruleSets })\`.
 - *bare limit*: \`readline\` over the same file and \`JSON.parse\` of each line: the floor of any reader of the file
   (the ratios and the goals are against it). *bare, without readline*: the same with 256 KiB chunks split at \`\\n\` by
