@@ -500,7 +500,8 @@ export const markAt = (state: SchoolLedgerState, subject: JournalSubject, i: num
     recordedAt: recordedAtOfMoment(tables, moment),
     reason: subject.markReasons?.get(i) ?? null,
     globalPosition: markPositionAt(subject, i),
-    changes: subject.markChanges?.get(i) ?? null,
+    // A copy: the fold appends the mark's later changes to its own list.
+    changes: subject.markChanges?.get(i)?.slice() ?? null,
   };
 };
 

@@ -1,0 +1,46 @@
+import * as E from 'fp-ts/Either';
+import { describe, expect, it } from 'vitest';
+import { kazakhstanRuleSets } from '../rules/kazakhstan';
+import { schoolProjections } from '../replay/replay';
+import { calendar2020, classStream, director } from './readAuditFixture';
+import { markAt, markNumberOf } from './schoolLedger';
+
+const shipped = kazakhstanRuleSets();
+if (E.isLeft(shipped)) throw new Error(shipped.left.message);
+const ruleSets = shipped.right;
+
+const openClass = () => {
+  const s = classStream('class-2020-5A');
+  s.at(
+    [
+      { type: 'ClassOpened', data: { classId: '2020-5A', gradeLevel: 5, letter: 'A', classTeacherId: 'teacher-05', calendar: calendar2020 } },
+      { type: 'SubjectAssigned', data: { subjectId: 'mathematics', teacherId: 'teacher-01', hoursPerWeek: 4, gradingMode: 'scored' } },
+      { type: 'PupilEnrolled', data: { pupilId: 'pupil-0001', on: '2020-09-01' } },
+    ],
+    '2020-09-01T07:00:00Z',
+    director,
+  );
+  return s;
+};
+
+describe('markAt', () => {
+  it('gives a mark whose changes stay as they were when later changes are applied', () => {
+    const s = openClass();
+    s.at([{ type: 'LessonPlanned', data: { subjectId: 'mathematics', lessonId: 'L1', date: '2020-09-07', period: 1, unit: 'U', topic: 'T', hours: 1 } }], '2020-09-02T07:00:00Z');
+    s.at([{ type: 'FormativeMarkRecorded', data: { subjectId: 'mathematics', markId: 'm1', lessonId: 'L1', pupilId: 'pupil-0001', mark: 6 } }], '2020-09-07T07:00:00Z');
+    s.at([{ type: 'MarkCorrected', data: { subjectId: 'mathematics', markId: 'm1', pupilId: 'pupil-0001', supersedesEventId: 'e1.0', value: { kind: 'formative', mark: 7 } } }], '2020-09-08T07:00:00Z', undefined, 'typo');
+    const p = schoolProjections({ ruleSets });
+    p.applyAll(s.events);
+    const subject = p.state.classes.get('2020-5A')?.subjects.get('mathematics');
+    if (subject === undefined) throw new Error('no subject');
+    const i = markNumberOf(subject, 'm1', 'pupil-0001');
+    if (i === undefined) throw new Error('no mark');
+    const mark = markAt(p.state, subject, i);
+    expect(mark.changes?.map((c) => c.action)).toEqual(['corrected']);
+    s.at([{ type: 'MarkAnnulled', data: { subjectId: 'mathematics', markId: 'm1', pupilId: 'pupil-0001', supersedesEventId: 'e2.0' } }], '2020-09-09T07:00:00Z', undefined, 'wrong pupil');
+    p.apply(s.events[s.events.length - 1]!);
+    expect(markAt(p.state, subject, i).changes?.map((c) => c.action)).toEqual(['corrected', 'annulled']);
+    // The value queried before the annulment is as it was then.
+    expect(mark.changes?.map((c) => c.action)).toEqual(['corrected']);
+  });
+});
