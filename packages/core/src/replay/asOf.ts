@@ -18,10 +18,30 @@ export const isRecordedBefore = (recordedAt: Instant, asOf: Instant): boolean =>
 
 /** {@link isRecordedBefore} for one `asOf`, prepared once: per event it compares text, without allocating. */
 export const recordedBefore = (asOf: Instant): ((recordedAt: Instant) => boolean) => {
-  const seconds = asOf.slice(0, 19);
-  const fraction = fractionOf(asOf);
-  // Text order is time order on the first 19 characters; only the same second needs the fractions.
-  return (recordedAt) => recordedAt < seconds || (recordedAt.startsWith(seconds) && fractionOf(recordedAt) < fraction);
+  const limit = canonicalInstant(asOf);
+  const seconds = limit.slice(0, 19);
+  const fraction = fractionOf(limit);
+  // Text order is time order on the first 19 characters of canonical instants; only the same
+  // second needs the fractions.
+  return (text) => {
+    const recordedAt = canonicalInstant(text);
+    return recordedAt < seconds || (recordedAt.startsWith(seconds) && fractionOf(recordedAt) < fraction);
+  };
+};
+
+/**
+ * The instant in canonical form. The Instant codec accepts a day past the month's end
+ * (`2021-02-30`, which names 2 March) and the hour 24 (`…T24:00:00Z`, the next midnight), whose
+ * text order is not their time order; those are rewritten (the fraction kept as written). Per
+ * event a few character reads: only days 29-31 and the hour 24 need a look at the month.
+ */
+const canonicalInstant = (instant: Instant): Instant => {
+  const tens = instant.charCodeAt(8);
+  const hour24 = instant.charCodeAt(11) === 50 && instant.charCodeAt(12) === 52;
+  if (!hour24 && (tens < 50 || (tens === 50 && instant.charCodeAt(9) !== 57))) return instant;
+  if (!hour24 && isLocalDate(instant.slice(0, 10))) return instant;
+  const ms = Date.parse(`${instant.slice(0, 19)}Z`);
+  return Number.isFinite(ms) ? `${new Date(ms).toISOString().slice(0, 19)}${instant.slice(19)}` : instant;
 };
 
 /** The fraction of a second of an instant, as digits padded to nanoseconds ("" → "000000000"). */
