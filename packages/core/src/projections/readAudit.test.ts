@@ -4,6 +4,8 @@ import { kazakhstanRuleSets } from '../rules/kazakhstan';
 import { schoolProjections } from '../replay/replay';
 import { calendar2020, classStream, director } from './readAuditFixture';
 import { markAt, markNumberOf } from './schoolLedger';
+import { classAnalyticsOf } from './classAnalytics';
+import { replayEvents } from '../replay/replay';
 
 const shipped = kazakhstanRuleSets();
 if (E.isLeft(shipped)) throw new Error(shipped.left.message);
@@ -42,5 +44,24 @@ describe('markAt', () => {
     expect(markAt(p.state, subject, i).changes?.map((c) => c.action)).toEqual(['corrected', 'annulled']);
     // The value queried before the annulment is as it was then.
     expect(mark.changes?.map((c) => c.action)).toEqual(['corrected']);
+  });
+});
+
+describe('class analytics', () => {
+  it('judge no grade of a class whose rule set is not given: not even н/а, which alone would make every counted pupil a failure', () => {
+    const s = openClass();
+    s.at([{ type: 'PupilEnrolled', data: { pupilId: 'pupil-0002', on: '2020-09-01' } }], '2020-09-01T08:00:00Z', director);
+    const finalize = (pupilId: string, grade: number | string) =>
+      s.at(
+        [{ type: 'PeriodGradeFinalized', data: { subjectId: 'mathematics', pupilId, period: { kind: 'term', number: 1 }, grade, recommendation: { grade, percentage: null }, ruleSetId: 'kz-older' } }],
+        '2020-10-30T12:00:00Z',
+      );
+    finalize('pupil-0001', 'notAssessed');
+    finalize('pupil-0002', 5);
+    const known = replayEvents(s.events, { ruleSets });
+    expect(known.classAnalytics().map((r) => [r.pupils, r.successRate.numerator, r.quality.numerator])).toEqual([[2, 1, 1]]);
+    // The same ledger read without the class's rule set: its grades cannot be judged, so none is.
+    const unknown = replayEvents(s.events, { ruleSets: ruleSets.filter((r) => r.id !== 'kz-older') });
+    expect(classAnalyticsOf(unknown.state, unknown.options.ruleSets)).toEqual([]);
   });
 });
