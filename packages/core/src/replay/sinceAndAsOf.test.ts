@@ -1,5 +1,10 @@
+import * as fc from 'fast-check';
 import * as E from 'fp-ts/Either';
 import { describe, expect, it } from 'vitest';
+import { buildSmallSchool } from '@grade-ledger/testing';
+import { inMemoryEventStore } from '../eventStore/inMemoryEventStore';
+import { isRecordedBefore } from './asOf';
+import { everyQuery } from './testSupport';
 import { kazakhstanRuleSets } from '../rules/kazakhstan';
 import { calendar2020, classStream, director } from '../projections/readAuditFixture';
 import { replayEvents } from './replay';
@@ -21,5 +26,26 @@ describe('since a school year and as of an instant together', () => {
     expect(p.auditTrail.summary().totalEvents).toBe(0);
     // As of the instant alone, it is the one event recorded before it.
     expect(replayEvents(s.events, { ruleSets, asOf: '2020-09-01T08:30:00Z' }).eventsApplied()).toBe(1);
+  });
+});
+
+describe('since a school year and as of an instant over a school', () => {
+  it('are the since-replay of exactly the events recorded before the instant (a store whose clock runs forward)', async () => {
+    const store = inMemoryEventStore();
+    const built = await buildSmallSchool({ seed: 11, since: 2020, until: 2021, store, ruleSets });
+    if (E.isLeft(built)) throw new Error(built.left.message);
+    const events = store.allEvents();
+    const instants = events.map((e) => e.event.metadata.recordedAt);
+    await fc.assert(
+      fc.asyncProperty(fc.nat(instants.length - 1), fc.constantFrom(2020, 2021), async (pick, sinceSchoolYear) => {
+        const asOf = instants[pick] as string;
+        const before = events.filter((e) => isRecordedBefore(e.event.metadata.recordedAt, asOf));
+        const both = replayEvents(events, { ruleSets, sinceSchoolYear, asOf });
+        const expected = replayEvents(before, { ruleSets, sinceSchoolYear });
+        expect(everyQuery(both)).toEqual(everyQuery(expected));
+        expect(both.eventsApplied()).toBe(expected.eventsApplied());
+      }),
+      { numRuns: 6 },
+    );
   });
 });
