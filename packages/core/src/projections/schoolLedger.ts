@@ -1272,7 +1272,7 @@ const applyToLedger = (state: SchoolLedgerState, recorded: RecordedEvent): void 
       countEvent(state, recorded, T.SummativeCancelled);
       return handlers.SummativeCancelled(state, event, recorded);
     default:
-      // A type the fold does not handle (none today): counted in the total only.
+      // A type the fold keeps nothing of (the archive's and personal-data events): counted in the totals only.
       countEvent(state, recorded, eventTypeIndex.get(event.type) ?? -1);
   }
 };
