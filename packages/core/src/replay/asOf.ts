@@ -39,9 +39,16 @@ const canonicalInstant = (instant: Instant): Instant => {
   const tens = instant.charCodeAt(8);
   const hour24 = instant.charCodeAt(11) === 50 && instant.charCodeAt(12) === 52;
   if (!hour24 && (tens < 50 || (tens === 50 && instant.charCodeAt(9) !== 57))) return instant;
-  if (!hour24 && isLocalDate(instant.slice(0, 10))) return instant;
+  if (!hour24 && digitsOf(instant, 8, 2) <= daysInMonth(digitsOf(instant, 0, 4), digitsOf(instant, 5, 2))) return instant;
   const ms = Date.parse(`${instant.slice(0, 19)}Z`);
   return Number.isFinite(ms) ? `${new Date(ms).toISOString().slice(0, 19)}${instant.slice(19)}` : instant;
+};
+
+/** The number written by `count` digits at `at` (the caller knows they are digits: an Instant's). */
+const digitsOf = (text: string, at: number, count: number): number => {
+  let n = 0;
+  for (let k = at; k < at + count; k++) n = n * 10 + (text.charCodeAt(k) - 48);
+  return n;
 };
 
 /** The fraction of a second of an instant, as digits padded to nanoseconds ("" → "000000000"). */
