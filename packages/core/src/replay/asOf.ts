@@ -39,10 +39,14 @@ const canonicalInstant = (instant: Instant): Instant => {
   const tens = instant.charCodeAt(8);
   const hour24 = instant.charCodeAt(11) === 50 && instant.charCodeAt(12) === 52;
   if (!hour24 && (tens < 50 || (tens === 50 && instant.charCodeAt(9) !== 57))) return instant;
-  if (!hour24 && digitsOf(instant, 8, 2) <= daysInMonth(digitsOf(instant, 0, 4), digitsOf(instant, 5, 2))) return instant;
+  if (!hour24 && isDayOfMonth(digitsOf(instant, 0, 4), digitsOf(instant, 5, 2), digitsOf(instant, 8, 2))) return instant;
   const ms = Date.parse(`${instant.slice(0, 19)}Z`);
   return Number.isFinite(ms) ? `${new Date(ms).toISOString().slice(0, 19)}${instant.slice(19)}` : instant;
 };
+
+/** Whether day 29-31 is in the month (without `daysInMonth`'s array: this runs per event). */
+const isDayOfMonth = (year: number, month: number, day: number): boolean =>
+  month === 2 ? day === 29 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) : day <= 30 || (month !== 4 && month !== 6 && month !== 9 && month !== 11);
 
 /** The number written by `count` digits at `at` (the caller knows they are digits: an Instant's). */
 const digitsOf = (text: string, at: number, count: number): number => {
