@@ -1,7 +1,6 @@
-import { asLedgerEvents } from '@grade-ledger/testing';
 import type { RecordedEvent } from '../eventStore/eventStore';
 import type { Actor } from '../events/metadata';
-import type { EventPayload } from '../events/registry';
+import { currentSchemaVersion, type EventPayload, type LedgerEvent } from '../events/registry';
 
 /*
  * A small class for the read side's example tests (not exported from the package): one stream,
@@ -34,8 +33,13 @@ export const classStream = (streamId: string) => {
   let n = 0;
   const at = (payloads: ReadonlyArray<EventPayload>, recordedAt: string, actor: Actor = teacher, reason?: string, occurredAt: string = recordedAt): void => {
     const prefix = `e${n++}`;
-    for (const event of asLedgerEvents(payloads, { actor, occurredAt, recordedAt, idPrefix: prefix, ...(reason === undefined ? {} : { reason }) }))
+    payloads.forEach((payload, index) => {
+      // Event ids `e<step>.<index>`, as the testing package's asLedgerEvents makes them.
+      const eventId = `${prefix}.${index}`;
+      const metadata = { eventId, occurredAt, recordedAt, actor, correlationId: eventId, causationId: eventId, ...(reason === undefined ? {} : { reason }) };
+      const event = { type: payload.type, schemaVersion: currentSchemaVersion(payload.type), data: payload.data, metadata } as LedgerEvent;
       events.push({ event, streamId, streamRevision: events.length, globalPosition: events.length + 1 });
+    });
   };
   return { events, at };
 };
