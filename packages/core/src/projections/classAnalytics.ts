@@ -67,10 +67,14 @@ export const sharePercentage = (numerator: number, denominator: number): string 
 
 export const shareOf = (numerator: number, denominator: number): Share => ({ numerator, denominator, percentage: sharePercentage(numerator, denominator) });
 
-/** How a grade counts: null when it does not (pass/fail, or not on the scale). */
+/**
+ * How a grade counts: null when it does not (pass/fail, or not on the scale, or no scale: the
+ * class's rule set is not given or has no scale for its grade level; its н/а then does not count
+ * either, or a class read without its rules would show only its н/а pupils, all failing).
+ */
 export const judgeGrade = (scale: GradeScale | undefined, grade: GradeValue): { readonly success: boolean; readonly quality: boolean } | null => {
-  if (grade === 'notAssessed') return { success: false, quality: false };
   if (scale === undefined) return null;
+  if (grade === 'notAssessed') return { success: false, quality: false };
   const rank = gradeRank(scale, grade);
   if (O.isNone(rank)) return null;
   const passing = gradeRank(scale, scale.lowestPassingGrade);

@@ -500,7 +500,8 @@ export const markAt = (state: SchoolLedgerState, subject: JournalSubject, i: num
     recordedAt: recordedAtOfMoment(tables, moment),
     reason: subject.markReasons?.get(i) ?? null,
     globalPosition: markPositionAt(subject, i),
-    changes: subject.markChanges?.get(i) ?? null,
+    // A copy: the fold appends the mark's later changes to its own list.
+    changes: subject.markChanges?.get(i)?.slice() ?? null,
   };
 };
 
@@ -1271,7 +1272,7 @@ const applyToLedger = (state: SchoolLedgerState, recorded: RecordedEvent): void 
       countEvent(state, recorded, T.SummativeCancelled);
       return handlers.SummativeCancelled(state, event, recorded);
     default:
-      // A type the fold does not handle (none today): counted in the total only.
+      // A type the fold keeps nothing of (the archive's and personal-data events): counted in the totals only.
       countEvent(state, recorded, eventTypeIndex.get(event.type) ?? -1);
   }
 };

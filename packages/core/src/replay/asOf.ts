@@ -18,10 +18,41 @@ export const isRecordedBefore = (recordedAt: Instant, asOf: Instant): boolean =>
 
 /** {@link isRecordedBefore} for one `asOf`, prepared once: per event it compares text, without allocating. */
 export const recordedBefore = (asOf: Instant): ((recordedAt: Instant) => boolean) => {
-  const seconds = asOf.slice(0, 19);
-  const fraction = fractionOf(asOf);
-  // Text order is time order on the first 19 characters; only the same second needs the fractions.
-  return (recordedAt) => recordedAt < seconds || (recordedAt.startsWith(seconds) && fractionOf(recordedAt) < fraction);
+  const limit = canonicalInstant(asOf);
+  const seconds = limit.slice(0, 19);
+  const fraction = fractionOf(limit);
+  // Text order is time order on the first 19 characters of canonical instants; only the same
+  // second needs the fractions.
+  return (text) => {
+    const recordedAt = canonicalInstant(text);
+    return recordedAt < seconds || (recordedAt.startsWith(seconds) && fractionOf(recordedAt) < fraction);
+  };
+};
+
+/**
+ * The instant in canonical form. The Instant codec accepts a day past the month's end
+ * (`2021-02-30`, which names 2 March) and the hour 24 (`…T24:00:00Z`, the next midnight), whose
+ * text order is not their time order; those are rewritten (the fraction kept as written). Per
+ * event a few character reads: only days 29-31 and the hour 24 need a look at the month.
+ */
+const canonicalInstant = (instant: Instant): Instant => {
+  const tens = instant.charCodeAt(8);
+  const hour24 = instant.charCodeAt(11) === 50 && instant.charCodeAt(12) === 52;
+  if (!hour24 && (tens < 50 || (tens === 50 && instant.charCodeAt(9) !== 57))) return instant;
+  if (!hour24 && isDayOfMonth(digitsOf(instant, 0, 4), digitsOf(instant, 5, 2), digitsOf(instant, 8, 2))) return instant;
+  const ms = Date.parse(`${instant.slice(0, 19)}Z`);
+  return Number.isFinite(ms) ? `${new Date(ms).toISOString().slice(0, 19)}${instant.slice(19)}` : instant;
+};
+
+/** Whether day 29-31 is in the month (without `daysInMonth`'s array: this runs per event). */
+const isDayOfMonth = (year: number, month: number, day: number): boolean =>
+  month === 2 ? day === 29 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) : day <= 30 || (month !== 4 && month !== 6 && month !== 9 && month !== 11);
+
+/** The number written by `count` digits at `at` (the caller knows they are digits: an Instant's). */
+const digitsOf = (text: string, at: number, count: number): number => {
+  let n = 0;
+  for (let k = at; k < at + count; k++) n = n * 10 + (text.charCodeAt(k) - 48);
+  return n;
 };
 
 /** The fraction of a second of an instant, as digits padded to nanoseconds ("" → "000000000"). */

@@ -119,8 +119,11 @@ export const schoolProjections = (options: ReplayOptions): SchoolProjections => 
   const apply = (recorded: RecordedEvent): void => {
     position = recorded.globalPosition;
     const { event } = recorded;
-    if (before !== undefined && !before(event.metadata.recordedAt)) return;
+    // The year first: it learns which streams are of earlier years from their ClassOpened even
+    // when that was recorded at or after `asOf` (a store's clock need not be monotonic), so that
+    // none of their events is replayed.
     if (since !== undefined && isBeforeSince(recorded, since)) return;
+    if (before !== undefined && !before(event.metadata.recordedAt)) return;
     applied++;
     fold(state, recorded);
   };
