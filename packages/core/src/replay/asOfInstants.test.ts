@@ -4,15 +4,16 @@ import { isInstant } from '../primitives/instant';
 import { endOfDay, isRecordedBefore } from './asOf';
 
 /*
- * The Instant codec accepts texts that name a time in another form than the canonical one: a day
- * past the month's end (`2021-02-30`, which is 2 March) and the hour 24 (`…T24:00:00Z`, the next
- * midnight). "As of" compares instants by value, so these must compare as the time they name.
+ * Texts that name a time in another form than the canonical one: a day past the month's end
+ * (`2021-02-30`, which Date.parse takes for 2 March) and the hour 24 (`…T24:00:00Z`, the next
+ * midnight). The Instant codec refuses them (no event carries one), but an "as of" instant given
+ * to a replay is not decoded: it must still compare as the time it names.
  */
 
 describe('as of an instant given in a form the codec accepts but that is not canonical', () => {
   it('compares 24:00 and days past the month end as the time they name', () => {
-    expect(isInstant('2021-03-15T24:00:00Z')).toBe(true);
-    expect(isInstant('2021-02-30T10:00:00Z')).toBe(true);
+    expect(isInstant('2021-03-15T24:00:00Z')).toBe(false);
+    expect(isInstant('2021-02-30T10:00:00Z')).toBe(false);
     // 24:00 on the 15th is midnight starting the 16th: not strictly before the end of the 15th.
     expect(isRecordedBefore('2021-03-15T24:00:00Z', endOfDay('2021-03-15'))).toBe(false);
     expect(isRecordedBefore('2021-03-15T23:59:59.999Z', '2021-03-15T24:00:00Z')).toBe(true);
@@ -49,7 +50,6 @@ describe('as of an instant given in a form the codec accepts but that is not can
       });
     fc.assert(
       fc.property(arbNamed, arbNamed, (a, b) => {
-        expect(isInstant(a.text) && isInstant(b.text)).toBe(true);
         expect(Date.parse(a.text)).toBe(a.ms);
         expect(isRecordedBefore(a.text, b.text)).toBe(a.ms < b.ms);
       }),
