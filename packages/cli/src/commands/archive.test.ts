@@ -128,6 +128,18 @@ describe('grade-ledger generate, verify, export, import, replay, report-card, on
     expect(projections.classes.length).toBeGreaterThan(0);
     const early = await run(['replay', archive, '--as-of', '2024-09-15', '--json']);
     expect(JSON.parse(early.text).eventsApplied).toBeLessThan(projections.eventsApplied);
+    expect(JSON.parse(early.text).asOfInstant).toBe('2024-09-16T00:00:00Z');
+    // On the school's clock (Almaty: +05:00 since March 2024) the 15th ends five hours earlier.
+    const almaty = await run(['replay', archive, '--as-of', '2024-09-15', '--time-zone', 'Asia/Almaty', '--json']);
+    expect(almaty.code).toBe(0);
+    expect(JSON.parse(almaty.text).asOfInstant).toBe('2024-09-15T19:00:00Z');
+    expect(JSON.parse(almaty.text).eventsApplied).toBeLessThanOrEqual(JSON.parse(early.text).eventsApplied);
+    expect(JSON.parse((await run(['replay', archive, '--as-of', '2024-09-15', '--time-zone', '+06:00', '--json'])).text).asOfInstant).toBe('2024-09-15T18:00:00Z');
+    expect((await run(['replay', archive, '--as-of', '2024-09-15'])).text).toContain('as of the end of 2024-09-15 (UTC: recorded before 2024-09-16T00:00:00Z)');
+    const badZone = await run(['replay', archive, '--as-of', '2024-09-15', '--time-zone', 'Mars/Olympus']);
+    expect(badZone.code).toBe(2);
+    expect(badZone.err.join('\n')).toContain('not a time zone');
+    expect((await run(['replay', archive, '--time-zone', 'Asia/Almaty'])).code).toBe(2);
     const pupil = projections.classes[0]?.pupilIds[0] as string;
     const card = await run(['report-card', archive, '--pupil', pupil]);
     expect(card.code).toBe(0);

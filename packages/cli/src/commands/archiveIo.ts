@@ -186,3 +186,32 @@ export const postgresSchoolOf = (
     }
   };
 };
+
+/** The offset from UTC of an IANA time zone at an instant, in minutes (Intl: "GMT+06:00" → 360). */
+const zoneOffsetAt = (zone: string, ms: number): number => {
+  const name = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' }).formatToParts(new Date(ms)).find((part) => part.type === 'timeZoneName')?.value ?? 'GMT';
+  const match = /^GMT(?:([+-])(\d{2}):(\d{2}))?$/.exec(name);
+  if (match === null) throw usageProblem(`--time-zone ${zone}: its offset "${name}" cannot be read`);
+  return match[1] === undefined ? 0 : (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3]));
+};
+
+/**
+ * The school clock's offset from UTC, in minutes, at the end of `date` (YYYY-MM-DD, already
+ * checked): `zone` is an IANA time zone (`Asia/Almaty`: +06:00 until March 2024, +05:00 since;
+ * the machine's time zone data decides) or a fixed offset `+05:00`; none is UTC.
+ */
+export const utcOffsetAtEndOf = (date: string, zone: string | undefined): number => {
+  if (zone === undefined) return 0;
+  const fixed = /^([+-])(\d{2}):(\d{2})$/.exec(zone);
+  if (fixed !== null) return (fixed[1] === '-' ? -1 : 1) * (Number(fixed[2]) * 60 + Number(fixed[3]));
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+  const midnightUtc = Date.UTC(year, month - 1, day + 1);
+  try {
+    // The offset at the zone's midnight, found from the offset at UTC midnight (the two differ
+    // only across a change of the zone's offset, which one more step settles).
+    return zoneOffsetAt(zone, midnightUtc - zoneOffsetAt(zone, midnightUtc) * 60_000);
+  } catch (error) {
+    if (error instanceof RangeError) throw usageProblem(`--time-zone ${JSON.stringify(zone)}: not a time zone; give an IANA name such as Asia/Almaty, or an offset such as +05:00`);
+    throw error;
+  }
+};

@@ -1,7 +1,7 @@
 import { fileSource, readArchive } from '@grade-ledger/archive';
-import { endOfDayChecked, kazakhstanRuleSets, schoolProjections, type SchoolProjections } from '@grade-ledger/core';
+import { endOfDayChecked, isLocalDate, kazakhstanRuleSets, schoolProjections, type SchoolProjections } from '@grade-ledger/core';
 import * as E from 'fp-ts/Either';
-import { EXIT, ioError, parse, progress, readable, runCommand, toJson, usageProblem, type ArchiveExitCode, type CommandIo } from './archiveIo';
+import { EXIT, ioError, parse, progress, readable, runCommand, toJson, usageProblem, utcOffsetAtEndOf, type ArchiveExitCode, type CommandIo } from './archiveIo';
 
 /**
  * Replays an archive into every projection, streamed (one pass over the file, nothing held but
@@ -13,15 +13,16 @@ export const replayArchive = async (
   command: string,
   path: string,
   asOf: string | undefined,
+  timeZone?: string,
 ): Promise<E.Either<ArchiveExitCode, { readonly projections: SchoolProjections; readonly events: number }>> => {
   const ruleSets = kazakhstanRuleSets();
   if (E.isLeft(ruleSets)) return (io.err(`grade-ledger ${command}: the rule sets cannot be loaded: ${ruleSets.left.message}`), E.left(EXIT.findings));
   let instant: string | undefined;
   if (asOf !== undefined) {
-    const checked = endOfDayChecked(asOf);
+    const checked = endOfDayChecked(asOf, isLocalDate(asOf) ? utcOffsetAtEndOf(asOf, timeZone) : 0);
     if (E.isLeft(checked)) throw usageProblem(`--as-of ${JSON.stringify(asOf)}: ${checked.left.message}`);
     instant = checked.right;
-  }
+  } else if (timeZone !== undefined) throw usageProblem('--time-zone says where the day of --as-of ends: give --as-of YYYY-MM-DD with it');
   const found = await readable(path);
   if (E.isLeft(found)) return E.left(ioError(io, command, found.left, `read ${path}`));
   const projections = schoolProjections({ ruleSets: ruleSets.right, ...(instant === undefined ? {} : { asOf: instant }) });
@@ -44,27 +45,33 @@ export const replayArchive = async (
 
 const pad = (text: string, width: number): string => text.padEnd(width);
 
+/** " as of the end of D (where: the instant)", or nothing without --as-of. */
+export const asOfText = (asOf: string | undefined, timeZone: string | undefined, projections: SchoolProjections): string =>
+  asOf === undefined ? '' : ` as of the end of ${asOf} (${timeZone ?? 'UTC'}: recorded before ${projections.options.asOf ?? '?'})`;
+
 /**
- * `grade-ledger replay ARCHIVE [--as-of YYYY-MM-DD] [--json]`: the projections of the school as
- * of a date: classes, the audit summary and attendance, as tables or JSON.
+ * `grade-ledger replay ARCHIVE [--as-of YYYY-MM-DD [--time-zone ZONE]] [--json]`: the projections
+ * of the school as of the end of a day (in UTC, or on the school's clock: an IANA zone such as
+ * Asia/Almaty, or an offset such as +05:00): classes, the audit summary and attendance, as tables
+ * or JSON.
  */
 export const runReplay = (argv: ReadonlyArray<string>, io: CommandIo): Promise<ArchiveExitCode> =>
   runCommand(io, 'replay', async () => {
-    const { values, positionals } = parse(argv, { 'as-of': { type: 'string' } });
+    const { values, positionals } = parse(argv, { 'as-of': { type: 'string' }, 'time-zone': { type: 'string' } });
     const [path, ...rest] = positionals;
     if (path === undefined) throw usageProblem('which archive? grade-ledger replay ARCHIVE [--as-of YYYY-MM-DD]');
     if (rest.length > 0) throw usageProblem(`unexpected argument "${rest[0]}"`);
-    const replayed = await replayArchive(io, 'replay', path, values['as-of']);
+    const replayed = await replayArchive(io, 'replay', path, values['as-of'], values['time-zone']);
     if (E.isLeft(replayed)) return replayed.left;
     const { projections, events } = replayed.right;
     const classes = projections.classes();
     const audit = projections.auditTrail.summary();
     const attendance = projections.attendanceSummary().filter((row) => row.period === null);
     if (values.json === true) {
-      io.out(toJson({ path, asOf: values['as-of'] ?? null, events, eventsApplied: projections.eventsApplied(), classes, audit, attendance }));
+      io.out(toJson({ path, asOf: values['as-of'] ?? null, asOfInstant: projections.options.asOf ?? null, events, eventsApplied: projections.eventsApplied(), classes, audit, attendance }));
       return EXIT.ok;
     }
-    io.out(`${path}${values['as-of'] === undefined ? '' : ` as of the end of ${values['as-of']}`}: ${projections.eventsApplied()} of ${events} events applied`);
+    io.out(`${path}${asOfText(values['as-of'], values['time-zone'], projections)}: ${projections.eventsApplied()} of ${events} events applied`);
     io.out('');
     io.out(`${pad('class', 12)}${pad('school year', 13)}${pad('grade', 7)}${pad('rule set', 20)}${pad('pupils', 8)}subjects`);
     for (const c of classes) io.out(`${pad(c.classId, 12)}${pad(c.schoolYearId, 13)}${pad(String(c.gradeLevel), 7)}${pad(c.ruleSetId, 20)}${pad(String(c.pupilIds.length), 8)}${c.subjectIds.length}`);

@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/Either';
 import type { YearReportCard } from '@grade-ledger/core';
 import { EXIT, parse, runCommand, toJson, usageProblem, type ArchiveExitCode, type CommandIo } from './archiveIo';
-import { replayArchive } from './replay';
+import { asOfText, replayArchive } from './replay';
 
 const showGrade = (grade: unknown): string => (grade === null || grade === undefined ? '·' : grade === 'notAssessed' ? 'н/а' : String(grade));
 
@@ -26,22 +26,25 @@ export const reportCardLines = (card: YearReportCard): ReadonlyArray<string> => 
   ];
 };
 
-/** `grade-ledger report-card ARCHIVE --pupil ID [--as-of YYYY-MM-DD] [--json]`: a pupil's report cards (табель), year by year. */
+/**
+ * `grade-ledger report-card ARCHIVE --pupil ID [--as-of YYYY-MM-DD [--time-zone ZONE]] [--json]`: a
+ * pupil's report cards (табель), year by year, as of the end of a day (see `replay`).
+ */
 export const runReportCard = (argv: ReadonlyArray<string>, io: CommandIo): Promise<ArchiveExitCode> =>
   runCommand(io, 'report-card', async () => {
-    const { values, positionals } = parse(argv, { pupil: { type: 'string' }, 'as-of': { type: 'string' } });
+    const { values, positionals } = parse(argv, { pupil: { type: 'string' }, 'as-of': { type: 'string' }, 'time-zone': { type: 'string' } });
     const [path, ...rest] = positionals;
     if (path === undefined) throw usageProblem('which archive? grade-ledger report-card ARCHIVE --pupil ID');
     if (rest.length > 0) throw usageProblem(`unexpected argument "${rest[0]}"`);
     const pupil = values.pupil;
     if (pupil === undefined) throw usageProblem('--pupil ID is required (in a pseudonymized archive, the pupil\'s pseudonym)');
-    const replayed = await replayArchive(io, 'report-card', path, values['as-of']);
+    const replayed = await replayArchive(io, 'report-card', path, values['as-of'], values['time-zone']);
     if (E.isLeft(replayed)) return replayed.left;
     const cards = replayed.right.projections.reportCard(pupil);
-    if (values.json === true) io.out(toJson({ path, pupilId: pupil, asOf: values['as-of'] ?? null, reportCards: cards }));
+    if (values.json === true) io.out(toJson({ path, pupilId: pupil, asOf: values['as-of'] ?? null, asOfInstant: replayed.right.projections.options.asOf ?? null, reportCards: cards }));
     else if (cards.length === 0) io.out(`${path}: no report card of ${pupil} (unknown pupil id, or nothing recorded yet)`);
     else {
-      io.out(`Report cards (табель) of ${pupil}:`);
+      io.out(`Report cards (табель) of ${pupil}${asOfText(values['as-of'], values['time-zone'], replayed.right.projections)}:`);
       for (const card of cards) io.out(...[reportCardLines(card).join('\n')]);
       io.out('Legend: T1-T4 terms, H1-H2 half-years, · no grade, * differs from the computed recommendation (override with a reason)');
     }

@@ -2,6 +2,7 @@ import * as fc from 'fast-check';
 import * as E from 'fp-ts/Either';
 import { describe, expect, it } from 'vitest';
 import { checkReplayOptions, endOfDay, endOfDayChecked, isRecordedBefore, nextDay } from './asOf';
+import { isInstant } from '../primitives/instant';
 
 const arbInstant = fc
   .record({
@@ -36,6 +37,27 @@ describe('as of an instant', () => {
     expect(nextDay('2021-12-31')).toBe('2022-01-01');
     expect(isRecordedBefore('2021-03-15T23:59:59.999Z', endOfDay('2021-03-15'))).toBe(true);
     expect(isRecordedBefore('2021-03-16T00:00:00Z', endOfDay('2021-03-15'))).toBe(false);
+  });
+
+  it('the end of day D on a school clock at an offset is midnight starting D + 1 there (property), and 02:00 in Almaty on the 16th is after the 15th', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2099, 11, 31) }), fc.integer({ min: -720, max: 840 }), (ms, offset) => {
+        const date = new Date(ms).toISOString().slice(0, 10);
+        const end = endOfDay(date, offset);
+        expect(isInstant(end)).toBe(true);
+        // On the school's clock (UTC shifted by the offset), the end is 00:00:00 of the next day.
+        expect(new Date(Date.parse(end) + offset * 60_000).toISOString()).toBe(`${nextDay(date)}T00:00:00.000Z`);
+        expect(endOfDayChecked(date, offset)).toEqual(E.right(end));
+      }),
+      { numRuns: 500 },
+    );
+    // Recorded at 21:00 UTC on the 15th = 02:00 on the 16th in Almaty (UTC+5 since March 2024).
+    expect(isRecordedBefore('2025-03-15T21:00:00Z', endOfDay('2025-03-15'))).toBe(true);
+    expect(isRecordedBefore('2025-03-15T21:00:00Z', endOfDay('2025-03-15', 300))).toBe(false);
+    expect(endOfDay('2025-03-15', 300)).toBe('2025-03-15T19:00:00Z');
+    expect(endOfDay('2025-12-31', -300)).toBe('2026-01-01T05:00:00Z');
+    expect(endOfDayChecked('2025-03-15', 300.5)).toEqual(E.left(expect.objectContaining({ field: 'utcOffsetMinutes', value: 300.5 })));
+    expect(endOfDayChecked('2025-03-15', 900)).toEqual(E.left(expect.objectContaining({ field: 'utcOffsetMinutes', value: 900 })));
   });
 
   it('bad options from outside are typed errors naming the field and value', () => {

@@ -69,15 +69,26 @@ export const nextDay = (date: LocalDate): LocalDate => {
 };
 
 /**
- * The instant that ends day D (UTC): midnight at the start of D + 1. Replaying with
- * `asOf: endOfDay(D)` shows the projections "as they stood at the end of day D": every event
- * recorded on D or before, none recorded later.
+ * The instant that ends day D: midnight at the start of D + 1, in UTC or, with
+ * `utcOffsetMinutes`, on the school's clock (Kazakhstan: +300 since March 2024; Almaty was +360
+ * before). Replaying with `asOf: endOfDay(D, offset)` shows the projections "as they stood at the
+ * end of day D" there: every event recorded on D or before, none recorded later. A mark entered
+ * at 02:00 in Almaty on the 16th was recorded at 21:00 UTC on the 15th: in UTC it counts for the
+ * 15th, on the school's clock it does not.
  */
-export const endOfDay = (date: LocalDate): Instant => `${nextDay(date)}T00:00:00Z`;
+export const endOfDay = (date: LocalDate, utcOffsetMinutes = 0): Instant => {
+  if (utcOffsetMinutes === 0) return `${nextDay(date)}T00:00:00Z`;
+  const { year, month, day } = dateParts(date);
+  // Date.UTC is arithmetic on the given fields (no clock, no time zone of the machine).
+  return `${new Date(Date.UTC(year, month - 1, day + 1) - utcOffsetMinutes * 60_000).toISOString().slice(0, 19)}Z`;
+};
+
+/** Offsets from UTC that exist on Earth's clocks, in minutes (-12:00 to +14:00). */
+export const isUtcOffsetMinutes = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= -720 && value <= 840;
 
 export type InvalidReplayOptions = {
   readonly kind: 'InvalidReplayOptions';
-  readonly field: 'asOf' | 'sinceSchoolYear' | 'ruleSets';
+  readonly field: 'asOf' | 'utcOffsetMinutes' | 'sinceSchoolYear' | 'ruleSets';
   readonly value: unknown;
   readonly message: string;
 };
@@ -96,8 +107,10 @@ export const checkReplayOptions = <O extends { readonly ruleSets: ReadonlyArray<
   return E.right(options);
 };
 
-/** The end of a day given as text, checked (for "as of 2021-03-15" from outside). */
-export const endOfDayChecked = (date: string): E.Either<InvalidReplayOptions, Instant> =>
-  isLocalDate(date)
-    ? E.right(endOfDay(date))
-    : E.left({ kind: 'InvalidReplayOptions', field: 'asOf', value: date, message: `asOf ${JSON.stringify(date)} is not a date YYYY-MM-DD` });
+/** The end of a day given as text, checked (for "as of 2021-03-15" from outside), in UTC or at an offset (see `endOfDay`). */
+export const endOfDayChecked = (date: string, utcOffsetMinutes: number = 0): E.Either<InvalidReplayOptions, Instant> => {
+  if (!isLocalDate(date)) return E.left({ kind: 'InvalidReplayOptions', field: 'asOf', value: date, message: `asOf ${JSON.stringify(date)} is not a date YYYY-MM-DD` });
+  if (!isUtcOffsetMinutes(utcOffsetMinutes))
+    return E.left({ kind: 'InvalidReplayOptions', field: 'utcOffsetMinutes', value: utcOffsetMinutes, message: `utcOffsetMinutes ${String(utcOffsetMinutes)} is not an offset from UTC in whole minutes (-720 to 840)` });
+  return E.right(endOfDay(date, utcOffsetMinutes));
+};
