@@ -8,7 +8,7 @@ import type { RecordedEvent } from '../eventStore/eventStore';
 import { inMemoryEventStore } from '../eventStore/inMemoryEventStore';
 import type { Actor } from '../events/metadata';
 import type { EventPayload } from '../events/registry';
-import { auditSummary, auditTrailProjection, gradeHistory, gradeOverrides, journalChanges, markHistory } from './auditTrail';
+import { auditSummary, auditTrailProjection, gradeHistory, gradeOverrides, journalChanges, markHistory, planChanges } from './auditTrail';
 import type { SchoolLedgerState } from './schoolLedger';
 
 const teacher: Actor = { id: 'teacher-01', role: 'subjectTeacher' };
@@ -146,6 +146,49 @@ describe('audit trail projection', () => {
   });
 });
 
+describe('plan changes in the audit trail', () => {
+  const lesson = (lessonId: string, date: string): EventPayload => ({ type: 'LessonPlanned', data: { subjectId: 'mathematics', lessonId, date, period: 1, unit: 'Unit 1', topic: `Topic ${lessonId}`, hours: 1 } });
+  const plan: ReadonlyArray<RecordedEvent> = [
+    ...onStream('class-9A', [opened('9A'), assigned, lesson('L1', '2023-09-04'), lesson('L2', '2023-09-06'), lesson('L3', '2023-09-08')], { actor: director }),
+    ...onStream('class-9A', [{ type: 'SummativePlanned', data: { subjectId: 'mathematics', summativeId: 's1', lessonId: 'L3', kind: 'section', maxPoints: 20 } }]),
+    ...onStream('class-9A', [{ type: 'PlanApproved', data: { subjectId: 'mathematics' } }], { actor: deputy }),
+    ...onStream('class-9A', [{ type: 'LessonRescheduled', data: { subjectId: 'mathematics', lessonId: 'L1', date: '2023-09-05', period: 2 } }], { reason: 'Teacher ill' }),
+    ...onStream('class-9A', [{ type: 'LessonRescheduled', data: { subjectId: 'mathematics', lessonId: 'L1', date: '2023-09-07', period: 3 } }], { reason: 'Holiday moved' }),
+    ...onStream('class-9A', [{ type: 'LessonTopicRevised', data: { subjectId: 'mathematics', lessonId: 'L2', topic: 'Fractions, revised' } }]),
+    ...onStream('class-9A', [{ type: 'SummativeCancelled', data: { subjectId: 'mathematics', summativeId: 's1' } }], { actor: deputy, reason: 'Flood: school closed' }),
+    ...onStream('class-9A', [{ type: 'LessonCancelled', data: { subjectId: 'mathematics', lessonId: 'L3' } }], { actor: deputy, reason: 'Flood: school closed' }),
+    ...onStream('class-9A', [{ type: 'ExemptionGranted', data: { subjectId: 'mathematics', exemptionId: 'x1', pupilId: 'pupil-0003', from: '2023-09-10', to: '2023-09-20', ground: 'medical' } }], { actor: deputy, reason: 'Medical certificate' }),
+    ...onStream('class-9A', [{ type: 'PupilTransferred', data: { pupilId: 'pupil-0003', on: '2023-09-21', toClassId: '9B' } }], { actor: director }),
+  ];
+
+  it('lists every change to the plan, the summatives and who sits the subject: who, when, why, what it was before', () => {
+    const state = foldEvents(auditTrailProjection, plan);
+    const changes = planChanges(state);
+    expect(changes.map((c) => [c.action, c.actor.id, c.reason])).toEqual([
+      ['planApproved', 'deputy-01', null],
+      ['lessonRescheduled', 'teacher-01', 'Teacher ill'],
+      ['lessonRescheduled', 'teacher-01', 'Holiday moved'],
+      ['topicRevised', 'teacher-01', null],
+      ['summativeCancelled', 'deputy-01', 'Flood: school closed'],
+      ['lessonCancelled', 'deputy-01', 'Flood: school closed'],
+      ['exemptionGranted', 'deputy-01', 'Medical certificate'],
+      ['pupilTransferred', 'director-01', null],
+    ]);
+    expect(changes[1]).toMatchObject({ classId: '9A', subjectId: 'mathematics', lessonId: 'L1', from: '2023-09-04', to: '2023-09-05', streamId: 'class-9A' });
+    expect(changes[2]).toMatchObject({ from: '2023-09-05', to: '2023-09-07' });
+    expect(changes[3]).toMatchObject({ lessonId: 'L2', from: 'Topic L2', to: 'Fractions, revised' });
+    expect(changes[4]).toMatchObject({ summativeId: 's1', kind: 'section' });
+    expect(changes[6]).toMatchObject({ pupilId: 'pupil-0003', from: '2023-09-10', to: '2023-09-20', ground: 'medical' });
+    expect(changes[7]).toMatchObject({ pupilId: 'pupil-0003', on: '2023-09-21', toClassId: '9B' });
+    expect(changes.map((c) => c.globalPosition)).toEqual([...changes.map((c) => c.globalPosition)].sort((a, b) => a - b));
+    // A fresh value: later events do not change what a query gave.
+    const before = JSON.stringify(changes);
+    foldEvents(auditTrailProjection, onStream('class-9A', [{ type: 'PupilWithdrawn', data: { pupilId: 'pupil-0004', on: '2023-09-22' } }]), state);
+    expect(JSON.stringify(changes)).toBe(before);
+    expect(planChanges(state).at(-1)).toMatchObject({ action: 'pupilWithdrawn', pupilId: 'pupil-0004', on: '2023-09-22' });
+  });
+});
+
 describe('audit trail over a generated school', () => {
   it("agrees with the class journal: each mark's last value, and every overridden grade", async () => {
     const store = inMemoryEventStore();
@@ -159,10 +202,15 @@ describe('audit trail over a generated school', () => {
         for await (const page of store.readAll({ pageSize })) paged = foldEvents(auditTrailProjection, page, paged);
         expect(auditSummary(paged)).toEqual(auditSummary(state));
         expect(journalChanges(paged)).toEqual(journalChanges(state));
+        expect(planChanges(paged)).toEqual(planChanges(state));
       }),
       { numRuns: 5 },
     );
     expect(auditSummary(state).totalEvents).toBe(events.length);
+    // Every plan, summative and roster change is listed once, in ledger order, with its event's id.
+    const listed = new Set(['PlanApproved', 'LessonRescheduled', 'LessonCancelled', 'LessonTopicRevised', 'SummativeCancelled', 'ExemptionGranted', 'PupilTransferred', 'PupilWithdrawn']);
+    expect(planChanges(state).map((c) => c.eventId)).toEqual(events.filter((e) => listed.has(e.event.type)).map((e) => e.event.metadata.eventId));
+    expect(planChanges(state).length).toBeGreaterThan(0);
     expect(auditSummary(state).overrides).toBe(2);
     let marks = 0;
     for (const c of built.right.summary.classes) {

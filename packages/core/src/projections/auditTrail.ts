@@ -58,6 +58,22 @@ export type AttendanceChange = AuditStamp & {
 /** A change to something already recorded: a moderation, correction or annulment of a mark, or an attendance correction. */
 export type JournalChange = (MarkHistoryEntry & { readonly action: 'moderated' | 'corrected' | 'annulled' }) | AttendanceChange;
 
+/**
+ * A change to a class's plan (КТП), its summatives (СОР/СОЧ) or who sits a subject: who, when,
+ * why. Each changes which marks count or how a grade is computed, so the trail lists them whole
+ * (they are rare: about one event in a thousand). `from` is what the lesson held before.
+ */
+export type PlanChange = AuditStamp & { readonly classId: string } & (
+    | { readonly action: 'planApproved'; readonly subjectId: string }
+    | { readonly action: 'lessonRescheduled'; readonly subjectId: string; readonly lessonId: string; readonly from: string | null; readonly to: string }
+    | { readonly action: 'lessonCancelled'; readonly subjectId: string; readonly lessonId: string }
+    | { readonly action: 'topicRevised'; readonly subjectId: string; readonly lessonId: string; readonly from: string | null; readonly to: string }
+    | { readonly action: 'summativeCancelled'; readonly subjectId: string; readonly summativeId: string; readonly kind: 'section' | 'term' | null }
+    | { readonly action: 'exemptionGranted'; readonly subjectId: string; readonly pupilId: string; readonly exemptionId: string; readonly from: string; readonly to: string; readonly ground: string }
+    | { readonly action: 'pupilTransferred'; readonly pupilId: string; readonly on: string; readonly toClassId: string }
+    | { readonly action: 'pupilWithdrawn'; readonly pupilId: string; readonly on: string }
+  );
+
 /** A finalized grade that differs from the rules' recommendation. */
 export type GradeOverride = AuditStamp & {
   readonly level: 'period' | 'year';
@@ -136,6 +152,9 @@ export const eventsByType = (state: SchoolLedgerState): ReadonlyArray<{ readonly
 
 /** Every change to a recorded mark or absence, in ledger order. */
 export const journalChanges = (state: SchoolLedgerState): ReadonlyArray<JournalChange> => [...state.audit.changes];
+
+/** Changes to plans, summatives and who sits a subject, in ledger order (see `PlanChange`). */
+export const planChanges = (state: SchoolLedgerState): ReadonlyArray<PlanChange> => [...state.audit.planChanges];
 
 export type GradeHistoryFilter = {
   readonly classId?: string;

@@ -6,7 +6,7 @@ import { eventTypes, type EventType } from '../events/registry';
 import type { Recommendation } from '../events/results';
 import type { ClassCalendar } from '../events/roster';
 import type { LocalDate } from '../primitives/localDate';
-import type { AuditStamp, GradeHistoryEntry, JournalChange, MarkValue } from './auditTrail';
+import type { AuditStamp, GradeHistoryEntry, JournalChange, MarkValue, PlanChange } from './auditTrail';
 import {
   decodeId,
   emptyIdCache,
@@ -356,6 +356,8 @@ export type AuditLog = {
   readonly actors: Actor[];
   /** Changes to marks and absences, in ledger order. */
   readonly changes: JournalChange[];
+  /** Changes to plans, summatives and who sits a subject, in ledger order. */
+  readonly planChanges: PlanChange[];
   /** Finalized period, year and re-sit grades, in ledger order, in chunks (see `GradeSlots`). */
   readonly grades: GradeSlots[];
   gradeCount: number;
@@ -404,6 +406,7 @@ export const initialSchoolLedgerState = (): SchoolLedgerState => ({
     roles: new Map(),
     actors: [],
     changes: [],
+    planChanges: [],
     grades: [],
     gradeCount: 0,
     gradeNotes: null,
@@ -973,6 +976,16 @@ const closeStay = (state: SchoolLedgerState, recorded: RecordedEvent, pupilId: s
   if (last !== undefined && last.until === undefined) last.until = on;
 };
 
+/** The union's members, each without the stamp and class (which `notePlanChange` adds). */
+type PlanChangeOf<C> = C extends unknown ? Omit<C, keyof AuditStamp | 'classId'> : never;
+
+/** A change to the plan, summatives or who sits a subject, in the audit trail (rare events: a whole entry each). */
+const notePlanChange = (state: SchoolLedgerState, recorded: RecordedEvent, change: PlanChangeOf<PlanChange>): void => {
+  const cls = classOf(state, recorded);
+  if (cls === undefined) return;
+  state.audit.planChanges.push({ ...auditStampOf(state, recorded), classId: cls.classId, ...change } as PlanChange);
+};
+
 /** How each event type changes the state. */
 const handlers = {
   SchoolYearOpened: (state, { data }) => {
@@ -1048,8 +1061,14 @@ const handlers = {
     if (classes === undefined) state.classesOfPupil.set(pupilId, [cls]);
     else if (!classes.includes(cls)) classes.push(cls);
   },
-  PupilTransferred: (state, { data }, recorded) => closeStay(state, recorded, data.pupilId, data.on),
-  PupilWithdrawn: (state, { data }, recorded) => closeStay(state, recorded, data.pupilId, data.on),
+  PupilTransferred: (state, { data }, recorded) => {
+    closeStay(state, recorded, data.pupilId, data.on);
+    notePlanChange(state, recorded, { action: 'pupilTransferred', pupilId: data.pupilId, on: data.on, toClassId: data.toClassId });
+  },
+  PupilWithdrawn: (state, { data }, recorded) => {
+    closeStay(state, recorded, data.pupilId, data.on);
+    notePlanChange(state, recorded, { action: 'pupilWithdrawn', pupilId: data.pupilId, on: data.on });
+  },
   LessonPlanned: (state, { data }, recorded) => {
     const subject = subjectOf(state, recorded, data.subjectId);
     if (subject === undefined) return;
@@ -1070,16 +1089,19 @@ const handlers = {
   },
   LessonRescheduled: (state, { data }, recorded) => {
     const lesson = lessonOf(state, recorded, data.subjectId, data.lessonId);
+    notePlanChange(state, recorded, { action: 'lessonRescheduled', subjectId: data.subjectId, lessonId: data.lessonId, from: lesson?.date ?? null, to: data.date });
     if (lesson === undefined) return;
     lesson.date = sharedString(state.tables, data.date);
     lesson.period = data.period;
   },
   LessonCancelled: (state, { data }, recorded) => {
     const lesson = lessonOf(state, recorded, data.subjectId, data.lessonId);
+    notePlanChange(state, recorded, { action: 'lessonCancelled', subjectId: data.subjectId, lessonId: data.lessonId });
     if (lesson !== undefined) lesson.cancelled = true;
   },
   LessonTopicRevised: (state, { data }, recorded) => {
     const lesson = lessonOf(state, recorded, data.subjectId, data.lessonId);
+    notePlanChange(state, recorded, { action: 'topicRevised', subjectId: data.subjectId, lessonId: data.lessonId, from: lesson?.topic ?? null, to: data.topic });
     if (lesson !== undefined) lesson.topic = sharedString(state.tables, data.topic);
   },
   SummativePlanned: (state, { data }, recorded) => {
@@ -1093,10 +1115,12 @@ const handlers = {
   },
   SummativeCancelled: (state, { data }, recorded) => {
     const summative = subjectOf(state, recorded, data.subjectId)?.summatives.get(data.summativeId);
+    notePlanChange(state, recorded, { action: 'summativeCancelled', subjectId: data.subjectId, summativeId: data.summativeId, kind: summative?.kind ?? null });
     if (summative !== undefined) summative.cancelled = true;
   },
   PlanApproved: (state, { data }, recorded) => {
     const subject = subjectOf(state, recorded, data.subjectId);
+    notePlanChange(state, recorded, { action: 'planApproved', subjectId: data.subjectId });
     if (subject !== undefined) subject.planApproved = true;
   },
   FormativeMarkRecorded: (state, { data }, recorded) => recordMark(state, recorded, data.subjectId, data.pupilId, data.markId, false, data.lessonId, data.mark),
@@ -1151,6 +1175,7 @@ const handlers = {
     if (subject !== undefined && i !== undefined && at !== undefined) attendanceChunk(subject, i)[at + A_CODE] = valueNumberOf(state.tables, data.code);
   },
   ExemptionGranted: (state, { data }, recorded) => {
+    notePlanChange(state, recorded, { action: 'exemptionGranted', subjectId: data.subjectId, pupilId: data.pupilId, exemptionId: data.exemptionId, from: data.from, to: data.to, ground: data.ground });
     const subject = subjectOf(state, recorded, data.subjectId);
     if (subject === undefined) return;
     const record = recordOf(subject, data.pupilId);

@@ -8,12 +8,14 @@ import {
   gradeHistory,
   gradeOverrides,
   journalChanges,
+  planChanges,
   markHistory,
   type AuditSummary,
   type GradeHistoryEntry,
   type GradeHistoryFilter,
   type GradeOverride,
   type JournalChange,
+  type PlanChange,
   type MarkHistoryEntry,
 } from '../projections/auditTrail';
 import { classAnalyticsOf, type ClassAnalyticsFilter, type ClassAnalyticsRow } from '../projections/classAnalytics';
@@ -61,6 +63,8 @@ export type AuditTrailQueries = {
   readonly markHistory: (markId: string, classId?: string, of?: { readonly pupilId?: string; readonly subjectId?: string }) => ReadonlyArray<MarkHistoryEntry>;
   readonly gradeHistory: (filter?: GradeHistoryFilter) => ReadonlyArray<GradeHistoryEntry>;
   readonly changes: () => ReadonlyArray<JournalChange>;
+  /** Changes to plans (КТП), summatives (СОР/СОЧ) and who sits a subject: who, when, why. */
+  readonly planChanges: () => ReadonlyArray<PlanChange>;
   readonly overrides: () => ReadonlyArray<GradeOverride>;
   readonly eventsByType: () => ReadonlyArray<{ readonly type: string; readonly events: number }>;
 };
@@ -175,6 +179,7 @@ export const schoolProjections = (options: ReplayOptions): SchoolProjections => 
       markHistory: (markId, classId, of) => markHistory(state, markId, classId, of),
       gradeHistory: (filter) => gradeHistory(state, filter),
       changes: () => journalChanges(state),
+      planChanges: () => planChanges(state),
       overrides: () => gradeOverrides(state),
       eventsByType: () => eventsByType(state),
     },
