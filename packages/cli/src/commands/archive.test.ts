@@ -124,8 +124,11 @@ describe('grade-ledger generate, verify, export, import, replay, report-card, on
   it('replay prints the projections as of a date; report-card a pupil; oneroster writes the CSV files', async () => {
     const replay = await run(['replay', archive, '--json']);
     expect(replay.code).toBe(0);
-    const projections = JSON.parse(replay.text) as { classes: Array<{ pupilIds: string[] }>; events: number; eventsApplied: number };
+    const projections = JSON.parse(replay.text) as { classes: Array<{ pupilIds: string[] }>; events: number; eventsApplied: number; planChanges: Array<{ action: string; actor: { id: string } }> };
     expect(projections.classes.length).toBeGreaterThan(0);
+    expect(projections.planChanges.length).toBeGreaterThan(0);
+    expect(projections.planChanges.every((c) => typeof c.action === 'string' && typeof c.actor.id === 'string')).toBe(true);
+    expect((await run(['replay', archive])).text).toMatch(/plan and roster changes: \d+ planApproved/);
     const early = await run(['replay', archive, '--as-of', '2024-09-15', '--json']);
     expect(JSON.parse(early.text).eventsApplied).toBeLessThan(projections.eventsApplied);
     expect(JSON.parse(early.text).asOfInstant).toBe('2024-09-16T00:00:00Z');

@@ -68,7 +68,7 @@ export const runReplay = (argv: ReadonlyArray<string>, io: CommandIo): Promise<A
     const audit = projections.auditTrail.summary();
     const attendance = projections.attendanceSummary().filter((row) => row.period === null);
     if (values.json === true) {
-      io.out(toJson({ path, asOf: values['as-of'] ?? null, asOfInstant: projections.options.asOf ?? null, events, eventsApplied: projections.eventsApplied(), classes, audit, attendance }));
+      io.out(toJson({ path, asOf: values['as-of'] ?? null, asOfInstant: projections.options.asOf ?? null, events, eventsApplied: projections.eventsApplied(), classes, audit, planChanges: projections.auditTrail.planChanges(), attendance }));
       return EXIT.ok;
     }
     io.out(`${path}${asOfText(values['as-of'], values['time-zone'], projections)}: ${projections.eventsApplied()} of ${events} events applied`);
@@ -77,6 +77,12 @@ export const runReplay = (argv: ReadonlyArray<string>, io: CommandIo): Promise<A
     for (const c of classes) io.out(`${pad(c.classId, 12)}${pad(c.schoolYearId, 13)}${pad(String(c.gradeLevel), 7)}${pad(c.ruleSetId, 20)}${pad(String(c.pupilIds.length), 8)}${c.subjectIds.length}`);
     io.out('');
     io.out(`audit: ${audit.totalEvents} events; ${audit.corrections} corrections, ${audit.annulments} annulments, ${audit.moderations} moderations, ${audit.attendanceCorrections} attendance corrections; ${audit.overrides} overridden grades; ${audit.resits} re-sits`);
+    const planChanges = projections.auditTrail.planChanges();
+    if (planChanges.length > 0) {
+      const byAction = new Map<string, number>();
+      for (const change of planChanges) byAction.set(change.action, (byAction.get(change.action) ?? 0) + 1);
+      io.out(`plan and roster changes: ${[...byAction].map(([action, n]) => `${n} ${action}`).join(', ')} (who, when and why: --json, planChanges)`);
+    }
     const missed = attendance.reduce((sum, row) => sum + row.lessonsMissed, 0);
     io.out(`attendance: ${missed} lessons missed by ${new Set(attendance.filter((r) => r.lessonsMissed > 0).map((r) => r.pupilId)).size} pupils`);
     return EXIT.ok;
