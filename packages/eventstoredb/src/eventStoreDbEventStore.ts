@@ -107,6 +107,12 @@ const lastOf = async (client: LedgerServerClient, name: string): Promise<Resolve
   return undefined;
 };
 
+/** The event of a server stream at a revision, if there is one. */
+const eventAt = async (client: LedgerServerClient, name: string, revision: bigint): Promise<ResolvedEvent | undefined> => {
+  for await (const resolved of client.readStream(name, { fromRevision: revision, direction: FORWARDS, maxCount: 1 })) return resolved;
+  return undefined;
+};
+
 const asServerEvent = (resolved: ResolvedEvent | AllStreamResolvedEvent): ServerRecordedEvent | undefined => resolved.event;
 
 /**
@@ -203,7 +209,9 @@ export const eventStoreDbEventStore = (options: EventStoreDbEventStoreOptions): 
       const result = await client.appendToStream(name, events.map((event) => serverEventData(schoolId, event)), {
         expectedRevision: serverExpectedRevision(expectedRevision),
       });
-      const last = await lastOf(client, name);
+      // The batch's own last event, at the revision the append ended on: the stream's last event
+      // may already be another writer's (with 'any', or a later append of another process).
+      const last = await eventAt(client, name, result.nextExpectedRevision);
       const lastGlobalPosition = globalPositionOf(last?.event?.position);
       if (lastGlobalPosition === undefined) throw new Error(`${name}: the server gave no log position for the appended events`);
       return E.right({ nextExpectedRevision: Number(result.nextExpectedRevision), lastGlobalPosition, written: true });
