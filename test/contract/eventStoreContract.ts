@@ -802,6 +802,29 @@ export const eventStoreContract = (
         expect(error.message).toContain('fromRevision');
       });
 
+      it.each<[string, string]>([
+        ['a NUL character', 'Тема\u0000 1'],
+        ['a lone surrogate', 'Тема \ud800 1'],
+        ['a NUL in the reason', 'reason'],
+      ])('stores a valid event whose text holds %s and reads it back equal, or refuses it as InvalidEvent naming the field; never StoreUnavailable', async (what, topic) => {
+        const f = eventFactory();
+        const streamId = f.streamId('text');
+        const base = f.lessonPlanned();
+        const event = (
+          what.includes('reason')
+            ? { ...base, metadata: { ...base.metadata, reason: 'КТП\u0000' } }
+            : { ...base, data: { ...base.data, topic } }
+        ) as LedgerEvent;
+        const result = await store.appendToStream(streamId, [f.formativeMark(), event], { expectedRevision: 'noStream' });
+        if (result._tag === 'Right') {
+          expect((await readStream(store, streamId)).events.map((r) => r.event)[1]).toEqual(event);
+          return;
+        }
+        expect(result.left).toMatchObject({ kind: 'InvalidEvent', streamId, index: 1 });
+        expect(result.left.message).toContain(what.includes('reason') ? 'metadata.reason' : 'data.topic');
+        expect(await readStream(store, streamId)).toEqual({ events: [], currentRevision: -1 });
+      });
+
       it('reads a stream from a revision beyond its end as no events, with the current revision', async () => {
         const f = eventFactory();
         const streamId = f.streamId('s');

@@ -27,6 +27,13 @@ import type pg from 'pg';
 import { connect, type PostgresTarget } from './connection';
 import { isStoreUnavailable, isUniqueViolation, storeUnavailable, storeUnavailableError } from './errors';
 import { notificationChannel, schoolNotifications } from './notifications';
+import { unstorableTextIn } from './unstorableText';
+
+/** SQLSTATE class 22 (data exception) of the cause of a wrapped failure. */
+const isDataException = (error: unknown): boolean => {
+  const code = ((error as { cause?: { code?: unknown } } | null)?.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('22');
+};
 
 export type PostgresEventStoreOptions = PostgresTarget & {
   /**
@@ -269,7 +276,12 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
                 written: true,
               });
           } catch (error) {
-            if (!isUniqueViolation(error)) throw error;
+            if (!isUniqueViolation(error)) {
+              // A data exception (class 22) may be text the database cannot hold: bad input, not an outage.
+              const unstorable = isDataException(error) ? unstorableTextIn(streamId, checked) : undefined;
+              if (unstorable !== undefined) return E.left(unstorable);
+              throw error;
+            }
           }
         }
         const outcome = await diagnose(streamId, checked, expectedRevision);
