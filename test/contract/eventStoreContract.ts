@@ -825,6 +825,33 @@ export const eventStoreContract = (
         expect(await readStream(store, streamId)).toEqual({ events: [], currentRevision: -1 });
       });
 
+      it("keeps what it recorded: changing an appended event, or an event a reader was given, afterwards changes nothing another reader reads", async () => {
+        const f = eventFactory();
+        const streamId = f.streamId('kept');
+        const start = await headPosition(store, f);
+        const appended = f.formativeMark({ mark: 7 });
+        const snapshot = JSON.parse(JSON.stringify(appended)) as LedgerEvent;
+        await append(store, streamId, [appended], 'noStream');
+        const tamper = (event: LedgerEvent): void => {
+          // Frozen objects refuse (a TypeError in strict code): that is a way to keep them too.
+          try {
+            (event.data as { mark: number }).mark = 3;
+          } catch {
+            /* refused */
+          }
+          try {
+            (event.metadata as { actor: { id: string } }).actor.id = 'someone-else';
+          } catch {
+            /* refused */
+          }
+        };
+        tamper(appended);
+        tamper(((await readStream(store, streamId)).events[0] as RecordedEvent).event);
+        tamper(((await readAllAfter(store, start)).filter(ofStreams(streamId))[0] as RecordedEvent).event);
+        expect((await readStream(store, streamId)).events.map((r) => r.event)).toEqual([snapshot]);
+        expect((await readAllAfter(store, start)).filter(ofStreams(streamId)).map((r) => r.event)).toEqual([snapshot]);
+      });
+
       it('reads a stream from a revision beyond its end as no events, with the current revision', async () => {
         const f = eventFactory();
         const streamId = f.streamId('s');

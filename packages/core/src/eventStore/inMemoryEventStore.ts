@@ -26,6 +26,20 @@ export type InMemoryEventStoreOptions = {
 const DEFAULT_PAGE_SIZE = 1_000;
 
 /**
+ * Freezes a value and everything in it. The store keeps the appended objects themselves (a
+ * decoded event shares its data and metadata with the caller's), so without this a caller
+ * changing its event after the append, or a reader changing one it was given, would rewrite the
+ * history every other reader sees. Freezing allocates nothing.
+ */
+const deepFreeze = <A>(value: A): A => {
+  if (typeof value === 'object' && value !== null) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+};
+
+/**
  * The embedded default store: all events in one process's memory, in one global order.
  * Each call to this function makes an independent store (no shared state between stores).
  */
@@ -72,7 +86,7 @@ export const inMemoryEventStore = (options: InMemoryEventStoreOptions = {}): Eve
     const target = stream ?? [];
     for (const event of checked) {
       const recorded: RecordedEvent = Object.freeze({
-        event: Object.freeze(event),
+        event: deepFreeze(event),
         streamId,
         streamRevision: target.length,
         globalPosition: log.length + 1,
