@@ -697,6 +697,170 @@ export const eventStoreContract = (
         });
       });
 
+    describe('bad input and edges', () => {
+      it.each<[string, unknown]>([
+        ['NaN', Number.NaN],
+        ['a negative number below -1', -2],
+        ['a fraction', 1.5],
+        ['Infinity', Number.POSITIVE_INFINITY],
+        ['an unsafe integer', 2 ** 60],
+        ['an unknown word', 'latest'],
+        ['null', null],
+      ])('refuses an expected revision that is %s with InvalidExpectedRevision naming it, and writes nothing', async (_, bad) => {
+        const f = eventFactory();
+        const streamId = f.streamId('bad-expected');
+        const start = await headPosition(store, f);
+        await append(store, streamId, f.batch(2), 'noStream');
+        const error = leftOf(
+          await store.appendToStream(streamId, f.batch(1), { expectedRevision: bad as ExpectedRevision }),
+          `append expecting ${String(bad)}`,
+        );
+        expect(error).toMatchObject({ kind: 'InvalidExpectedRevision', streamId, expected: bad });
+        expect(error.message).toContain('expectedRevision');
+        expect(error.message).toContain(String(bad));
+        expect((await readStream(store, streamId)).currentRevision).toBe(1);
+        expect((await readAllAfter(store, start)).filter(ofStreams(streamId))).toHaveLength(2);
+      });
+
+      it.each([2, 2 ** 31, 2 ** 40, Number.MAX_SAFE_INTEGER])(
+        'answers an expected revision beyond the head (%s) with ConcurrencyConflict and the actual revision',
+        async (beyond) => {
+          const f = eventFactory();
+          const streamId = f.streamId('beyond');
+          await append(store, streamId, f.batch(2), 'noStream');
+          const error = leftOf(await store.appendToStream(streamId, f.batch(1), { expectedRevision: beyond }), 'append');
+          expect(error).toMatchObject({ kind: 'ConcurrencyConflict', streamId, expected: beyond, actual: 1 });
+          const missing = leftOf(await store.appendToStream(f.streamId('none'), f.batch(1), { expectedRevision: beyond }), 'append');
+          expect(missing).toMatchObject({ kind: 'ConcurrencyConflict', expected: beyond, actual: -1 });
+          expect((await readStream(store, streamId)).currentRevision).toBe(1);
+        },
+      );
+
+      it("refuses 'noStream' on an existing stream and 'streamExists' on a missing one, writing nothing", async () => {
+        const f = eventFactory();
+        const existing = f.streamId('existing');
+        const missing = f.streamId('missing');
+        await append(store, existing, f.batch(1), 'noStream');
+        expect(leftOf(await store.appendToStream(existing, f.batch(1), { expectedRevision: 'noStream' }), 'append')).toMatchObject({
+          kind: 'ConcurrencyConflict',
+          expected: 'noStream',
+          actual: 0,
+        });
+        expect(leftOf(await store.appendToStream(missing, f.batch(1), { expectedRevision: 'streamExists' }), 'append')).toMatchObject({
+          kind: 'ConcurrencyConflict',
+          expected: 'streamExists',
+          actual: -1,
+        });
+        expect((await readStream(store, existing)).currentRevision).toBe(0);
+        expect(await readStream(store, missing)).toEqual({ events: [], currentRevision: -1 });
+      });
+
+      it.each<[string, Record<string, unknown>, string]>([
+        ['a page size of 0', { pageSize: 0 }, 'pageSize'],
+        ['a negative page size', { pageSize: -3 }, 'pageSize'],
+        ['a page size that is NaN', { pageSize: Number.NaN }, 'pageSize'],
+        ['a fractional page size', { pageSize: 2.5 }, 'pageSize'],
+        ['a position that is NaN', { after: Number.NaN }, 'after'],
+        ['a fractional position', { after: 1.5 }, 'after'],
+      ])('refuses readAll and subscribe with %s by a typed error naming the option (never an endless or silent read)', async (_, options, field) => {
+        const f = eventFactory();
+        await append(store, f.streamId('s'), f.batch(3), 'noStream');
+        const read = within(readAllPages(store, 0).then(() => undefined), 'a plain readAll');
+        await read;
+        // Counted, not timed: an endless loop of empty pages never lets a timer fire.
+        const bad = async (): Promise<unknown> => {
+          let pages = 0;
+          for await (const page of store.readAll(options)) if (page.length === 0 || ++pages > 100) return `endless or empty pages`;
+          return 'read to the end';
+        };
+        const failure = await within(bad().catch((error: unknown) => error), `readAll(${show(options)})`);
+        expect(failure).toMatchObject({ kind: 'InvalidReadOptions', field });
+        expect(String((failure as { message?: unknown }).message)).toContain(field);
+        let thrown: unknown;
+        try {
+          let calls = 0;
+          const subscription = store.subscribe({
+            ...options,
+            onEvents: async (page) => {
+              // An endless loop of empty pages would never let the stop below run.
+              if (page.length === 0 || ++calls > 100) throw new Error('endless or empty pages');
+            },
+          });
+          await within(subscription.stop(), 'stop');
+        } catch (error) {
+          thrown = error;
+        }
+        expect(thrown).toMatchObject({ kind: 'InvalidReadOptions', field });
+      });
+
+      it.each([Number.NaN, 1.5])('refuses readStream from revision %s with InvalidReadOptions naming fromRevision', async (bad) => {
+        const f = eventFactory();
+        const streamId = f.streamId('s');
+        await append(store, streamId, f.batch(3), 'noStream');
+        const error = leftOf(await store.readStream(streamId, { fromRevision: bad }), 'read');
+        expect(error).toMatchObject({ kind: 'InvalidReadOptions', field: 'fromRevision' });
+        expect(error.message).toContain('fromRevision');
+      });
+
+      it.each<[string, string]>([
+        ['a NUL character', 'Тема\u0000 1'],
+        ['a lone surrogate', 'Тема \ud800 1'],
+        ['a NUL in the reason', 'reason'],
+      ])('stores a valid event whose text holds %s and reads it back equal, or refuses it as InvalidEvent naming the field; never StoreUnavailable', async (what, topic) => {
+        const f = eventFactory();
+        const streamId = f.streamId('text');
+        const base = f.lessonPlanned();
+        const event = (
+          what.includes('reason')
+            ? { ...base, metadata: { ...base.metadata, reason: 'КТП\u0000' } }
+            : { ...base, data: { ...base.data, topic } }
+        ) as LedgerEvent;
+        const result = await store.appendToStream(streamId, [f.formativeMark(), event], { expectedRevision: 'noStream' });
+        if (result._tag === 'Right') {
+          expect((await readStream(store, streamId)).events.map((r) => r.event)[1]).toEqual(event);
+          return;
+        }
+        expect(result.left).toMatchObject({ kind: 'InvalidEvent', streamId, index: 1 });
+        expect(result.left.message).toContain(what.includes('reason') ? 'metadata.reason' : 'data.topic');
+        expect(await readStream(store, streamId)).toEqual({ events: [], currentRevision: -1 });
+      });
+
+      it("keeps what it recorded: changing an appended event, or an event a reader was given, afterwards changes nothing another reader reads", async () => {
+        const f = eventFactory();
+        const streamId = f.streamId('kept');
+        const start = await headPosition(store, f);
+        const appended = f.formativeMark({ mark: 7 });
+        const snapshot = JSON.parse(JSON.stringify(appended)) as LedgerEvent;
+        await append(store, streamId, [appended], 'noStream');
+        const tamper = (event: LedgerEvent): void => {
+          // Frozen objects refuse (a TypeError in strict code): that is a way to keep them too.
+          try {
+            (event.data as { mark: number }).mark = 3;
+          } catch {
+            /* refused */
+          }
+          try {
+            (event.metadata as { actor: { id: string } }).actor.id = 'someone-else';
+          } catch {
+            /* refused */
+          }
+        };
+        tamper(appended);
+        tamper(((await readStream(store, streamId)).events[0] as RecordedEvent).event);
+        tamper(((await readAllAfter(store, start)).filter(ofStreams(streamId))[0] as RecordedEvent).event);
+        expect((await readStream(store, streamId)).events.map((r) => r.event)).toEqual([snapshot]);
+        expect((await readAllAfter(store, start)).filter(ofStreams(streamId)).map((r) => r.event)).toEqual([snapshot]);
+      });
+
+      it('reads a stream from a revision beyond its end as no events, with the current revision', async () => {
+        const f = eventFactory();
+        const streamId = f.streamId('s');
+        await append(store, streamId, f.batch(3), 'noStream');
+        expect(await readStream(store, streamId, 3)).toEqual({ events: [], currentRevision: 2 });
+        expect(await readStream(store, streamId, 2 ** 40)).toEqual({ events: [], currentRevision: 2 });
+      });
+    });
+
     describe('properties', () => {
       it('readAll returns exactly the appended events in append order, and every stream has revisions 0..n-1', async () => {
         const batchArbitrary = fc.record({

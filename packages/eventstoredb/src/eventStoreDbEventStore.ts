@@ -11,6 +11,9 @@ import {
 } from '@eventstore/db-client';
 import * as E from 'fp-ts/Either';
 import {
+  checkExpectedRevision,
+  checkFromRevision,
+  checkReadAllOptions,
   concurrencyConflict,
   decodeBatch,
   decodeEventFast,
@@ -101,6 +104,12 @@ const lastOf = async (client: LedgerServerClient, name: string): Promise<Resolve
   } catch (error) {
     if (!isNotFound(error)) throw error;
   }
+  return undefined;
+};
+
+/** The event of a server stream at a revision, if there is one. */
+const eventAt = async (client: LedgerServerClient, name: string, revision: bigint): Promise<ResolvedEvent | undefined> => {
+  for await (const resolved of client.readStream(name, { fromRevision: revision, direction: FORWARDS, maxCount: 1 })) return resolved;
   return undefined;
 };
 
@@ -200,7 +209,9 @@ export const eventStoreDbEventStore = (options: EventStoreDbEventStoreOptions): 
       const result = await client.appendToStream(name, events.map((event) => serverEventData(schoolId, event)), {
         expectedRevision: serverExpectedRevision(expectedRevision),
       });
-      const last = await lastOf(client, name);
+      // The batch's own last event, at the revision the append ended on: the stream's last event
+      // may already be another writer's (with 'any', or a later append of another process).
+      const last = await eventAt(client, name, result.nextExpectedRevision);
       const lastGlobalPosition = globalPositionOf(last?.event?.position);
       if (lastGlobalPosition === undefined) throw new Error(`${name}: the server gave no log position for the appended events`);
       return E.right({ nextExpectedRevision: Number(result.nextExpectedRevision), lastGlobalPosition, written: true });
@@ -212,7 +223,10 @@ export const eventStoreDbEventStore = (options: EventStoreDbEventStoreOptions): 
     }
   };
 
-  const appendToStream: EventStore['appendToStream'] = async (streamId, events, { expectedRevision }) => {
+  const appendToStream: EventStore['appendToStream'] = async (streamId, events, options) => {
+    const expected = checkExpectedRevision(streamId, options.expectedRevision);
+    if (E.isLeft(expected)) return expected;
+    const expectedRevision = expected.right;
     // The same check as every store; the batch is serialized at once, so the fast path (no copy) is safe.
     const decoded = decodeBatch(streamId, events, validate, decodeEventFast);
     if (E.isLeft(decoded)) return decoded;
@@ -236,12 +250,14 @@ export const eventStoreDbEventStore = (options: EventStoreDbEventStoreOptions): 
   };
 
   const readStream: EventStore['readStream'] = async (streamId, { fromRevision = 0 } = {}) => {
+    const checkedFrom = checkFromRevision(fromRevision);
+    if (E.isLeft(checkedFrom)) return checkedFrom;
     const name = serverStreamName(schoolId, streamId);
     try {
       const last = await lastOf(client, name);
       if (last?.event === undefined) return E.right({ events: [], currentRevision: -1 });
       const currentRevision = Number(last.event.revision);
-      const from = Math.max(0, fromRevision);
+      const from = checkedFrom.right;
       const events =
         from > currentRevision
           ? []
@@ -280,9 +296,9 @@ export const eventStoreDbEventStore = (options: EventStoreDbEventStoreOptions): 
     return { events, position, end: raw.length < requested };
   };
 
-  async function* readAll({ after = 0, pageSize = DEFAULT_PAGE_SIZE }: ReadAllOptions = {}): AsyncIterable<ReadonlyArray<RecordedEvent>> {
-    const size = Math.max(1, Math.floor(pageSize));
-    let position = Math.max(0, after);
+  async function* readAll(options: ReadAllOptions = {}): AsyncIterable<ReadonlyArray<RecordedEvent>> {
+    const { after, pageSize: size } = checkReadAllOptions(options.after ?? 0, options.pageSize ?? DEFAULT_PAGE_SIZE);
+    let position = after;
     for (;;) {
       const page = await readPage(position, size);
       if (page.events.length > 0) yield page.events;
@@ -295,10 +311,10 @@ export const eventStoreDbEventStore = (options: EventStoreDbEventStoreOptions): 
    * Catch up by pages of `$all`, then follow the server's live catch-up subscription on `$all`
    * (filtered to the school's prefix) from the last delivered position.
    */
-  const subscribe = ({ after = 0, pageSize = DEFAULT_PAGE_SIZE, onEvents }: SubscribeOptions): Subscription => {
-    const size = Math.max(1, Math.floor(pageSize));
+  const subscribe = ({ after: from = 0, pageSize = DEFAULT_PAGE_SIZE, onEvents }: SubscribeOptions): Subscription => {
+    const { after, pageSize: size } = checkReadAllOptions(from, pageSize);
     let stopped = false;
-    let position = Math.max(0, after);
+    let position = after;
     let markCaughtUp: () => void = () => undefined;
     const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve));
     let interrupt: () => void = () => undefined;

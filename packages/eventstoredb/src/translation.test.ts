@@ -69,6 +69,9 @@ describe('EventStoreDB translation layer', () => {
       ['streamExists', 'stream_exists'],
       [0, 0n],
       [41, 41n],
+      // -1 is a read's "no stream" (currentRevision), and the other stores take it as such; the
+      // server's revisions are unsigned, so it must travel as no_stream, not as -1n.
+      [-1, 'no_stream'],
     ];
     for (const [ledger, server] of cases) expect(serverExpectedRevision(ledger)).toBe(server);
     fc.assert(

@@ -58,8 +58,15 @@ export const serverEventId = (schoolId: string, eventId: string): string => uuid
 /** The client's expected revision (the client's constants are these strings). */
 export type ServerExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | bigint;
 
+/** The client's expected revision; -1 (a read's "no stream") is the client's no_stream, its revisions being unsigned. */
 export const serverExpectedRevision = (expected: ExpectedRevision): ServerExpectedRevision =>
-  expected === 'any' ? 'any' : expected === 'noStream' ? 'no_stream' : expected === 'streamExists' ? 'stream_exists' : BigInt(expected);
+  expected === 'any'
+    ? 'any'
+    : expected === 'noStream' || expected === -1
+      ? 'no_stream'
+      : expected === 'streamExists'
+        ? 'stream_exists'
+        : BigInt(expected);
 
 /** The server's current revision ('no_stream' or a bigint) as the port's number (-1: no stream). */
 export const ledgerRevision = (current: unknown): number => (typeof current === 'bigint' ? Number(current) : -1);

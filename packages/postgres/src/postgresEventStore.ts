@@ -1,6 +1,9 @@
 import * as E from 'fp-ts/Either';
 import {
   checkAppend,
+  checkExpectedRevision,
+  checkFromRevision,
+  checkReadAllOptions,
   concurrencyConflict,
   currentSchemaVersion,
   decodeBatch,
@@ -24,6 +27,13 @@ import type pg from 'pg';
 import { connect, type PostgresTarget } from './connection';
 import { isStoreUnavailable, isUniqueViolation, storeUnavailable, storeUnavailableError } from './errors';
 import { notificationChannel, schoolNotifications } from './notifications';
+import { unstorableTextIn } from './unstorableText';
+
+/** SQLSTATE class 22 (data exception) of the cause of a wrapped failure. */
+const isDataException = (error: unknown): boolean => {
+  const code = ((error as { cause?: { code?: unknown } } | null)?.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('22');
+};
 
 export type PostgresEventStoreOptions = PostgresTarget & {
   /**
@@ -55,6 +65,8 @@ const DEFAULT_PAGE_SIZE = 1_000;
 const MAX_APPEND_ATTEMPTS = 20;
 const RETRY_MIN_MS = 25;
 const RETRY_MAX_MS = 1_000;
+/** The largest stream revision the `integer` column holds: a larger expected revision can never match. */
+const MAX_REVISION = 2_147_483_647;
 
 type EventRow = {
   readonly position: string;
@@ -164,7 +176,7 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
     FROM (SELECT coalesce(max(stream_revision), -1) AS revision FROM ${schema}.events WHERE school_id = $1 AND stream_id = $2) h
     LEFT JOIN LATERAL (
       SELECT ${EVENT_COLUMNS} FROM ${schema}.events
-      WHERE school_id = $1 AND stream_id = $2 AND stream_revision >= $3
+      WHERE school_id = $1 AND stream_id = $2 AND stream_revision >= $3::bigint
     ) e ON true
     ORDER BY e.stream_revision`;
 
@@ -219,7 +231,10 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
     return 'retry';
   };
 
-  const appendToStream: EventStore['appendToStream'] = async (streamId, events, { expectedRevision }) => {
+  const appendToStream: EventStore['appendToStream'] = async (streamId, events, options) => {
+    const expected = checkExpectedRevision(streamId, options.expectedRevision);
+    if (E.isLeft(expected)) return expected;
+    const expectedRevision = expected.right;
     // The rows are serialized at once: the fast path (no copy of an already valid event) is safe here.
     const decoded = decodeBatch(streamId, events, validate, decodeEventFast);
     if (E.isLeft(decoded)) return decoded;
@@ -239,9 +254,11 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
     );
     const mode = typeof expectedRevision === 'number' ? 'revision' : expectedRevision;
     const exact = typeof expectedRevision === 'number' ? expectedRevision : null;
+    // A revision beyond the column's range cannot be the stream's: only the diagnosis answers it (a conflict).
+    const reachable = exact === null || exact <= MAX_REVISION;
     try {
       for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
-        if (checked.length > 0 && !hasDuplicates) {
+        if (checked.length > 0 && !hasDuplicates && reachable) {
           try {
             const values = [schoolId, streamId, batch, mode, exact, checked.length, ...(notify ? [channel] : [])];
             const { rows } = await run<{ before: string | null; revision: number | null; inserted: number }>(
@@ -259,7 +276,12 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
                 written: true,
               });
           } catch (error) {
-            if (!isUniqueViolation(error)) throw error;
+            if (!isUniqueViolation(error)) {
+              // A data exception (class 22) may be text the database cannot hold: bad input, not an outage.
+              const unstorable = isDataException(error) ? unstorableTextIn(streamId, checked) : undefined;
+              if (unstorable !== undefined) return E.left(unstorable);
+              throw error;
+            }
           }
         }
         const outcome = await diagnose(streamId, checked, expectedRevision);
@@ -278,11 +300,13 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
     streamId: string,
     { fromRevision = 0 }: ReadStreamOptions = {},
   ): Promise<E.Either<EventStoreError, ReadStreamResult>> => {
+    const from = checkFromRevision(fromRevision);
+    if (E.isLeft(from)) return from;
     try {
       const { rows } = await run<EventRow & { current_revision: number }>(`reading stream ${streamId}`, readStreamSql, [
         schoolId,
         streamId,
-        Math.max(0, fromRevision),
+        from.right,
       ]);
       const currentRevision = rows[0]?.current_revision ?? -1;
       const events = rows.filter((row) => row.position !== null).map(recordedOf);
@@ -298,11 +322,9 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
     return rows.map(recordedOf);
   };
 
-  async function* readAll({ after = 0, pageSize = DEFAULT_PAGE_SIZE }: ReadAllOptions = {}): AsyncIterable<
-    ReadonlyArray<RecordedEvent>
-  > {
-    const size = Math.max(1, Math.floor(pageSize));
-    let position = Math.max(0, after);
+  async function* readAll(options: ReadAllOptions = {}): AsyncIterable<ReadonlyArray<RecordedEvent>> {
+    const { after, pageSize: size } = checkReadAllOptions(options.after ?? 0, options.pageSize ?? DEFAULT_PAGE_SIZE);
+    let position = after;
     for (;;) {
       const page = await readPage(position, size);
       if (page.length === 0) return;
@@ -312,10 +334,10 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
     }
   }
 
-  const subscribe = ({ after = 0, pageSize = DEFAULT_PAGE_SIZE, onEvents }: SubscribeOptions): Subscription => {
-    const size = Math.max(1, Math.floor(pageSize));
+  const subscribe = ({ after: from = 0, pageSize = DEFAULT_PAGE_SIZE, onEvents }: SubscribeOptions): Subscription => {
+    const { after, pageSize: size } = checkReadAllOptions(from, pageSize);
     let stopped = false;
-    let position = Math.max(0, after);
+    let position = after;
     let markCaughtUp: () => void = () => undefined;
     const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve));
     let interrupt: () => void = () => undefined;

@@ -302,6 +302,32 @@ describe('commandHandler', () => {
   });
 
   describe('concurrency', () => {
+    it('reports a command recorded meanwhile by a twin that decided fewer events (a newer state) as handled, not as an event id conflict', async () => {
+      // Plans lessons up to a number: how many events the command records depends on the state.
+      type PlanUpTo = Command<'PlanUpTo', { readonly upTo: number }>;
+      const upTo: Decider<number, PlanUpTo, EventPayload, LedgerEvent, { readonly kind: 'EmptyWeek'; readonly message: string }> = {
+        decide: (c, planned) => weekPlanner.decide({ ...c, type: 'PlanWeek', data: { count: Math.max(1, c.data.upTo - planned) } }, planned),
+        evolve: weekPlanner.evolve,
+        initialState: () => 0,
+      };
+      const store = inMemoryEventStore();
+      const twin: PlanUpTo = { type: 'PlanUpTo', data: { upTo: 3 }, metadata: { commandId: 'plan-up-to-3', actor: actors.math, occurredAt: OCCURRED_AT } };
+      const first: PlanUpTo = { type: 'PlanUpTo', data: { upTo: 1 }, metadata: { commandId: 'plan-first', actor: actors.math, occurredAt: OCCURRED_AT } };
+      const a = commandHandler(upTo, { store, clock: steppingClock().clock });
+      // B decides on the empty stream (three events); before its append lands, another command
+      // plans one lesson and A records the same command id on the newer state (two events).
+      const { store: racing } = withCompetingWriter(store, async () => {
+        right(await a('week', first));
+        expect(right(await a('week', twin)).events).toHaveLength(2);
+      });
+      const b = commandHandler(upTo, { store: racing, clock: steppingClock().clock });
+      const result = right(await b('week', twin));
+      expect(result.alreadyHandled).toBe(true);
+      expect(result.events).toEqual([]);
+      expect((await streamEvents(store, 'week')).map((event) => event.metadata.eventId)).toEqual(['plan-first.0', 'plan-up-to-3.0', 'plan-up-to-3.1']);
+      expect(result.state).toBe(3);
+    });
+
     it('retries after a concurrent writer and decides again on the new state', async () => {
       const raw = await classWithLesson();
       const other = commandHandler(journal, { store: raw, clock: steppingClock().clock });

@@ -112,6 +112,15 @@ export const commandHandler = <State, C extends Command, DomainError>(
       });
       if (E.isLeft(appended)) {
         if (appended.left.kind === 'ConcurrencyConflict') continue;
+        // A twin of this command (same id) recorded meanwhile on a newer state may have decided
+        // fewer events: some of our ids are in the stream, not all, and the store refuses the id
+        // before it looks at the revision. If the stream now holds the command, it was handled.
+        if (appended.left.kind === 'EventIdConflict') {
+          const reloaded = await load(streamId);
+          if (E.isLeft(reloaded)) return reloaded;
+          if (reloaded.right.commandIds.has(command.metadata.commandId))
+            return E.right({ state: reloaded.right.state, events: [], nextExpectedRevision: reloaded.right.revision, alreadyHandled: true });
+        }
         return appended;
       }
       // Written before by a concurrent re-send of the same command: read it back. Not a retry:

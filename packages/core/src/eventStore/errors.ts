@@ -1,3 +1,4 @@
+import * as E from 'fp-ts/Either';
 import type { EventDecodeError } from '../events/decodeEvent';
 import type { ExpectedRevision } from './eventStore';
 
@@ -36,7 +37,30 @@ export type StoreUnavailable = {
   readonly cause?: unknown;
 };
 
-export type EventStoreError = ConcurrencyConflict | InvalidEvent | EventIdConflict | StoreUnavailable;
+/** The expected revision is not one (a revision from -1, 'noStream', 'streamExists' or 'any'); nothing was written. */
+export type InvalidExpectedRevision = {
+  readonly kind: 'InvalidExpectedRevision';
+  readonly streamId: string;
+  /** The value given. */
+  readonly expected: unknown;
+  readonly message: string;
+};
+
+/** A read option (`after`, `pageSize`, `fromRevision`) is not a whole number in its range. */
+export type InvalidReadOptions = {
+  readonly kind: 'InvalidReadOptions';
+  readonly field: 'after' | 'pageSize' | 'fromRevision';
+  readonly value: unknown;
+  readonly message: string;
+};
+
+export type EventStoreError =
+  | ConcurrencyConflict
+  | InvalidEvent
+  | EventIdConflict
+  | StoreUnavailable
+  | InvalidExpectedRevision
+  | InvalidReadOptions;
 
 const describeExpected = (expected: ExpectedRevision): string =>
   typeof expected === 'number' ? `revision ${expected}` : expected === 'noStream' ? 'no stream' : expected === 'streamExists' ? 'an existing stream' : 'any revision';
@@ -67,3 +91,53 @@ export const eventIdConflict = (streamId: string, eventId: string, where: string
 /** True when the current revision satisfies the expectation. */
 export const matchesExpectedRevision = (expected: ExpectedRevision, actual: number): boolean =>
   expected === 'any' ? true : expected === 'noStream' ? actual === -1 : expected === 'streamExists' ? actual >= 0 : expected === actual;
+
+const showValue = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(value));
+
+/**
+ * The expected revision as given, or why it is none. A number must be a safe integer from -1
+ * (-1, like a read's `currentRevision`, means no stream); anything else (NaN, 1.5, -2, 2^60, an
+ * unknown word) would otherwise surface as a conflict, or as a database error, not as bad input.
+ */
+export const checkExpectedRevision = (streamId: string, expected: unknown): E.Either<InvalidExpectedRevision, ExpectedRevision> =>
+  (typeof expected === 'number' && Number.isSafeInteger(expected) && expected >= -1) ||
+  expected === 'noStream' ||
+  expected === 'streamExists' ||
+  expected === 'any'
+    ? E.right(expected)
+    : E.left({
+        kind: 'InvalidExpectedRevision',
+        streamId,
+        expected,
+        message: `stream ${streamId}: expectedRevision ${showValue(expected)} is not a revision (a whole number from -1), 'noStream', 'streamExists' or 'any'; nothing was written`,
+      });
+
+const invalidReadOptions = (field: InvalidReadOptions['field'], value: unknown, expected: string): InvalidReadOptions => ({
+  kind: 'InvalidReadOptions',
+  field,
+  value,
+  message: `${field}: ${showValue(value)} is not ${expected}`,
+});
+
+/** `fromRevision` of a stream read: a safe integer (below 0 reads from the start). */
+export const checkFromRevision = (value: unknown): E.Either<InvalidReadOptions, number> =>
+  typeof value === 'number' && Number.isSafeInteger(value) ? E.right(Math.max(0, value)) : E.left(invalidReadOptions('fromRevision', value, 'a whole number'));
+
+/** The thrown form, where the port has no Either (readAll, subscribe): an Error that is also an InvalidReadOptions. */
+export type InvalidReadOptionsError = Error & InvalidReadOptions;
+
+/**
+ * `after` and `pageSize` of readAll and subscribe, checked before anything is read: `after` a
+ * safe integer (below 0 reads from the start), `pageSize` a whole number from 1. A page size of
+ * 0 would read empty pages forever, and a NaN position would read nothing, as if caught up.
+ */
+export const checkReadAllOptions = (after: unknown, pageSize: unknown): { readonly after: number; readonly pageSize: number } => {
+  const failure =
+    typeof after !== 'number' || !Number.isSafeInteger(after)
+      ? invalidReadOptions('after', after, 'a whole number (a global position)')
+      : typeof pageSize !== 'number' || !Number.isSafeInteger(pageSize) || pageSize < 1
+        ? invalidReadOptions('pageSize', pageSize, 'a whole number from 1')
+        : undefined;
+  if (failure !== undefined) throw Object.assign(new Error(failure.message), failure) as InvalidReadOptionsError;
+  return { after: Math.max(0, after as number), pageSize: pageSize as number };
+};

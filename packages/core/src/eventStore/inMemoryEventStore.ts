@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/Either';
 import type { LedgerEvent } from '../events/registry';
 import { checkAppend, decodeBatch } from './appendChecks';
-import type { EventStoreError } from './errors';
+import { checkExpectedRevision, checkFromRevision, checkReadAllOptions, type EventStoreError } from './errors';
 import type {
   AppendResult,
   CheckpointStore,
@@ -24,6 +24,20 @@ export type InMemoryEventStoreOptions = {
 };
 
 const DEFAULT_PAGE_SIZE = 1_000;
+
+/**
+ * Freezes a value and everything in it. The store keeps the appended objects themselves (a
+ * decoded event shares its data and metadata with the caller's), so without this a caller
+ * changing its event after the append, or a reader changing one it was given, would rewrite the
+ * history every other reader sees. Freezing allocates nothing.
+ */
+const deepFreeze = <A>(value: A): A => {
+  if (typeof value === 'object' && value !== null) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+};
 
 /**
  * The embedded default store: all events in one process's memory, in one global order.
@@ -50,6 +64,8 @@ export const inMemoryEventStore = (options: InMemoryEventStoreOptions = {}): Eve
     events: ReadonlyArray<LedgerEvent>,
     { expectedRevision }: { readonly expectedRevision: ExpectedRevision },
   ): Promise<E.Either<EventStoreError, AppendResult>> => {
+    const expected = checkExpectedRevision(streamId, expectedRevision);
+    if (E.isLeft(expected)) return expected;
     const stream = streams.get(streamId);
     const actual = stream === undefined ? -1 : stream.length - 1;
 
@@ -70,7 +86,7 @@ export const inMemoryEventStore = (options: InMemoryEventStoreOptions = {}): Eve
     const target = stream ?? [];
     for (const event of checked) {
       const recorded: RecordedEvent = Object.freeze({
-        event: Object.freeze(event),
+        event: deepFreeze(event),
         streamId,
         streamRevision: target.length,
         globalPosition: log.length + 1,
@@ -88,21 +104,23 @@ export const inMemoryEventStore = (options: InMemoryEventStoreOptions = {}): Eve
     streamId: string,
     { fromRevision = 0 }: ReadStreamOptions = {},
   ): Promise<E.Either<EventStoreError, ReadStreamResult>> => {
+    const from = checkFromRevision(fromRevision);
+    if (E.isLeft(from)) return from;
     const stream = streams.get(streamId);
     if (stream === undefined) return E.right({ events: [], currentRevision: -1 });
-    return E.right({ events: stream.slice(Math.max(0, fromRevision)), currentRevision: stream.length - 1 });
+    return E.right({ events: stream.slice(from.right), currentRevision: stream.length - 1 });
   };
 
-  async function* readAll({ after = 0, pageSize = DEFAULT_PAGE_SIZE }: ReadAllOptions = {}): AsyncIterable<
-    ReadonlyArray<RecordedEvent>
-  > {
+  async function* readAll(options: ReadAllOptions = {}): AsyncIterable<ReadonlyArray<RecordedEvent>> {
+    const { after, pageSize } = checkReadAllOptions(options.after ?? 0, options.pageSize ?? DEFAULT_PAGE_SIZE);
     // Positions are 1-based and dense, so position p sits at index p - 1.
-    for (let index = Math.max(0, after); index < log.length; index += pageSize) yield log.slice(index, index + pageSize);
+    for (let index = after; index < log.length; index += pageSize) yield log.slice(index, index + pageSize);
   }
 
-  const subscribe = ({ after = 0, pageSize = DEFAULT_PAGE_SIZE, onEvents }: SubscribeOptions): Subscription => {
+  const subscribe = ({ after: from = 0, pageSize: size = DEFAULT_PAGE_SIZE, onEvents }: SubscribeOptions): Subscription => {
+    const { after, pageSize } = checkReadAllOptions(from, size);
     let stopped = false;
-    let position = Math.max(0, after);
+    let position = after;
     let markCaughtUp: () => void = () => undefined;
     const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve));
     const caughtUpAt = log.length;
