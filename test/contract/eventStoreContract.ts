@@ -722,6 +722,32 @@ export const eventStoreContract = (
         expect((await readAllAfter(store, start)).filter(ofStreams(streamId))).toHaveLength(2);
       });
 
+      it.each([
+        ['empty', ''],
+        ['too long', 'x'.repeat(257)],
+        ['with a NUL character', 'class-\u0000-7A'],
+        ['with a line break', 'class-7A\n'],
+        ['with a lone surrogate', 'class-\ud800'],
+        ['not text', 42],
+      ])('refuses a stream id that is %s with InvalidStreamId, on append and read, and writes nothing', async (_, bad) => {
+        const f = eventFactory();
+        const start = await headPosition(store, f);
+        const error = leftOf(await store.appendToStream(bad as string, f.batch(1), { expectedRevision: 'any' }), 'append to a bad stream id');
+        expect(error).toMatchObject({ kind: 'InvalidStreamId', streamId: bad });
+        expect(error.message).toContain('streamId');
+        expect(leftOf(await store.readStream(bad as string), 'read a bad stream id')).toMatchObject({ kind: 'InvalidStreamId', streamId: bad });
+        expect(await readAllAfter(store, start)).toHaveLength(0);
+      });
+
+      it('takes any stream id of text up to 256 characters, surrogate pairs included, and reads it back the same', async () => {
+        const f = eventFactory();
+        for (const suffix of ['-7А-әңғүұқөһі', '-😀', `-${'y'.repeat(200)}`]) {
+          const streamId = `${f.streamId('text')}${suffix}`.slice(0, 256);
+          await append(store, streamId, f.batch(1), 'noStream');
+          expect((await readStream(store, streamId)).events.map((r) => r.streamId)).toEqual([streamId]);
+        }
+      });
+
       it.each([2, 2 ** 31, 2 ** 40, Number.MAX_SAFE_INTEGER])(
         'answers an expected revision beyond the head (%s) with ConcurrencyConflict and the actual revision',
         async (beyond) => {

@@ -13,6 +13,7 @@ import * as E from 'fp-ts/Either';
 import {
   checkExpectedRevision,
   checkFromRevision,
+  checkStreamId,
   checkReadAllOptions,
   concurrencyConflict,
   decodeBatch,
@@ -224,6 +225,8 @@ export const eventStoreDbEventStore = (options: EventStoreDbEventStoreOptions): 
   };
 
   const appendToStream: EventStore['appendToStream'] = async (streamId, events, options) => {
+    const id = checkStreamId(streamId);
+    if (E.isLeft(id)) return id;
     const expected = checkExpectedRevision(streamId, options.expectedRevision);
     if (E.isLeft(expected)) return expected;
     const expectedRevision = expected.right;
@@ -250,6 +253,8 @@ export const eventStoreDbEventStore = (options: EventStoreDbEventStoreOptions): 
   };
 
   const readStream: EventStore['readStream'] = async (streamId, { fromRevision = 0 } = {}) => {
+    const id = checkStreamId(streamId);
+    if (E.isLeft(id)) return id;
     const checkedFrom = checkFromRevision(fromRevision);
     if (E.isLeft(checkedFrom)) return checkedFrom;
     const name = serverStreamName(schoolId, streamId);

@@ -3,6 +3,7 @@ import {
   checkAppend,
   checkExpectedRevision,
   checkFromRevision,
+  checkStreamId,
   checkReadAllOptions,
   concurrencyConflict,
   currentSchemaVersion,
@@ -232,6 +233,8 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
   };
 
   const appendToStream: EventStore['appendToStream'] = async (streamId, events, options) => {
+    const id = checkStreamId(streamId);
+    if (E.isLeft(id)) return id;
     const expected = checkExpectedRevision(streamId, options.expectedRevision);
     if (E.isLeft(expected)) return expected;
     const expectedRevision = expected.right;
@@ -300,6 +303,8 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
     streamId: string,
     { fromRevision = 0 }: ReadStreamOptions = {},
   ): Promise<E.Either<EventStoreError, ReadStreamResult>> => {
+    const id = checkStreamId(streamId);
+    if (E.isLeft(id)) return id;
     const from = checkFromRevision(fromRevision);
     if (E.isLeft(from)) return from;
     try {

@@ -54,13 +54,47 @@ export type InvalidReadOptions = {
   readonly message: string;
 };
 
+/** A stream id that no store can hold the same way: empty, too long, with control characters or a lone surrogate; nothing was written or read. */
+export type InvalidStreamId = {
+  readonly kind: 'InvalidStreamId';
+  /** The value given. */
+  readonly streamId: unknown;
+  readonly message: string;
+};
+
 export type EventStoreError =
   | ConcurrencyConflict
   | InvalidEvent
   | EventIdConflict
   | StoreUnavailable
   | InvalidExpectedRevision
-  | InvalidReadOptions;
+  | InvalidReadOptions
+  | InvalidStreamId;
+
+/** Longest stream id a store takes (a person's stream: a prefix and an id of up to 128 characters). */
+export const MAX_STREAM_ID_LENGTH = 256;
+
+/**
+ * The stream id as given, or why no store could hold it. Every store checks it first, so that
+ * the same id is refused the same way everywhere: before, `''` was a stream in every store and a
+ * NUL character an "outage" in PostgreSQL (its text cannot hold one).
+ */
+export const checkStreamId = (streamId: unknown): E.Either<InvalidStreamId, string> => {
+  if (typeof streamId !== 'string' || streamId.length === 0 || streamId.length > MAX_STREAM_ID_LENGTH)
+    return E.left({ kind: 'InvalidStreamId', streamId, message: `streamId ${showValue(streamId)} is not a stream id (text of 1 to ${MAX_STREAM_ID_LENGTH} characters)` });
+  for (let i = 0; i < streamId.length; i++) {
+    const c = streamId.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f)
+      return E.left({ kind: 'InvalidStreamId', streamId, message: `streamId ${showValue(streamId)} has a control character (U+${c.toString(16).toUpperCase().padStart(4, '0')}) at ${i}` });
+    // A surrogate must be half of a pair: high then low.
+    const high = c >= 0xd800 && c <= 0xdbff;
+    const next = high ? streamId.charCodeAt(i + 1) : 0;
+    if (high && next >= 0xdc00 && next <= 0xdfff) i++;
+    else if (high || (c >= 0xdc00 && c <= 0xdfff))
+      return E.left({ kind: 'InvalidStreamId', streamId, message: `streamId ${showValue(streamId)} has a lone surrogate at ${i}: not text a store can keep` });
+  }
+  return E.right(streamId);
+};
 
 const describeExpected = (expected: ExpectedRevision): string =>
   typeof expected === 'number' ? `revision ${expected}` : expected === 'noStream' ? 'no stream' : expected === 'streamExists' ? 'an existing stream' : 'any revision';

@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/Either';
 import type { LedgerEvent } from '../events/registry';
 import { checkAppend, decodeBatch } from './appendChecks';
-import { checkExpectedRevision, checkFromRevision, checkReadAllOptions, type EventStoreError } from './errors';
+import { checkExpectedRevision, checkFromRevision, checkReadAllOptions, checkStreamId, type EventStoreError } from './errors';
 import type {
   AppendResult,
   CheckpointStore,
@@ -64,6 +64,8 @@ export const inMemoryEventStore = (options: InMemoryEventStoreOptions = {}): Eve
     events: ReadonlyArray<LedgerEvent>,
     { expectedRevision }: { readonly expectedRevision: ExpectedRevision },
   ): Promise<E.Either<EventStoreError, AppendResult>> => {
+    const id = checkStreamId(streamId);
+    if (E.isLeft(id)) return id;
     const expected = checkExpectedRevision(streamId, expectedRevision);
     if (E.isLeft(expected)) return expected;
     const stream = streams.get(streamId);
@@ -104,6 +106,8 @@ export const inMemoryEventStore = (options: InMemoryEventStoreOptions = {}): Eve
     streamId: string,
     { fromRevision = 0 }: ReadStreamOptions = {},
   ): Promise<E.Either<EventStoreError, ReadStreamResult>> => {
+    const id = checkStreamId(streamId);
+    if (E.isLeft(id)) return id;
     const from = checkFromRevision(fromRevision);
     if (E.isLeft(from)) return from;
     const stream = streams.get(streamId);
