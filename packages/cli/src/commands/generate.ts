@@ -4,7 +4,7 @@ import * as E from 'fp-ts/Either';
 import { EXIT, integer, ioError, parse, progress, readKey, runCommand, toJson, usageProblem, type ArchiveExitCode, type CommandIo } from './archiveIo';
 
 /**
- * `grade-ledger generate --seed N --since YEAR [--until YEAR] [--scale X] [--grade-levels A-B]
+ * `grade-ledger generate [--seed N] [--since YEAR] [--until YEAR] [--scale X] [--grade-levels A-B]
  * [--subjects N] [--pupils N] --out PATH [--gzip] [--key-file KEY] [--json]`: the seeded school workload (generateSchoolWorkload: every event
  * accepted by the deciders) written as an archive, streamed: nothing is held in memory. Its
  * ids are synthetic, so the archive is identified unless a key is given.
