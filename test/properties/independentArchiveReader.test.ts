@@ -92,6 +92,9 @@ describe('a reader written from docs/archive-format.md alone', () => {
     const n = lines.length - 1; // the last element is the empty string after the final \n
     const edit = (index: number, change: (line: string) => string): string => rechained(lines.map((l, i) => (i === index ? change(l) : l)).join('\n'));
     const forgeries: Record<string, string> = {
+      'an extra member in the header': edit(0, (l) => l.replace('{"format"', '{"extra":1,"format"')),
+      'an extra member in the pseudonymization': edit(0, (l) => l.replace('{"fields"', '{"extra":1,"fields"')),
+      'an extra member in the manifest': edit(n - 1, (l) => l.replace(/}$/, ',"zzz":1}')),
       'an extra member in an event line': edit(5, (l) => l.replace(/}$/, ',"zzz":1}')),
       'a space in an event line': edit(5, (l) => l.replace('"position":', '"position": ')),
       'a member out of order in an event': edit(5, (l) => l.replace('{"data":', '{"zz":0,"data":')),
