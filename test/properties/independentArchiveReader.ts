@@ -153,8 +153,7 @@ export const readIndependently = (input: Uint8Array): IndependentReading => {
         p.hexDigits === 16 &&
         typeof p.keyId === 'string' &&
         /^[0-9a-f]{16}$/.test(p.keyId) &&
-        Array.isArray(p.fields) &&
-        p.fields.every((f) => typeof f === 'string') &&
+        JSON.stringify(p.fields) === JSON.stringify(['data.pupilId', 'data.teacherId', 'data.classTeacherId', 'data.personId', 'data.personIds[]', 'metadata.actor.id (every role but system)', 'streamId person-<personId>']) &&
         JSON.stringify(p.redactedFields) === JSON.stringify(['metadata.reason', 'data.overrideReason']) &&
         p.redaction === '[redacted: free text, may name a person]';
       if (!valid) find(1, 'the pseudonymization is not the one the document describes');
