@@ -76,6 +76,8 @@ export const oneRosterFiles = async (events: AsyncIterable<RecordedEvent> | Iter
   const attendance = new Map<string, Row & { readonly present?: string }>();
   const classInfo = new Map<string, ClassInfo>(); // by stream
   const lessons = new Map<string, string>(); // stream|lessonId → date
+  // stream|attendanceId → lessonId: a correction names no lesson, and its row may be gone (corrected to present).
+  const attendanceLessons = new Map<string, string>();
   const summativeLesson = new Map<string, string>(); // stream|summativeId → lessonId
   const marks = new Map<string, Mark>(); // stream|markId
   const stays = new Map<string, Array<{ from: string; until?: string }>>(); // stream|pupil
@@ -167,12 +169,12 @@ export const oneRosterFiles = async (events: AsyncIterable<RecordedEvent> | Iter
       case 'AttendanceCorrected': {
         const d = event.data;
         const key = `${streamId}|${d.attendanceId}`;
+        if (event.type === 'AttendanceMarked') attendanceLessons.set(key, event.data.lessonId);
         if (d.code === 'present') {
           attendance.delete(key);
           break;
         }
-        const previous = attendance.get(key);
-        const lessonId = event.type === 'AttendanceMarked' ? event.data.lessonId : (previous?.lessonSourcedId ?? '');
+        const lessonId = attendanceLessons.get(key) ?? '';
         const category = edFiAttendanceCategory(d.code);
         attendance.set(key, { sourcedId: `${streamId.slice('class-'.length)}.${d.attendanceId}`, studentSourcedId: d.pupilId, classSourcedId: klass(streamId, d.subjectId), schoolSourcedId: school, eventDate: lessons.get(`${streamId}|${lessonId}`) ?? '', attendanceEventCategoryDescriptor: category.descriptor, attendanceEventReason: category.reason, lessonSourcedId: lessonId });
         break;
