@@ -58,6 +58,16 @@ const appended = (extra: ReadonlyArray<{ streamId: string; event: LedgerEvent }>
   ];
 };
 
+/** The events with `extra` inserted after the event at `index`, positions and stream revisions renumbered. */
+const inserted = (index: number, extra: { streamId: string; event: LedgerEvent }): RecordedEvent[] => {
+  const revisions = new Map<string, number>();
+  return [...events.slice(0, index + 1), extra, ...events.slice(index + 1)].map((r, i) => {
+    const revision = (revisions.get(r.streamId) ?? -1) + 1;
+    revisions.set(r.streamId, revision);
+    return { streamId: r.streamId, event: r.event, streamRevision: revision, globalPosition: i + 1 };
+  });
+};
+
 describe('oneRosterFiles', () => {
   it('writes RFC 4180 files: a header row, CRLF rows, commas, quotes and line breaks quoted', async () => {
     const finalized = events.find((r) => r.event.type === 'YearGradeFinalized' || r.event.type === 'PeriodGradeFinalized');
@@ -88,5 +98,46 @@ describe('oneRosterFiles', () => {
     });
     const after = rowsOf((await oneRosterFiles(appended([correction('present', 0), correction('excused', 1)])))['attendance.csv'] as string).find((r) => r.sourcedId.endsWith(`.${attendanceId}`));
     expect(after).toEqual({ ...before, attendanceEventCategoryDescriptor: 'uri://ed-fi.org/AttendanceEventCategoryDescriptor#Excused Absence', attendanceEventReason: '' });
+  });
+
+  it('dates a СОР/СОЧ line item by its lesson as it stands, after the lesson was moved', async () => {
+    // A summative that was scored (and not cancelled).
+    const scored = new Set(events.flatMap((r) => (r.event.type === 'SummativeScoreRecorded' ? [`${r.streamId}|${r.event.data.summativeId}`] : [])));
+    const index = events.findIndex((r) => r.event.type === 'SummativePlanned' && scored.has(`${r.streamId}|${r.event.data.summativeId}`));
+    const planned = events[index];
+    if (planned === undefined || planned.event.type !== 'SummativePlanned') throw new Error('the school has no summative');
+    const { subjectId, lessonId, summativeId } = planned.event.data;
+    const moved = '2024-05-20';
+    const files = await oneRosterFiles(
+      inserted(index, {
+        streamId: planned.streamId,
+        event: { type: 'LessonRescheduled', schemaVersion: 1, data: { subjectId, lessonId, date: moved, period: 1 }, metadata: { ...planned.event.metadata, eventId: `${planned.event.metadata.eventId}.moved` } } as LedgerEvent,
+      }),
+    );
+    const item = rowsOf(files['lineItems.csv'] as string).find((r) => r.sourcedId === `${planned.streamId.slice('class-'.length)}.${subjectId}.${summativeId}`);
+    expect([item?.assignDate, item?.dueDate]).toEqual([moved, moved]);
+    const scores = rowsOf(files['results.csv'] as string).filter((r) => r.lineItemSourcedId === item?.sourcedId);
+    expect(scores.length).toBeGreaterThan(0);
+    for (const score of scores) expect(score.scoreDate).toBe(moved);
+  });
+
+  it("keeps each subject's lessons, summatives and marks apart, though their ids repeat across subjects", async () => {
+    const files = await oneRosterFiles(events);
+    const items = new Map(rowsOf(files['lineItems.csv'] as string).map((r) => [r.sourcedId, r]));
+    const results = rowsOf(files['results.csv'] as string);
+    expect(results.length).toBeGreaterThan(100);
+    // A result belongs to a line item of its own class (class and subject).
+    const strays = results.filter((r) => items.get(r.lineItemSourcedId)?.classSourcedId !== r.classSourcedId);
+    expect(strays.map((r) => `${r.sourcedId} → ${r.lineItemSourcedId}`)).toEqual([]);
+    // An absence is dated by its own subject's lesson.
+    const dates = new Map<string, string>();
+    for (const r of events) if (r.event.type === 'LessonPlanned' || r.event.type === 'LessonRescheduled') dates.set(`${r.streamId.slice('class-'.length)}.${r.event.data.subjectId}|${r.event.data.lessonId}`, r.event.data.date);
+    const absences = rowsOf(files['attendance.csv'] as string);
+    expect(absences.length).toBeGreaterThan(0);
+    expect(absences.filter((r) => dates.get(`${r.classSourcedId}|${r.lessonSourcedId}`) !== r.eventDate).map((r) => r.sourcedId)).toEqual([]);
+    // Every summative planned (and not cancelled) has its own line item.
+    const cancelled = new Set(events.flatMap((r) => (r.event.type === 'SummativeCancelled' ? [`${r.streamId}|${r.event.data.subjectId}|${r.event.data.summativeId}`] : [])));
+    const planned = events.flatMap((r) => (r.event.type === 'SummativePlanned' && !cancelled.has(`${r.streamId}|${r.event.data.subjectId}|${r.event.data.summativeId}`) ? [`${r.streamId.slice('class-'.length)}.${r.event.data.subjectId}.${r.event.data.summativeId}`] : []));
+    expect(planned.filter((id) => !items.has(id))).toEqual([]);
   });
 });
