@@ -85,7 +85,7 @@ describe('oneRosterFiles', () => {
     const marked = events.find((r) => r.event.type === 'AttendanceMarked');
     if (marked === undefined || marked.event.type !== 'AttendanceMarked') throw new Error('the school has no absence');
     const { subjectId, attendanceId, pupilId } = marked.event.data;
-    const before = rowsOf((await oneRosterFiles(events))['attendance.csv'] as string).find((r) => r.sourcedId.endsWith(`.${attendanceId}`));
+    const before = rowsOf((await oneRosterFiles(events))['attendance.csv'] as string).find((r) => (r.sourcedId ?? '').endsWith(`.${attendanceId}`));
     expect(before?.eventDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     const correction = (code: 'present' | 'excused', n: number): { streamId: string; event: LedgerEvent } => ({
       streamId: marked.streamId,
@@ -96,7 +96,7 @@ describe('oneRosterFiles', () => {
         metadata: { ...marked.event.metadata, eventId: `${marked.event.metadata.eventId}.c${n + 1}`, reason: 'a mistake' },
       } as LedgerEvent,
     });
-    const after = rowsOf((await oneRosterFiles(appended([correction('present', 0), correction('excused', 1)])))['attendance.csv'] as string).find((r) => r.sourcedId.endsWith(`.${attendanceId}`));
+    const after = rowsOf((await oneRosterFiles(appended([correction('present', 0), correction('excused', 1)])))['attendance.csv'] as string).find((r) => (r.sourcedId ?? '').endsWith(`.${attendanceId}`));
     expect(after).toEqual({ ...before, attendanceEventCategoryDescriptor: 'uri://ed-fi.org/AttendanceEventCategoryDescriptor#Excused Absence', attendanceEventReason: '' });
   });
 
