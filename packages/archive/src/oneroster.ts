@@ -75,8 +75,11 @@ export const oneRosterFiles = async (events: AsyncIterable<RecordedEvent> | Iter
   const results = new Map<string, Row>();
   const attendance = new Map<string, Row & { readonly present?: string }>();
   const classInfo = new Map<string, ClassInfo>(); // by stream
-  const lessons = new Map<string, string>(); // stream|lessonId → date
-  const summativeLesson = new Map<string, string>(); // stream|summativeId → lessonId
+  // Lesson and summative ids are a subject's own (every subject of a class has its L001): keyed by stream|subject|id.
+  const lessons = new Map<string, string>(); // stream|subjectId|lessonId → date
+  // stream|attendanceId → lessonId: a correction names no lesson, and its row may be gone (corrected to present).
+  const attendanceLessons = new Map<string, string>();
+  const summativeLesson = new Map<string, string>(); // stream|subjectId|summativeId → lessonId
   const marks = new Map<string, Mark>(); // stream|markId
   const stays = new Map<string, Array<{ from: string; until?: string }>>(); // stream|pupil
   const subjectsOf = new Map<string, Map<string, string>>(); // stream → subject → teacher
@@ -129,28 +132,29 @@ export const oneRosterFiles = async (events: AsyncIterable<RecordedEvent> | Iter
       }
       case 'LessonPlanned':
       case 'LessonRescheduled':
-        lessons.set(`${streamId}|${event.data.lessonId}`, event.data.date);
+        lessons.set(`${streamId}|${event.data.subjectId}|${event.data.lessonId}`, event.data.date);
         break;
       case 'SummativePlanned': {
         if (info === undefined) break;
         const d = event.data;
-        summativeLesson.set(`${streamId}|${d.summativeId}`, d.lessonId);
-        const date = lessons.get(`${streamId}|${d.lessonId}`) ?? '';
-        lineItems.set(`${streamId}|${d.summativeId}`, { sourcedId: `${klass(streamId, d.subjectId)}.${d.summativeId}`, title: `${d.kind === 'section' ? 'СОР' : 'СОЧ'} ${d.summativeId}`, assignDate: date, dueDate: date, classSourcedId: klass(streamId, d.subjectId), categorySourcedId: d.kind === 'section' ? 'sectionSummative' : 'termSummative', academicSessionSourcedId: info.schoolYearId, resultValueMin: '0', resultValueMax: String(d.maxPoints), schoolSourcedId: school });
+        summativeLesson.set(`${streamId}|${d.subjectId}|${d.summativeId}`, d.lessonId);
+        // Dated by its lesson as planned now; the dates are set again at the end, since the lesson may still move.
+        const date = lessons.get(`${streamId}|${d.subjectId}|${d.lessonId}`) ?? '';
+        lineItems.set(`${streamId}|${d.subjectId}|${d.summativeId}`, { sourcedId: `${klass(streamId, d.subjectId)}.${d.summativeId}`, title: `${d.kind === 'section' ? 'СОР' : 'СОЧ'} ${d.summativeId}`, assignDate: date, dueDate: date, classSourcedId: klass(streamId, d.subjectId), categorySourcedId: d.kind === 'section' ? 'sectionSummative' : 'termSummative', academicSessionSourcedId: info.schoolYearId, resultValueMin: '0', resultValueMax: String(d.maxPoints), schoolSourcedId: school });
         break;
       }
       case 'SummativeCancelled':
-        lineItems.delete(`${streamId}|${event.data.summativeId}`);
+        lineItems.delete(`${streamId}|${event.data.subjectId}|${event.data.summativeId}`);
         break;
       case 'FormativeMarkRecorded': {
         const d = event.data;
-        marks.set(`${streamId}|${d.markId}`, { kind: 'formative', pupilId: d.pupilId, subjectId: d.subjectId, ref: d.lessonId, value: d.mark, date: lessons.get(`${streamId}|${d.lessonId}`) ?? event.metadata.occurredAt.slice(0, 10), annulled: false });
+        marks.set(`${streamId}|${d.markId}`, { kind: 'formative', pupilId: d.pupilId, subjectId: d.subjectId, ref: d.lessonId, value: d.mark, date: lessons.get(`${streamId}|${d.subjectId}|${d.lessonId}`) ?? event.metadata.occurredAt.slice(0, 10), annulled: false });
         break;
       }
       case 'SummativeScoreRecorded': {
         const d = event.data;
-        const lesson = summativeLesson.get(`${streamId}|${d.summativeId}`) ?? '';
-        marks.set(`${streamId}|${d.markId}`, { kind: 'summative', pupilId: d.pupilId, subjectId: d.subjectId, ref: d.summativeId, value: d.points, date: lessons.get(`${streamId}|${lesson}`) ?? event.metadata.occurredAt.slice(0, 10), annulled: false });
+        const lesson = summativeLesson.get(`${streamId}|${d.subjectId}|${d.summativeId}`) ?? '';
+        marks.set(`${streamId}|${d.markId}`, { kind: 'summative', pupilId: d.pupilId, subjectId: d.subjectId, ref: d.summativeId, value: d.points, date: lessons.get(`${streamId}|${d.subjectId}|${lesson}`) ?? event.metadata.occurredAt.slice(0, 10), annulled: false });
         break;
       }
       case 'SummativeScoreModerated':
@@ -167,14 +171,14 @@ export const oneRosterFiles = async (events: AsyncIterable<RecordedEvent> | Iter
       case 'AttendanceCorrected': {
         const d = event.data;
         const key = `${streamId}|${d.attendanceId}`;
+        if (event.type === 'AttendanceMarked') attendanceLessons.set(key, event.data.lessonId);
         if (d.code === 'present') {
           attendance.delete(key);
           break;
         }
-        const previous = attendance.get(key);
-        const lessonId = event.type === 'AttendanceMarked' ? event.data.lessonId : (previous?.lessonSourcedId ?? '');
+        const lessonId = attendanceLessons.get(key) ?? '';
         const category = edFiAttendanceCategory(d.code);
-        attendance.set(key, { sourcedId: `${streamId.slice('class-'.length)}.${d.attendanceId}`, studentSourcedId: d.pupilId, classSourcedId: klass(streamId, d.subjectId), schoolSourcedId: school, eventDate: lessons.get(`${streamId}|${lessonId}`) ?? '', attendanceEventCategoryDescriptor: category.descriptor, attendanceEventReason: category.reason, lessonSourcedId: lessonId });
+        attendance.set(key, { sourcedId: `${streamId.slice('class-'.length)}.${d.attendanceId}`, studentSourcedId: d.pupilId, classSourcedId: klass(streamId, d.subjectId), schoolSourcedId: school, eventDate: lessons.get(`${streamId}|${d.subjectId}|${lessonId}`) ?? '', attendanceEventCategoryDescriptor: category.descriptor, attendanceEventReason: category.reason, lessonSourcedId: lessonId });
         break;
       }
       case 'PeriodGradeFinalized':
@@ -202,6 +206,12 @@ export const oneRosterFiles = async (events: AsyncIterable<RecordedEvent> | Iter
     }
   }
 
+  for (const [key, lessonId] of summativeLesson) {
+    const item = lineItems.get(key);
+    const date = lessons.get(`${key.slice(0, key.lastIndexOf('|'))}|${lessonId}`);
+    if (item !== undefined && date !== undefined) lineItems.set(key, { ...item, assignDate: date, dueDate: date });
+  }
+
   for (const [key, mark] of marks) {
     if (mark.annulled) continue;
     const streamId = key.slice(0, key.indexOf('|'));
@@ -209,7 +219,7 @@ export const oneRosterFiles = async (events: AsyncIterable<RecordedEvent> | Iter
     const info = classInfo.get(streamId);
     if (info === undefined) continue;
     const cls = klass(streamId, mark.subjectId);
-    const itemKey = mark.kind === 'summative' ? `${streamId}|${mark.ref}` : `${streamId}|fo.${mark.ref}`;
+    const itemKey = mark.kind === 'summative' ? `${streamId}|${mark.subjectId}|${mark.ref}` : `${streamId}|${mark.subjectId}|fo.${mark.ref}`;
     if (mark.kind === 'formative' && !lineItems.has(itemKey))
       lineItems.set(itemKey, { sourcedId: `${cls}.fo.${mark.ref}`, title: `ФО lesson ${mark.ref}`, assignDate: mark.date, dueDate: mark.date, classSourcedId: cls, categorySourcedId: 'formative', academicSessionSourcedId: info.schoolYearId, resultValueMin: '1', resultValueMax: '10', schoolSourcedId: school });
     const item = lineItems.get(itemKey);

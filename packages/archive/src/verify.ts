@@ -103,6 +103,15 @@ const storedDigestOf = (bytes: Buffer): string | undefined => {
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const EVENT_LINE_KEYS = ['digest', 'event', 'position', 'streamId', 'streamRevision'];
+// The codecs of the header and the manifest strip members they do not know (t.strict): the
+// members are checked on the line as parsed, so that a line with one more is not taken as valid.
+const HEADER_KEYS = ['format', 'formatVersion', 'kind', 'pseudonymization'];
+const PSEUDONYMIZATION_KEYS = ['fields', 'hexDigits', 'keyId', 'method', 'prefix', 'redactedFields', 'redaction'];
+const MANIFEST_KEYS = ['digest', 'eventCount', 'eventsByType', 'finalDigest', 'firstPosition', 'formatVersion', 'kind', 'lastPosition', 'pseudonymization', 'ruleSetIds', 'streamCount'];
+
+/** The members of a parsed object that are not among `known`. */
+const unexpectedMembers = (value: unknown, known: ReadonlyArray<string>): ReadonlyArray<string> =>
+  isRecord(value) ? Object.keys(value).filter((k) => !known.includes(k)) : [];
 
 const resolveRuleSets = (given: ReadonlyArray<RuleSet> | undefined): E.Either<string, ReadonlyArray<RuleSet>> => {
   if (given !== undefined) return E.right(given);
@@ -165,6 +174,9 @@ export const verifyArchive = async (source: ByteSource, options: VerifyOptions =
       return;
     }
     header = decoded.right;
+    const unexpected = [...unexpectedMembers(parsed, HEADER_KEYS), ...unexpectedMembers((parsed as Record<string, unknown>).pseudonymization, PSEUDONYMIZATION_KEYS).map((k) => `pseudonymization.${k}`)];
+    if (unexpected.length > 0)
+      add({ line: 1, check: 'format', field: unexpected[0], message: `line 1: the header has members format version 1 does not know: ${unexpected.join(', ')}` });
     const canonical = canonicalJson(parsed);
     if (E.isRight(canonical) && canonical.right !== line.bytes.toString('utf8'))
       add({ line: 1, check: 'format', message: 'line 1 (the header) is not in canonical JSON form' });
@@ -209,6 +221,9 @@ export const verifyArchive = async (source: ByteSource, options: VerifyOptions =
     }
     const { digest: _digest, ...rest } = decoded.right;
     manifest = rest;
+    const unexpected = [...unexpectedMembers(parsed, MANIFEST_KEYS), ...unexpectedMembers(parsed.pseudonymization, PSEUDONYMIZATION_KEYS).map((k) => `pseudonymization.${k}`)];
+    if (unexpected.length > 0)
+      add({ line: line.lineNumber, check: 'manifest', field: unexpected[0], message: `line ${line.lineNumber}: the manifest has members format version 1 does not know: ${unexpected.join(', ')}` });
     const expected: Record<string, unknown> = {
       formatVersion: 1,
       eventCount: events,

@@ -1,0 +1,143 @@
+import * as E from 'fp-ts/Either';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { inMemoryEventStore, type LedgerEvent, type RecordedEvent } from '@grade-ledger/core';
+import { buildSmallSchool } from '@grade-ledger/testing/school';
+import { oneRosterFiles } from './oneroster';
+
+/** RFC 4180, as a consumer reads it: quoted fields may hold commas, doubled quotes and line breaks; rows end in CRLF. */
+const parseCsv = (text: string): string[][] => {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let i = 0;
+  let quoted = false;
+  while (i < text.length) {
+    const c = text[i] as string;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (field += '"'), (i += 2);
+      else if (c === '"') (quoted = false), (i += 1);
+      else (field += c), (i += 1);
+    } else if (c === '"' && field === '') (quoted = true), (i += 1);
+    else if (c === ',') row.push(field), (field = ''), (i += 1);
+    else if (c === '\r' && text[i + 1] === '\n') row.push(field), rows.push(row), (row = []), (field = ''), (i += 2);
+    else if (c === '\r' || c === '\n') throw new Error(`a bare line break at ${i}: rows end in CRLF`);
+    else (field += c), (i += 1);
+  }
+  if (field !== '' || row.length > 0) throw new Error('the last row does not end in CRLF');
+  return rows;
+};
+
+const rowsOf = (text: string): Array<Record<string, string>> => {
+  const [header, ...rows] = parseCsv(text);
+  return rows.map((r) => {
+    expect(r.length).toBe((header as string[]).length);
+    return Object.fromEntries((header as string[]).map((h, i) => [h, r[i] as string]));
+  });
+};
+
+let events: RecordedEvent[];
+beforeAll(async () => {
+  const store = inMemoryEventStore();
+  const built = await buildSmallSchool({ seed: 5, since: 2023, until: 2023, store });
+  if (E.isLeft(built)) throw new Error(built.left.message);
+  events = [...store.allEvents()];
+});
+
+const appended = (extra: ReadonlyArray<{ streamId: string; event: LedgerEvent }>): RecordedEvent[] => {
+  const revisions = new Map<string, number>();
+  for (const r of events) revisions.set(r.streamId, r.streamRevision);
+  let position = events[events.length - 1]?.globalPosition ?? 0;
+  return [
+    ...events,
+    ...extra.map(({ streamId, event }) => {
+      const revision = (revisions.get(streamId) ?? -1) + 1;
+      revisions.set(streamId, revision);
+      position += 1;
+      return { streamId, event, streamRevision: revision, globalPosition: position };
+    }),
+  ];
+};
+
+/** The events with `extra` inserted after the event at `index`, positions and stream revisions renumbered. */
+const inserted = (index: number, extra: { streamId: string; event: LedgerEvent }): RecordedEvent[] => {
+  const revisions = new Map<string, number>();
+  return [...events.slice(0, index + 1), extra, ...events.slice(index + 1)].map((r, i) => {
+    const revision = (revisions.get(r.streamId) ?? -1) + 1;
+    revisions.set(r.streamId, revision);
+    return { streamId: r.streamId, event: r.event, streamRevision: revision, globalPosition: i + 1 };
+  });
+};
+
+describe('oneRosterFiles', () => {
+  it('writes RFC 4180 files: a header row, CRLF rows, commas, quotes and line breaks quoted', async () => {
+    const finalized = events.find((r) => r.event.type === 'YearGradeFinalized' || r.event.type === 'PeriodGradeFinalized');
+    if (finalized === undefined) throw new Error('the school has no finalized grade');
+    const reason = 'Appeal, "upheld"\r\nby the board';
+    const withReason = events.map((r) => (r === finalized ? { ...r, event: { ...r.event, data: { ...r.event.data, overrideReason: reason } } as LedgerEvent } : r));
+    const files = await oneRosterFiles(withReason);
+    for (const [name, text] of Object.entries(files)) expect([name, parseCsv(text).length > 0]).toEqual([name, true]);
+    const comments = rowsOf(files['results.csv'] as string).map((r) => r.comment);
+    expect(comments).toContain(`override: ${reason}`);
+    expect(parseCsv(files['manifest.csv'] as string)[0]).toEqual(['propertyName', 'value']);
+  });
+
+  it('keeps the lesson and date of an absence corrected to present and then to an absence again', async () => {
+    const marked = events.find((r) => r.event.type === 'AttendanceMarked');
+    if (marked === undefined || marked.event.type !== 'AttendanceMarked') throw new Error('the school has no absence');
+    const { subjectId, attendanceId, pupilId } = marked.event.data;
+    const before = rowsOf((await oneRosterFiles(events))['attendance.csv'] as string).find((r) => (r.sourcedId ?? '').endsWith(`.${attendanceId}`));
+    expect(before?.eventDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    const correction = (code: 'present' | 'excused', n: number): { streamId: string; event: LedgerEvent } => ({
+      streamId: marked.streamId,
+      event: {
+        type: 'AttendanceCorrected',
+        schemaVersion: 1,
+        data: { subjectId, attendanceId, pupilId, supersedesEventId: `${marked.event.metadata.eventId}.c${n}`, code },
+        metadata: { ...marked.event.metadata, eventId: `${marked.event.metadata.eventId}.c${n + 1}`, reason: 'a mistake' },
+      } as LedgerEvent,
+    });
+    const after = rowsOf((await oneRosterFiles(appended([correction('present', 0), correction('excused', 1)])))['attendance.csv'] as string).find((r) => (r.sourcedId ?? '').endsWith(`.${attendanceId}`));
+    expect(after).toEqual({ ...before, attendanceEventCategoryDescriptor: 'uri://ed-fi.org/AttendanceEventCategoryDescriptor#Excused Absence', attendanceEventReason: '' });
+  });
+
+  it('dates a СОР/СОЧ line item by its lesson as it stands, after the lesson was moved', async () => {
+    // A summative that was scored (and not cancelled).
+    const scored = new Set(events.flatMap((r) => (r.event.type === 'SummativeScoreRecorded' ? [`${r.streamId}|${r.event.data.summativeId}`] : [])));
+    const index = events.findIndex((r) => r.event.type === 'SummativePlanned' && scored.has(`${r.streamId}|${r.event.data.summativeId}`));
+    const planned = events[index];
+    if (planned === undefined || planned.event.type !== 'SummativePlanned') throw new Error('the school has no summative');
+    const { subjectId, lessonId, summativeId } = planned.event.data;
+    const moved = '2024-05-20';
+    const files = await oneRosterFiles(
+      inserted(index, {
+        streamId: planned.streamId,
+        event: { type: 'LessonRescheduled', schemaVersion: 1, data: { subjectId, lessonId, date: moved, period: 1 }, metadata: { ...planned.event.metadata, eventId: `${planned.event.metadata.eventId}.moved` } } as LedgerEvent,
+      }),
+    );
+    const item = rowsOf(files['lineItems.csv'] as string).find((r) => r.sourcedId === `${planned.streamId.slice('class-'.length)}.${subjectId}.${summativeId}`);
+    expect([item?.assignDate, item?.dueDate]).toEqual([moved, moved]);
+    const scores = rowsOf(files['results.csv'] as string).filter((r) => r.lineItemSourcedId === item?.sourcedId);
+    expect(scores.length).toBeGreaterThan(0);
+    for (const score of scores) expect(score.scoreDate).toBe(moved);
+  });
+
+  it("keeps each subject's lessons, summatives and marks apart, though their ids repeat across subjects", async () => {
+    const files = await oneRosterFiles(events);
+    const items = new Map(rowsOf(files['lineItems.csv'] as string).map((r) => [r.sourcedId, r]));
+    const results = rowsOf(files['results.csv'] as string);
+    expect(results.length).toBeGreaterThan(100);
+    // A result belongs to a line item of its own class (class and subject).
+    const strays = results.filter((r) => items.get(r.lineItemSourcedId)?.classSourcedId !== r.classSourcedId);
+    expect(strays.map((r) => `${r.sourcedId} → ${r.lineItemSourcedId}`)).toEqual([]);
+    // An absence is dated by its own subject's lesson.
+    const dates = new Map<string, string>();
+    for (const r of events) if (r.event.type === 'LessonPlanned' || r.event.type === 'LessonRescheduled') dates.set(`${r.streamId.slice('class-'.length)}.${r.event.data.subjectId}|${r.event.data.lessonId}`, r.event.data.date);
+    const absences = rowsOf(files['attendance.csv'] as string);
+    expect(absences.length).toBeGreaterThan(0);
+    expect(absences.filter((r) => dates.get(`${r.classSourcedId}|${r.lessonSourcedId}`) !== r.eventDate).map((r) => r.sourcedId)).toEqual([]);
+    // Every summative planned (and not cancelled) has its own line item.
+    const cancelled = new Set(events.flatMap((r) => (r.event.type === 'SummativeCancelled' ? [`${r.streamId}|${r.event.data.subjectId}|${r.event.data.summativeId}`] : [])));
+    const planned = events.flatMap((r) => (r.event.type === 'SummativePlanned' && !cancelled.has(`${r.streamId}|${r.event.data.subjectId}|${r.event.data.summativeId}`) ? [`${r.streamId.slice('class-'.length)}.${r.event.data.subjectId}.${r.event.data.summativeId}`] : []));
+    expect(planned.filter((id) => !items.has(id))).toEqual([]);
+  });
+});
