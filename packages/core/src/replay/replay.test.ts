@@ -10,6 +10,7 @@ import { inMemoryEventStore } from '../eventStore/inMemoryEventStore';
 import type { Actor } from '../events/metadata';
 import type { EventPayload } from '../events/registry';
 import { kazakhstanRuleSets } from '../rules/kazakhstan';
+import { calendar2020 } from '../projections/readAuditFixture';
 import { endOfDay, isRecordedBefore } from './asOf';
 import { replayEvents, replayStore } from './replay';
 import { everyQuery, onStream } from './testSupport';
@@ -115,22 +116,7 @@ describe('replay: as of an instant', () => {
 
   it('a mark corrected on day D shows its old value as of D - 1 and its new value as of D + 1; the plan as it stood too', () => {
     const teacher: Actor = { id: 'teacher-01', role: 'subjectTeacher' };
-    const calendar = {
-      schoolYearId: '2020-2021',
-      startsOn: '2020-09-01',
-      endsOn: '2021-05-25',
-      terms: [
-        { number: 1, startsOn: '2020-09-01', endsOn: '2020-10-30' },
-        { number: 2, startsOn: '2020-11-09', endsOn: '2020-12-29' },
-        { number: 3, startsOn: '2021-01-11', endsOn: '2021-03-19' },
-        { number: 4, startsOn: '2021-03-29', endsOn: '2021-05-25' },
-      ],
-      halfYears: [
-        { number: 1, startsOn: '2020-09-01', endsOn: '2020-12-29' },
-        { number: 2, startsOn: '2021-01-11', endsOn: '2021-05-25' },
-      ],
-      ruleSetId: 'kz-older',
-    };
+    const calendar = calendar2020;
     const at = (payloads: ReadonlyArray<EventPayload>, recordedAt: string, prefix: string, actor: Actor = teacher, reason?: string) =>
       asLedgerEvents(payloads, { actor, occurredAt: recordedAt, recordedAt, idPrefix: prefix, ...(reason === undefined ? {} : { reason }) });
     const director: Actor = { id: 'director-01', role: 'director' };
