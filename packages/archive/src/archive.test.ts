@@ -22,6 +22,8 @@ import {
   writeTextFile,
   type Pseudonymizer,
 } from './index';
+import { canonicalJsonUnsafe } from './canonicalJson';
+import { chainDigest, chainedLine, DIGEST_PREFIX, DIGEST_PREFIX_LENGTH, genesisDigest } from './format';
 import { renumbered, smallSchool, textOf } from './testSupport';
 
 let school: Awaited<ReturnType<typeof smallSchool>>;
@@ -233,9 +235,27 @@ describe('verify', () => {
         expect(chain[0]?.line).toBe(expected);
         // Nothing is reported before the altered line.
         expect(Math.min(...report.findings.map((f) => f.line))).toBe(expected);
+        // One changed line (its digest kept) is one chain finding: the check goes on from the digest it states.
+        if (kind === 'change') expect(chain).toHaveLength(1);
       }),
       { numRuns: 40 },
     );
+  });
+
+  it('reports a line whose stated digest differs in any one hex digit, the last included, at that line', async () => {
+    const lines = linesOf(text);
+    const digestStart = '{"digest":"'.length;
+    const eventLines = lines.length - 2;
+    for (const at of [1, Math.ceil(eventLines / 2), eventLines])
+      for (const digit of [0, 31, 63]) {
+        const line = lines[at] as string;
+        const p = digestStart + digit;
+        const copy = [...lines];
+        copy[at] = line.slice(0, p) + (line[p] === '0' ? '1' : '0') + line.slice(p + 1);
+        const report = await verifyArchive([joined(copy)], { domain: false });
+        // `at` is a 0-based index: the line's number is at + 1.
+        expect(report.findings[0]).toMatchObject({ line: at + 1, check: 'chain', field: 'digest' });
+      }
   });
 
   it('names the line and field of an event that does not decode, even with a valid chain', async () => {
@@ -335,6 +355,37 @@ describe('an archive valid in itself that the store cannot take as it is', () =>
         const imported = await importArchive(() => [archive], store, { domain: false });
         expect(imported).toMatchObject({ left: { kind: 'ArchiveRejected', report: { ok: false, findings: [{ line: Math.max(i, j) + 2, check: 'order', field: 'event.metadata.eventId' }] } } });
         expect(store.allEvents()).toHaveLength(0);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  /** The lines with their digests and the manifest's final digest recomputed, as a writer that wrote them would have. */
+  const rechained = (lines: ReadonlyArray<string>): string[] => {
+    let digest = genesisDigest(lines[0] as string);
+    const out = [lines[0] as string];
+    for (const line of lines.slice(1)) {
+      const parsed = JSON.parse(`{${line.slice(DIGEST_PREFIX_LENGTH)}`) as Record<string, unknown>;
+      const body = canonicalJsonUnsafe(parsed.kind === 'manifest' ? { ...parsed, finalDigest: digest.toString('hex') } : parsed);
+      digest = chainDigest(digest, body);
+      out.push(chainedLine(digest.toString('hex'), body));
+    }
+    return out;
+  };
+
+  it('is found out of order when a position repeats or goes back, at the line where it does, even with a valid chain (property)', async () => {
+    const lines = linesOf(await textOf(renumbered(recorded.slice(0, 50))));
+    expect(rechained(lines)).toEqual(lines);
+    await fc.assert(
+      // Not the last event: its position is also the manifest's lastPosition (a second finding).
+      fc.asyncProperty(fc.integer({ min: 2, max: 49 }), fc.oneof(fc.constant(0), fc.nat()), async (k, back) => {
+        // Event k (on line k + 1) gets a position of 1..k-1: the one before it (a repeat) or an earlier one.
+        const position = k - 1 - (back % (k - 1));
+        const copy = [...lines];
+        const parsed = JSON.parse(`{${(copy[k] as string).slice(DIGEST_PREFIX_LENGTH)}`) as Record<string, unknown>;
+        copy[k] = `${DIGEST_PREFIX}${'0'.repeat(64)}",${canonicalJsonUnsafe({ ...parsed, position }).slice(1)}`;
+        const report = await verifyArchive([joined(rechained(copy))], { domain: false });
+        expect(report.findings).toEqual([expect.objectContaining({ line: k + 1, check: 'order', field: 'position' })]);
       }),
       { numRuns: 25 },
     );

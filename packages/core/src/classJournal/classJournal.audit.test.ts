@@ -224,6 +224,18 @@ describe('a finalized period’s recomputation cannot change through the plan or
     expectRefused(termOneFinal, exempt('2019-10-20', '2019-11-10'), 'PeriodFinalized', 'term 1', pupils.strong);
     expectAccepted(termOneFinal, exempt('2019-11-05', '2019-11-20'));
   });
+
+  it('lets no pupil leave on the day of an unscored summative of a period finalized for them (from that day on they no longer sit it)', () => {
+    // Term 1 finalized for the weak pupil with no scores: every term-1 summative counts as their unexcused miss.
+    const termOneFinal = after(
+      classWithPlan,
+      command('FinalizePeriodGrade', { subjectId: subjects.math, pupilId: pupils.weak, period: { kind: 'term', number: 1 }, grade: 2, overrideReason: 'no work handed in' }, actors.deputy),
+    );
+    const withdraw = (on: string) => command('WithdrawPupil', { pupilId: pupils.weak, on }, actors.deputy);
+    expectRefused(termOneFinal, withdraw(mathLessons.t1Soch.date), 'PeriodFinalized', 'term 1', pupils.weak);
+    // The day after the term's last summative, nothing of the finalized term changes.
+    expectAccepted(termOneFinal, withdraw(mathLessons.t1Free.date));
+  });
 });
 
 describe('summative limits come from the rule set ([secondary] facts are parameters)', () => {

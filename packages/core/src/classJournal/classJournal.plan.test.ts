@@ -71,6 +71,16 @@ describe('lessons', () => {
     expectAccepted(annulled, cancelLesson(mathLessons.t1a.id));
   });
 
+  it('may be cancelled or moved once its absence is corrected to present (a present pupil leaves no record on it)', () => {
+    const corrected = after(
+      classWithPlan,
+      command('MarkAttendance', { subjectId: subjects.math, attendanceId: 'att-1', lessonId: mathLessons.t1b.id, pupilId: pupils.weak, code: 'unexcused' }, actors.math),
+      command('CorrectAttendance', { subjectId: subjects.math, attendanceId: 'att-1', pupilId: pupils.weak, code: 'present' }, actors.math, { reason: 'was late, not absent' }),
+    );
+    expectAccepted(corrected, cancelLesson(mathLessons.t1b.id));
+    expectAccepted(corrected, reschedule(subjects.math, mathLessons.t1b.id, '2019-09-11'));
+  });
+
   it('once cancelled cannot be moved', () => {
     const cancelled = after(classWithPlan, cancelLesson(mathLessons.t1Free.id));
     expectRefused(cancelled, reschedule(subjects.math, mathLessons.t1Free.id, '2019-10-23'), 'LessonCancelled', mathLessons.t1Free.id);

@@ -194,6 +194,12 @@ describe('exemptions', () => {
     expect(expectRefused(classWithPlan, exempt('2019-10-01', '2020-07-01'), 'DateOutsideSchoolYear', '2020-07-01')).toMatchObject({ field: 'to' });
   });
 
+  it('may last a single day (from = to), and then block marks on that day only', () => {
+    const oneDay = after(classWithPlan, exempt(mathLessons.t1b.date, mathLessons.t1b.date));
+    expectRefused(oneDay, formativeMark(pupils.strong, mathLessons.t1b.id, 8), 'PupilExempt', pupils.strong, mathLessons.t1b.date);
+    expectAccepted(oneDay, formativeMark(pupils.strong, mathLessons.t1a.id, 8));
+  });
+
   it('block formative marks on every day of their range, both ends included', () => {
     for (const lesson of [mathLessons.t1b, mathLessons.t1Sor1, mathLessons.t1Sor2]) {
       const error = expectRefused(exempted, formativeMark(pupils.strong, lesson.id, 8), 'PupilExempt', pupils.strong, lesson.date);

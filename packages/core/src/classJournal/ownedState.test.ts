@@ -10,6 +10,7 @@ import { decideClassJournalOfDecoded } from './decide';
 import { classJournalDecider } from './decider';
 import { journalRulesFromRuleSets } from './journalRulesFromRuleSets';
 import { evolveOwnedClassJournal, initialOwnedClassJournalState, type OwnedClassJournalState } from './ownedState';
+import { after, mathYearFinalized, pupils, resit } from './testFixtures';
 import { evolveClassJournal, initialClassJournalState, type ClassJournalState } from './state';
 
 /*
@@ -93,6 +94,14 @@ describe('the owned class-journal fold', () => {
       ),
       { numRuns: 80 },
     );
+  });
+
+  // arbClassHistory makes no re-sits, so the properties above never meet ResitResultRecorded.
+  it('gives the pure evolve’s state through year grades and two re-sits, after every event', () => {
+    const events = after(mathYearFinalized, resit(pupils.weak, 2), resit(pupils.weak, 5));
+    expect(events.filter((e) => e.type === 'ResitResultRecorded')).toHaveLength(2);
+    for (let cut = mathYearFinalized.length - 3; cut <= events.length; cut++)
+      expect(foldOwned(events.slice(0, cut))).toStrictEqual(foldPure(events.slice(0, cut)));
   });
 
   it('never changes the states of the pure fold it is compared with (it only touches what it made)', () => {

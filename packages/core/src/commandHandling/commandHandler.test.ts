@@ -354,6 +354,23 @@ describe('commandHandler', () => {
       expect(math?.pupils.get('pupil-1')?.marks.get('m-1')).toMatchObject({ mark: 8, lastEventId: 'correct-mine.0' });
     });
 
+    it('creates a stream only if it still does not exist: a writer that created it meanwhile makes it decide again', async () => {
+      const raw = inMemoryEventStore();
+      const week = (commandId: string): PlanWeek => ({ type: 'PlanWeek', data: { count: 1 }, metadata: { commandId, actor: actors.math, occurredAt: OCCURRED_AT } });
+      const other = commandHandler(weekPlanner, { store: raw, clock: steppingClock().clock });
+      const { store, appendCalls } = withCompetingWriter(raw, async () => {
+        right(await other('week-new', week('week-by-other')));
+      });
+      const handle = commandHandler(weekPlanner, { store, clock: steppingClock().clock });
+
+      const handled = right(await handle('week-new', week('week-mine')));
+      expect(appendCalls()).toBe(2);
+      const events = await streamEvents(raw, 'week-new');
+      // Decided again on the stream the other writer created: the next lesson, not a second lesson-1.
+      expect(events.map((e) => (e.type === 'LessonPlanned' ? e.data.lessonId : e.type))).toEqual(['lesson-1', 'lesson-2']);
+      expect(handled.state).toBe(foldEvents(weekPlanner, events));
+    });
+
     it('refuses on retry when the new state no longer allows the command', async () => {
       const raw = await classWithLesson();
       const other = commandHandler(journal, { store: raw, clock: steppingClock().clock });
@@ -416,6 +433,25 @@ describe('commandHandler', () => {
   });
 
   describe('cached state', () => {
+    it('folds the stream again from the start when the store holds fewer events than it cached (a store restored from an older copy)', async () => {
+      const week = (commandId: string, count: number): PlanWeek => ({ type: 'PlanWeek', data: { count }, metadata: { commandId, actor: actors.math, occurredAt: OCCURRED_AT } });
+      const newer = inMemoryEventStore();
+      const older = inMemoryEventStore();
+      right(await commandHandler(weekPlanner, { store: older, clock: steppingClock().clock })('week-restored', week('week-1', 1)));
+      let current: EventStore = newer;
+      // The same store object throughout, whose contents go back to the older copy.
+      const store = new Proxy({} as EventStore, { get: (_target, key) => current[key as keyof EventStore] });
+      const handle = commandHandler(weekPlanner, { store, clock: steppingClock().clock });
+      right(await handle('week-restored', week('week-1', 3)));
+      current = older;
+
+      const handled = right(await handle('week-restored', week('week-2', 1)));
+      const events = await streamEvents(older, 'week-restored');
+      expect(events.map((e) => (e.type === 'LessonPlanned' ? e.data.lessonId : e.type))).toEqual(['lesson-1', 'lesson-2']);
+      expect(handled.state).toBe(foldEvents(weekPlanner, events));
+      expect(handled.nextExpectedRevision).toBe(events.length - 1);
+    });
+
     type Step =
       | { readonly kind: 'enrol'; readonly pupil: number; readonly day: number }
       | { readonly kind: 'withdraw'; readonly pupil: number; readonly day: number }

@@ -296,6 +296,19 @@ describe('computePeriodResult properties', () => {
       }),
     );
   });
+
+  it('a СОЧ that was sat or missed (not cancelled) always uses the weights with СОЧ, whatever the rule set does with a cancelled one (property)', () => {
+    fc.assert(
+      fc.property(ruleSetArb, marksArb(), (ruleSet, marks) => {
+        fc.pre(marks.termSummative !== undefined && marks.termSummative.outcome.kind !== 'cancelled');
+        const result = right(computePeriodResult(ruleSet, termContext, marks));
+        if (result._tag === 'graded') expect(result.weights).toEqual({ variant: 'withTermSummative', reason: 'termSummativePresent' });
+        // The СОЧ's rule weight is the one of the variant with СОЧ, never the 0 of the variant without.
+        const termRuleWeight = R.fromInteger(ruleSet.weights.withTermSummative.termSummative);
+        if (result._tag === 'graded') expect(result.components.find((c) => c.component === 'termSummative')?.ruleWeight).toEqual(termRuleWeight);
+      }),
+    );
+  });
 });
 
 // ---- behaviour --------------------------------------------------------------------------------
@@ -331,6 +344,19 @@ describe('grading modes', () => {
     expect(gradingModeFor(current, 5, 'music')).toBe('scored');
     expect(gradingModeFor(current, 1, 'mathematics')).toBe('noMarks');
     expect(gradingModeFor(byId('kz-older-g1-marks'), 1, 'mathematics')).toBe('scored');
+  });
+
+  it('gradingModeFor: a pass/fail rule covers its grade levels from and to inclusive, and nothing beyond (every shipped rule set)', () => {
+    for (const ruleSet of shipped)
+      for (const rule of ruleSet.passFailSubjects)
+        for (const subject of rule.subjects) {
+          const outside = (gradeLevel: number) =>
+            !ruleSet.passFailSubjects.some((r) => r.subjects.includes(subject) && gradeLevel >= r.gradeLevels.from && gradeLevel <= r.gradeLevels.to);
+          for (const gradeLevel of [rule.gradeLevels.from, rule.gradeLevels.to])
+            if (!ruleSet.noMarksGradeLevels.includes(gradeLevel)) expect(gradingModeFor(ruleSet, gradeLevel, subject)).toBe('passFail');
+          for (const gradeLevel of [rule.gradeLevels.from - 1, rule.gradeLevels.to + 1])
+            if (outside(gradeLevel) && !ruleSet.noMarksGradeLevels.includes(gradeLevel)) expect(gradingModeFor(ruleSet, gradeLevel, subject)).toBe('scored');
+        }
   });
 });
 
