@@ -299,6 +299,73 @@ export const eventStoreContract = (
         expect(idsOf(all)).toEqual(idsOf([...batch, ...later]));
       });
 
+      it('takes a re-send whose data has its keys in another order, or another recordedAt, as a re-send: nothing written', async () => {
+        const f = eventFactory();
+        const streamId = f.streamId('resend-canonical');
+        const batch = f.batch(2);
+        const first = await append(store, streamId, batch, 'noStream');
+        // The same events as a client would build them again: keys reversed, the clock read again.
+        const rebuilt = batch.map(
+          (event) =>
+            ({
+              ...event,
+              data: Object.fromEntries(Object.entries(event.data).reverse()),
+              metadata: { ...event.metadata, recordedAt: '2023-10-02T09:45:00Z' },
+            }) as LedgerEvent,
+        );
+        const again = await append(store, streamId, rebuilt, 1);
+        expect(again).toEqual({ nextExpectedRevision: 1, lastGlobalPosition: first.lastGlobalPosition, written: false });
+        const read = await readStream(store, streamId);
+        expect(read.events.map((r) => r.event.metadata.recordedAt)).toEqual(batch.map((e) => e.metadata.recordedAt));
+      });
+
+      it('refuses a re-send with another content under the same ids with EventIdConflict naming the id, and writes nothing', async () => {
+        const f = eventFactory();
+        const streamId = f.streamId('resend-changed');
+        const mark = f.formativeMark({ mark: 4 });
+        const lesson = f.lessonPlanned();
+        await append(store, streamId, [mark, lesson], 'noStream');
+        const before = await readStream(store, streamId);
+        const start = await headPosition(store, f);
+
+        const changedData = { ...mark, data: { ...mark.data, mark: 5 } } as LedgerEvent;
+        const changedType = f.lessonPlanned({ eventId: mark.metadata.eventId });
+        const changedActor = { ...lesson, metadata: { ...lesson.metadata, actor: { id: 'teacher-2', role: 'subjectTeacher' } } } as LedgerEvent;
+        const changedOccurredAt = { ...lesson, metadata: { ...lesson.metadata, occurredAt: '2023-10-03T08:30:00Z' } } as LedgerEvent;
+        const cases: ReadonlyArray<readonly [string, ReadonlyArray<LedgerEvent>, string]> = [
+          ['data', [changedData, lesson], mark.metadata.eventId],
+          ['type', [changedType], mark.metadata.eventId],
+          ['the second event', [mark, changedActor], lesson.metadata.eventId],
+          ['occurredAt', [changedOccurredAt], lesson.metadata.eventId],
+        ];
+        for (const [what, events, eventId] of cases)
+          for (const expectedRevision of [1, 'any', 'noStream'] as const) {
+            const error = leftOf(await store.appendToStream(streamId, events, { expectedRevision }), `${what} with ${expectedRevision}`);
+            expect(error, `${what} with ${expectedRevision}`).toMatchObject({ kind: 'EventIdConflict', streamId, eventId });
+            expect(error.message).toContain(eventId);
+            expect(error.message).toContain('different content');
+          }
+
+        expect(await readStream(store, streamId)).toEqual(before);
+        expect((await readAllAfter(store, start)).filter(ofStreams(streamId))).toEqual([]);
+      });
+
+      it('refuses a batch naming twice an id already in the stream as a duplicate in the batch, not as a re-send', async () => {
+        const f = eventFactory();
+        const streamId = f.streamId('resend-twice');
+        const once = f.formativeMark();
+        await append(store, streamId, [once], 'noStream');
+        const before = await readStream(store, streamId);
+        const start = await headPosition(store, f);
+
+        const error = leftOf(await store.appendToStream(streamId, [once, once], { expectedRevision: 0 }), 'append');
+        expect(error).toMatchObject({ kind: 'EventIdConflict', streamId, eventId: once.metadata.eventId });
+        expect(error.message).toContain('twice in the batch');
+
+        expect(await readStream(store, streamId)).toEqual(before);
+        expect((await readAllAfter(store, start)).filter(ofStreams(streamId))).toEqual([]);
+      });
+
       it('refuses an event id already recorded in another stream with EventIdConflict, and writes nothing', async () => {
         const f = eventFactory();
         const a = f.streamId('a');

@@ -12,8 +12,9 @@ import { eventFactory } from '../contract/events';
 
 /*
  * The append rules as laws, against a model that knows only lists of ids: for any sequence of
- * appends (fresh batches, re-sends of earlier batches or of parts of them, batches reusing ids,
- * any expected revision, valid or not), the store answers as the model says, and what it holds is
+ * appends (fresh batches, re-sends of earlier batches or of parts of them, re-sends with one
+ * event's content changed, batches reusing ids, an earlier id twice in a batch, any expected
+ * revision, valid or not), the store answers as the model says, and what it holds is
  * the model's streams in one dense order. And a subscription stopped and resumed from its
  * checkpoint at any points delivers that order exactly once.
  */
@@ -22,7 +23,9 @@ type Op =
   | { readonly kind: 'fresh'; readonly stream: number; readonly size: number; readonly expected: Expectation }
   | { readonly kind: 'resend'; readonly batch: number; readonly stream: number; readonly from: number; readonly to: number; readonly expected: Expectation }
   | { readonly kind: 'mixed'; readonly batch: number; readonly stream: number; readonly expected: Expectation }
-  | { readonly kind: 'twice'; readonly stream: number; readonly expected: Expectation };
+  | { readonly kind: 'twice'; readonly stream: number; readonly expected: Expectation }
+  | { readonly kind: 'changed'; readonly batch: number; readonly stream: number; readonly expected: Expectation }
+  | { readonly kind: 'repeated'; readonly batch: number; readonly stream: number; readonly expected: Expectation };
 
 /** An expected revision relative to the stream's (so that valid ones come up often), or an absolute or invalid one. */
 type Expectation = { readonly relative: number } | { readonly given: unknown };
@@ -41,7 +44,15 @@ const arbOp: fc.Arbitrary<Op> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('mixed' as const), batch: fc.nat(), stream: fc.nat(2), expected: arbExpectation }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('twice' as const), stream: fc.nat(2), expected: arbExpectation }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('changed' as const), batch: fc.nat(), stream: fc.nat(2), expected: arbExpectation }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('repeated' as const), batch: fc.nat(), stream: fc.nat(2), expected: arbExpectation }) },
 );
+
+/** The same event id with another content: a client bug reusing ids, never a re-send. */
+const withOtherContent = (event: LedgerEvent): LedgerEvent =>
+  event.type === 'FormativeMarkRecorded'
+    ? ({ ...event, data: { ...event.data, mark: event.data.mark === 10 ? 1 : event.data.mark + 1 } } as LedgerEvent)
+    : ({ ...event, data: { ...event.data, topic: `${String((event.data as { topic: string }).topic)} (другая)` } } as LedgerEvent);
 
 type Outcome = { readonly kind: string; readonly written?: boolean; readonly next?: number };
 
@@ -78,15 +89,21 @@ describe('append laws (in-memory store against a model)', () => {
                 ? earlier.slice(Math.min(op.from, op.to), Math.max(op.from, op.to) + 1)
                 : op.kind === 'mixed'
                   ? [...f.batch(1), ...earlier.slice(0, 1)]
-                  : ((e) => [e, f.formativeMark(), e])(f.lessonPlanned());
+                  : op.kind === 'changed'
+                    ? earlier.map((e, i) => (i === earlier.length - 1 ? withOtherContent(e) : e))
+                    : op.kind === 'repeated'
+                      ? [...earlier.slice(0, 1), ...earlier.slice(0, 1)]
+                      : ((e) => [e, f.formativeMark(), e])(f.lessonPlanned());
           const expected = 'relative' in op.expected ? (actual + op.expected.relative < -1 ? 'noStream' : actual + op.expected.relative) : op.expected.given;
           const ids = events.map((e) => e.metadata.eventId);
 
           // The model: the rules of docs/streams.md, in their order.
           const model_: Outcome = !isValid(expected)
             ? { kind: 'InvalidExpectedRevision' }
-            : ids.length > 0 && ids.every((id) => where.get(id) === streamId)
-              ? { kind: 'written', written: false, next: actual }
+            : ids.length > 0 && ids.every((id) => where.get(id) === streamId) && new Set(ids).size === ids.length
+              ? op.kind === 'changed'
+                ? { kind: 'EventIdConflict' }
+                : { kind: 'written', written: false, next: actual }
               : ids.some((id) => where.has(id)) || new Set(ids).size < ids.length
                 ? { kind: 'EventIdConflict' }
                 : !matches(expected, actual)

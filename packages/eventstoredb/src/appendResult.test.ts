@@ -87,3 +87,54 @@ describe('EventStoreDB adapter: the append result', () => {
     expect(read.right.currentRevision).toBe(2);
   });
 });
+
+describe('EventStoreDB adapter: re-sends (its own detection, through the shared checkResend)', () => {
+  const setUp = async () => {
+    const client = scriptedClient(() => undefined);
+    const store = eventStoreDbEventStore({ client, schoolId: 'school-1', validate: true });
+    const first = await store.appendToStream('class-5A', [lesson('r.0'), lesson('r.1')], { expectedRevision: 'noStream' });
+    if (first._tag !== 'Right') throw new Error(`the first append failed: ${JSON.stringify(first.left)}`);
+    const read = async () => {
+      const result = await store.readStream('class-5A');
+      if (result._tag !== 'Right') throw new Error('read failed');
+      return result.right;
+    };
+    return { store, first: first.right, before: await read(), read };
+  };
+
+  it('answers the same events again (keys in another order, recordedAt read again) without writing', async () => {
+    const { store, first, before, read } = await setUp();
+    const rebuilt = [lesson('r.0'), lesson('r.1')].map(
+      (event) =>
+        ({
+          ...event,
+          data: Object.fromEntries(Object.entries(event.data).reverse()),
+          metadata: { ...event.metadata, recordedAt: '2023-10-02T09:00:00Z' },
+        }) as LedgerEvent,
+    );
+    const again = await store.appendToStream('class-5A', rebuilt, { expectedRevision: 'any' });
+    expect(again).toEqual({ _tag: 'Right', right: { nextExpectedRevision: 1, lastGlobalPosition: first.lastGlobalPosition, written: false } });
+    expect(await read()).toEqual(before);
+  });
+
+  it('refuses other content under a recorded id with EventIdConflict naming it, and writes nothing', async () => {
+    const { store, before, read } = await setUp();
+    const changed = { ...lesson('r.1'), data: { ...lesson('r.1').data, hours: 2 } } as LedgerEvent;
+    const result = await store.appendToStream('class-5A', [lesson('r.0'), changed], { expectedRevision: 1 });
+    expect(result._tag).toBe('Left');
+    if (result._tag !== 'Left') return;
+    expect(result.left).toMatchObject({ kind: 'EventIdConflict', streamId: 'class-5A', eventId: 'r.1' });
+    expect(result.left.message).toContain('different content');
+    expect(await read()).toEqual(before);
+  });
+
+  it('refuses a batch naming a recorded id twice as a duplicate in the batch', async () => {
+    const { store, before, read } = await setUp();
+    const result = await store.appendToStream('class-5A', [lesson('r.0'), lesson('r.0')], { expectedRevision: 1 });
+    expect(result._tag).toBe('Left');
+    if (result._tag !== 'Left') return;
+    expect(result.left).toMatchObject({ kind: 'EventIdConflict', streamId: 'class-5A', eventId: 'r.0' });
+    expect(result.left.message).toContain('twice in the batch');
+    expect(await read()).toEqual(before);
+  });
+});

@@ -12,6 +12,7 @@ import {
 import * as E from 'fp-ts/Either';
 import {
   checkExpectedRevision,
+  checkResend,
   checkFromRevision,
   checkStreamId,
   checkReadAllOptions,
@@ -181,11 +182,17 @@ export const eventStoreDbEventStore = (options: EventStoreDbEventStoreOptions): 
       const recorded = (await readServerStream(client, name)).map(toRecorded).filter((r): r is RecordedEvent => r !== undefined);
       for (const r of recorded) inStream.set(r.event.metadata.eventId, r);
       current = recorded.length - 1;
-      const found = events.map((event) => inStream.get(event.metadata.eventId));
-      if (events.length > 0 && found.every((r) => r !== undefined))
-        return E.right({ nextExpectedRevision: current, lastGlobalPosition: (found[found.length - 1] as RecordedEvent).globalPosition, written: false });
+      // The shared rule: the same content is a re-send (nothing written), another content under
+      // a recorded id is refused; the server's events were decoded (upcast) as a reader gets them.
+      const resend = checkResend(streamId, events, events.map((event) => inStream.get(event.metadata.eventId)), current);
+      if (resend !== undefined) return resend;
     }
     const batchIds = new Set<string>();
+    for (const event of events) {
+      const id = event.metadata.eventId;
+      if (batchIds.has(id)) return E.left(eventIdConflict(streamId, id, 'appears twice in the batch'));
+      batchIds.add(id);
+    }
     for (const [index, event] of events.entries()) {
       const id = event.metadata.eventId;
       const reservation = reservations[index];
@@ -193,8 +200,6 @@ export const eventStoreDbEventStore = (options: EventStoreDbEventStoreOptions): 
       if (there !== undefined) return E.left(eventIdConflict(streamId, id, `is already recorded in stream ${streamId} at revision ${there.streamRevision}`));
       if (reservation !== undefined && reservation.reserved && reservation.streamId !== streamId)
         return E.left(eventIdConflict(streamId, id, `is already recorded in stream ${reservation.streamId}`));
-      if (batchIds.has(id)) return E.left(eventIdConflict(streamId, id, 'appears twice in the batch'));
-      batchIds.add(id);
     }
 
     const toReserve = events.flatMap((event, index) => (ours[index] === true ? [] : [{ event, previous: reservations[index] }]));

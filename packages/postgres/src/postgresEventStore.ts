@@ -79,7 +79,17 @@ type EventRow = {
   readonly metadata: unknown;
 };
 
-type Recorded = { readonly eventId: string; readonly streamId: string; readonly revision: number; readonly position: number };
+/** An event the diagnosis found under one of the batch's ids, with its content (compared on a re-send). */
+type Recorded = {
+  readonly eventId: string;
+  readonly streamId: string;
+  readonly revision: number;
+  readonly position: number;
+  readonly type: string;
+  readonly schemaVersion: number;
+  readonly data: unknown;
+  readonly metadata: unknown;
+};
 
 /**
  * Rows hold events as they were appended, at their schema version then; an older version is
@@ -164,7 +174,9 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
     SELECT (SELECT coalesce(max(stream_revision), -1) FROM ${schema}.events WHERE school_id = $1 AND stream_id = $2) AS revision,
            (SELECT last_position FROM ${schema}.school_heads WHERE school_id = $1) AS head,
            (SELECT coalesce(json_agg(json_build_object('eventId', event_id, 'streamId', stream_id,
-                                                       'revision', stream_revision, 'position', position)), '[]'::json)
+                                                       'revision', stream_revision, 'position', position,
+                                                       'type', type, 'schemaVersion', schema_version,
+                                                       'data', data, 'metadata', metadata)), '[]'::json)
             FROM ${schema}.events WHERE school_id = $1 AND event_id = ANY($3::text[])) AS recorded`;
 
   // The append is the hot path: prepared once per connection, it is parsed and analysed once
@@ -217,10 +229,31 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
     const row = rows[0];
     if (row === undefined) throw new Error('the diagnosis query returned no row');
     const actual = row.revision;
-    const byId = new Map(row.recorded.map((r) => [r.eventId, { streamId: r.streamId, streamRevision: r.revision, globalPosition: r.position }]));
+    // The stored events come upcast to the current version, as a reader gets them: a re-send is
+    // compared with what was decoded from it. Only ids already recorded are fetched: a batch of
+    // new events brings nothing back.
+    const byId = new Map(
+      row.recorded.map((r) => [
+        r.eventId,
+        {
+          streamId: r.streamId,
+          streamRevision: r.revision,
+          globalPosition: Number(r.position),
+          event: eventOf({
+            position: String(r.position),
+            stream_id: r.streamId,
+            stream_revision: r.revision,
+            type: r.type,
+            schema_version: r.schemaVersion,
+            data: r.data,
+            metadata: r.metadata,
+          }),
+        },
+      ]),
+    );
     const decision = checkAppend({
       streamId,
-      eventIds: events.map((event) => event.metadata.eventId),
+      events,
       recorded: events.map((event) => byId.get(event.metadata.eventId)),
       expectedRevision,
       actual,

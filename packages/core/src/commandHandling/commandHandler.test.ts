@@ -13,7 +13,7 @@ import type { EventStore } from '../eventStore/eventStore';
 import { inMemoryEventStore } from '../eventStore/inMemoryEventStore';
 import { kazakhstanRuleSetIds, kazakhstanRuleSets } from '../rules/kazakhstan';
 import { classCalendarOf, schoolYearDecider, schoolYearStreamId, type OpenSchoolYear } from '../schoolYear/schoolYear';
-import type { Command, CommandMetadata } from './command';
+import { recordedEventsOf, type Command, type CommandMetadata } from './command';
 import { commandHandler } from './commandHandler';
 
 // --- fixtures ---------------------------------------------------------------------------
@@ -326,6 +326,47 @@ describe('commandHandler', () => {
       expect(result.events).toEqual([]);
       expect((await streamEvents(store, 'week')).map((event) => event.metadata.eventId)).toEqual(['plan-first.0', 'plan-up-to-3.0', 'plan-up-to-3.1']);
       expect(result.state).toBe(3);
+    });
+
+    it('reports a twin that decided other data under the same event ids (a newer state) as handled: the store refuses it, nothing is overwritten', async () => {
+      const store = inMemoryEventStore();
+      const week: PlanWeek = { type: 'PlanWeek', data: { count: 2 }, metadata: { commandId: 'plan-week', actor: actors.math, occurredAt: OCCURRED_AT } };
+      const first: PlanWeek = { type: 'PlanWeek', data: { count: 1 }, metadata: { commandId: 'plan-first', actor: actors.math, occurredAt: OCCURRED_AT } };
+      const a = commandHandler(weekPlanner, { store, clock: steppingClock().clock });
+      // B decides on the empty stream (lessons 1 and 2); before its append lands, another command
+      // plans a lesson and A records the same command on the newer state: lessons 2 and 3 under
+      // the ids B decided, so B's batch has every id in the stream with other data.
+      const { store: racing } = withCompetingWriter(store, async () => {
+        right(await a('week', first));
+        right(await a('week', week));
+      });
+      const b = commandHandler(weekPlanner, { store: racing, clock: steppingClock().clock });
+      const result = right(await b('week', week));
+      expect(result).toMatchObject({ alreadyHandled: true, events: [], nextExpectedRevision: 2, state: 3 });
+      const stored = await streamEvents(store, 'week');
+      expect(stored.map((event) => event.metadata.eventId)).toEqual(['plan-first.0', 'plan-week.0', 'plan-week.1']);
+      expect(stored.map((event) => (event.data as { lessonId: string }).lessonId)).toEqual(['lesson-1', 'lesson-2', 'lesson-3']);
+      // The store itself refuses B's batch: the handler recognised the command in the reloaded stream.
+      const resent = recordedEventsOf(week.metadata, right(weekPlanner.decide(week, 0)), '2023-10-02T10:00:00Z');
+      const refused = await store.appendToStream('week', resent, { expectedRevision: 'noStream' });
+      expect(refused).toMatchObject({ _tag: 'Left', left: { kind: 'EventIdConflict', eventId: 'plan-week.0' } });
+    });
+
+    it('reports a twin decided on the same state but stamped by a later clock as handled (recordedAt does not count on a re-send)', async () => {
+      const store = await classWithLesson();
+      const before = store.allEvents().length;
+      const mark = recordMark('mark-later-clock', 'm-1', 7);
+      const a = commandHandler(journal, { store, clock: steppingClock().clock });
+      const later = (): string => '2023-10-02T11:00:00Z';
+      // B decides on the same state as A, but its append lands after A's, with another recordedAt.
+      const { store: racing } = withCompetingWriter(store, async () => {
+        right(await a(STREAM, mark));
+      });
+      const b = commandHandler(journal, { store: racing, clock: later, maxRetries: 0 });
+      const result = right(await b(STREAM, mark));
+      expect(result).toMatchObject({ alreadyHandled: true, events: [], nextExpectedRevision: before });
+      expect(store.allEvents()).toHaveLength(before + 1);
+      expect(store.allEvents()[before]?.event.metadata.recordedAt).not.toBe('2023-10-02T11:00:00Z');
     });
 
     it('retries after a concurrent writer and decides again on the new state', async () => {

@@ -70,7 +70,9 @@ export type Subscription = {
  *
  * - Appends to one stream are atomic: all of a batch or nothing.
  * - A conflict on the expected revision is a typed error, and nothing is written.
- * - Re-sending events whose ids are already in the stream writes nothing and succeeds.
+ * - Re-sending events whose ids are already in the stream, with the same content (all but
+ *   `metadata.recordedAt`), writes nothing and succeeds; another content under those ids is an
+ *   EventIdConflict.
  * - `readAll` returns every event once, in one global order that all readers agree on.
  */
 export type EventStore = {

@@ -76,7 +76,7 @@ export const inMemoryEventStore = (options: InMemoryEventStoreOptions = {}): Eve
     const checked = decoded.right;
     const decision = checkAppend({
       streamId,
-      eventIds: checked.map((event) => event.metadata.eventId),
+      events: checked,
       recorded: checked.map((event) => byEventId.get(event.metadata.eventId)),
       expectedRevision,
       actual,
