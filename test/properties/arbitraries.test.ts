@@ -64,6 +64,22 @@ describe('the arbitraries make valid histories', () => {
     );
   });
 
+  it('a good share of histories records re-sits (measured on a sample), some of them a second attempt, each after a failing year grade', () => {
+    const sample = fc.sample(arbClassHistory({ rules }), { numRuns: 300 });
+    const resitsOf = (history: (typeof sample)[number]) => history.events.flatMap((e) => (e.type === 'ResitResultRecorded' ? [e.data] : []));
+    const withResits = sample.filter((h) => resitsOf(h).length > 0);
+    const withSecondAttempt = sample.filter((h) => resitsOf(h).some((r) => r.attempt === 2));
+    // About one in three when measured; one in five is the floor asked of the generator.
+    expect(withResits.length / sample.length).toBeGreaterThanOrEqual(0.2);
+    expect(withSecondAttempt.length / sample.length).toBeGreaterThanOrEqual(0.01);
+    for (const history of withResits)
+      for (const resit of resitsOf(history)) {
+        const year = history.events.find((e) => e.type === 'YearGradeFinalized' && e.data.subjectId === resit.subjectId && e.data.pupilId === resit.pupilId);
+        const grade = year?.type === 'YearGradeFinalized' ? year.data.grade : undefined;
+        expect(grade !== undefined && rules.isFailingGrade(history.schoolYear.ruleSetId, history.finalState.gradeLevel, grade)).toBe(true);
+      }
+  });
+
   it('every calendar of arbSchoolYearCalendar opens a school year', () => {
     const years = schoolYearDecider(Object.values(kazakhstanRuleSetIds));
     fc.assert(

@@ -58,6 +58,7 @@ describe('invalid commands', () => {
       [
         'ClassAlreadyOpened',
         'DateOutsideSchoolYear',
+        'GradeNotOnScale',
         'InvalidCommand',
         'LessonCancelled',
         'LessonNotFound',
@@ -70,6 +71,7 @@ describe('invalid commands', () => {
         'PeriodFinalized',
         'PupilNotEnrolled',
         'ReasonRequired',
+        'ResitNotAllowed',
         'ScoreAboveMaximum',
         'ScoreAlreadyRecorded',
         'SubjectNotAssigned',

@@ -96,7 +96,7 @@ describe('the owned class-journal fold', () => {
     );
   });
 
-  // arbClassHistory makes no re-sits, so the properties above never meet ResitResultRecorded.
+  // The properties above meet re-sits too (arbClassHistory makes them); this example pins two attempts in a row.
   it('gives the pure evolve’s state through year grades and two re-sits, after every event', () => {
     const events = after(mathYearFinalized, resit(pupils.weak, 2), resit(pupils.weak, 5));
     expect(events.filter((e) => e.type === 'ResitResultRecorded')).toHaveLength(2);

@@ -145,6 +145,12 @@ type FinalizationPlan = {
   readonly year: boolean;
   readonly fallback: number;
   readonly override: boolean;
+  /**
+   * null, mostly; else this pupil's year grade in the subject is finalized (all periods first)
+   * as failing, and re-sit tests follow, one picked grade of the scale per attempt (a second
+   * attempt only counts when the first left the grade failing; the decider rejects the rest).
+   */
+  readonly resit: { readonly tests: ReadonlyArray<number> } | null;
 };
 
 type Blueprint = {
@@ -229,6 +235,8 @@ const arbBlueprint = (options: ClassHistoryOptions): fc.Arbitrary<Blueprint> => 
     year: fc.boolean(),
     fallback: fc.nat({ max: 3 }),
     override: fc.oneof({ arbitrary: fc.constant(false), weight: 6 }, { arbitrary: fc.constant(true), weight: 1 }),
+    // Test grades picked from the scale [5, 4, 3, 2] (or [pass, fail]): a "2" (pick 3) leaves room for a second attempt.
+    resit: rarely(fc.record({ tests: fc.array(fc.nat({ max: 3 }), { minLength: 1, maxLength: 2 }) }), 5),
   });
   return fc.record({
     schoolYear: options.schoolYear ?? arbSchoolYearCalendar(),
@@ -474,13 +482,19 @@ const buildHistory = (rules: JournalRules, b: Blueprint): ClassHistory => {
     const subjectId = plan.subjectId;
     const pupilId = pupilAt(f.pupil);
     const halfYear = rules.isHalfYearSubject(ruleSetId, plan.hoursPerWeek);
-    const periods = periodsOfSubject(calendar, halfYear).slice(0, f.upTo);
+    // A planned re-sit needs a finalized year grade, so every period and the year are finalized.
+    const periods = periodsOfSubject(calendar, halfYear).slice(0, f.resit === null ? f.upTo : undefined);
     for (const period of periods) {
       const dates = datesOfPeriod(calendar, period);
       if (dates === undefined) continue;
       step(instantOn(dates.endsOn, 13), () => finalizePeriod(subjectId, pupilId, period, f, instantOn(dates.endsOn, 13)));
     }
-    if (f.year) step(instantOn(calendar.endsOn, 14), () => finalizeYear(subjectId, pupilId, f, instantOn(calendar.endsOn, 14)));
+    if (f.year || f.resit !== null) step(instantOn(calendar.endsOn, 14), () => finalizeYear(subjectId, pupilId, f, instantOn(calendar.endsOn, 14)));
+    // Re-sit tests in the summer after the year, a week apart; the subject teacher or, now and then, the deputy records them.
+    f.resit?.tests.forEach((pick, k) => {
+      const when = instantOn(addDays(calendar.endsOn, 7 * (k + 1)), 10);
+      step(when, () => recordResit(subjectId, pupilId, pick, f.override ? deputy : teacherOf(subjectId), when));
+    });
   }
 
   /** A grade equal to the computed recommendation (the teacher's), or now and then a deputy's override with a reason. */
@@ -526,9 +540,27 @@ const buildHistory = (rules: JournalRules, b: Blueprint): ClassHistory => {
     if (due.length === 0 || grades.some((g) => g === undefined)) return;
     const recommendation = rules.recommendYearGrade(ruleSetId, { gradeLevel: current.gradeLevel, gradingMode: subject.gradingMode }, grades as GradeValue[]);
     if (E.isLeft(recommendation)) return;
-    finalize(subject, recommendation.right?.grade, f, (grade, actor, overrideReason) =>
-      send('FinalizeYearGrade', { subjectId, pupilId, grade, ...(overrideReason === undefined ? {} : { overrideReason }) }, actor, when),
-    );
+    const enter = (grade: GradeValue, actor: Actor, overrideReason?: string) =>
+      send('FinalizeYearGrade', { subjectId, pupilId, grade, ...(overrideReason === undefined ? {} : { overrideReason }) }, actor, when);
+    if (f.resit === null) {
+      finalize(subject, recommendation.right?.grade, f, enter);
+      return;
+    }
+    // Failing year grades are rare from the marks alone: a planned re-sit makes this one failing,
+    // the recommended grade when it fails already, else the council's override of it.
+    const failing = scaleGrades(subject.gradingMode).filter((g) => rules.isFailingGrade(ruleSetId, current.gradeLevel, g));
+    const recommended = recommendation.right?.grade;
+    if (recommended !== undefined && rules.isFailingGrade(ruleSetId, current.gradeLevel, recommended)) enter(recommended, teacherOf(subjectId));
+    else if (failing.length === 0) finalize(subject, recommended, f, enter);
+    else if (recommended === undefined) enter(at(failing, f.fallback), teacherOf(subjectId));
+    else enter(at(failing, f.fallback), deputy, 'decided by the pedagogical council');
+  };
+
+  /** A re-sit test graded `pick` on the subject's scale; the decider keeps it only while the grade is failing and attempts remain. */
+  const recordResit = (subjectId: string, pupilId: string, pick: number, actor: Actor, when: Instant) => {
+    const subject = open().subjects.get(subjectId);
+    if (subject === undefined) return;
+    send('RecordResitResult', { subjectId, pupilId, testGrade: at(scaleGrades(subject.gradingMode), pick) }, actor, when);
   };
 
   // Stable sort: steps of the same instant keep the order they were made in.
@@ -563,7 +595,7 @@ export const describeHistory = (history: ClassHistory): string =>
 /**
  * A valid class-year history (see {@link ClassHistory}). fast-check generates a blueprint (the
  * calendar, staff, subjects, pupils who join late or leave, lessons on school days, СОР/СОЧ,
- * marks, absences, corrections, finalized grades); the history is built by sending the
+ * marks, absences, corrections, finalized grades, failing year grades and their re-sits); the history is built by sending the
  * blueprint's commands in date order to the class journal's decider and keeping the accepted
  * ones. So every rule of the decider holds by construction (≤ 3 СОР a period, marks only for
  * pupils enrolled on the lesson's date, ...), and the history shrinks with its blueprint.

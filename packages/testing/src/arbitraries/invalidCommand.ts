@@ -13,6 +13,7 @@ import {
   type ClassJournalCommandData,
   type ClassJournalCommandType,
   type ClassJournalErrorKind,
+  type GradeValue,
   type Instant,
   type JournalRules,
   type Lesson,
@@ -467,6 +468,35 @@ const breakers: ReadonlyArray<Breaker> = [
       ? undefined
       : bases.map((repaired) => ({ rule: `${repaired.type} without a reason`, command: withoutReason(repaired), expectedError: 'ReasonRequired' as const, repaired }));
   },
+
+  // --- re-sits ---
+  (c) => {
+    // A re-sit where the year grade is finalized and the grade now stands passing (a passing year grade, or a passed re-sit).
+    const when = instantOn(addDays(c.state.calendar.endsOn, 30), 10);
+    const cases = [...c.state.subjects.values()].flatMap((subject) =>
+      [...subject.pupils.entries()]
+        .filter(([, record]) => record.yearGrade !== undefined && record.finalGrade !== undefined && record.finalGrade !== 'notAssessed')
+        .filter(([, record]) => !c.rules.isFailingGrade(c.state.calendar.ruleSetId, c.state.gradeLevel, record.finalGrade as GradeValue))
+        .map(([pupilId]) => c.command('RecordResitResult', { subjectId: subject.subjectId, pupilId, testGrade: subject.gradingMode === 'passFail' ? 'pass' : 5 }, teacherOf(subject), when)),
+    );
+    return pick(cases)?.map((command) => ({ rule: 're-sit after a passing grade', command, expectedError: 'ResitNotAllowed' as const }));
+  },
+  (c) => {
+    // A re-sit the decider would take now, with a test grade off the scale.
+    const when = instantOn(addDays(c.state.calendar.endsOn, 30), 10);
+    const cases = [...c.state.subjects.values()]
+      .filter((subject) => subject.gradingMode === 'scored')
+      .flatMap((subject) => [...subject.pupils.keys()].map((pupilId) => c.command('RecordResitResult', { subjectId: subject.subjectId, pupilId, testGrade: 3 }, teacherOf(subject), when)));
+    const bases = pick(cases.filter(c.accepts));
+    return bases === undefined
+      ? undefined
+      : fc.tuple(bases, fc.constantFrom<GradeValue>(0, 1, 6, 'pass')).map(([repaired, testGrade]) => ({
+          rule: 're-sit test grade off the scale',
+          command: withData<'RecordResitResult'>(repaired, { testGrade }),
+          expectedError: 'GradeNotOnScale' as const,
+          repaired,
+        }));
+  },
 ];
 
 /** Scores that would be a pupil's second for one summative: only the duplication is wrong. */
@@ -517,7 +547,8 @@ const marksAllowed = (c: Context): boolean => !c.rules.isNoMarksGradeLevel(c.sta
  * parent writing, a correction or cancellation without reason, a mark in a finalized period,
  * a 4th СОР in a period, an override without overrideReason, a second score, a duplicate mark
  * id, a class opened twice, an unknown subject, an enrolment outside the year, a mark where the
- * grade level or the subject has none, a СОР in a pass/fail subject. Only the faults
+ * grade level or the subject has none, a СОР in a pass/fail subject, a re-sit after a passing
+ * grade or with a test grade off the scale. Only the faults
  * the history gives a place for are drawn (no "cancelled lesson" without one).
  */
 export const arbInvalidCommand = (history: ClassHistory, rules: JournalRules): fc.Arbitrary<InvalidCommandCase> => {
