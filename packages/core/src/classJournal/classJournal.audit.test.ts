@@ -71,6 +71,25 @@ const historyUnder = (custom: ReadonlyArray<RuleSet>, ...commands: ReadonlyArray
   };
 };
 
+describe('re-sits of a pass/fail subject', () => {
+  it('are refused as ResitNotAllowed naming the subject, not left to fail in the rules engine', () => {
+    const music = (type: string, data: Record<string, unknown>) => command(type as ClassJournalCommand['type'], { subjectId: subjects.music, pupilId: pupils.weak, ...data } as never, actors.music);
+    const { decide } = historyUnder(
+      [],
+      openClass({ calendar: calendar2019 }),
+      ...assignSubjects,
+      ...enrolments,
+      ...plan,
+      music('FinalizePeriodGrade', { period: { kind: 'halfYear', number: 1 }, grade: 'fail' }),
+      music('FinalizePeriodGrade', { period: { kind: 'halfYear', number: 2 }, grade: 'fail' }),
+      music('FinalizeYearGrade', { grade: 'fail' }),
+    );
+    const refused = decide(music('RecordResitResult', { testGrade: 'pass' }));
+    expect(E.isLeft(refused) && refused.left).toMatchObject({ kind: 'ResitNotAllowed', subjectId: subjects.music });
+    expect(E.isLeft(refused) && refused.left.message).toContain('pass/fail');
+  });
+});
+
 describe('re-sits follow the rule set’s resit.maxAttempts', () => {
   const yearOfMaths = (ruleSet: RuleSet) => [
     openClass({ calendar: { ...calendar2019, ruleSetId: ruleSet.id } }),

@@ -849,6 +849,9 @@ const decideOpen: {
       const notAllowed = (why: string) =>
         fail({ kind: 'ResitNotAllowed', pupilId: data.pupilId, subjectId: subject.subjectId, message: `no re-sit for pupil ${data.pupilId} in ${subject.subjectId}: ${why}` });
       if (record.yearGrade === undefined || current === undefined) return notAllowed('the year grade is not finalized');
+      // The rule sets define a re-sit's final grade as a mean on the grade scale: for "зачёт/незачёт" there is none.
+      if (subject.gradingMode === 'passFail')
+        return notAllowed(`${subject.subjectId} is a pass/fail subject: the rule sets define re-sits (a mean of the year grade and the test) for graded subjects only`);
       if (!rules.isFailingGrade(ruleSetId, state.gradeLevel, current)) return notAllowed(`the grade ${String(current)} is not a fail`);
       const maxAttempts = rules.maxResitAttempts(ruleSetId);
       if (record.resitAttempts >= maxAttempts)
