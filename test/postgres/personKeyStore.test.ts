@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as fc from 'fast-check';
 import * as E from 'fp-ts/Either';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   dataKey,
   generateDataKey,
@@ -16,7 +15,7 @@ import {
   type KeyStore,
   type PersonalRecord,
 } from '@grade-ledger/people';
-import { startPostgres, type TestPostgres } from './server';
+import { postgresPoolForTests } from './pool';
 
 /*
  * The PostgreSQL key store against a real PostgreSQL: the behaviour the in-memory and file key
@@ -24,24 +23,7 @@ import { startPostgres, type TestPostgres } from './server';
  * destroy, and a destroyed key's bytes gone from the table (and, after VACUUM FULL, from its file).
  */
 
-let server: TestPostgres | undefined;
-let pool: pg.Pool | undefined;
-
-beforeAll(async () => {
-  server = await startPostgres();
-  pool = new pg.Pool({ connectionString: server.url, max: 8 });
-  pool.on('error', () => undefined);
-}, 120_000);
-
-afterAll(async () => {
-  await pool?.end();
-  await server?.stop();
-});
-
-const thePool = (): pg.Pool => {
-  if (pool === undefined) throw new Error('no server');
-  return pool;
-};
+const thePool = postgresPoolForTests(8);
 const school = (): string => `school-${randomUUID()}`;
 const keyStoreOf = (schoolId: string, schema?: string) => postgresKeyStore({ pool: thePool(), schoolId, ...(schema === undefined ? {} : { schema }) });
 

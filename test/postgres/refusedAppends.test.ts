@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ExpectedRevision, LedgerEvent, RecordedEvent } from '@grade-ledger/core';
 import { postgresEventStore } from '@grade-ledger/postgres';
 import { eventFactory } from '../contract/events';
-import { startPostgres, type TestPostgres } from './server';
+import { postgresPoolForTests } from './pool';
 
 /*
  * Refused appends under load: an append refused by the database (a revision taken, an event id
@@ -12,24 +11,7 @@ import { startPostgres, type TestPostgres } from './server';
  * events, and the positions of what was written stay 1..N without a gap.
  */
 
-let server: TestPostgres | undefined;
-let pool: pg.Pool | undefined;
-
-beforeAll(async () => {
-  server = await startPostgres();
-  pool = new pg.Pool({ connectionString: server.url, max: 8 });
-  pool.on('error', () => undefined);
-}, 120_000);
-
-afterAll(async () => {
-  await pool?.end();
-  await server?.stop();
-});
-
-const poolOf = (): pg.Pool => {
-  if (pool === undefined) throw new Error('no pool');
-  return pool;
-};
+const poolOf = postgresPoolForTests(8);
 
 describe('PostgreSQL store: refused appends', () => {
   it('concurrent appends, many of them refused (taken revisions, taken ids, duplicates, re-sends): the head equals the last position, positions are 1..N', async () => {
