@@ -11,11 +11,10 @@ import {
 } from '@eventstore/db-client';
 import * as E from 'fp-ts/Either';
 import {
-  checkExpectedRevision,
+  checkAppendTarget,
   checkResend,
-  checkFromRevision,
-  checkStreamId,
   checkReadAllOptions,
+  checkReadTarget,
   concurrencyConflict,
   decodeBatch,
   decodeEventFast,
@@ -230,9 +229,7 @@ export const eventStoreDbEventStore = (options: EventStoreDbEventStoreOptions): 
   };
 
   const appendToStream: EventStore['appendToStream'] = async (streamId, events, options) => {
-    const id = checkStreamId(streamId);
-    if (E.isLeft(id)) return id;
-    const expected = checkExpectedRevision(streamId, options.expectedRevision);
+    const expected = checkAppendTarget(streamId, options.expectedRevision);
     if (E.isLeft(expected)) return expected;
     const expectedRevision = expected.right;
     // The same check as every store; the batch is serialized at once, so the fast path (no copy) is safe.
@@ -258,9 +255,7 @@ export const eventStoreDbEventStore = (options: EventStoreDbEventStoreOptions): 
   };
 
   const readStream: EventStore['readStream'] = async (streamId, { fromRevision = 0 } = {}) => {
-    const id = checkStreamId(streamId);
-    if (E.isLeft(id)) return id;
-    const checkedFrom = checkFromRevision(fromRevision);
+    const checkedFrom = checkReadTarget(streamId, fromRevision);
     if (E.isLeft(checkedFrom)) return checkedFrom;
     const name = serverStreamName(schoolId, streamId);
     try {

@@ -1,10 +1,9 @@
 import * as E from 'fp-ts/Either';
 import {
   checkAppend,
-  checkExpectedRevision,
-  checkFromRevision,
-  checkStreamId,
+  checkAppendTarget,
   checkReadAllOptions,
+  checkReadTarget,
   concurrencyConflict,
   currentSchemaVersion,
   decodeBatch,
@@ -266,9 +265,7 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
   };
 
   const appendToStream: EventStore['appendToStream'] = async (streamId, events, options) => {
-    const id = checkStreamId(streamId);
-    if (E.isLeft(id)) return id;
-    const expected = checkExpectedRevision(streamId, options.expectedRevision);
+    const expected = checkAppendTarget(streamId, options.expectedRevision);
     if (E.isLeft(expected)) return expected;
     const expectedRevision = expected.right;
     // The rows are serialized at once: the fast path (no copy of an already valid event) is safe here.
@@ -336,9 +333,7 @@ export const postgresEventStore = (options: PostgresEventStoreOptions): Postgres
     streamId: string,
     { fromRevision = 0 }: ReadStreamOptions = {},
   ): Promise<E.Either<EventStoreError, ReadStreamResult>> => {
-    const id = checkStreamId(streamId);
-    if (E.isLeft(id)) return id;
-    const from = checkFromRevision(fromRevision);
+    const from = checkReadTarget(streamId, fromRevision);
     if (E.isLeft(from)) return from;
     try {
       const { rows } = await run<EventRow & { current_revision: number }>(`reading stream ${streamId}`, readStreamSql, [

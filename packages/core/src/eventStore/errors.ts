@@ -157,6 +157,18 @@ const invalidReadOptions = (field: InvalidReadOptions['field'], value: unknown, 
 export const checkFromRevision = (value: unknown): E.Either<InvalidReadOptions, number> =>
   typeof value === 'number' && Number.isSafeInteger(value) ? E.right(Math.max(0, value)) : E.left(invalidReadOptions('fromRevision', value, 'a whole number'));
 
+/** What every store checks first on an append: the stream id, then the expected revision. */
+export const checkAppendTarget = (streamId: unknown, expected: unknown): E.Either<InvalidStreamId | InvalidExpectedRevision, ExpectedRevision> => {
+  const id = checkStreamId(streamId);
+  return E.isLeft(id) ? id : checkExpectedRevision(id.right, expected);
+};
+
+/** What every store checks first on a stream read: the stream id, then `fromRevision` (below 0 reads from the start). */
+export const checkReadTarget = (streamId: unknown, fromRevision: unknown): E.Either<InvalidStreamId | InvalidReadOptions, number> => {
+  const id = checkStreamId(streamId);
+  return E.isLeft(id) ? id : checkFromRevision(fromRevision);
+};
+
 /** The thrown form, where the port has no Either (readAll, subscribe): an Error that is also an InvalidReadOptions. */
 export type InvalidReadOptionsError = Error & InvalidReadOptions;
 

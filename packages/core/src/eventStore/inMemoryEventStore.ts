@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/Either';
 import type { LedgerEvent } from '../events/registry';
 import { checkAppend, decodeBatch } from './appendChecks';
-import { checkExpectedRevision, checkFromRevision, checkReadAllOptions, checkStreamId, type EventStoreError } from './errors';
+import { checkAppendTarget, checkReadAllOptions, checkReadTarget, type EventStoreError } from './errors';
 import type {
   AppendResult,
   CheckpointStore,
@@ -64,9 +64,7 @@ export const inMemoryEventStore = (options: InMemoryEventStoreOptions = {}): Eve
     events: ReadonlyArray<LedgerEvent>,
     { expectedRevision }: { readonly expectedRevision: ExpectedRevision },
   ): Promise<E.Either<EventStoreError, AppendResult>> => {
-    const id = checkStreamId(streamId);
-    if (E.isLeft(id)) return id;
-    const expected = checkExpectedRevision(streamId, expectedRevision);
+    const expected = checkAppendTarget(streamId, expectedRevision);
     if (E.isLeft(expected)) return expected;
     const stream = streams.get(streamId);
     const actual = stream === undefined ? -1 : stream.length - 1;
@@ -106,9 +104,7 @@ export const inMemoryEventStore = (options: InMemoryEventStoreOptions = {}): Eve
     streamId: string,
     { fromRevision = 0 }: ReadStreamOptions = {},
   ): Promise<E.Either<EventStoreError, ReadStreamResult>> => {
-    const id = checkStreamId(streamId);
-    if (E.isLeft(id)) return id;
-    const from = checkFromRevision(fromRevision);
+    const from = checkReadTarget(streamId, fromRevision);
     if (E.isLeft(from)) return from;
     const stream = streams.get(streamId);
     if (stream === undefined) return E.right({ events: [], currentRevision: -1 });
