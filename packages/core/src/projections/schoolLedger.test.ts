@@ -8,7 +8,7 @@ import { kazakhstanRuleSets } from '../rules/kazakhstan';
 import { onStream } from '../replay/testSupport';
 import { asLedgerEvents } from '@grade-ledger/testing';
 import { attendanceByPupil, foldProjection, markAt, markCount, markPupilAt, schoolLedgerProjection } from './index';
-import { gradeAt, gradeCount, gradesOfRecord } from './schoolLedger';
+import { gradeAt, gradeCount, gradesOfRecord, lessonIndexOf, type SchoolLedgerState } from './schoolLedger';
 
 /*
  * The fold keeps marks and attendance in flat slot arrays per subject (see `MarkSlots`). These
@@ -247,6 +247,103 @@ describe('school ledger fold: grades', () => {
         expect(gradesOfRecord(state, record)?.periodGrades.map((g) => [g.period, g.grade])).toEqual(naive);
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+/*
+ * Plans, pupils' records and the audit's entries are kept compactly too: a change to a lesson
+ * finds it by a scan unless a query built the subject's index, a record's lists are copied one
+ * longer per entry (never grown by push), and the audit's entries share texts the state already
+ * holds. What the fold gives back must not depend on any of it.
+ */
+describe('school ledger fold: plans, records and audit entries', () => {
+  it('find the lesson a change names by a scan as by the index a query builds (same lessons, same plan changes)', () => {
+    fc.assert(
+      fc.property(histories, (history) => {
+        const events = onStream(history.streamId, history.events);
+        const scanned = foldProjection(schoolLedgerProjection, events);
+        // The same fold with every subject's index built before each event (as queries between events would).
+        const indexed = schoolLedgerProjection.init();
+        for (const recorded of events) {
+          for (const cls of indexed.classes.values()) for (const subject of cls.subjects.values()) lessonIndexOf(subject);
+          schoolLedgerProjection.apply(indexed, recorded);
+        }
+        const lessons = (state: SchoolLedgerState) => [...state.classes.values()].flatMap((cls) => [...cls.subjects.values()].map((subject) => subject.lessons.map((l) => ({ ...l }))));
+        expect(lessons(scanned)).toEqual(lessons(indexed));
+        expect(scanned.audit.planChanges).toEqual(indexed.audit.planChanges);
+        expect(scanned.audit.changes).toEqual(indexed.audit.changes);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("keep a pupil's exemptions, period grades and re-sits as granted and finalized, each list exactly as long as its entries", () => {
+    fc.assert(
+      fc.property(histories, (history) => {
+        const events = onStream(history.streamId, history.events);
+        const state = foldProjection(schoolLedgerProjection, events);
+        const naive = new Map<string, { exemptions: string[]; periods: string[]; resits: string[] }>();
+        const of = (subjectId: string, pupilId: string) => {
+          const key = `${subjectId}\u0000${pupilId}`;
+          let entry = naive.get(key);
+          if (entry === undefined) naive.set(key, (entry = { exemptions: [], periods: [], resits: [] }));
+          return entry;
+        };
+        for (const { event } of events) {
+          if (event.type === 'ExemptionGranted') of(event.data.subjectId, event.data.pupilId).exemptions.push(event.data.exemptionId);
+          if (event.type === 'ResitResultRecorded') of(event.data.subjectId, event.data.pupilId).resits.push(event.metadata.eventId);
+          if (event.type === 'PeriodGradeFinalized') {
+            const periods = of(event.data.subjectId, event.data.pupilId).periods;
+            const period = `${event.data.period.kind} ${event.data.period.number}`;
+            if (!periods.includes(period)) periods.push(period);
+          }
+        }
+        const kept = new Map<string, { exemptions: string[]; periods: string[]; resits: string[] }>();
+        for (const cls of state.classes.values())
+          for (const subject of cls.subjects.values())
+            for (const [pupilId, record] of subject.pupils) {
+              const grades = gradesOfRecord(state, record);
+              const exemptions = record.exemptions ?? [];
+              const resits = record.resits ?? [];
+              // Each list holds its entries and no holes (the copies one longer are filled to their end).
+              expect(Object.keys(exemptions)).toHaveLength(exemptions.length);
+              expect(Object.keys(record.periodGrades)).toHaveLength(record.periodGrades.length);
+              kept.set(`${subject.subjectId}\u0000${pupilId}`, {
+                exemptions: exemptions.map((e) => e.exemptionId),
+                periods: (grades?.periodGrades ?? []).map((g) => `${g.period?.kind} ${g.period?.number}`),
+                resits: (grades?.resits ?? []).map((g) => g.eventId),
+              });
+            }
+        const nonEmpty = (m: Map<string, { exemptions: string[]; periods: string[]; resits: string[] }>) =>
+          [...m.entries()].filter(([, v]) => v.exemptions.length + v.periods.length + v.resits.length > 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+        expect(nonEmpty(kept)).toEqual(nonEmpty(naive));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("stamp every change and plan change with its own event's stream, instants, reason and position (texts of any form)", () => {
+    fc.assert(
+      fc.property(histories, (history) => {
+        const events = withOddIdsAndInstants(onStream(history.streamId, history.events));
+        const state = foldProjection(schoolLedgerProjection, events);
+        const byId = new Map(events.map((recorded) => [recorded.event.metadata.eventId, recorded] as const));
+        const entries = [...state.audit.changes, ...state.audit.planChanges];
+        for (const entry of entries) {
+          const recorded = byId.get(entry.eventId);
+          const { metadata } = recorded?.event ?? {};
+          expect({ streamId: entry.streamId, occurredAt: entry.occurredAt, recordedAt: entry.recordedAt, reason: entry.reason, globalPosition: entry.globalPosition }).toEqual({
+            streamId: recorded?.streamId,
+            occurredAt: metadata?.occurredAt,
+            recordedAt: metadata?.recordedAt,
+            reason: metadata?.reason ?? null,
+            globalPosition: recorded?.globalPosition,
+          });
+        }
+        expect(entries.length).toBe(events.filter(({ event }) => ['MarkCorrected', 'MarkAnnulled', 'SummativeScoreModerated', 'AttendanceCorrected', 'LessonRescheduled', 'LessonCancelled', 'LessonTopicRevised', 'SummativeCancelled', 'PlanApproved', 'ExemptionGranted', 'PupilTransferred', 'PupilWithdrawn'].includes(event.type)).length);
+      }),
+      { numRuns: 60 },
     );
   });
 });

@@ -164,8 +164,9 @@ export type JournalPupilRecord = {
    * Finalized period grades, one per period, in order of finalization: each its number ×
    * `PERIOD_UNIT` + its period's bits (see `periodBitsOf`), so that a new period grade finds the
    * one it replaces without reading the grades' slots (written months before: not in the cache).
+   * Replaced by a copy one longer for each new period (see `appended`).
    */
-  readonly periodGrades: number[];
+  periodGrades: number[];
   yearGrade: number | null;
   resits: number[] | null;
 };
@@ -711,16 +712,23 @@ const classOf = (state: SchoolLedgerState, recorded: RecordedEvent): JournalClas
 /** The one actor object kept for the event's actor (set by `countEvent`, which runs first). */
 const actorOf = (state: SchoolLedgerState, recorded: RecordedEvent): Actor => state.lastActor ?? recorded.event.metadata.actor;
 
-/** Who, when, why and where of a change, for the audit trail (rare events only: not the mark path). */
+/**
+ * Who, when, why and where of a change, for the audit trail (rare events only: not the mark path).
+ * The audit keeps these for good, so texts another entry holds are shared rather than kept once
+ * per change: the stream id is its class's, a recordedAt equal to the occurredAt is that string,
+ * and reasons (mostly a few texts a school repeats) are kept once in the state's tables.
+ */
 const auditStampOf = (state: SchoolLedgerState, recorded: RecordedEvent): AuditStamp => {
   const { metadata } = recorded.event;
+  const { occurredAt, recordedAt, reason } = metadata;
+  const cls = classOf(state, recorded);
   return {
     eventId: metadata.eventId,
     actor: actorOf(state, recorded),
-    occurredAt: metadata.occurredAt,
-    recordedAt: metadata.recordedAt,
-    reason: metadata.reason ?? null,
-    streamId: recorded.streamId,
+    occurredAt,
+    recordedAt: recordedAt === occurredAt ? occurredAt : recordedAt,
+    reason: reason === undefined ? null : sharedString(state.tables, reason),
+    streamId: cls === undefined ? recorded.streamId : cls.streamId,
     globalPosition: recorded.globalPosition,
   };
 };
@@ -735,6 +743,18 @@ const subjectOf = (state: SchoolLedgerState, recorded: RecordedEvent, subjectId:
   state.lastSubjectId = subjectId;
   state.lastSubject = subject;
   return subject;
+};
+
+/**
+ * `items` and one more, in a new array of exactly that length. A record's lists stay short (a
+ * grade per period), and V8 gives an array that grows by `push` room for 17 items at its first
+ * push: 152 bytes of doubles where a pupil's four terms need 32, for every pupil and subject.
+ */
+const appended = <T>(items: ReadonlyArray<T>, item: T): T[] => {
+  const longer = new Array<T>(items.length + 1);
+  for (let i = 0; i < items.length; i++) longer[i] = items[i] as T;
+  longer[items.length] = item;
+  return longer;
 };
 
 /** The pupil's record in the subject, made on first use. */
@@ -759,9 +779,20 @@ export const lessonIndexOf = (subject: JournalSubject): ReadonlyMap<string, Jour
   return subject.lessonIndex;
 };
 
+/**
+ * A lesson of the plan, for a change to it: looked up in the index if a query built one, else
+ * by a scan of the subject's lessons (a hundred or two) from the last. Changes to lessons are
+ * rare, and an index built for them would stay in the state: a Map entry per lesson of every
+ * subject that ever had one change (0.9 MB a school year of the generated school).
+ */
 const lessonOf = (state: SchoolLedgerState, recorded: RecordedEvent, subjectId: string, lessonId: string): JournalLesson | undefined => {
   const subject = subjectOf(state, recorded, subjectId);
-  return subject === undefined ? undefined : lessonIndexOf(subject).get(lessonId);
+  if (subject === undefined) return undefined;
+  if (subject.lessonIndex !== null) return subject.lessonIndex.get(lessonId);
+  const { lessons } = subject;
+  // From the last: the index too holds the last lesson planned with an id (a valid plan has one).
+  for (let i = lessons.length - 1; i >= 0; i--) if ((lessons[i] as JournalLesson).lessonId === lessonId) return lessons[i];
+  return undefined;
 };
 
 const recordMark = (
@@ -877,7 +908,7 @@ const changeMark = (
     action,
     markId: data.markId,
     classId: cls.classId,
-    subjectId: data.subjectId,
+    subjectId: subject === undefined ? data.subjectId : subject.subjectId,
     pupilId: data.pupilId,
     lessonId: mark?.kind === 'formative' ? mark.on : null,
     summativeId: mark?.kind === 'summative' ? mark.on : null,
@@ -1165,7 +1196,7 @@ const handlers = {
       action: 'attendanceCorrected',
       attendanceId: data.attendanceId,
       classId: cls.classId,
-      subjectId: data.subjectId,
+      subjectId: subject === undefined ? data.subjectId : subject.subjectId,
       pupilId: data.pupilId,
       from: subject === undefined || i === undefined || at === undefined ? null : (valueAt(state.tables, attendanceChunk(subject, i)[at + A_CODE] as number) as AttendanceCode | 'present'),
       to: data.code,
@@ -1179,7 +1210,7 @@ const handlers = {
     const subject = subjectOf(state, recorded, data.subjectId);
     if (subject === undefined) return;
     const record = recordOf(subject, data.pupilId);
-    (record.exemptions ??= []).push({ exemptionId: data.exemptionId, from: data.from, to: data.to, ground: data.ground });
+    record.exemptions = appended(record.exemptions ?? [], { exemptionId: data.exemptionId, from: data.from, to: data.to, ground: data.ground });
   },
   PeriodGradeFinalized: (state, { data }, recorded) => {
     const cls = classOf(state, recorded);
@@ -1189,11 +1220,13 @@ const handlers = {
     const n = recordGrade(state, recorded, cls, subject, 0, period, data.subjectId, data.pupilId, data.grade, data.recommendation, data.ruleSetId, data.overrideReason, null);
     if (subject === undefined) return;
     // One grade per period: a later one (never recorded by the decider) replaces it.
-    const grades = recordOf(subject, data.pupilId).periodGrades;
+    const record = recordOf(subject, data.pupilId);
+    const grades = record.periodGrades;
     const bits = periodBitsOf(period);
     let same = 0;
     while (same < grades.length && !isEntryOfPeriod(state, grades[same] as number, period, bits)) same++;
-    grades[same] = n * PERIOD_UNIT + bits;
+    if (same < grades.length) grades[same] = n * PERIOD_UNIT + bits;
+    else record.periodGrades = appended(grades, n * PERIOD_UNIT + bits);
   },
   YearGradeFinalized: (state, { data }, recorded) => {
     const cls = classOf(state, recorded);
@@ -1210,7 +1243,7 @@ const handlers = {
     const n = recordGrade(state, recorded, cls, subject, 2, null, data.subjectId, data.pupilId, data.finalGrade, null, data.ruleSetId, undefined, { attempt: data.attempt, testGrade: data.testGrade });
     if (subject === undefined) return;
     const record = recordOf(subject, data.pupilId);
-    (record.resits ??= []).push(n);
+    record.resits = appended(record.resits ?? [], n);
   },
 } satisfies EventHandlers<SchoolLedgerState>;
 
