@@ -54,6 +54,8 @@ type TaskResult = {
   readonly peakHeap: number;
   readonly baselineHeap: number;
   readonly peakRss: number;
+  /** RSS before the contender ran (after a full GC): Node, V8, the loaded code (here through tsx) and, for export, the events. */
+  readonly startRss: number;
   readonly generationSeconds: number;
   readonly ok: boolean;
   readonly note: string;
@@ -90,6 +92,7 @@ const runTask = async (task: Task, path: string, workload: WorkloadOptions): Pro
   }
   gc();
   const baselineHeap = process.memoryUsage().heapUsed;
+  const startRss = process.memoryUsage().rss;
   const sampler = heapSampler();
   const started = performance.now();
   let count = 0;
@@ -247,7 +250,7 @@ const runTask = async (task: Task, path: string, workload: WorkloadOptions): Pro
   const peakHeap = sampler.stop() - baselineHeap;
   if (events.length < 0) console.log('impossible');
   const peakRss = process.resourceUsage().maxRSS * 1024;
-  return { task, events: count, bytes: size ?? statSync(path).size, seconds, peakHeap, baselineHeap, peakRss, generationSeconds, ok, note, ...(exportVsFloor === undefined ? {} : { exportVsFloor }) };
+  return { task, events: count, bytes: size ?? statSync(path).size, seconds, peakHeap, baselineHeap, peakRss, startRss, generationSeconds, ok, note, ...(exportVsFloor === undefined ? {} : { exportVsFloor }) };
 };
 
 const spawnChild = (task: Task, path: string, workload: WorkloadOptions): Promise<TaskResult> =>
@@ -320,7 +323,7 @@ const main = async (): Promise<void> => {
   const bare = rate('bare');
   const rows = [...results.values()].map(
     (r) =>
-      `| ${LABELS[r.task]} | ${int(r.events / r.seconds)} | ${((r.bytes / 1024 / 1024) / r.seconds).toFixed(0)} | ${r.seconds.toFixed(2)} s | ${(r.events / r.seconds / bare).toFixed(2)}× | ${mb(r.peakHeap)} | ${mb(r.peakRss)} |${r.ok ? '' : ` **failed**: ${r.note}`}`,
+      `| ${LABELS[r.task]} | ${int(r.events / r.seconds)} | ${((r.bytes / 1024 / 1024) / r.seconds).toFixed(0)} | ${r.seconds.toFixed(2)} s | ${(r.events / r.seconds / bare).toFixed(2)}× | ${mb(r.peakHeap)} | ${mb(r.startRss)} | ${mb(r.peakRss)} |${r.ok ? '' : ` **failed**: ${r.note}`}`,
   );
   const peakStreamed = Math.max(...(['verifyChain', 'verifyAll', 'reexport', 'replay'] as const).map((t) => results.get(t)?.peakRss ?? Number.POSITIVE_INFINITY));
   const goals = [
@@ -346,10 +349,12 @@ generated in ${exported?.generationSeconds.toFixed(1)} s (untimed). Archive: ${m
 to a temporary file and read back by each contender in its own child process (\`--expose-gc\`), one pass each.
 Peak heap: V8 heap used above the contender's baseline (after a full GC; for export the events array is
 in the baseline), sampled every 20 ms. Peak RSS: the process's high-water mark (\`process.resourceUsage().maxRSS\`),
-which for export includes the generated events held in memory.
+which for export includes the generated events held in memory. *RSS at start*: the process before the contender
+(after a full GC): Node, V8 and the code loaded, which here is TypeScript compiled at load by tsx (about 40 MB more
+than the same code bundled: docs/projections.md, "Memory of an archive replay").
 
-| contender | events/s | MB/s | time | vs bare limit | peak heap | peak RSS | |
-|---|---:|---:|---:|---:|---:|---:|---|
+| contender | events/s | MB/s | time | vs bare limit | peak heap | RSS at start | peak RSS | |
+|---|---:|---:|---:|---:|---:|---:|---:|---|
 ${rows.join('\n')}
 
 What is measured:
