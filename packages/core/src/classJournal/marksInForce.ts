@@ -32,9 +32,9 @@ export type MarksEntry = {
 
 export type MarksAttendance = { readonly lessonId: string; readonly code: AttendanceCode | 'present' };
 
-/** A subject's plan: its lessons and summatives. */
+/** A subject's plan: its lessons (by id: a Map, or the school ledger's lessons decoded when asked for) and summatives. */
 export type MarksPlan = {
-  readonly lessons: ReadonlyMap<string, MarksLesson>;
+  readonly lessons: { readonly get: (lessonId: string) => MarksLesson | undefined };
   readonly summatives: ReadonlyMap<string, MarksSummative>;
 };
 

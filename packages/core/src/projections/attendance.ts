@@ -2,7 +2,7 @@ import type { AssessmentPeriod, AttendanceCode } from '../events/common';
 import type { DateRange, LocalDate } from '../primitives/localDate';
 import { datesOfPeriod } from '../classJournal/calendarOf';
 import { byYearAndClass } from './rulesOfClass';
-import { attendanceOfPupil, lessonIndexOf, type JournalClass, type SchoolLedgerState } from './schoolLedger';
+import { attendanceOfPupil, isLessonCancelledAt, lessonCount, lessonDateAt, lessonNumbersOf, type JournalClass, type SchoolLedgerState } from './schoolLedger';
 
 /*
  * Attendance summary: lessons missed by code (unexcused, excused, illness), full days missed
@@ -68,9 +68,11 @@ export const sumAttendance = (all: ReadonlyArray<AttendanceTotals>): AttendanceT
 export const lessonsByDayOf = (cls: JournalClass, range: DateRange | undefined): ReadonlyMap<LocalDate, number> => {
   const byDay = new Map<LocalDate, number>();
   for (const subject of cls.subjects.values())
-    for (const lesson of subject.lessons.values())
-      if (!lesson.cancelled && (range === undefined || (lesson.date >= range.startsOn && lesson.date <= range.endsOn)))
-        byDay.set(lesson.date, (byDay.get(lesson.date) ?? 0) + 1);
+    for (let i = 0, n = lessonCount(subject); i < n; i++) {
+      if (isLessonCancelledAt(subject, i)) continue;
+      const date = lessonDateAt(subject, i);
+      if (range === undefined || (date >= range.startsOn && date <= range.endsOn)) byDay.set(date, (byDay.get(date) ?? 0) + 1);
+    }
   return byDay;
 };
 
@@ -90,19 +92,22 @@ export const pupilAttendance = (
     const entries = attendanceOfPupil(subject, pupilId);
     const totals: MutableTotals = { ...noAttendance };
     if (entries.length > 0) {
-      const lessons = lessonIndexOf(subject);
+      const lessons = lessonNumbersOf(subject);
       const missed = new Set<string>();
       for (const entry of entries) {
         if (range !== undefined) {
-          const date = lessons.get(entry.lessonId)?.date;
+          const n = lessons.get(entry.lessonId);
+          const date = n === undefined ? undefined : lessonDateAt(subject, n);
           if (date === undefined || date < range.startsOn || date > range.endsOn) continue;
         }
         addCode(totals, entry.code);
         if (entry.code !== 'present' && entry.code !== 'late') missed.add(entry.lessonId);
       }
       for (const lessonId of missed) {
-        const lesson = lessons.get(lessonId);
-        if (lesson !== undefined && !lesson.cancelled) missedByDay.set(lesson.date, (missedByDay.get(lesson.date) ?? 0) + 1);
+        const n = lessons.get(lessonId);
+        if (n === undefined || isLessonCancelledAt(subject, n)) continue;
+        const date = lessonDateAt(subject, n);
+        missedByDay.set(date, (missedByDay.get(date) ?? 0) + 1);
       }
     }
     bySubject.set(subject.subjectId, totals);

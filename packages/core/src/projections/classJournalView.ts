@@ -4,7 +4,7 @@ import type { LocalDate } from '../primitives/localDate';
 import { isGradedPerHalfYear, ruleSetOfClass } from './rulesOfClass';
 import type { RuleSet } from '../rules/ruleSet';
 import { finalizedGradesOf, type ReportCardGrade, type ReportCardPeriodGrade } from './reportCard';
-import { attendanceByPupil, gradesOfRecord, isMarkAnnulledAt, markIdAt, markKindAt, markNumbersByPupil, markOnAt, markValueAt, type JournalExemption, type SchoolLedgerState } from './schoolLedger';
+import { attendanceByPupil, gradesOfRecord, isMarkAnnulledAt, lessonsOf, markIdAt, markKindAt, markNumbersByPupil, markOnAt, markValueAt, type JournalExemption, type SchoolLedgerState } from './schoolLedger';
 
 /*
  * The class journal as a teacher or an inspector reads it, for one class and subject: the plan
@@ -131,7 +131,7 @@ export const classJournalOf = (
     gradingMode: subject.gradingMode,
     gradedPer: ruleSet._tag === 'Left' ? null : isGradedPerHalfYear(ruleSet, subject) ? 'halfYear' : 'term',
     planApproved: subject.planApproved,
-    lessons: [...subject.lessons.values()].map((l) => ({ ...l })).sort(byDateAndPlace),
+    lessons: lessonsOf(subject).sort(byDateAndPlace),
     summatives: [...subject.summatives.values()].map((s) => ({ ...s })).sort((a, b) => (a.summativeId < b.summativeId ? -1 : a.summativeId > b.summativeId ? 1 : 0)),
     pupils,
   };

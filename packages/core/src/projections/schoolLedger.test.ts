@@ -8,7 +8,7 @@ import { kazakhstanRuleSets } from '../rules/kazakhstan';
 import { onStream } from '../replay/testSupport';
 import { asLedgerEvents } from '@grade-ledger/testing';
 import { attendanceByPupil, foldProjection, markAt, markCount, markPupilAt, schoolLedgerProjection } from './index';
-import { gradeAt, gradeCount, gradesOfRecord, lessonIndexOf, type SchoolLedgerState } from './schoolLedger';
+import { gradeAt, gradeCount, gradesOfRecord, lessonNumbersOf, lessonsOf, type SchoolLedgerState } from './schoolLedger';
 
 /*
  * The fold keeps marks and attendance in flat slot arrays per subject (see `MarkSlots`). These
@@ -266,13 +266,62 @@ describe('school ledger fold: plans, records and audit entries', () => {
         // The same fold with every subject's index built before each event (as queries between events would).
         const indexed = schoolLedgerProjection.init();
         for (const recorded of events) {
-          for (const cls of indexed.classes.values()) for (const subject of cls.subjects.values()) lessonIndexOf(subject);
+          for (const cls of indexed.classes.values()) for (const subject of cls.subjects.values()) lessonNumbersOf(subject);
           schoolLedgerProjection.apply(indexed, recorded);
         }
-        const lessons = (state: SchoolLedgerState) => [...state.classes.values()].flatMap((cls) => [...cls.subjects.values()].map((subject) => subject.lessons.map((l) => ({ ...l }))));
+        const lessons = (state: SchoolLedgerState) => [...state.classes.values()].flatMap((cls) => [...cls.subjects.values()].map((subject) => lessonsOf(subject)));
         expect(lessons(scanned)).toEqual(lessons(indexed));
         expect(scanned.audit.planChanges).toEqual(indexed.audit.planChanges);
         expect(scanned.audit.changes).toEqual(indexed.audit.changes);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it.each([
+    ['as recorded', (events: ReadonlyArray<RecordedEvent>) => events],
+    [
+      'with periods, hours and texts the decoder never lets through',
+      (events: ReadonlyArray<RecordedEvent>) =>
+        events.map((recorded) => {
+          const { event } = recorded;
+          const odd = recorded.globalPosition % 3;
+          if (event.type === 'LessonPlanned')
+            return { ...recorded, event: { ...event, data: { ...event.data, period: odd === 0 ? 2.5 : odd === 1 ? 1e12 : -0, hours: odd === 0 ? 0.25 : 2 ** 40, topic: `${event.data.topic}${'\u00e9'.repeat(odd)}`, unit: odd === 2 ? '' : event.data.unit } } } as RecordedEvent;
+          if (event.type === 'LessonRescheduled') return { ...recorded, event: { ...event, data: { ...event.data, period: odd + 0.5, date: odd === 0 ? 'not a date' : event.data.date } } } as RecordedEvent;
+          return recorded;
+        }),
+    ],
+  ] as const)('give back each subject\'s plan as a naive fold of the plan events holds it (%s)', (_, alter) => {
+    fc.assert(
+      fc.property(histories, (history) => {
+        const events = alter(onStream(history.streamId, history.events));
+        const state = foldProjection(schoolLedgerProjection, events);
+        type Lesson = { lessonId: string; date: string; period: number; unit: string; topic: string; hours: number; cancelled: boolean };
+        const naive = new Map<string, Lesson[]>();
+        const find = (subjectId: string, lessonId: string) => naive.get(subjectId)?.filter((l) => l.lessonId === lessonId).at(-1);
+        for (const { event } of events) {
+          if (event.type === 'SubjectAssigned' && !naive.has(event.data.subjectId)) naive.set(event.data.subjectId, []);
+          if (event.type === 'LessonPlanned') {
+            const { lessonId, date, period, unit, topic, hours } = event.data;
+            naive.get(event.data.subjectId)?.push({ lessonId, date, period, unit, topic, hours, cancelled: false });
+          }
+          if (event.type === 'LessonRescheduled') {
+            const lesson = find(event.data.subjectId, event.data.lessonId);
+            if (lesson !== undefined) Object.assign(lesson, { date: event.data.date, period: event.data.period });
+          }
+          if (event.type === 'LessonCancelled') {
+            const lesson = find(event.data.subjectId, event.data.lessonId);
+            if (lesson !== undefined) lesson.cancelled = true;
+          }
+          if (event.type === 'LessonTopicRevised') {
+            const lesson = find(event.data.subjectId, event.data.lessonId);
+            if (lesson !== undefined) lesson.topic = event.data.topic;
+          }
+        }
+        const kept = new Map([...state.classes.values()].flatMap((cls) => [...cls.subjects.values()].map((subject) => [subject.subjectId, lessonsOf(subject)] as const)));
+        // toEqual compares numbers with Object.is: -0 must come back as -0.
+        expect(kept).toEqual(naive);
       }),
       { numRuns: 60 },
     );

@@ -52,15 +52,35 @@ import { eventTypeIndex, type EventHandlers, type Projection } from './projectio
 /** One stay of a pupil in the class: from `from` (included) until `until` (excluded), if they left. */
 export type JournalStay = { readonly from: LocalDate; until: LocalDate | undefined };
 
+/** A lesson of the plan as a query sees it (`lessonAt`, `lessonsOf`: a fresh object); the fold keeps it in `LessonSlots`. */
 export type JournalLesson = {
   readonly lessonId: string;
-  date: LocalDate;
-  period: number;
+  readonly date: LocalDate;
+  readonly period: number;
   readonly unit: string;
-  topic: string;
+  readonly topic: string;
   readonly hours: number;
-  cancelled: boolean;
+  readonly cancelled: boolean;
 };
+
+/**
+ * A subject's plan, in order of planning, `LESSON_SLOTS` numbers a lesson: its id, its date's
+ * number × 2 + 1 if cancelled, its period, unit, topic, hours (texts as value numbers of the
+ * state's tables, which the plans of all classes share). 48 bytes a lesson in chunks of
+ * `LESSONS_PER_CHUNK`, against 88 for an object and the array's pointer to it (37,000 lessons a
+ * school year in the generated school). Read them with `lessonCount`, `lessonAt`, `lessonsOf`.
+ */
+export type LessonSlots = Slots;
+export const LESSON_SLOTS = 6;
+const LESSON_SHIFT = 4;
+export const LESSONS_PER_CHUNK = 1 << LESSON_SHIFT;
+const LESSON_MASK = LESSONS_PER_CHUNK - 1;
+const L_ID = 0;
+const L_DATE = 1;
+const L_PERIOD = 2;
+const L_UNIT = 3;
+const L_TOPIC = 4;
+const L_HOURS = 5;
 
 export type JournalSummative = {
   readonly summativeId: string;
@@ -272,9 +292,11 @@ export type JournalSubject = {
   hoursPerWeek: number;
   gradingMode: GradingMode;
   planApproved: boolean;
-  /** The plan's lessons in order of planning; an index by id is built on first need (see `lessonIndexOf`). */
-  readonly lessons: JournalLesson[];
-  lessonIndex: Map<string, JournalLesson> | null;
+  /** The plan's lessons in order of planning (see `LessonSlots`), and how many. */
+  readonly lessonSlots: LessonSlots[];
+  lessonCount: number;
+  /** Lesson numbers by id, built by the first query that needs it (`lessonNumbersOf`), then kept up to date by LessonPlanned. */
+  lessonIndex: Map<string, number> | null;
   readonly summatives: Map<string, JournalSummative>;
   /**
    * Marks and attendance of all the subject's pupils, in order of recording (slots filled per event);
@@ -773,26 +795,85 @@ const recordOf = (subject: JournalSubject, pupilId: string): JournalPupilRecord 
   return record;
 };
 
-/** The subject's lessons by id (built on first need, then kept up to date by LessonPlanned). */
-export const lessonIndexOf = (subject: JournalSubject): ReadonlyMap<string, JournalLesson> => {
-  if (subject.lessonIndex === null) subject.lessonIndex = new Map(subject.lessons.map((lesson) => [lesson.lessonId, lesson] as const));
+type Lessons = Pick<JournalSubject, 'lessonSlots' | 'lessonCount' | 'lessonIndex' | 'tables'>;
+
+/** Lesson `i`'s chunk and the offset of its first slot there. */
+const lessonChunk = (subject: Lessons, i: number): LessonSlots => subject.lessonSlots[i >> LESSON_SHIFT] as LessonSlots;
+const lessonOffset = (i: number): number => (i & LESSON_MASK) * LESSON_SLOTS;
+
+/** The number of lessons the subject's plan holds. */
+export const lessonCount = (subject: Lessons): number => subject.lessonCount;
+export const lessonDateAt = (subject: Lessons, i: number): LocalDate =>
+  valueAt(subject.tables, Math.floor((lessonChunk(subject, i)[lessonOffset(i) + L_DATE] as number) / 2)) as LocalDate;
+export const isLessonCancelledAt = (subject: Lessons, i: number): boolean => (lessonChunk(subject, i)[lessonOffset(i) + L_DATE] as number) % 2 === 1;
+
+/** Lesson `i` as a query sees it (a fresh object). */
+export const lessonAt = (subject: Lessons, i: number): JournalLesson => {
+  const slots = lessonChunk(subject, i);
+  const at = lessonOffset(i);
+  const { tables } = subject;
+  const date = slots[at + L_DATE] as number;
+  return {
+    lessonId: valueAt(tables, slots[at + L_ID] as number) as string,
+    date: valueAt(tables, Math.floor(date / 2)) as LocalDate,
+    period: slots[at + L_PERIOD] as number,
+    unit: valueAt(tables, slots[at + L_UNIT] as number) as string,
+    topic: valueAt(tables, slots[at + L_TOPIC] as number) as string,
+    hours: slots[at + L_HOURS] as number,
+    cancelled: date % 2 === 1,
+  };
+};
+
+/** The subject's lessons in order of planning (fresh objects). */
+export const lessonsOf = (subject: Lessons): JournalLesson[] => {
+  const lessons: JournalLesson[] = [];
+  for (let i = 0; i < subject.lessonCount; i++) lessons.push(lessonAt(subject, i));
+  return lessons;
+};
+
+/** The subject's lesson numbers by id (the last lesson planned with an id), built on first need and kept. */
+export const lessonNumbersOf = (subject: Lessons): ReadonlyMap<string, number> => {
+  if (subject.lessonIndex === null) {
+    const index = new Map<string, number>();
+    for (let i = 0; i < subject.lessonCount; i++) index.set(valueAt(subject.tables, lessonChunk(subject, i)[lessonOffset(i) + L_ID] as number) as string, i);
+    subject.lessonIndex = index;
+  }
   return subject.lessonIndex;
 };
 
+/** The subject's lessons by id (fresh objects in a fresh Map). */
+export const lessonIndexOf = (subject: Lessons): ReadonlyMap<string, JournalLesson> => new Map(lessonsOf(subject).map((lesson) => [lesson.lessonId, lesson] as const));
+
+/** The subject's lessons by id, each decoded when asked for (the rules' `marksInForce` asks for the lessons of a pupil's marks). */
+export const lessonsById = (subject: Lessons): { readonly get: (lessonId: string) => JournalLesson | undefined } => {
+  const numbers = lessonNumbersOf(subject);
+  return {
+    get: (lessonId) => {
+      const n = numbers.get(lessonId);
+      return n === undefined ? undefined : lessonAt(subject, n);
+    },
+  };
+};
+
 /**
- * A lesson of the plan, for a change to it: looked up in the index if a query built one, else
- * by a scan of the subject's lessons (a hundred or two) from the last. Changes to lessons are
- * rare, and an index built for them would stay in the state: a Map entry per lesson of every
- * subject that ever had one change (0.9 MB a school year of the generated school).
+ * The number of the lesson with this id (the last planned with it), if any: from the index if a
+ * query built one, else by a scan of the subject's lessons (a hundred or two) from the last.
+ * Only changes to the plan look lessons up while folding, and they are rare: an index built for
+ * them would stay in the state (a Map entry per lesson of every subject with one such change).
  */
-const lessonOf = (state: SchoolLedgerState, recorded: RecordedEvent, subjectId: string, lessonId: string): JournalLesson | undefined => {
-  const subject = subjectOf(state, recorded, subjectId);
-  if (subject === undefined) return undefined;
+export const lessonNumberOf = (subject: Lessons, lessonId: string): number | undefined => {
   if (subject.lessonIndex !== null) return subject.lessonIndex.get(lessonId);
-  const { lessons } = subject;
-  // From the last: the index too holds the last lesson planned with an id (a valid plan has one).
-  for (let i = lessons.length - 1; i >= 0; i--) if ((lessons[i] as JournalLesson).lessonId === lessonId) return lessons[i];
+  const id = subject.tables.valueNumbers.get(lessonId);
+  if (id === undefined) return undefined;
+  for (let i = subject.lessonCount - 1; i >= 0; i--) if (lessonChunk(subject, i)[lessonOffset(i) + L_ID] === id) return i;
   return undefined;
+};
+
+/** The subject and number of the lesson a change to the plan names, if any. */
+const lessonOf = (state: SchoolLedgerState, recorded: RecordedEvent, subjectId: string, lessonId: string): { readonly subject: JournalSubject; readonly i: number } | undefined => {
+  const subject = subjectOf(state, recorded, subjectId);
+  const i = subject === undefined ? undefined : lessonNumberOf(subject, lessonId);
+  return subject === undefined || i === undefined ? undefined : { subject, i };
 };
 
 const recordMark = (
@@ -1055,7 +1136,8 @@ const handlers = {
         hoursPerWeek: data.hoursPerWeek,
         gradingMode: data.gradingMode,
         planApproved: false,
-        lessons: [],
+        lessonSlots: [],
+        lessonCount: 0,
         lessonIndex: null,
         summatives: new Map(),
         marks: [],
@@ -1105,35 +1187,51 @@ const handlers = {
     if (subject === undefined) return;
     // The texts are shared with other classes' plans (kept once: see ledgerTables.ts).
     const { tables } = state;
-    const lesson: JournalLesson = {
-      lessonId: sharedString(tables, data.lessonId),
-      date: sharedString(tables, data.date),
-      period: data.period,
-      unit: sharedString(tables, data.unit),
-      topic: sharedString(tables, data.topic),
-      hours: data.hours,
-      cancelled: false,
-    };
-    // A valid plan never plans a lesson id twice (the decider refuses it).
-    subject.lessons.push(lesson);
-    if (subject.lessonIndex !== null) subject.lessonIndex.set(data.lessonId, lesson);
+    const i = subject.lessonCount;
+    const at = lessonOffset(i);
+    let slots: LessonSlots;
+    if (at === 0) {
+      slots = slotChunk(tables, LESSONS_PER_CHUNK * LESSON_SLOTS);
+      subject.lessonSlots.push(slots);
+    } else slots = lessonChunk(subject, i);
+    const id = valueNumberOf(tables, data.lessonId);
+    slots[at + L_ID] = id;
+    slots[at + L_DATE] = valueNumberOf(tables, data.date) * 2;
+    slots[at + L_PERIOD] = data.period;
+    slots[at + L_UNIT] = valueNumberOf(tables, data.unit);
+    slots[at + L_TOPIC] = valueNumberOf(tables, data.topic);
+    slots[at + L_HOURS] = data.hours;
+    subject.lessonCount = i + 1;
+    // A valid plan never plans a lesson id twice (the decider refuses it); the index holds the last.
+    if (subject.lessonIndex !== null) subject.lessonIndex.set(valueAt(tables, id) as string, i);
   },
   LessonRescheduled: (state, { data }, recorded) => {
     const lesson = lessonOf(state, recorded, data.subjectId, data.lessonId);
-    notePlanChange(state, recorded, { action: 'lessonRescheduled', subjectId: data.subjectId, lessonId: data.lessonId, from: lesson?.date ?? null, to: data.date });
+    notePlanChange(state, recorded, { action: 'lessonRescheduled', subjectId: data.subjectId, lessonId: data.lessonId, from: lesson === undefined ? null : lessonDateAt(lesson.subject, lesson.i), to: data.date });
     if (lesson === undefined) return;
-    lesson.date = sharedString(state.tables, data.date);
-    lesson.period = data.period;
+    const slots = lessonChunk(lesson.subject, lesson.i);
+    const at = lessonOffset(lesson.i);
+    slots[at + L_DATE] = valueNumberOf(state.tables, data.date) * 2 + ((slots[at + L_DATE] as number) % 2);
+    slots[at + L_PERIOD] = data.period;
   },
   LessonCancelled: (state, { data }, recorded) => {
     const lesson = lessonOf(state, recorded, data.subjectId, data.lessonId);
     notePlanChange(state, recorded, { action: 'lessonCancelled', subjectId: data.subjectId, lessonId: data.lessonId });
-    if (lesson !== undefined) lesson.cancelled = true;
+    if (lesson === undefined) return;
+    const slots = lessonChunk(lesson.subject, lesson.i);
+    const at = lessonOffset(lesson.i) + L_DATE;
+    if ((slots[at] as number) % 2 === 0) slots[at] = (slots[at] as number) + 1;
   },
   LessonTopicRevised: (state, { data }, recorded) => {
     const lesson = lessonOf(state, recorded, data.subjectId, data.lessonId);
-    notePlanChange(state, recorded, { action: 'topicRevised', subjectId: data.subjectId, lessonId: data.lessonId, from: lesson?.topic ?? null, to: data.topic });
-    if (lesson !== undefined) lesson.topic = sharedString(state.tables, data.topic);
+    notePlanChange(state, recorded, {
+      action: 'topicRevised',
+      subjectId: data.subjectId,
+      lessonId: data.lessonId,
+      from: lesson === undefined ? null : (valueAt(state.tables, lessonChunk(lesson.subject, lesson.i)[lessonOffset(lesson.i) + L_TOPIC] as number) as string),
+      to: data.topic,
+    });
+    if (lesson !== undefined) lessonChunk(lesson.subject, lesson.i)[lessonOffset(lesson.i) + L_TOPIC] = valueNumberOf(state.tables, data.topic);
   },
   SummativePlanned: (state, { data }, recorded) => {
     subjectOf(state, recorded, data.subjectId)?.summatives.set(data.summativeId, {

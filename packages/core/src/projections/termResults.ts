@@ -10,7 +10,7 @@ import { computePeriodResult, type PeriodResult } from '../rules/periodResult';
 import type { RuleSet } from '../rules/ruleSet';
 import { byYearAndClass, isGradedPerHalfYear, ruleSetOfClass } from './rulesOfClass';
 import { reportCardPeriodGradeOf, type ReportCardPeriodGrade } from './reportCard';
-import { attendanceByPupil, attendanceOfPupil, gradesOfRecord, lessonIndexOf, marksEntriesByPupil, marksEntriesOfPupil, type SchoolLedgerState } from './schoolLedger';
+import { attendanceByPupil, attendanceOfPupil, gradesOfRecord, lessonsById, marksEntriesByPupil, marksEntriesOfPupil, type SchoolLedgerState } from './schoolLedger';
 
 /*
  * Term results: per pupil, subject and term (or half-year), the result the rules engine
@@ -73,7 +73,7 @@ export const termResultsOf = (state: SchoolLedgerState, ruleSets: ReadonlyArray<
       if (filter.subjectId !== undefined && subject.subjectId !== filter.subjectId) continue;
       const halfYear = isGradedPerHalfYear(ruleSet, subject);
       const periodOf = (date: string) => assessmentPeriodOf(cls.calendar, halfYear, date);
-      const plan = { lessons: lessonIndexOf(subject), summatives: subject.summatives };
+      const plan = { lessons: lessonsById(subject), summatives: subject.summatives };
       // Each pupil's marks and attendance in the shape `marksInForce` reads (the decider's state has the same shape).
       // For one pupil (a report card), that pupil's entries only: not every pupil's, decoded, per card.
       const one = filter.pupilId;
