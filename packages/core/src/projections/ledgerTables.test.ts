@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeId, emptyIdCache, emptyLedgerTables, emptyMomentCache, encodeId, instantCode, isIdOfCode, instantOfCode, isoOfMillis, slotChunk, localValueNumberOf, momentOf, occurredAtOfMoment, recordedAtOfMoment, valueAt, valueNumberOf } from './ledgerTables';
+import { decodeId, emptyIdCache, emptyLedgerTables, emptyMomentCache, encodeId, instantCode, isIdOfCode, instantOfCode, isoOfMillis, lastArena, slotBlock, slotChunk, localValueNumberOf, momentOf, occurredAtOfMoment, recordedAtOfMoment, valueAt, valueNumberOf } from './ledgerTables';
 
 /*
  * The tables turn strings into numbers and back; whatever the input, the way back must give
@@ -125,5 +125,24 @@ describe('ledger tables', () => {
       expect(chunk.length).toBe(length(k));
     });
     chunks.forEach((chunk, k) => expect(chunk.every((x) => x === k + 1)).toBe(true));
+  });
+
+  it('cut blocks of zeros from arenas, apart from each other, however many and however long', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 5000 }), { minLength: 1, maxLength: 60 }), (lengths) => {
+        const tables = emptyLedgerTables();
+        // Each block filled with its own number before the next is cut: none may see another's.
+        const blocks = lengths.map((length, k) => {
+          const base = slotBlock(tables, length);
+          const arena = lastArena(tables);
+          expect(base + length).toBeLessThanOrEqual(arena.length);
+          expect(arena.slice(base, base + length).every((x) => x === 0)).toBe(true);
+          arena.fill(k + 1, base, base + length);
+          return { arena, base, length };
+        });
+        blocks.forEach(({ arena, base, length }, k) => expect(arena.slice(base, base + length).every((x) => x === k + 1)).toBe(true));
+      }),
+      { numRuns: 50 },
+    );
   });
 });
