@@ -71,6 +71,18 @@ describe('ledger tables', () => {
     );
   });
 
+  it('encode an instant of years 1000-9999 as its milliseconds since the epoch, as Date.parse reads it', () => {
+    fc.assert(
+      fc.property(fc.date({ min: new Date('1000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }), fc.boolean(), (date, withMillis) => {
+        const iso = withMillis ? date.toISOString() : `${date.toISOString().slice(0, 19)}Z`;
+        const code = instantCode(emptyLedgerTables(), iso);
+        expect(Math.floor(code / 4)).toBe(Date.parse(iso));
+        expect(code - Math.floor(code / 4) * 4).toBe(withMillis ? 0 : 1);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('write an instant of milliseconds as Date.toISOString does, for years 1000-9999, with and without milliseconds', () => {
     const first = Date.UTC(1000, 0, 1);
     const last = Date.UTC(9999, 11, 31, 23, 59, 59, 999);

@@ -232,6 +232,22 @@ export const encodeId = (tables: LedgerTables, cache: IdCache, id: string): numb
   return encodeIdSlowly(tables, cache, id);
 };
 
+/**
+ * `slots[at] = encodeId(tables, cache, id)`, written in place: a code above 2^31 returned from a
+ * call the JIT does not inline is boxed (a heap object per id), one written where it is computed
+ * is not. The fold writes every mark's, absence's and grade's ids this way.
+ */
+export const writeId = (tables: LedgerTables, cache: IdCache, id: string, slots: Slots, at: number): void => {
+  if (cache.template >= 0) {
+    const n = numberIn(id, cache.prefix, cache.suffix);
+    if (n >= 0) {
+      slots[at] = (cache.template + 1) * TEMPLATE_UNIT + n;
+      return;
+    }
+  }
+  slots[at] = encodeIdSlowly(tables, cache, id);
+};
+
 const encodeIdSlowly = (tables: LedgerTables, cache: IdCache, id: string): number => {
   const learnt = cache.pending === undefined ? undefined : templateOf(cache.pending, id);
   if (learnt !== undefined) {
@@ -285,6 +301,19 @@ const digitsAt = (s: string, at: number, count: number): number => {
 };
 
 /**
+ * Days from 1970-01-01 to a date of the proleptic Gregorian calendar (H. Hinnant's
+ * `days_from_civil`): what `Date.UTC` computes, by arithmetic, without a call into the runtime.
+ */
+const daysFromCivil = (year: number, month: number, day: number): number => {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+};
+
+/**
  * An instant as a number: milliseconds × 4 + its form (0: with milliseconds, 1: without, 2: its
  * number in `looseInstants`). Only a text that formats back to itself is encoded as a time.
  */
@@ -301,7 +330,7 @@ export const instantCode = (tables: LedgerTables, instant: string): number => {
     const millis = withMillis ? digitsAt(instant, 20, 3) : 0;
     const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 1 : 0;
     if (year >= 1000 && month >= 1 && month <= 12 && day >= 1 && day <= (DAYS_IN_MONTH[month - 1] as number) + leap && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59 && millis >= 0)
-      return Date.UTC(year, month - 1, day, hour, minute, second, millis) * 4 + (withMillis ? 0 : 1);
+      return (daysFromCivil(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + millis) * 4 + (withMillis ? 0 : 1);
   }
   tables.looseInstants.push(instant);
   return (tables.looseInstants.length - 1) * 4 + 2;

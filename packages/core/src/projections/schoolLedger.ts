@@ -12,7 +12,7 @@ import {
   emptyIdCache,
   emptyLedgerTables,
   emptyMomentCache,
-  encodeId,
+  writeId,
   isIdOfCode,
   slotBlock,
   lastArena,
@@ -804,7 +804,7 @@ const recordMark = (
     at = markOffset(subject, i);
   }
   // A valid ledger never records a mark id twice for one pupil and subject (the decider refuses it).
-  slots[at + M_ID] = encodeId(tables, cls.caches.markIds, markId);
+  writeId(tables, cls.caches.markIds, markId, slots, at + M_ID);
   slots[at + M_ON] = on === subject.lastOn ? subject.lastOnNumber : onNumberOf(subject, cls.caches.values, on);
   const actor = state.lastActorNumber;
   if (fitsValue(value) && actor <= MAX_ACTOR) slots[at + M_FLAGS] = (actor << ACTOR_SHIFT) | (value << VALUE_SHIFT) | (summative ? SUMMATIVE : 0);
@@ -818,7 +818,7 @@ const recordMark = (
     slots[at + M_POSITION] = -1;
     (subject.markPositions ??= new Map()).set(i, position);
   }
-  slots[at + M_EVENT] = encodeId(tables, cls.caches.eventIds, metadata.eventId);
+  writeId(tables, cls.caches.eventIds, metadata.eventId, slots, at + M_EVENT);
   slots[at + M_MOMENT] = momentOf(tables, cls.caches.moment, metadata.occurredAt, metadata.recordedAt);
   slots[at + M_PUPIL] = pupilNumberOf(tables, cls.caches, pupilId);
   subject.recordedMarks = i + 1;
@@ -961,7 +961,7 @@ const recordGrade = (
   // The period in the flags when it fits (always, for a decoded event), else in the grade's notes.
   const packed = period === null ? 0 : periodBitsOf(period) || -1;
   const { tables } = state;
-  slots[at + G_EVENT] = encodeId(tables, cls.caches.eventIds, metadata.eventId);
+  writeId(tables, cls.caches.eventIds, metadata.eventId, slots, at + G_EVENT);
   slots[at + G_FLAGS] = (state.lastActorNumber << GRADE_ACTOR_SHIFT) | (packed > 0 ? packed : 0) | (overridden ? OVERRIDDEN : 0) | level;
   slots[at + G_MOMENT] = momentOf(tables, cls.caches.moment, metadata.occurredAt, metadata.recordedAt);
   const position = recorded.globalPosition;
@@ -1169,7 +1169,7 @@ const handlers = {
       at = attendanceOffset(subject, i);
     }
     const { caches } = state.lastClass as JournalClass; // set by subjectOf
-    slots[at + A_ID] = encodeId(tables, caches.attendanceIds, data.attendanceId);
+    writeId(tables, caches.attendanceIds, data.attendanceId, slots, at + A_ID);
     slots[at + A_LESSON] = data.lessonId === subject.lastOn ? subject.lastOnNumber : onNumberOf(subject, caches.values, data.lessonId);
     slots[at + A_CODE] = data.code === caches.lastCode ? caches.lastCodeNumber : codeNumberOf(tables, caches, data.code);
     slots[at + A_PUPIL] = pupilNumberOf(tables, caches, data.pupilId);
