@@ -450,7 +450,9 @@ figures as indicative.
 
 Workload: \`generateSchoolWorkload(${JSON.stringify(workload)})\`: ${int(first?.events ?? 0)} events,
 generated in ${first?.generationSeconds.toFixed(1)} s (${int((first?.events ?? 0) / (first?.generationSeconds ?? 1))} events/s), held in memory
-as an array of RecordedEvent. Two child processes (\`--expose-gc\`): ours (bare loop, then projections) and
+as an array of RecordedEvent (each event's data an object literal: objects of one shape share one V8 hidden class, as
+the events a store decodes from JSON do; the generator built grade events by spreading a base object until
+2026-11-27, which gave each its own hidden class and slowed every fold of them, ours and Emmett's). Two child processes (\`--expose-gc\`): ours (bare loop, then projections) and
 Emmett's (its store filled once, then both contenders); up to ${passes} passes each within a ${budgetSeconds} s budget: the median
 pass (events/s, time, ratios, GC) and, apart, the first pass (cold: see below).
 Memory: V8 heap and ArrayBuffers (outside the heap) above each contender's baseline (taken after a full GC with the events, and for Emmett its

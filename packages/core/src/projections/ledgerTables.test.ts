@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeId, emptyIdCache, emptyLedgerTables, emptyMomentCache, encodeId, instantCode, isIdOfCode, instantOfCode, isoOfMillis, slotChunk, localValueNumberOf, momentOf, occurredAtOfMoment, recordedAtOfMoment, valueAt, valueNumberOf } from './ledgerTables';
+import { decodeId, emptyIdCache, emptyLedgerTables, emptyMomentCache, encodeId, instantCode, isIdOfCode, instantOfCode, isoOfMillis, lastArena, slotBlock, slotChunk, localValueNumberOf, momentOf, occurredAtOfMoment, recordedAtOfMoment, valueAt, valueNumberOf } from './ledgerTables';
 
 /*
  * The tables turn strings into numbers and back; whatever the input, the way back must give
@@ -71,6 +71,18 @@ describe('ledger tables', () => {
     );
   });
 
+  it('encode an instant of years 1000-9999 as its milliseconds since the epoch, as Date.parse reads it', () => {
+    fc.assert(
+      fc.property(fc.date({ min: new Date('1000-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }), fc.boolean(), (date, withMillis) => {
+        const iso = withMillis ? date.toISOString() : `${date.toISOString().slice(0, 19)}Z`;
+        const code = instantCode(emptyLedgerTables(), iso);
+        expect(Math.floor(code / 4)).toBe(Date.parse(iso));
+        expect(code - Math.floor(code / 4) * 4).toBe(withMillis ? 0 : 1);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('write an instant of milliseconds as Date.toISOString does, for years 1000-9999, with and without milliseconds', () => {
     const first = Date.UTC(1000, 0, 1);
     const last = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
@@ -125,5 +137,24 @@ describe('ledger tables', () => {
       expect(chunk.length).toBe(length(k));
     });
     chunks.forEach((chunk, k) => expect(chunk.every((x) => x === k + 1)).toBe(true));
+  });
+
+  it('cut blocks of zeros from arenas, apart from each other, however many and however long', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 5000 }), { minLength: 1, maxLength: 60 }), (lengths) => {
+        const tables = emptyLedgerTables();
+        // Each block filled with its own number before the next is cut: none may see another's.
+        const blocks = lengths.map((length, k) => {
+          const base = slotBlock(tables, length);
+          const arena = lastArena(tables);
+          expect(base + length).toBeLessThanOrEqual(arena.length);
+          expect(arena.slice(base, base + length).every((x) => x === 0)).toBe(true);
+          arena.fill(k + 1, base, base + length);
+          return { arena, base, length };
+        });
+        blocks.forEach(({ arena, base, length }, k) => expect(arena.slice(base, base + length).every((x) => x === k + 1)).toBe(true));
+      }),
+      { numRuns: 50 },
+    );
   });
 });

@@ -19,10 +19,10 @@
  * its own.
  */
 
-/** Moments in chunks allocated once at full size (never copied). */
+/** Moments in blocks of slots (see `slotBlock`), two slots each. */
 const MOMENT_SHIFT = 10;
-const MOMENTS_PER_CHUNK = 1 << MOMENT_SHIFT;
-const MOMENT_MASK = MOMENTS_PER_CHUNK - 1;
+const MOMENTS_PER_BLOCK = 1 << MOMENT_SHIFT;
+const MOMENT_MASK = MOMENTS_PER_BLOCK - 1;
 
 export type LedgerTables = {
   /** Values (strings, and numbers a slot cannot hold) by their number, and their numbers. */
@@ -34,13 +34,17 @@ export type LedgerTables = {
   readonly templateNumbers: Map<string, number>;
   /** Ids of no template, each kept once (not looked up: an id is recorded once). */
   readonly looseIds: string[];
-  /** Moments: occurredAt and recordedAt, encoded (`instantCode`), two per moment, in chunks. */
-  readonly moments: number[][];
+  /** Moments: occurredAt and recordedAt, encoded (`instantCode`), two per moment, in blocks (`slotBlock`): their arenas and offsets. */
+  readonly moments: Slots[];
+  readonly momentBases: number[];
   momentCount: number;
   /** Instants in a form other than the two encoded ones. */
   readonly looseInstants: string[];
   /** A chunk of zeros per length, never written: new chunks are its copies (see `slotChunk`). */
   readonly blankChunks: Map<number, Slots>;
+  /** Arenas that blocks of slots are cut from (see `slotBlock`), and how much of the last is used. */
+  readonly arenas: Slots[];
+  arenaUsed: number;
 };
 
 /**
@@ -76,10 +80,48 @@ export const emptyLedgerTables = (): LedgerTables => ({
   templateNumbers: new Map(),
   looseIds: [],
   moments: [],
+  momentBases: [],
   momentCount: 0,
   looseInstants: [],
   blankChunks: new Map(),
+  arenas: [],
+  arenaUsed: 0,
 });
+
+/**
+ * Arenas: a state's marks, absences, grades and moments are blocks of slots cut from a few large
+ * arrays, not small arrays of their own. Why: V8 allocates every new object in its young
+ * generation and copies each one that survives twice (within it, then out of it), and slots
+ * survive as long as the state: for a replay that was most of the garbage collector's time (a
+ * fifth of the fold's). An array above V8's large-object size (128 KiB) is allocated in its own
+ * pages, which the collector promotes whole, without copying. The first arenas are smaller (a
+ * small state stays small), doubling up to `ARENA_MAX_SLOTS`.
+ */
+const ARENA_MIN_SLOTS = 1 << 11;
+const ARENA_MAX_SLOTS = 1 << 15;
+
+/**
+ * A block of `length` slots, all 0, cut from the tables' last arena (a new one when it has no
+ * room): returns the offset of its first slot in that arena, which is then `lastArena(tables)`.
+ * Blocks are never freed: they live as long as the state.
+ */
+export const slotBlock = (tables: LedgerTables, length: number): number => {
+  const { arenas } = tables;
+  const last = arenas[arenas.length - 1];
+  if (last !== undefined && tables.arenaUsed + length <= last.length) {
+    const base = tables.arenaUsed;
+    tables.arenaUsed = base + length;
+    return base;
+  }
+  let size = last === undefined ? ARENA_MIN_SLOTS : Math.min(ARENA_MAX_SLOTS, last.length * 2);
+  while (size < length) size *= 2;
+  arenas.push(slotChunk(tables, size));
+  tables.arenaUsed = length;
+  return 0;
+};
+
+/** The arena the last block was cut from. */
+export const lastArena = (tables: LedgerTables): Slots => tables.arenas[tables.arenas.length - 1] as Slots;
 
 // --- values -------------------------------------------------------------------------------
 
@@ -190,6 +232,22 @@ export const encodeId = (tables: LedgerTables, cache: IdCache, id: string): numb
   return encodeIdSlowly(tables, cache, id);
 };
 
+/**
+ * `slots[at] = encodeId(tables, cache, id)`, written in place: a code above 2^31 returned from a
+ * call the JIT does not inline is boxed (a heap object per id), one written where it is computed
+ * is not. The fold writes every mark's, absence's and grade's ids this way.
+ */
+export const writeId = (tables: LedgerTables, cache: IdCache, id: string, slots: Slots, at: number): void => {
+  if (cache.template >= 0) {
+    const n = numberIn(id, cache.prefix, cache.suffix);
+    if (n >= 0) {
+      slots[at] = (cache.template + 1) * TEMPLATE_UNIT + n;
+      return;
+    }
+  }
+  slots[at] = encodeIdSlowly(tables, cache, id);
+};
+
 const encodeIdSlowly = (tables: LedgerTables, cache: IdCache, id: string): number => {
   const learnt = cache.pending === undefined ? undefined : templateOf(cache.pending, id);
   if (learnt !== undefined) {
@@ -243,6 +301,19 @@ const digitsAt = (s: string, at: number, count: number): number => {
 };
 
 /**
+ * Days from 1970-01-01 to a date of the proleptic Gregorian calendar (H. Hinnant's
+ * `days_from_civil`): what `Date.UTC` computes, by arithmetic, without a call into the runtime.
+ */
+const daysFromCivil = (year: number, month: number, day: number): number => {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+};
+
+/**
  * An instant as a number: milliseconds × 4 + its form (0: with milliseconds, 1: without, 2: its
  * number in `looseInstants`). Only a text that formats back to itself is encoded as a time.
  */
@@ -259,7 +330,7 @@ export const instantCode = (tables: LedgerTables, instant: string): number => {
     const millis = withMillis ? digitsAt(instant, 20, 3) : 0;
     const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 1 : 0;
     if (year >= 1000 && month >= 1 && month <= 12 && day >= 1 && day <= (DAYS_IN_MONTH[month - 1] as number) + leap && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59 && millis >= 0)
-      return Date.UTC(year, month - 1, day, hour, minute, second, millis) * 4 + (withMillis ? 0 : 1);
+      return (daysFromCivil(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + millis) * 4 + (withMillis ? 0 : 1);
   }
   tables.looseInstants.push(instant);
   return (tables.looseInstants.length - 1) * 4 + 2;
@@ -311,13 +382,17 @@ export const emptyMomentCache = (): MomentCache => ({ occurredAt: undefined, rec
 export const momentOf = (tables: LedgerTables, cache: MomentCache, occurredAt: string, recordedAt: string): number => {
   if (occurredAt === cache.occurredAt && recordedAt === cache.recordedAt) return cache.moment;
   const m = tables.momentCount;
-  const at = (m & MOMENT_MASK) * 2;
-  let chunk: number[];
+  let at = (m & MOMENT_MASK) * 2;
+  let chunk: Slots;
   if (at === 0) {
-    // Filled with a fraction so that V8 keeps it as unboxed doubles (no object per number).
-    chunk = new Array<number>(MOMENTS_PER_CHUNK * 2).fill(0.5);
+    at = slotBlock(tables, MOMENTS_PER_BLOCK * 2);
+    chunk = lastArena(tables);
     tables.moments.push(chunk);
-  } else chunk = tables.moments[m >> MOMENT_SHIFT] as number[];
+    tables.momentBases.push(at);
+  } else {
+    chunk = tables.moments[m >> MOMENT_SHIFT] as Slots;
+    at += tables.momentBases[m >> MOMENT_SHIFT] as number;
+  }
   chunk[at] = instantCode(tables, occurredAt);
   chunk[at + 1] = recordedAt === occurredAt ? (chunk[at] as number) : instantCode(tables, recordedAt);
   tables.momentCount = m + 1;
@@ -327,7 +402,8 @@ export const momentOf = (tables: LedgerTables, cache: MomentCache, occurredAt: s
   return m;
 };
 
-export const occurredAtOfMoment = (tables: LedgerTables, m: number): string =>
-  instantOfCode(tables, (tables.moments[m >> MOMENT_SHIFT] as number[])[(m & MOMENT_MASK) * 2] as number);
-export const recordedAtOfMoment = (tables: LedgerTables, m: number): string =>
-  instantOfCode(tables, (tables.moments[m >> MOMENT_SHIFT] as number[])[(m & MOMENT_MASK) * 2 + 1] as number);
+/** Slot `k` (0: occurredAt, 1: recordedAt) of moment `m`. */
+const momentSlot = (tables: LedgerTables, m: number, k: number): number =>
+  (tables.moments[m >> MOMENT_SHIFT] as Slots)[(tables.momentBases[m >> MOMENT_SHIFT] as number) + (m & MOMENT_MASK) * 2 + k] as number;
+export const occurredAtOfMoment = (tables: LedgerTables, m: number): string => instantOfCode(tables, momentSlot(tables, m, 0));
+export const recordedAtOfMoment = (tables: LedgerTables, m: number): string => instantOfCode(tables, momentSlot(tables, m, 1));

@@ -12,9 +12,10 @@ import {
   emptyIdCache,
   emptyLedgerTables,
   emptyMomentCache,
-  encodeId,
+  writeId,
   isIdOfCode,
-  slotChunk,
+  slotBlock,
+  lastArena,
   localValueNumberOf,
   momentOf,
   occurredAtOfMoment,
@@ -121,10 +122,10 @@ export type JournalMark = {
  * event's global position, its event id (code), its moment (occurredAt and recordedAt, see
  * `momentOf`) and the pupil (a value number). Strings are numbers of the state's `LedgerTables`:
  * a mark is 7 numbers at the end of one array of doubles (see `Slots`: 56 bytes, never traced),
- * keeps none of its event's strings alive, and is no object for the garbage collector to move. The slots are in chunks of
- * `MARKS_PER_CHUNK` marks, each allocated once at its full size and filled in place: a growing
- * array would be copied at every growth. Read them with `markAt`, `markCount` and the
- * `mark…At` functions.
+ * keeps none of its event's strings alive, and is no object for the garbage collector to move. The slots are in blocks of
+ * `MARKS_PER_CHUNK` marks, each cut once at its full size from an arena of the tables (see
+ * `slotBlock`) and filled in place: a growing array would be copied at every growth. Read them
+ * with `markAt`, `markCount` and the `mark…At` functions.
  */
 export type MarkSlots = Slots;
 
@@ -303,7 +304,9 @@ export type JournalSubject = {
    * a change finds its entry by a scan back (`markNumberOf`).
    */
   readonly marks: MarkSlots[];
-  /** How many marks `marks` holds (the last chunk is filled up to here). */
+  /** Where each of `marks`' blocks starts in its arena. */
+  readonly markBases: number[];
+  /** How many marks `marks` holds (the last block is filled up to here). */
   recordedMarks: number;
   /** Value and actor of marks whose flags cannot hold them (see `MarkSlots`), by the mark's number. */
   markOverflow: Map<number, { value: number; readonly actor: number }> | null;
@@ -322,6 +325,8 @@ export type JournalSubject = {
   /** Each changed mark's changes, by the mark's number. */
   markChanges: Map<number, JournalChange[]> | null;
   readonly attendance: AttendanceSlots[];
+  /** Where each of `attendance`'s blocks starts in its arena. */
+  readonly attendanceBases: number[];
   /** How many entries `attendance` holds. */
   attendanceCount: number;
   /** Pupils with exemptions or finalized grades. */
@@ -383,6 +388,8 @@ export type AuditLog = {
   readonly planChanges: PlanChange[];
   /** Finalized period, year and re-sit grades, in ledger order, in chunks (see `GradeSlots`). */
   readonly grades: GradeSlots[];
+  /** Where each of `grades`' blocks starts in its arena. */
+  readonly gradeBases: number[];
   gradeCount: number;
   /** Reasons, override reasons, re-sit figures, by the grade's number (only for grades that have any). */
   gradeNotes: Map<number, GradeNotes> | null;
@@ -431,6 +438,7 @@ export const initialSchoolLedgerState = (): SchoolLedgerState => ({
     changes: [],
     planChanges: [],
     grades: [],
+    gradeBases: [],
     gradeCount: 0,
     gradeNotes: null,
     gradePositions: null,
@@ -451,11 +459,14 @@ export const initialSchoolLedgerState = (): SchoolLedgerState => ({
 /** The year a class's school year starts in, from its calendar (so that it never depends on other streams). */
 export const startYearOfCalendar = (calendar: { readonly startsOn: LocalDate }): number => Number(calendar.startsOn.slice(0, 4));
 
-type Marks = Pick<JournalSubject, 'marks' | 'recordedMarks' | 'markOverflow' | 'markPositions' | 'tables'>;
+type Marks = Pick<JournalSubject, 'marks' | 'markBases' | 'recordedMarks' | 'markOverflow' | 'markPositions' | 'tables'>;
 
+/** Mark `i`'s block (its arena) and the offset of its first slot there. */
+const markChunk = (subject: Marks, i: number): MarkSlots => subject.marks[i >> CHUNK_SHIFT] as MarkSlots;
+const markOffset = (subject: Marks, i: number): number => (subject.markBases[i >> CHUNK_SHIFT] as number) + (i & CHUNK_MASK) * MARK_SLOTS;
 /** Slot `k` of mark `i`. */
-const markSlot = (subject: Marks, i: number, k: number): number => (subject.marks[i >> CHUNK_SHIFT] as MarkSlots)[(i & CHUNK_MASK) * MARK_SLOTS + k] as number;
-type Attendance = Pick<JournalSubject, 'attendance' | 'attendanceCount' | 'tables'>;
+const markSlot = (subject: Marks, i: number, k: number): number => markChunk(subject, i)[markOffset(subject, i) + k] as number;
+type Attendance = Pick<JournalSubject, 'attendance' | 'attendanceBases' | 'attendanceCount' | 'tables'>;
 
 /** The number of marks of a subject. */
 export const markCount = (subject: Marks): number => subject.recordedMarks;
@@ -482,8 +493,8 @@ export const markNumberOf = (subject: Marks, markId: string, pupilId?: string): 
   const pupil = pupilId === undefined ? -1 : subject.tables.valueNumbers.get(pupilId);
   if (pupil === undefined) return undefined;
   for (let i = subject.recordedMarks - 1; i >= 0; i--) {
-    const slots = subject.marks[i >> CHUNK_SHIFT] as MarkSlots;
-    const at = (i & CHUNK_MASK) * MARK_SLOTS;
+    const slots = markChunk(subject, i);
+    const at = markOffset(subject, i);
     if ((pupil < 0 || slots[at + M_PUPIL] === pupil) && isIdOfCode(subject.tables, slots[at + M_ID] as number, markId)) return i;
   }
   return undefined;
@@ -509,8 +520,8 @@ const markPositionAt = (subject: Marks, i: number): number => {
 
 /** The mark as a query sees it (a fresh object). */
 export const markAt = (state: SchoolLedgerState, subject: JournalSubject, i: number): JournalMark => {
-  const at = (i & CHUNK_MASK) * MARK_SLOTS;
-  const slots = subject.marks[i >> CHUNK_SHIFT] as MarkSlots;
+  const at = markOffset(subject, i);
+  const slots = markChunk(subject, i);
   const flags = slots[at + M_FLAGS] as number;
   const { tables } = subject;
   const moment = slots[at + M_MOMENT] as number;
@@ -574,7 +585,7 @@ export const gradeCount = (state: SchoolLedgerState): number => state.audit.grad
 /** Finalized grade `n` (in ledger order) as the audit trail shows it (a fresh object). */
 export const gradeAt = (state: SchoolLedgerState, n: number): GradeHistoryEntry => {
   const slots = state.audit.grades[n >> CHUNK_SHIFT] as GradeSlots;
-  const at = (n & CHUNK_MASK) * GRADE_SLOTS;
+  const at = (state.audit.gradeBases[n >> CHUNK_SHIFT] as number) + (n & CHUNK_MASK) * GRADE_SLOTS;
   const { tables } = state;
   const flags = slots[at + G_FLAGS] as number;
   const cls = state.classList[slots[at + G_CLASS] as number] as JournalClass;
@@ -644,9 +655,9 @@ const A_LESSON = 1;
 const A_CODE = 2;
 const A_PUPIL = 3;
 
-/** Attendance entry `i`'s chunk and the offset of its first slot there. */
+/** Attendance entry `i`'s block (its arena) and the offset of its first slot there. */
 const attendanceChunk = (subject: Attendance, i: number): AttendanceSlots => subject.attendance[i >> ATTENDANCE_SHIFT] as AttendanceSlots;
-const attendanceOffset = (i: number): number => (i & ATTENDANCE_MASK) * ATTENDANCE_SLOTS;
+const attendanceOffset = (subject: Attendance, i: number): number => (subject.attendanceBases[i >> ATTENDANCE_SHIFT] as number) + (i & ATTENDANCE_MASK) * ATTENDANCE_SLOTS;
 
 const attendanceEntryOf = (tables: LedgerTables, slots: AttendanceSlots, at: number): JournalAttendanceEntry => ({
   attendanceId: decodeId(tables, slots[at + A_ID] as number),
@@ -659,7 +670,7 @@ export const attendanceByPupil = (subject: Attendance): Map<string, JournalAtten
   const byPupil = new Map<string, JournalAttendanceEntry[]>();
   for (let i = 0; i < subject.attendanceCount; i++) {
     const slots = attendanceChunk(subject, i);
-    const at = attendanceOffset(i);
+    const at = attendanceOffset(subject, i);
     const entry = attendanceEntryOf(subject.tables, slots, at);
     const pupilId = valueAt(subject.tables, slots[at + A_PUPIL] as number) as string;
     const entries = byPupil.get(pupilId);
@@ -676,7 +687,7 @@ export const attendanceOfPupil = (subject: Attendance, pupilId: string): Journal
   if (pupil === undefined) return entries;
   for (let i = 0; i < subject.attendanceCount; i++) {
     const slots = attendanceChunk(subject, i);
-    const at = attendanceOffset(i);
+    const at = attendanceOffset(subject, i);
     if (slots[at + A_PUPIL] === pupil) entries.push(attendanceEntryOf(subject.tables, slots, at));
   }
   return entries;
@@ -688,7 +699,7 @@ const attendanceNumberOf = (subject: Attendance, attendanceId: string, pupilId: 
   if (pupil === undefined) return undefined;
   for (let i = subject.attendanceCount - 1; i >= 0; i--) {
     const slots = attendanceChunk(subject, i);
-    const at = attendanceOffset(i);
+    const at = attendanceOffset(subject, i);
     if (slots[at + A_PUPIL] === pupil && isIdOfCode(subject.tables, slots[at + A_ID] as number, attendanceId)) return i;
   }
   return undefined;
@@ -892,15 +903,20 @@ const recordMark = (
   const { metadata } = recorded.event;
   const { tables } = state;
   const i = subject.recordedMarks;
-  const at = (i & CHUNK_MASK) * MARK_SLOTS;
+  let at: number;
   let slots: MarkSlots;
-  if (at === 0) {
-    // A new chunk at its full size (only slots below `recordedMarks` are read).
-    slots = slotChunk(tables, MARKS_PER_CHUNK * MARK_SLOTS);
+  if ((i & CHUNK_MASK) === 0) {
+    // A new block at its full size (only slots below `recordedMarks` are read).
+    at = slotBlock(tables, MARKS_PER_CHUNK * MARK_SLOTS);
+    slots = lastArena(tables);
     subject.marks.push(slots);
-  } else slots = subject.marks[i >> CHUNK_SHIFT] as MarkSlots;
+    subject.markBases.push(at);
+  } else {
+    slots = markChunk(subject, i);
+    at = markOffset(subject, i);
+  }
   // A valid ledger never records a mark id twice for one pupil and subject (the decider refuses it).
-  slots[at + M_ID] = encodeId(tables, cls.caches.markIds, markId);
+  writeId(tables, cls.caches.markIds, markId, slots, at + M_ID);
   slots[at + M_ON] = on === subject.lastOn ? subject.lastOnNumber : onNumberOf(subject, cls.caches.values, on);
   const actor = state.lastActorNumber;
   if (fitsValue(value) && actor <= MAX_ACTOR) slots[at + M_FLAGS] = (actor << ACTOR_SHIFT) | (value << VALUE_SHIFT) | (summative ? SUMMATIVE : 0);
@@ -914,7 +930,7 @@ const recordMark = (
     slots[at + M_POSITION] = -1;
     (subject.markPositions ??= new Map()).set(i, position);
   }
-  slots[at + M_EVENT] = encodeId(tables, cls.caches.eventIds, metadata.eventId);
+  writeId(tables, cls.caches.eventIds, metadata.eventId, slots, at + M_EVENT);
   slots[at + M_MOMENT] = momentOf(tables, cls.caches.moment, metadata.occurredAt, metadata.recordedAt);
   slots[at + M_PUPIL] = pupilNumberOf(tables, cls.caches, pupilId);
   subject.recordedMarks = i + 1;
@@ -949,8 +965,8 @@ const onNumberOf = (subject: JournalSubject, local: Map<string | number, number>
 
 /** A mark's new value, in its flags if it fits, else in the subject's `markOverflow` (with its actor). */
 const setMarkValue = (subject: JournalSubject, i: number, value: number): void => {
-  const slots = subject.marks[i >> CHUNK_SHIFT] as MarkSlots;
-  const at = (i & CHUNK_MASK) * MARK_SLOTS + M_FLAGS;
+  const slots = markChunk(subject, i);
+  const at = markOffset(subject, i) + M_FLAGS;
   const flags = slots[at] as number;
   if ((flags & OVERFLOW) === 0 && fitsValue(value)) slots[at] = (flags & ~(VALUE_MASK << VALUE_SHIFT)) | (value << VALUE_SHIFT);
   else if ((flags & OVERFLOW) === 0) {
@@ -1001,8 +1017,8 @@ const changeMark = (
   state.audit.counts[action]++;
   // A change of the other kind (a correction to points of a formative mark) changes nothing: the decider never records one.
   if (subject === undefined || i === undefined || mark === undefined || (value !== null && value.kind !== mark.kind)) return;
-  const slots = subject.marks[i >> CHUNK_SHIFT] as MarkSlots;
-  const at = (i & CHUNK_MASK) * MARK_SLOTS;
+  const slots = markChunk(subject, i);
+  const at = markOffset(subject, i);
   if (value === null) slots[at + M_FLAGS] = (slots[at + M_FLAGS] as number) | ANNULLED;
   else setMarkValue(subject, i, value.kind === 'formative' ? value.mark : value.points);
   const changes = (subject.markChanges ??= new Map()).get(i);
@@ -1043,16 +1059,21 @@ const recordGrade = (
   const { metadata } = recorded.event;
   const { audit } = state;
   const n = audit.gradeCount;
-  const at = (n & CHUNK_MASK) * GRADE_SLOTS;
+  let at: number;
   let slots: GradeSlots;
-  if (at === 0) {
-    slots = slotChunk(state.tables, MARKS_PER_CHUNK * GRADE_SLOTS);
+  if ((n & CHUNK_MASK) === 0) {
+    at = slotBlock(state.tables, MARKS_PER_CHUNK * GRADE_SLOTS);
+    slots = lastArena(state.tables);
     audit.grades.push(slots);
-  } else slots = audit.grades[n >> CHUNK_SHIFT] as GradeSlots;
+    audit.gradeBases.push(at);
+  } else {
+    slots = audit.grades[n >> CHUNK_SHIFT] as GradeSlots;
+    at = (audit.gradeBases[n >> CHUNK_SHIFT] as number) + (n & CHUNK_MASK) * GRADE_SLOTS;
+  }
   // The period in the flags when it fits (always, for a decoded event), else in the grade's notes.
   const packed = period === null ? 0 : periodBitsOf(period) || -1;
   const { tables } = state;
-  slots[at + G_EVENT] = encodeId(tables, cls.caches.eventIds, metadata.eventId);
+  writeId(tables, cls.caches.eventIds, metadata.eventId, slots, at + G_EVENT);
   slots[at + G_FLAGS] = (state.lastActorNumber << GRADE_ACTOR_SHIFT) | (packed > 0 ? packed : 0) | (overridden ? OVERRIDDEN : 0) | level;
   slots[at + G_MOMENT] = momentOf(tables, cls.caches.moment, metadata.occurredAt, metadata.recordedAt);
   const position = recorded.globalPosition;
@@ -1141,6 +1162,7 @@ const handlers = {
         lessonIndex: null,
         summatives: new Map(),
         marks: [],
+        markBases: [],
         recordedMarks: 0,
         markOverflow: null,
         markPositions: null,
@@ -1152,6 +1174,7 @@ const handlers = {
         markReasons: null,
         markChanges: null,
         attendance: [],
+        attendanceBases: [],
         attendanceCount: 0,
         pupils: new Map(),
       });
@@ -1263,14 +1286,19 @@ const handlers = {
     // A valid ledger never records an attendance id twice for one pupil and subject.
     const { tables } = state;
     const i = subject.attendanceCount;
-    const at = attendanceOffset(i);
+    let at: number;
     let slots: AttendanceSlots;
-    if (at === 0) {
-      slots = slotChunk(tables, ENTRIES_PER_ATTENDANCE_CHUNK * ATTENDANCE_SLOTS);
+    if ((i & ATTENDANCE_MASK) === 0) {
+      at = slotBlock(tables, ENTRIES_PER_ATTENDANCE_CHUNK * ATTENDANCE_SLOTS);
+      slots = lastArena(tables);
       subject.attendance.push(slots);
-    } else slots = attendanceChunk(subject, i);
+      subject.attendanceBases.push(at);
+    } else {
+      slots = attendanceChunk(subject, i);
+      at = attendanceOffset(subject, i);
+    }
     const { caches } = state.lastClass as JournalClass; // set by subjectOf
-    slots[at + A_ID] = encodeId(tables, caches.attendanceIds, data.attendanceId);
+    writeId(tables, caches.attendanceIds, data.attendanceId, slots, at + A_ID);
     slots[at + A_LESSON] = data.lessonId === subject.lastOn ? subject.lastOnNumber : onNumberOf(subject, caches.values, data.lessonId);
     slots[at + A_CODE] = data.code === caches.lastCode ? caches.lastCodeNumber : codeNumberOf(tables, caches, data.code);
     slots[at + A_PUPIL] = pupilNumberOf(tables, caches, data.pupilId);
@@ -1281,7 +1309,7 @@ const handlers = {
     if (cls === undefined) return;
     const subject = subjectOf(state, recorded, data.subjectId);
     const i = subject === undefined ? undefined : attendanceNumberOf(subject, data.attendanceId, data.pupilId);
-    const at = i === undefined ? undefined : attendanceOffset(i);
+    const at = subject === undefined || i === undefined ? undefined : attendanceOffset(subject, i);
     const stamp = auditStampOf(state, recorded);
     state.audit.changes.push({
       eventId: stamp.eventId,

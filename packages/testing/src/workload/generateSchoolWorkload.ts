@@ -658,18 +658,22 @@ const generateClassYear = (input: ClassYearInput, out: RecordedEvent[]): Readonl
         const recommended = rules.recommendPeriodGrade(ruleSetId, { gradeLevel, gradingMode: s.gradingMode, period }, periodMarks(p, s, k));
         if (E.isLeft(recommended)) throw new Error(`workload: no recommendation for ${classId} ${s.subjectId} ${p.pupilId}: ${recommended.left}`);
         const recommendation = recommended.right;
-        const base = { subjectId: s.subjectId, pupilId: p.pupilId, period };
+        // Written out, not spread from a base object: V8 gave each object built as
+        // `{ ...base, grade }` a hidden class of its own, so a fold read their fields the slowest
+        // way, unlike the events a store decodes (one hidden class per shape).
+        const { subjectId } = s;
+        const { pupilId } = p;
         let grade: GradeValue;
         if (recommendation === null) {
           grade = random.chance(PASS_FAIL_FAIL) ? 'fail' : 'pass';
-          emit('PeriodGradeFinalized', { ...base, grade, recommendation, ruleSetId }, s.teacher, instant(date, gradesAt), instant(date, gradesAt + 5));
+          emit('PeriodGradeFinalized', { subjectId, pupilId, period, grade, recommendation, ruleSetId }, s.teacher, instant(date, gradesAt), instant(date, gradesAt + 5));
         } else if (typeof recommendation.grade === 'number' && (recommendation.grade === 3 || recommendation.grade === 4) && random.chance(PERIOD_OVERRIDE)) {
           grade = recommendation.grade + 1;
-          emit('PeriodGradeFinalized', { ...base, grade, recommendation, ruleSetId, overrideReason: PERIOD_OVERRIDE_REASON }, DEPUTY, instant(date, gradesAt), instant(date, gradesAt + 10));
+          emit('PeriodGradeFinalized', { subjectId, pupilId, period, grade, recommendation, ruleSetId, overrideReason: PERIOD_OVERRIDE_REASON }, DEPUTY, instant(date, gradesAt), instant(date, gradesAt + 10));
           stats.overrides++;
         } else {
           grade = recommendation.grade;
-          emit('PeriodGradeFinalized', { ...base, grade, recommendation, ruleSetId }, s.teacher, instant(date, gradesAt), instant(date, gradesAt + 5));
+          emit('PeriodGradeFinalized', { subjectId, pupilId, period, grade, recommendation, ruleSetId }, s.teacher, instant(date, gradesAt), instant(date, gradesAt + 5));
         }
         const record = p.subjects[s.index];
         if (record !== undefined) record.periodGrades[k] = grade;
@@ -690,7 +694,8 @@ const generateClassYear = (input: ClassYearInput, out: RecordedEvent[]): Readonl
         const recommended = rules.recommendYearGrade(ruleSetId, { gradeLevel, gradingMode: s.gradingMode }, due);
         if (E.isLeft(recommended)) throw new Error(`workload: no year recommendation for ${classId} ${s.subjectId} ${p.pupilId}: ${recommended.left}`);
         const recommendation = recommended.right;
-        const base = { subjectId: s.subjectId, pupilId: p.pupilId };
+        const { subjectId } = s;
+        const { pupilId } = p;
         let grade: GradeValue;
         if (recommendation === null) {
           // Nothing computed (pass/fail, or a period not assessed): the teacher decides.
@@ -703,14 +708,14 @@ const generateClassYear = (input: ClassYearInput, out: RecordedEvent[]): Readonl
               : numbers.length > 0
                 ? Math.floor(numbers.reduce((a, b) => a + b, 0) / numbers.length + 0.5)
                 : 'notAssessed';
-          emit('YearGradeFinalized', { ...base, grade, recommendation, ruleSetId }, s.teacher, instant(date, gradesAt + 60), instant(date, gradesAt + 65));
+          emit('YearGradeFinalized', { subjectId, pupilId, grade, recommendation, ruleSetId }, s.teacher, instant(date, gradesAt + 60), instant(date, gradesAt + 65));
         } else if ((recommendation.grade === 3 || recommendation.grade === 4) && random.chance(YEAR_OVERRIDE)) {
           grade = Number(recommendation.grade) + 1;
-          emit('YearGradeFinalized', { ...base, grade, recommendation, ruleSetId, overrideReason: YEAR_OVERRIDE_REASON }, DEPUTY, instant(date, gradesAt + 60), instant(date, gradesAt + 70));
+          emit('YearGradeFinalized', { subjectId, pupilId, grade, recommendation, ruleSetId, overrideReason: YEAR_OVERRIDE_REASON }, DEPUTY, instant(date, gradesAt + 60), instant(date, gradesAt + 70));
           stats.overrides++;
         } else {
           grade = recommendation.grade;
-          emit('YearGradeFinalized', { ...base, grade, recommendation, ruleSetId }, s.teacher, instant(date, gradesAt + 60), instant(date, gradesAt + 65));
+          emit('YearGradeFinalized', { subjectId, pupilId, grade, recommendation, ruleSetId }, s.teacher, instant(date, gradesAt + 60), instant(date, gradesAt + 65));
         }
         if (typeof grade === 'number' && rules.isFailingGrade(ruleSetId, gradeLevel, grade)) failedYear.push({ pupil: p, subject: s, grade });
       }
