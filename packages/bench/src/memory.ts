@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as v8 from 'node:v8';
 import * as E from 'fp-ts/Either';
-import { schoolProjections, type SchoolLedgerState } from '@grade-ledger/core';
+import { ATTENDANCE_SLOTS, GRADE_SLOTS, LESSON_SLOTS, MARK_SLOTS, schoolProjections, type SchoolLedgerState } from '@grade-ledger/core';
 import { archiveBytes, fileSource, readArchive, writeTextFile } from '@grade-ledger/archive';
 import { generateSchoolWorkload } from '@grade-ledger/testing/workload';
 import { gc, int, machine, shippedRuleSets } from './common';
@@ -33,10 +33,9 @@ const MB = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
 
 /** Components of the state, by the path a walk from it reaches them by (`[]`: an element or entry). */
 const COMPONENTS: ReadonlyArray<readonly [string, string]> = [
-  ['mark slots', 'classList.[].subjects.table.[].marks'],
-  ['grade slots', 'audit.grades'],
-  ['attendance slots', 'classList.[].subjects.table.[].attendance'],
-  ['lesson slots (6 numbers a lesson, chunks of 16)', 'classList.[].subjects.table.[].lessonSlots'],
+  // Marks, absences, grades, lessons and moments are blocks of the same arenas (see `slotBlock`):
+  // one component, split by kind from the counts below (`slotsByKind`).
+  ['slot arenas (marks, absences, grades, lessons, moments)', 'tables.arenas'],
   ['lesson indexes (built by queries)', 'classList.[].subjects.table.[].lessonIndex'],
   ['pupil records (exemptions, grades)', 'classList.[].subjects.table.[].pupils'],
   ['summatives', 'classList.[].subjects.table.[].summatives'],
@@ -133,6 +132,26 @@ const sampleNow = (): Sample => {
   return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, arrayBuffers: m.arrayBuffers, newSpace: space('new_space'), oldSpace: space('old_space') };
 };
 
+/** Bytes of slots each kind fills in the arenas (8 bytes a slot; blocks are filled from the start, the last of each partly). */
+const slotsByKind = (state: SchoolLedgerState): ReadonlyArray<readonly [string, number]> => {
+  let marks = 0;
+  let attendance = 0;
+  let lessons = 0;
+  for (const cls of state.classList)
+    for (const subject of cls.subjects.values()) {
+      marks += subject.recordedMarks;
+      attendance += subject.attendanceCount;
+      lessons += subject.lessonCount;
+    }
+  return [
+    [`marks (${int(marks)} × ${MARK_SLOTS} slots)`, marks * MARK_SLOTS * 8],
+    [`grades (${int(state.audit.gradeCount)} × ${GRADE_SLOTS} slots)`, state.audit.gradeCount * GRADE_SLOTS * 8],
+    [`absences and lates (${int(attendance)} × ${ATTENDANCE_SLOTS} slots)`, attendance * ATTENDANCE_SLOTS * 8],
+    [`lessons (${int(lessons)} × ${LESSON_SLOTS} slots)`, lessons * LESSON_SLOTS * 8],
+    [`moments (${int(state.tables.momentCount)} × 2 slots)`, state.tables.momentCount * 2 * 8],
+  ];
+};
+
 type ChildResult = {
   readonly events: number;
   readonly seconds: number;
@@ -140,6 +159,7 @@ type ChildResult = {
   readonly peak: Sample;
   readonly retained: Sample;
   readonly breakdown: ReturnType<typeof breakdownOf> | null;
+  readonly slots: ReturnType<typeof slotsByKind>;
 };
 
 const child = async (path: string, snapshot: boolean): Promise<ChildResult> => {
@@ -174,7 +194,7 @@ const child = async (path: string, snapshot: boolean): Promise<ChildResult> => {
       rmSync(file, { force: true });
     }
   }
-  return { events, seconds, start, peak, retained, breakdown };
+  return { events, seconds, start, peak, retained, breakdown, slots: slotsByKind(projections.state) };
 };
 
 const runChild = (path: string, snapshot: boolean): Promise<ChildResult> =>
@@ -230,6 +250,8 @@ const main = async (): Promise<void> => {
       log('|---|---:|---:|');
       for (const c of r.breakdown.components) log(`| ${c.component} | ${MB(c.bytes)} | ${int(c.objects)} |`);
     }
+    log('');
+    log(`The arenas' slots by kind (filled slots; the rest of each kind's last block and of the last arena is room): ${r.slots.map(([kind, bytes]) => `${kind} ${MB(bytes)} MB`).join(', ')}.`);
   } finally {
     if (given === undefined) rmSync(path, { force: true });
   }

@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeId, emptyIdCache, emptyLedgerTables, emptyMomentCache, encodeId, instantCode, isIdOfCode, instantOfCode, isoOfMillis, lastArena, slotBlock, slotChunk, localValueNumberOf, momentOf, occurredAtOfMoment, recordedAtOfMoment, valueAt, valueNumberOf } from './ledgerTables';
+import { decodeId, emptyIdCache, emptyLedgerTables, emptyMomentCache, encodeId, instantCode, isIdOfCode, instantOfCode, isoOfMillis, lastArenaNumber, slotBlock, slotChunk, localValueNumberOf, momentOf, occurredAtOfMoment, recordedAtOfMoment, valueAt, valueNumberOf } from './ledgerTables';
 
 /*
  * The tables turn strings into numbers and back; whatever the input, the way back must give
@@ -146,7 +146,7 @@ describe('ledger tables', () => {
         // Each block filled with its own number before the next is cut: none may see another's.
         const blocks = lengths.map((length, k) => {
           const base = slotBlock(tables, length);
-          const arena = lastArena(tables);
+          const arena = tables.arenas[lastArenaNumber(tables)] as number[];
           expect(base + length).toBeLessThanOrEqual(arena.length);
           expect(arena.slice(base, base + length).every((x) => x === 0)).toBe(true);
           arena.fill(k + 1, base, base + length);

@@ -34,8 +34,8 @@ export type LedgerTables = {
   readonly templateNumbers: Map<string, number>;
   /** Ids of no template, each kept once (not looked up: an id is recorded once). */
   readonly looseIds: string[];
-  /** Moments: occurredAt and recordedAt, encoded (`instantCode`), two per moment, in blocks (`slotBlock`): their arenas and offsets. */
-  readonly moments: Slots[];
+  /** Moments: occurredAt and recordedAt, encoded (`instantCode`), two per moment, in blocks (`slotBlock`): their arenas' numbers and offsets. */
+  readonly moments: number[];
   readonly momentBases: number[];
   momentCount: number;
   /** Instants in a form other than the two encoded ones. */
@@ -102,7 +102,10 @@ const ARENA_MAX_SLOTS = 1 << 15;
 
 /**
  * A block of `length` slots, all 0, cut from the tables' last arena (a new one when it has no
- * room): returns the offset of its first slot in that arena, which is then `lastArena(tables)`.
+ * room): returns the offset of its first slot in that arena, whose number is then
+ * `lastArenaNumber(tables)`. Blocks refer to their arena by its number, not by the array itself:
+ * a deep comparison or copy of a state (a test's `toEqual`) then walks each arena once, not once
+ * for every block cut from it.
  * Blocks are never freed: they live as long as the state.
  */
 export const slotBlock = (tables: LedgerTables, length: number): number => {
@@ -115,13 +118,15 @@ export const slotBlock = (tables: LedgerTables, length: number): number => {
   }
   let size = last === undefined ? ARENA_MIN_SLOTS : Math.min(ARENA_MAX_SLOTS, last.length * 2);
   while (size < length) size *= 2;
-  arenas.push(slotChunk(tables, size));
+  // Full-size arenas are copies of one blank (a block copy, faster than two fills); the few
+  // smaller first ones are filled, so that a small state keeps no blank of each size.
+  arenas.push(size === ARENA_MAX_SLOTS ? slotChunk(tables, size) : new Array<number>(size).fill(0.5).fill(0));
   tables.arenaUsed = length;
   return 0;
 };
 
 /** The arena the last block was cut from. */
-export const lastArena = (tables: LedgerTables): Slots => tables.arenas[tables.arenas.length - 1] as Slots;
+export const lastArenaNumber = (tables: LedgerTables): number => tables.arenas.length - 1;
 
 // --- values -------------------------------------------------------------------------------
 
@@ -386,11 +391,11 @@ export const momentOf = (tables: LedgerTables, cache: MomentCache, occurredAt: s
   let chunk: Slots;
   if (at === 0) {
     at = slotBlock(tables, MOMENTS_PER_BLOCK * 2);
-    chunk = lastArena(tables);
-    tables.moments.push(chunk);
+    tables.moments.push(lastArenaNumber(tables));
+    chunk = tables.arenas[tables.arenas.length - 1] as Slots;
     tables.momentBases.push(at);
   } else {
-    chunk = tables.moments[m >> MOMENT_SHIFT] as Slots;
+    chunk = tables.arenas[tables.moments[m >> MOMENT_SHIFT] as number] as Slots;
     at += tables.momentBases[m >> MOMENT_SHIFT] as number;
   }
   chunk[at] = instantCode(tables, occurredAt);
@@ -404,6 +409,6 @@ export const momentOf = (tables: LedgerTables, cache: MomentCache, occurredAt: s
 
 /** Slot `k` (0: occurredAt, 1: recordedAt) of moment `m`. */
 const momentSlot = (tables: LedgerTables, m: number, k: number): number =>
-  (tables.moments[m >> MOMENT_SHIFT] as Slots)[(tables.momentBases[m >> MOMENT_SHIFT] as number) + (m & MOMENT_MASK) * 2 + k] as number;
+  (tables.arenas[tables.moments[m >> MOMENT_SHIFT] as number] as Slots)[(tables.momentBases[m >> MOMENT_SHIFT] as number) + (m & MOMENT_MASK) * 2 + k] as number;
 export const occurredAtOfMoment = (tables: LedgerTables, m: number): string => instantOfCode(tables, momentSlot(tables, m, 0));
 export const recordedAtOfMoment = (tables: LedgerTables, m: number): string => instantOfCode(tables, momentSlot(tables, m, 1));

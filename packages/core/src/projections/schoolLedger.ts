@@ -15,7 +15,7 @@ import {
   writeId,
   isIdOfCode,
   slotBlock,
-  lastArena,
+  lastArenaNumber,
   localValueNumberOf,
   momentOf,
   occurredAtOfMoment,
@@ -67,9 +67,9 @@ export type JournalLesson = {
 /**
  * A subject's plan, in order of planning, `LESSON_SLOTS` numbers a lesson: its id, its date's
  * number × 2 + 1 if cancelled, its period, unit, topic, hours (texts as value numbers of the
- * state's tables, which the plans of all classes share). 48 bytes a lesson in chunks of
- * `LESSONS_PER_CHUNK`, against 88 for an object and the array's pointer to it (37,000 lessons a
- * school year in the generated school). Read them with `lessonCount`, `lessonAt`, `lessonsOf`.
+ * state's tables, which the plans of all classes share). 48 bytes a lesson in blocks of
+ * `LESSONS_PER_CHUNK` cut from the tables' arenas (see `slotBlock`), against 88 for an object and
+ * the array's pointer to it (37,000 lessons a school year in the generated school). Read them with `lessonCount`, `lessonAt`, `lessonsOf`.
  */
 export type LessonSlots = Slots;
 export const LESSON_SLOTS = 6;
@@ -293,17 +293,20 @@ export type JournalSubject = {
   hoursPerWeek: number;
   gradingMode: GradingMode;
   planApproved: boolean;
-  /** The plan's lessons in order of planning (see `LessonSlots`), and how many. */
-  readonly lessonSlots: LessonSlots[];
+  /** The plan's lessons in order of planning (see `LessonSlots`): the number of each block's arena in `tables.arenas`, and how many. */
+  readonly lessonSlots: number[];
+  /** Where each of `lessonSlots`' blocks starts in its arena (see `slotBlock`). */
+  readonly lessonBases: number[];
   lessonCount: number;
   /** Lesson numbers by id, built by the first query that needs it (`lessonNumbersOf`), then kept up to date by LessonPlanned. */
   lessonIndex: Map<string, number> | null;
   readonly summatives: Map<string, JournalSummative>;
   /**
-   * Marks and attendance of all the subject's pupils, in order of recording (slots filled per event);
-   * a change finds its entry by a scan back (`markNumberOf`).
+   * Marks and attendance of all the subject's pupils, in order of recording (slots filled per event):
+   * the number of each block's arena in `tables.arenas` (see `slotBlock`); a change finds its
+   * entry by a scan back (`markNumberOf`).
    */
-  readonly marks: MarkSlots[];
+  readonly marks: number[];
   /** Where each of `marks`' blocks starts in its arena. */
   readonly markBases: number[];
   /** How many marks `marks` holds (the last block is filled up to here). */
@@ -324,7 +327,7 @@ export type JournalSubject = {
   markReasons: Map<number, string> | null;
   /** Each changed mark's changes, by the mark's number. */
   markChanges: Map<number, JournalChange[]> | null;
-  readonly attendance: AttendanceSlots[];
+  readonly attendance: number[];
   /** Where each of `attendance`'s blocks starts in its arena. */
   readonly attendanceBases: number[];
   /** How many entries `attendance` holds. */
@@ -386,8 +389,8 @@ export type AuditLog = {
   readonly changes: JournalChange[];
   /** Changes to plans, summatives and who sits a subject, in ledger order. */
   readonly planChanges: PlanChange[];
-  /** Finalized period, year and re-sit grades, in ledger order, in chunks (see `GradeSlots`). */
-  readonly grades: GradeSlots[];
+  /** Finalized period, year and re-sit grades, in ledger order, in blocks (see `GradeSlots`): the number of each block's arena in `tables.arenas`. */
+  readonly grades: number[];
   /** Where each of `grades`' blocks starts in its arena. */
   readonly gradeBases: number[];
   gradeCount: number;
@@ -462,7 +465,7 @@ export const startYearOfCalendar = (calendar: { readonly startsOn: LocalDate }):
 type Marks = Pick<JournalSubject, 'marks' | 'markBases' | 'recordedMarks' | 'markOverflow' | 'markPositions' | 'tables'>;
 
 /** Mark `i`'s block (its arena) and the offset of its first slot there. */
-const markChunk = (subject: Marks, i: number): MarkSlots => subject.marks[i >> CHUNK_SHIFT] as MarkSlots;
+const markChunk = (subject: Marks, i: number): MarkSlots => subject.tables.arenas[subject.marks[i >> CHUNK_SHIFT] as number] as MarkSlots;
 const markOffset = (subject: Marks, i: number): number => (subject.markBases[i >> CHUNK_SHIFT] as number) + (i & CHUNK_MASK) * MARK_SLOTS;
 /** Slot `k` of mark `i`. */
 const markSlot = (subject: Marks, i: number, k: number): number => markChunk(subject, i)[markOffset(subject, i) + k] as number;
@@ -584,7 +587,7 @@ export const gradeCount = (state: SchoolLedgerState): number => state.audit.grad
 
 /** Finalized grade `n` (in ledger order) as the audit trail shows it (a fresh object). */
 export const gradeAt = (state: SchoolLedgerState, n: number): GradeHistoryEntry => {
-  const slots = state.audit.grades[n >> CHUNK_SHIFT] as GradeSlots;
+  const slots = state.tables.arenas[state.audit.grades[n >> CHUNK_SHIFT] as number] as GradeSlots;
   const at = (state.audit.gradeBases[n >> CHUNK_SHIFT] as number) + (n & CHUNK_MASK) * GRADE_SLOTS;
   const { tables } = state;
   const flags = slots[at + G_FLAGS] as number;
@@ -656,7 +659,7 @@ const A_CODE = 2;
 const A_PUPIL = 3;
 
 /** Attendance entry `i`'s block (its arena) and the offset of its first slot there. */
-const attendanceChunk = (subject: Attendance, i: number): AttendanceSlots => subject.attendance[i >> ATTENDANCE_SHIFT] as AttendanceSlots;
+const attendanceChunk = (subject: Attendance, i: number): AttendanceSlots => subject.tables.arenas[subject.attendance[i >> ATTENDANCE_SHIFT] as number] as AttendanceSlots;
 const attendanceOffset = (subject: Attendance, i: number): number => (subject.attendanceBases[i >> ATTENDANCE_SHIFT] as number) + (i & ATTENDANCE_MASK) * ATTENDANCE_SLOTS;
 
 const attendanceEntryOf = (tables: LedgerTables, slots: AttendanceSlots, at: number): JournalAttendanceEntry => ({
@@ -806,22 +809,22 @@ const recordOf = (subject: JournalSubject, pupilId: string): JournalPupilRecord 
   return record;
 };
 
-type Lessons = Pick<JournalSubject, 'lessonSlots' | 'lessonCount' | 'lessonIndex' | 'tables'>;
+type Lessons = Pick<JournalSubject, 'lessonSlots' | 'lessonBases' | 'lessonCount' | 'lessonIndex' | 'tables'>;
 
 /** Lesson `i`'s chunk and the offset of its first slot there. */
-const lessonChunk = (subject: Lessons, i: number): LessonSlots => subject.lessonSlots[i >> LESSON_SHIFT] as LessonSlots;
-const lessonOffset = (i: number): number => (i & LESSON_MASK) * LESSON_SLOTS;
+const lessonChunk = (subject: Lessons, i: number): LessonSlots => subject.tables.arenas[subject.lessonSlots[i >> LESSON_SHIFT] as number] as LessonSlots;
+const lessonOffset = (subject: Lessons, i: number): number => (subject.lessonBases[i >> LESSON_SHIFT] as number) + (i & LESSON_MASK) * LESSON_SLOTS;
 
 /** The number of lessons the subject's plan holds. */
 export const lessonCount = (subject: Lessons): number => subject.lessonCount;
 export const lessonDateAt = (subject: Lessons, i: number): LocalDate =>
-  valueAt(subject.tables, Math.floor((lessonChunk(subject, i)[lessonOffset(i) + L_DATE] as number) / 2)) as LocalDate;
-export const isLessonCancelledAt = (subject: Lessons, i: number): boolean => (lessonChunk(subject, i)[lessonOffset(i) + L_DATE] as number) % 2 === 1;
+  valueAt(subject.tables, Math.floor((lessonChunk(subject, i)[lessonOffset(subject, i) + L_DATE] as number) / 2)) as LocalDate;
+export const isLessonCancelledAt = (subject: Lessons, i: number): boolean => (lessonChunk(subject, i)[lessonOffset(subject, i) + L_DATE] as number) % 2 === 1;
 
 /** Lesson `i` as a query sees it (a fresh object). */
 export const lessonAt = (subject: Lessons, i: number): JournalLesson => {
   const slots = lessonChunk(subject, i);
-  const at = lessonOffset(i);
+  const at = lessonOffset(subject, i);
   const { tables } = subject;
   const date = slots[at + L_DATE] as number;
   return {
@@ -846,7 +849,7 @@ export const lessonsOf = (subject: Lessons): JournalLesson[] => {
 export const lessonNumbersOf = (subject: Lessons): ReadonlyMap<string, number> => {
   if (subject.lessonIndex === null) {
     const index = new Map<string, number>();
-    for (let i = 0; i < subject.lessonCount; i++) index.set(valueAt(subject.tables, lessonChunk(subject, i)[lessonOffset(i) + L_ID] as number) as string, i);
+    for (let i = 0; i < subject.lessonCount; i++) index.set(valueAt(subject.tables, lessonChunk(subject, i)[lessonOffset(subject, i) + L_ID] as number) as string, i);
     subject.lessonIndex = index;
   }
   return subject.lessonIndex;
@@ -876,7 +879,7 @@ export const lessonNumberOf = (subject: Lessons, lessonId: string): number | und
   if (subject.lessonIndex !== null) return subject.lessonIndex.get(lessonId);
   const id = subject.tables.valueNumbers.get(lessonId);
   if (id === undefined) return undefined;
-  for (let i = subject.lessonCount - 1; i >= 0; i--) if (lessonChunk(subject, i)[lessonOffset(i) + L_ID] === id) return i;
+  for (let i = subject.lessonCount - 1; i >= 0; i--) if (lessonChunk(subject, i)[lessonOffset(subject, i) + L_ID] === id) return i;
   return undefined;
 };
 
@@ -908,8 +911,8 @@ const recordMark = (
   if ((i & CHUNK_MASK) === 0) {
     // A new block at its full size (only slots below `recordedMarks` are read).
     at = slotBlock(tables, MARKS_PER_CHUNK * MARK_SLOTS);
-    slots = lastArena(tables);
-    subject.marks.push(slots);
+    subject.marks.push(lastArenaNumber(tables));
+    slots = markChunk(subject, i);
     subject.markBases.push(at);
   } else {
     slots = markChunk(subject, i);
@@ -1063,11 +1066,11 @@ const recordGrade = (
   let slots: GradeSlots;
   if ((n & CHUNK_MASK) === 0) {
     at = slotBlock(state.tables, MARKS_PER_CHUNK * GRADE_SLOTS);
-    slots = lastArena(state.tables);
-    audit.grades.push(slots);
+    audit.grades.push(lastArenaNumber(state.tables));
+    slots = state.tables.arenas[lastArenaNumber(state.tables)] as GradeSlots;
     audit.gradeBases.push(at);
   } else {
-    slots = audit.grades[n >> CHUNK_SHIFT] as GradeSlots;
+    slots = state.tables.arenas[audit.grades[n >> CHUNK_SHIFT] as number] as GradeSlots;
     at = (audit.gradeBases[n >> CHUNK_SHIFT] as number) + (n & CHUNK_MASK) * GRADE_SLOTS;
   }
   // The period in the flags when it fits (always, for a decoded event), else in the grade's notes.
@@ -1158,6 +1161,7 @@ const handlers = {
         gradingMode: data.gradingMode,
         planApproved: false,
         lessonSlots: [],
+        lessonBases: [],
         lessonCount: 0,
         lessonIndex: null,
         summatives: new Map(),
@@ -1211,12 +1215,17 @@ const handlers = {
     // The texts are shared with other classes' plans (kept once: see ledgerTables.ts).
     const { tables } = state;
     const i = subject.lessonCount;
-    const at = lessonOffset(i);
+    let at: number;
     let slots: LessonSlots;
-    if (at === 0) {
-      slots = slotChunk(tables, LESSONS_PER_CHUNK * LESSON_SLOTS);
-      subject.lessonSlots.push(slots);
-    } else slots = lessonChunk(subject, i);
+    if ((i & LESSON_MASK) === 0) {
+      at = slotBlock(tables, LESSONS_PER_CHUNK * LESSON_SLOTS);
+      subject.lessonSlots.push(lastArenaNumber(tables));
+      slots = lessonChunk(subject, i);
+      subject.lessonBases.push(at);
+    } else {
+      slots = lessonChunk(subject, i);
+      at = lessonOffset(subject, i);
+    }
     const id = valueNumberOf(tables, data.lessonId);
     slots[at + L_ID] = id;
     slots[at + L_DATE] = valueNumberOf(tables, data.date) * 2;
@@ -1233,7 +1242,7 @@ const handlers = {
     notePlanChange(state, recorded, { action: 'lessonRescheduled', subjectId: data.subjectId, lessonId: data.lessonId, from: lesson === undefined ? null : lessonDateAt(lesson.subject, lesson.i), to: data.date });
     if (lesson === undefined) return;
     const slots = lessonChunk(lesson.subject, lesson.i);
-    const at = lessonOffset(lesson.i);
+    const at = lessonOffset(lesson.subject, lesson.i);
     slots[at + L_DATE] = valueNumberOf(state.tables, data.date) * 2 + ((slots[at + L_DATE] as number) % 2);
     slots[at + L_PERIOD] = data.period;
   },
@@ -1242,7 +1251,7 @@ const handlers = {
     notePlanChange(state, recorded, { action: 'lessonCancelled', subjectId: data.subjectId, lessonId: data.lessonId });
     if (lesson === undefined) return;
     const slots = lessonChunk(lesson.subject, lesson.i);
-    const at = lessonOffset(lesson.i) + L_DATE;
+    const at = lessonOffset(lesson.subject, lesson.i) + L_DATE;
     if ((slots[at] as number) % 2 === 0) slots[at] = (slots[at] as number) + 1;
   },
   LessonTopicRevised: (state, { data }, recorded) => {
@@ -1251,10 +1260,10 @@ const handlers = {
       action: 'topicRevised',
       subjectId: data.subjectId,
       lessonId: data.lessonId,
-      from: lesson === undefined ? null : (valueAt(state.tables, lessonChunk(lesson.subject, lesson.i)[lessonOffset(lesson.i) + L_TOPIC] as number) as string),
+      from: lesson === undefined ? null : (valueAt(state.tables, lessonChunk(lesson.subject, lesson.i)[lessonOffset(lesson.subject, lesson.i) + L_TOPIC] as number) as string),
       to: data.topic,
     });
-    if (lesson !== undefined) lessonChunk(lesson.subject, lesson.i)[lessonOffset(lesson.i) + L_TOPIC] = valueNumberOf(state.tables, data.topic);
+    if (lesson !== undefined) lessonChunk(lesson.subject, lesson.i)[lessonOffset(lesson.subject, lesson.i) + L_TOPIC] = valueNumberOf(state.tables, data.topic);
   },
   SummativePlanned: (state, { data }, recorded) => {
     subjectOf(state, recorded, data.subjectId)?.summatives.set(data.summativeId, {
@@ -1290,8 +1299,8 @@ const handlers = {
     let slots: AttendanceSlots;
     if ((i & ATTENDANCE_MASK) === 0) {
       at = slotBlock(tables, ENTRIES_PER_ATTENDANCE_CHUNK * ATTENDANCE_SLOTS);
-      slots = lastArena(tables);
-      subject.attendance.push(slots);
+      subject.attendance.push(lastArenaNumber(tables));
+      slots = attendanceChunk(subject, i);
       subject.attendanceBases.push(at);
     } else {
       slots = attendanceChunk(subject, i);
