@@ -24,7 +24,7 @@ import type { ClassJournalError } from './errors';
 import type { PeriodMarks } from '../rules/periodMarks';
 import { marksInForce } from './marksInForce';
 import type { JournalRules } from './journalRules';
-import type { ClassJournalState, Lesson, MarkState, OpenClassState, PupilSubjectRecord, SubjectState } from './state';
+import type { AttendanceState, ClassJournalState, Lesson, MarkState, OpenClassState, PupilSubjectRecord, SubjectState } from './state';
 import { emptyPupilRecord } from './state';
 
 type Result = E.Either<ClassJournalError, ReadonlyArray<EventPayload>>;
@@ -213,13 +213,24 @@ const requireStayChangeKeepsFinalizedPeriods = (rules: JournalRules, state: Open
     for (const summative of subject.summatives.values()) {
       const lesson = subject.lessons.get(summative.lessonId);
       if (summative.cancelled || lesson === undefined || lesson.cancelled || lesson.date < on) continue;
-      const scored = [...record.marks.values()].some((m) => m.kind === 'summative' && !m.annulled && m.summativeId === summative.summativeId);
-      if (scored) continue;
+      if (hasLiveScore(record, summative.summativeId)) continue;
       const open = requirePeriodOpen(state, subject, pupilId, periodOfLesson(rules, state, subject, lesson));
       if (E.isLeft(open)) return open;
     }
   }
   return ok;
+};
+
+/** Whether the pupil has a score (not annulled) on the summative. A loop, not a copy of the marks: asked for every score recorded. */
+const hasLiveScore = (record: PupilSubjectRecord, summativeId: string): boolean => {
+  for (const m of record.marks.values()) if (m.kind === 'summative' && !m.annulled && m.summativeId === summativeId) return true;
+  return false;
+};
+
+/** The first attendance record (id and entry) marking the pupil other than present on the lesson, if any. */
+const absenceOn = (record: PupilSubjectRecord, lessonId: string): readonly [string, AttendanceState] | undefined => {
+  for (const entry of record.attendance.entries()) if (entry[1].lessonId === lessonId && entry[1].code !== 'present') return entry;
+  return undefined;
 };
 
 const liveSummativeOn = (subject: SubjectState, lessonId: string) =>
@@ -653,7 +664,7 @@ const decideOpen: {
                   ? fail({ kind: 'MarkAlreadyRecorded', markId: data.markId, message: `mark ${data.markId} is already recorded: correct it instead` })
                   : ok,
               () =>
-                [...recordOf(subject, data.pupilId).marks.values()].some((m) => m.kind === 'summative' && !m.annulled && m.summativeId === data.summativeId)
+                hasLiveScore(recordOf(subject, data.pupilId), data.summativeId)
                   ? fail({
                       kind: 'ScoreAlreadyRecorded',
                       pupilId: data.pupilId,
@@ -688,7 +699,7 @@ const decideOpen: {
                 const record = recordOf(subject, data.pupilId);
                 if (record.attendance.has(data.attendanceId))
                   return fail({ kind: 'AttendanceAlreadyMarked', attendanceId: data.attendanceId, message: `attendance ${data.attendanceId} is already recorded` });
-                const existing = [...record.attendance.entries()].find(([, a]) => a.lessonId === lesson.lessonId && a.code !== 'present');
+                const existing = absenceOn(record, lesson.lessonId);
                 return existing === undefined
                   ? ok
                   : fail({
