@@ -412,7 +412,9 @@ export const domainChecker = (ruleSets: ReadonlyArray<RuleSet>, options: DomainC
       finding(first.line, 'domain', eventId, `a ${event.type} event does not belong in stream ${streamId}`);
     } else {
       const { actor, occurredAt, correlationId, reason } = event.metadata;
-      const metadata = { commandId: group.commandId, actor, occurredAt, correlationId, ...(reason === undefined ? {} : { reason }) };
+      // Two literals rather than a spread of an optional member: built once per command.
+      const metadata =
+        reason === undefined ? { commandId: group.commandId, actor, occurredAt, correlationId } : { commandId: group.commandId, actor, occurredAt, correlationId, reason };
       const decided: E.Either<{ readonly kind: string; readonly message: string }, ReadonlyArray<EventPayload>> = isClass
         ? decideClass({ type: command.type, data: command.data, metadata } as ClassJournalCommand, state as ClassJournalState)
         : yearDecider.decide({ type: command.type, data: command.data, metadata } as SchoolYearCommand, yearState as SchoolYearState);

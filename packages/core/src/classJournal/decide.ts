@@ -348,6 +348,21 @@ const sameGrade = (a: GradeValue, b: GradeValue): boolean => String(a) === Strin
 
 const ruleError = (message: string): ClassJournalError => ({ kind: 'RuleError', message });
 
+/**
+ * A finalized grade's data, with the override reason where it is kept: a spread only in that
+ * rare case (a spread per finalized grade costs more than the rest of building it).
+ */
+const withOverrideReason = <D extends object>(data: D, overrideReason: string | undefined, recommendation: Recommendation, grade: GradeValue): D & { readonly overrideReason?: string } => {
+  const kept = overrideReasonOf(overrideReason, recommendation, grade);
+  return kept.overrideReason === undefined ? data : { ...data, ...kept };
+};
+
+/** E.mapLeft without fp-ts' dual-arity wrapper (see chainE). */
+const mapLeftE =
+  <L, M, A>(f: (l: L) => M) =>
+  (ma: E.Either<L, A>): E.Either<M, A> =>
+    E.isLeft(ma) ? E.left(f(ma.left)) : ma;
+
 /** The override reason is kept only where the entered grade differs from the computed one. */
 const overrideReasonOf = (
   overrideReason: string | undefined,
@@ -784,20 +799,17 @@ const decideOpen: {
         () =>
           pipe(
             rules.recommendPeriodGrade(ruleSetId, context, periodMarksOf(rules, state, subject, data.pupilId, data.period)),
-            E.mapLeft(ruleError),
+            mapLeftE(ruleError),
             chainE((recommendation) =>
               then(checkFinalization(metadata.actor, subject, data.grade, recommendation?.grade, data.overrideReason, `finalize ${period} grades`), () =>
                 emit({
                   type: 'PeriodGradeFinalized',
-                  data: {
-                    subjectId: data.subjectId,
-                    pupilId: data.pupilId,
-                    period: data.period,
-                    grade: data.grade,
+                  data: withOverrideReason(
+                    { subjectId: data.subjectId, pupilId: data.pupilId, period: data.period, grade: data.grade, recommendation, ruleSetId },
+                    data.overrideReason,
                     recommendation,
-                    ruleSetId,
-                    ...overrideReasonOf(data.overrideReason, recommendation, data.grade),
-                  },
+                    data.grade,
+                  ),
                 }),
               ),
             ),
@@ -833,19 +845,17 @@ const decideOpen: {
               context,
               due.map((p) => record.periodGrades.get(`${p.kind}-${p.number}`)?.grade as GradeValue),
             ),
-            E.mapLeft(ruleError),
+            mapLeftE(ruleError),
             chainE((recommendation) =>
               then(checkFinalization(metadata.actor, subject, data.grade, recommendation?.grade, data.overrideReason, 'finalize year grades'), () =>
                 emit({
                   type: 'YearGradeFinalized',
-                  data: {
-                    subjectId: data.subjectId,
-                    pupilId: data.pupilId,
-                    grade: data.grade,
+                  data: withOverrideReason(
+                    { subjectId: data.subjectId, pupilId: data.pupilId, grade: data.grade, recommendation, ruleSetId },
+                    data.overrideReason,
                     recommendation,
-                    ruleSetId,
-                    ...overrideReasonOf(data.overrideReason, recommendation, data.grade),
-                  },
+                    data.grade,
+                  ),
                 }),
               ),
             ),
@@ -887,7 +897,7 @@ const decideOpen: {
         () =>
           pipe(
             rules.resitFinalGrade(ruleSetId, state.gradeLevel, record.yearGrade as GradeValue, data.testGrade),
-            E.mapLeft(ruleError),
+            mapLeftE(ruleError),
             chainE((finalGrade) =>
               emit({
                 type: 'ResitResultRecorded',

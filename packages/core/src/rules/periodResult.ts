@@ -301,7 +301,7 @@ const gradedFromMarks = (
     const weight = c.status === 'counted' ? R.mul(c.ruleWeight, scaleUp) : R.zero;
     const share = c.status === 'counted' && c.percentage !== null ? R.div(R.mul(weight, c.percentage), R.hundred) : undefined;
     const contribution = share !== undefined && E.isRight(share) ? share.right : R.zero;
-    return { ...c, weight, contribution };
+    return { component: c.component, status: c.status, inputs: c.inputs, percentage: c.percentage, ruleWeight: c.ruleWeight, weight, contribution };
   });
   const percentage = R.sum(breakdown.map((c) => c.contribution));
   const decision = decideGrade(scale, ruleSet.gradeRounding, percentage);
