@@ -335,10 +335,11 @@ export const periodMarksOf = (
       : { kind: mark.kind, on: mark.summativeId, value: mark.points, annulled: mark.annulled },
   );
   const stays = state.enrolments.get(pupilId);
+  const halfYear = byHalfYear(rules, state, subject);
   return marksInForce(
     subject,
     { marks, attendance: record.attendance },
-    (date) => assessmentPeriodOf(state.calendar, byHalfYear(rules, state, subject), date),
+    (date) => assessmentPeriodOf(state.calendar, halfYear, date),
     period,
     (date) => isEnrolledOn(stays, date) && !isExemptOn(record.exemptions, date),
   );
@@ -1013,8 +1014,11 @@ const journalWriteFactsOfState = (state: ClassJournalState, classId: string): Jo
 const decideDecoded =
   (rules: JournalRules, policy: AccessPolicy) =>
   (decoded: ClassJournalCommand, state: ClassJournalState): Result => {
-    const mayWrite = (classId: string): Check =>
-      pipe(authorizeJournalWrite(policy, decoded.metadata.actor, journalWriteFactsOfState(state, classId)), E.map(() => undefined));
+    // A plain branch rather than E.map (a dual wrapper): asked for every command.
+    const mayWrite = (classId: string): Check => {
+      const allowed = authorizeJournalWrite(policy, decoded.metadata.actor, journalWriteFactsOfState(state, classId));
+      return E.isLeft(allowed) ? allowed : ok;
+    };
     if (decoded.type === 'OpenClass') return then(mayWrite(decoded.data.classId), () => decideOpenClass(rules, decoded, state));
     // Nothing to write to yet, and no facts to decide a write by.
     if (state.status !== 'open') return fail({ kind: 'ClassNotOpened', message: `${decoded.type}: the class is not opened yet` });

@@ -61,13 +61,8 @@ export const journalRulesFromRuleSets = (ruleSets: ReadonlyArray<RuleSet>): Jour
         if (context.gradingMode !== 'scored') return E.right(null);
         // A period still "not assessed" leaves nothing to compute: the teacher decides.
         if (periodGrades.some((g) => g === 'notAssessed')) return E.right(null);
-        return pipe(
-          yearGrade(ruleSet, { gradeLevel: context.gradeLevel, periodGrades }),
-          E.bimap(
-            (error) => error.message,
-            (result) => ({ grade: result.grade, percentage: null }),
-          ),
-        );
+        const result = yearGrade(ruleSet, { gradeLevel: context.gradeLevel, periodGrades });
+        return E.isLeft(result) ? E.left(result.left.message) : E.right({ grade: result.right.grade, percentage: null });
       }),
     resitFinalGrade: (ruleSetId, gradeLevel, year, testGrade) =>
       withRuleSet(ruleSetId, (ruleSet) =>
