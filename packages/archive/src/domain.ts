@@ -214,7 +214,7 @@ const agreesWithDecided = (data: { readonly grade: GradeValue; readonly recommen
  * A class stream that has had no event for this many events is packed until its next one. In a
  * school's ordinary order every class of the running year has events every few dozen lines, so
  * only finished years' classes (and those of a generated archive, written class after class)
- * are packed; packing or unpacking one costs about 20 ms, so even a class woken every 20,000
+ * are packed; packing or unpacking one costs about 15 to 20 ms, so even a class woken every 20,000
  * events adds about two microseconds an event. Fewer live classes also keep the V8 heap small (whole school:
  * peak RSS about 255 MiB with 20,000, 285 MiB with 100,000).
  */
