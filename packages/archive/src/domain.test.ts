@@ -2,7 +2,7 @@ import * as fc from 'fast-check';
 import * as E from 'fp-ts/Either';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { kazakhstanRuleSets, type LedgerEvent, type RecordedEvent } from '@grade-ledger/core';
-import { domainChecker, type DomainCheckerOptions } from './domain';
+import { commandIdOf, domainChecker, type DomainCheckerOptions } from './domain';
 import { smallSchool } from './testSupport';
 
 /*
@@ -104,5 +104,23 @@ describe('the domain check, fast and plain', () => {
     expect(plain.findings.length).toBeGreaterThan(0);
     expect(fast.findings).toEqual(plain.findings);
     expect(fast.gradeDifferences).toEqual([]);
+  });
+});
+
+describe('commandIdOf', () => {
+  it('splits an event id as /^(.+)\\.(\\d+)$/ does (property)', () => {
+    const reference = (eventId: string) => {
+      const match = /^(.+)\.(\d+)$/.exec(eventId);
+      return match === null ? undefined : { commandId: match[1], index: Number(match[2]) };
+    };
+    const piece = fc.constantFrom('.', '..', '0', '7', '12', 'cmd', 'a.b', '\n', '\r', '\u2028', '\u2029', '٣', 'x1', ' ', '-');
+    const eventId = fc.oneof(fc.array(piece, { maxLength: 6 }).map((parts) => parts.join('')), fc.string(), fc.uuid().map((u) => `${u}.0`));
+    fc.assert(
+      fc.property(eventId, (id) => {
+        expect(commandIdOf(id)).toEqual(reference(id));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(commandIdOf('cmd-1.2.10')).toEqual({ commandId: 'cmd-1.2', index: 10 });
   });
 });

@@ -24,7 +24,7 @@ import type { ClassJournalError } from './errors';
 import type { PeriodMarks } from '../rules/periodMarks';
 import { marksInForce } from './marksInForce';
 import type { JournalRules } from './journalRules';
-import type { ClassJournalState, Lesson, MarkState, OpenClassState, PupilSubjectRecord, SubjectState } from './state';
+import type { AttendanceState, ClassJournalState, Lesson, MarkState, OpenClassState, PupilSubjectRecord, SubjectState } from './state';
 import { emptyPupilRecord } from './state';
 
 type Result = E.Either<ClassJournalError, ReadonlyArray<EventPayload>>;
@@ -213,13 +213,24 @@ const requireStayChangeKeepsFinalizedPeriods = (rules: JournalRules, state: Open
     for (const summative of subject.summatives.values()) {
       const lesson = subject.lessons.get(summative.lessonId);
       if (summative.cancelled || lesson === undefined || lesson.cancelled || lesson.date < on) continue;
-      const scored = [...record.marks.values()].some((m) => m.kind === 'summative' && !m.annulled && m.summativeId === summative.summativeId);
-      if (scored) continue;
+      if (hasLiveScore(record, summative.summativeId)) continue;
       const open = requirePeriodOpen(state, subject, pupilId, periodOfLesson(rules, state, subject, lesson));
       if (E.isLeft(open)) return open;
     }
   }
   return ok;
+};
+
+/** Whether the pupil has a score (not annulled) on the summative. A loop, not a copy of the marks: asked for every score recorded. */
+const hasLiveScore = (record: PupilSubjectRecord, summativeId: string): boolean => {
+  for (const m of record.marks.values()) if (m.kind === 'summative' && !m.annulled && m.summativeId === summativeId) return true;
+  return false;
+};
+
+/** The first attendance record (id and entry) marking the pupil other than present on the lesson, if any. */
+const absenceOn = (record: PupilSubjectRecord, lessonId: string): readonly [string, AttendanceState] | undefined => {
+  for (const entry of record.attendance.entries()) if (entry[1].lessonId === lessonId && entry[1].code !== 'present') return entry;
+  return undefined;
 };
 
 const liveSummativeOn = (subject: SubjectState, lessonId: string) =>
@@ -324,10 +335,11 @@ export const periodMarksOf = (
       : { kind: mark.kind, on: mark.summativeId, value: mark.points, annulled: mark.annulled },
   );
   const stays = state.enrolments.get(pupilId);
+  const halfYear = byHalfYear(rules, state, subject);
   return marksInForce(
     subject,
     { marks, attendance: record.attendance },
-    (date) => assessmentPeriodOf(state.calendar, byHalfYear(rules, state, subject), date),
+    (date) => assessmentPeriodOf(state.calendar, halfYear, date),
     period,
     (date) => isEnrolledOn(stays, date) && !isExemptOn(record.exemptions, date),
   );
@@ -336,6 +348,21 @@ export const periodMarksOf = (
 const sameGrade = (a: GradeValue, b: GradeValue): boolean => String(a) === String(b);
 
 const ruleError = (message: string): ClassJournalError => ({ kind: 'RuleError', message });
+
+/**
+ * A finalized grade's data, with the override reason where it is kept: a spread only in that
+ * rare case (a spread per finalized grade costs more than the rest of building it).
+ */
+const withOverrideReason = <D extends object>(data: D, overrideReason: string | undefined, recommendation: Recommendation, grade: GradeValue): D & { readonly overrideReason?: string } => {
+  const kept = overrideReasonOf(overrideReason, recommendation, grade);
+  return kept.overrideReason === undefined ? data : { ...data, ...kept };
+};
+
+/** E.mapLeft without fp-ts' dual-arity wrapper (see chainE). */
+const mapLeftE =
+  <L, M, A>(f: (l: L) => M) =>
+  (ma: E.Either<L, A>): E.Either<M, A> =>
+    E.isLeft(ma) ? E.left(f(ma.left)) : ma;
 
 /** The override reason is kept only where the entered grade differs from the computed one. */
 const overrideReasonOf = (
@@ -653,7 +680,7 @@ const decideOpen: {
                   ? fail({ kind: 'MarkAlreadyRecorded', markId: data.markId, message: `mark ${data.markId} is already recorded: correct it instead` })
                   : ok,
               () =>
-                [...recordOf(subject, data.pupilId).marks.values()].some((m) => m.kind === 'summative' && !m.annulled && m.summativeId === data.summativeId)
+                hasLiveScore(recordOf(subject, data.pupilId), data.summativeId)
                   ? fail({
                       kind: 'ScoreAlreadyRecorded',
                       pupilId: data.pupilId,
@@ -688,7 +715,7 @@ const decideOpen: {
                 const record = recordOf(subject, data.pupilId);
                 if (record.attendance.has(data.attendanceId))
                   return fail({ kind: 'AttendanceAlreadyMarked', attendanceId: data.attendanceId, message: `attendance ${data.attendanceId} is already recorded` });
-                const existing = [...record.attendance.entries()].find(([, a]) => a.lessonId === lesson.lessonId && a.code !== 'present');
+                const existing = absenceOn(record, lesson.lessonId);
                 return existing === undefined
                   ? ok
                   : fail({
@@ -773,20 +800,17 @@ const decideOpen: {
         () =>
           pipe(
             rules.recommendPeriodGrade(ruleSetId, context, periodMarksOf(rules, state, subject, data.pupilId, data.period)),
-            E.mapLeft(ruleError),
+            mapLeftE(ruleError),
             chainE((recommendation) =>
               then(checkFinalization(metadata.actor, subject, data.grade, recommendation?.grade, data.overrideReason, `finalize ${period} grades`), () =>
                 emit({
                   type: 'PeriodGradeFinalized',
-                  data: {
-                    subjectId: data.subjectId,
-                    pupilId: data.pupilId,
-                    period: data.period,
-                    grade: data.grade,
+                  data: withOverrideReason(
+                    { subjectId: data.subjectId, pupilId: data.pupilId, period: data.period, grade: data.grade, recommendation, ruleSetId },
+                    data.overrideReason,
                     recommendation,
-                    ruleSetId,
-                    ...overrideReasonOf(data.overrideReason, recommendation, data.grade),
-                  },
+                    data.grade,
+                  ),
                 }),
               ),
             ),
@@ -822,19 +846,17 @@ const decideOpen: {
               context,
               due.map((p) => record.periodGrades.get(`${p.kind}-${p.number}`)?.grade as GradeValue),
             ),
-            E.mapLeft(ruleError),
+            mapLeftE(ruleError),
             chainE((recommendation) =>
               then(checkFinalization(metadata.actor, subject, data.grade, recommendation?.grade, data.overrideReason, 'finalize year grades'), () =>
                 emit({
                   type: 'YearGradeFinalized',
-                  data: {
-                    subjectId: data.subjectId,
-                    pupilId: data.pupilId,
-                    grade: data.grade,
+                  data: withOverrideReason(
+                    { subjectId: data.subjectId, pupilId: data.pupilId, grade: data.grade, recommendation, ruleSetId },
+                    data.overrideReason,
                     recommendation,
-                    ruleSetId,
-                    ...overrideReasonOf(data.overrideReason, recommendation, data.grade),
-                  },
+                    data.grade,
+                  ),
                 }),
               ),
             ),
@@ -876,7 +898,7 @@ const decideOpen: {
         () =>
           pipe(
             rules.resitFinalGrade(ruleSetId, state.gradeLevel, record.yearGrade as GradeValue, data.testGrade),
-            E.mapLeft(ruleError),
+            mapLeftE(ruleError),
             chainE((finalGrade) =>
               emit({
                 type: 'ResitResultRecorded',
@@ -992,8 +1014,11 @@ const journalWriteFactsOfState = (state: ClassJournalState, classId: string): Jo
 const decideDecoded =
   (rules: JournalRules, policy: AccessPolicy) =>
   (decoded: ClassJournalCommand, state: ClassJournalState): Result => {
-    const mayWrite = (classId: string): Check =>
-      pipe(authorizeJournalWrite(policy, decoded.metadata.actor, journalWriteFactsOfState(state, classId)), E.map(() => undefined));
+    // A plain branch rather than E.map (a dual wrapper): asked for every command.
+    const mayWrite = (classId: string): Check => {
+      const allowed = authorizeJournalWrite(policy, decoded.metadata.actor, journalWriteFactsOfState(state, classId));
+      return E.isLeft(allowed) ? allowed : ok;
+    };
     if (decoded.type === 'OpenClass') return then(mayWrite(decoded.data.classId), () => decideOpenClass(rules, decoded, state));
     // Nothing to write to yet, and no facts to decide a write by.
     if (state.status !== 'open') return fail({ kind: 'ClassNotOpened', message: `${decoded.type}: the class is not opened yet` });

@@ -42,33 +42,27 @@ export const journalRulesFromRuleSets = (ruleSets: ReadonlyArray<RuleSet>): Jour
       const ruleSet = byId.get(ruleSetId);
       return ruleSet !== undefined && isHalfYearSubject(ruleSet, hoursPerWeek);
     },
+    // Plain branches rather than E.bimap (a dual wrapper): asked once per finalized period grade.
     recommendPeriodGrade: (ruleSetId, context, marks) =>
-      withRuleSet(ruleSetId, (ruleSet) =>
-        pipe(
-          computePeriodResult(ruleSet, context, marks),
-          E.bimap(
-            (error) => error.message,
-            (result): Recommendation =>
-              result._tag === 'graded'
-                ? { grade: result.grade, percentage: toFractionString(result.percentage) }
-                : result._tag === 'notAssessed'
-                  ? { grade: 'notAssessed', percentage: null }
-                  : null,
-          ),
-        ),
-      ),
+      withRuleSet(ruleSetId, (ruleSet): E.Either<string, Recommendation> => {
+        const computed = computePeriodResult(ruleSet, context, marks);
+        if (E.isLeft(computed)) return E.left(computed.left.message);
+        const result = computed.right;
+        return E.right(
+          result._tag === 'graded'
+            ? { grade: result.grade, percentage: toFractionString(result.percentage) }
+            : result._tag === 'notAssessed'
+              ? { grade: 'notAssessed', percentage: null }
+              : null,
+        );
+      }),
     recommendYearGrade: (ruleSetId, context, periodGrades) =>
       withRuleSet(ruleSetId, (ruleSet): E.Either<string, Recommendation> => {
         if (context.gradingMode !== 'scored') return E.right(null);
         // A period still "not assessed" leaves nothing to compute: the teacher decides.
         if (periodGrades.some((g) => g === 'notAssessed')) return E.right(null);
-        return pipe(
-          yearGrade(ruleSet, { gradeLevel: context.gradeLevel, periodGrades }),
-          E.bimap(
-            (error) => error.message,
-            (result) => ({ grade: result.grade, percentage: null }),
-          ),
-        );
+        const result = yearGrade(ruleSet, { gradeLevel: context.gradeLevel, periodGrades });
+        return E.isLeft(result) ? E.left(result.left.message) : E.right({ grade: result.right.grade, percentage: null });
       }),
     resitFinalGrade: (ruleSetId, gradeLevel, year, testGrade) =>
       withRuleSet(ruleSetId, (ruleSet) =>

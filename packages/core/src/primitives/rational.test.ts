@@ -110,6 +110,20 @@ describe('decimals', () => {
     expect(E.isLeft(R.fromNumber(Number.NaN))).toBe(true);
   });
 
+
+  it('fromNumber is the rational of the number as it prints, integers (its fast path) and decimals alike', () => {
+    const number = fc.oneof(
+      fc.maxSafeInteger(),
+      fc.integer({ min: -1000, max: 1000 }),
+      fc.constantFrom(0, -0, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 2 ** 53, -(2 ** 53), 1e21, 1e-7, 64.45, 0.1),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+    );
+    fc.assert(
+      fc.property(number, (n) => {
+        expect(R.fromNumber(n)).toEqual(R.fromDecimalString(String(n)));
+      }),
+    );
+  });
   it('toFixed rounds half up, away from zero, in one step from the exact value', () => {
     expect(R.toFixed(dec('64.45'), 1)).toBe('64.5');
     expect(R.toFixed(dec('64.45'), 0)).toBe('64'); // not 64.45 → 64.5 → 65

@@ -45,9 +45,13 @@ const gcd = (a: bigint, b: bigint): bigint => {
 /** Normal form; the caller guarantees den ≠ 0. */
 const normalize = (num: bigint, den: bigint): Rational => {
   if (num === 0n) return { num: 0n, den: 1n };
-  const sign = den < 0n ? -1n : 1n;
-  const g = gcd(num, den);
-  return { num: (sign * num) / g, den: (sign * den) / g };
+  // Each bigint operation allocates: the usual cases (a whole number, a positive denominator,
+  // already in lowest terms) skip the ones that would change nothing.
+  if (den === 1n) return { num, den };
+  const n = den < 0n ? -num : num;
+  const d = den < 0n ? -den : den;
+  const g = gcd(n, d);
+  return g === 1n ? { num: n, den: d } : { num: n / g, den: d / g };
 };
 
 export const zero: Rational = { num: 0n, den: 1n };
@@ -84,9 +88,13 @@ export const fromDecimalString = (text: string): E.Either<RationalError, Rationa
  * double nearest to it. This is what a person typing "0.1" into a rule set means.
  */
 export const fromNumber = (n: number): E.Either<RationalError, Rational> =>
-  Number.isFinite(n)
-    ? fromDecimalString(String(n))
-    : E.left({ _tag: 'NotADecimal', value: n, message: `${n} is not a finite number` });
+  // A safe integer prints as its digits (no exponent, no point): the same rational without the
+  // text. The rules engine turns every weight, threshold and score into a rational per grade.
+  Number.isSafeInteger(n)
+    ? E.right({ num: BigInt(n), den: 1n })
+    : Number.isFinite(n)
+      ? fromDecimalString(String(n))
+      : E.left({ _tag: 'NotADecimal', value: n, message: `${n} is not a finite number` });
 
 export const add = (a: Rational, b: Rational): Rational => normalize(a.num * b.den + b.num * a.den, a.den * b.den);
 export const sub = (a: Rational, b: Rational): Rational => normalize(a.num * b.den - b.num * a.den, a.den * b.den);

@@ -1,5 +1,4 @@
 import * as E from 'fp-ts/Either';
-import { pipe } from 'fp-ts/function';
 import * as R from '../primitives/rational';
 
 /**
@@ -7,8 +6,7 @@ import * as R from '../primitives/rational';
  * `decodeRuleSet` has already checked to be finite, so the fallback is unreachable; it keeps
  * the engine's signatures free of an error that cannot happen.
  */
-export const decimal = (n: number): R.Rational =>
-  pipe(
-    R.fromNumber(n),
-    E.getOrElse(() => R.zero),
-  );
+export const decimal = (n: number): R.Rational => {
+  const r = R.fromNumber(n);
+  return E.isRight(r) ? r.right : R.zero;
+};

@@ -22,18 +22,14 @@ export type GradeDecision = {
  */
 export const decideGrade = (scale: GradeScale, rounding: Rounding, percentage: R.Rational): GradeDecision => {
   const roundedPercentage = R.roundTo(percentage, rounding.decimals, rounding.mode);
-  const chosen = pipe(
-    scale.bands,
-    RA.reduceWithIndex(O.none as O.Option<{ band: GradeBand; index: number }>, (index, found, band) =>
-      R.gte(roundedPercentage, decimal(band.from)) ? O.some({ band, index }) : found,
-    ),
-  );
+  // The last band reached (bands may in principle be out of order: each one is compared).
+  let index = -1;
+  scale.bands.forEach((b, i) => {
+    if (R.gte(roundedPercentage, decimal(b.from))) index = i;
+  });
   // A validated scale starts at 0 and percentages are never negative, so the first band is only a guard.
-  const { band, index } = pipe(
-    chosen,
-    O.getOrElse(() => ({ band: scale.bands[0] ?? { from: 0, grade: '' }, index: 0 })),
-  );
-  return { percentage, rounding, roundedPercentage, band, bandIndex: index, grade: band.grade };
+  const band = index >= 0 ? (scale.bands[index] as GradeBand) : (scale.bands[0] ?? { from: 0, grade: '' });
+  return { percentage, rounding, roundedPercentage, band, bandIndex: Math.max(0, index), grade: band.grade };
 };
 
 /** The scale that applies to a grade level, if any. */

@@ -102,6 +102,28 @@ const checkSummative = (ruleSetId: string, field: string, summative: Summative):
   return errors;
 };
 
+const isValidSummative = (summative: Summative): boolean =>
+  typeof summative.summativeId === 'string' &&
+  summative.summativeId.length > 0 &&
+  Number.isFinite(summative.maxPoints) &&
+  summative.maxPoints > 0 &&
+  (summative.outcome.kind !== 'scored' ||
+    (Number.isFinite(summative.outcome.points) && summative.outcome.points >= 0 && summative.outcome.points <= summative.maxPoints));
+
+/** True exactly when validatePeriodInput finds no problem (the same checks, none of its errors built). */
+const breaksNoRule = (ruleSet: RuleSet, context: PeriodContext, marks: PeriodMarks): boolean => {
+  const { minMark, maxMark } = ruleSet.formative;
+  if (!Number.isInteger(context.gradeLevel)) return false;
+  for (const mark of marks.formative) if (!(Number.isInteger(mark) && mark >= minMark && mark <= maxMark)) return false;
+  const summatives = marks.termSummative === undefined ? marks.sectionSummatives : [...marks.sectionSummatives, marks.termSummative];
+  for (let i = 0; i < summatives.length; i++) {
+    const summative = summatives[i] as Summative;
+    if (!isValidSummative(summative)) return false;
+    for (let j = 0; j < i; j++) if ((summatives[j] as Summative).summativeId === summative.summativeId) return false;
+  }
+  return !(context.period.kind === 'halfYear' && marks.termSummative !== undefined && ruleSet.halfYear.termSummative === 'notAllowed');
+};
+
 /**
  * Checks marks and context against the rule set; the first problem is returned. Marks that break
  * the rule set are an input error, not something to clamp: clamping would hide a wrong journal entry.
@@ -111,6 +133,14 @@ export const validatePeriodInput = (
   context: PeriodContext,
   marks: PeriodMarks,
 ): E.Either<RuleError, PeriodMarks> => {
+  // The usual input breaks no rule: settled without building the errors (and their field names).
+  if (breaksNoRule(ruleSet, context, marks)) return E.right(marks);
+  const first = periodInputProblems(ruleSet, context, marks)[0];
+  return first === undefined ? E.right(marks) : E.left(first);
+};
+
+/** Every problem of the marks and context under the rule set, in the order validatePeriodInput reports the first. */
+export const periodInputProblems = (ruleSet: RuleSet, context: PeriodContext, marks: PeriodMarks): ReadonlyArray<RuleError> => {
   const { minMark, maxMark } = ruleSet.formative;
   const summatives = [
     ...marks.sectionSummatives.map((s, i) => ({ field: `sectionSummatives[${i}]`, summative: s })),
@@ -139,6 +169,5 @@ export const validatePeriodInput = (
         ]
       : []),
   ];
-  const first = errors[0];
-  return first === undefined ? E.right(marks) : E.left(first);
+  return errors;
 };

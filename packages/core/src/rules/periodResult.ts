@@ -2,9 +2,7 @@ import * as E from 'fp-ts/Either';
 import * as O from 'fp-ts/Option';
 import * as RA from 'fp-ts/ReadonlyArray';
 import { pipe } from 'fp-ts/function';
-import * as N from 'fp-ts/number';
 import * as S from 'fp-ts/string';
-import * as Ord from 'fp-ts/Ord';
 import * as R from '../primitives/rational';
 import { decimal } from './decimal';
 import { ruleError, type RuleError } from './errors';
@@ -134,32 +132,29 @@ export type PeriodResult = GradedResult | NotAssessedResult | PassFailResult | N
 
 // ---- components --------------------------------------------------------------------------------
 
-const percentOf = (points: R.Rational, maxPoints: R.Rational): R.Rational =>
-  pipe(
-    R.div(R.mul(points, R.hundred), maxPoints),
-    E.getOrElse(() => R.zero), // maxPoints > 0 was validated
-  );
+const percentOf = (points: R.Rational, maxPoints: R.Rational): R.Rational => {
+  const percent = R.div(R.mul(points, R.hundred), maxPoints);
+  return E.isRight(percent) ? percent.right : R.zero; // maxPoints > 0 was validated
+};
 
 /** ФО: mean of the counted marks / maxMark × 100 (the domain's "mean mark / 10"). */
 const formativeInputs = (ruleSet: RuleSet, marks: ReadonlyArray<number>): FormativeInputs => {
-  const sorted = pipe(marks, RA.sort(N.Ord));
+  // Marks are validated whole numbers: subtraction orders them as N.Ord does.
+  const sorted = [...marks].sort((a, b) => a - b);
   // Dropping never empties the component: at least one mark is always kept.
   const dropCount = Math.min(ruleSet.formative.dropLowest, Math.max(0, sorted.length - 1));
   const counted = sorted.slice(dropCount);
-  const mean = pipe(
-    R.mean(counted.map((m) => R.fromInteger(m))),
-    E.match(() => null, (m) => m),
-  );
+  const meanOf = R.mean(counted.map((m) => R.fromInteger(m)));
+  const mean = E.isRight(meanOf) ? meanOf.right : null;
   return { kind: 'formative', marks: sorted, dropped: sorted.slice(0, dropCount), counted, mean, maxMark: ruleSet.formative.maxMark };
 };
 
 const formativePercentage = (inputs: FormativeInputs): R.Rational | null =>
   inputs.mean === null ? null : percentOf(inputs.mean, R.fromInteger(inputs.maxMark));
 
-const byId: Ord.Ord<Summative> = pipe(
-  S.Ord,
-  Ord.contramap((s: Summative) => s.summativeId),
-);
+/** Summatives by id (as S.Ord orders strings); a copy, the input is left as it is. */
+const sortedById = (summatives: ReadonlyArray<Summative>): ReadonlyArray<Summative> =>
+  summatives.length < 2 ? summatives : [...summatives].sort((a, b) => (a.summativeId < b.summativeId ? -1 : a.summativeId > b.summativeId ? 1 : 0));
 
 const summativeLine = (summative: Summative): SummativeLine => {
   const maxPoints = decimal(summative.maxPoints);
@@ -191,7 +186,7 @@ const summativeInputs = (
   combine: SummativeInputs['combine'],
   summatives: ReadonlyArray<Summative>,
 ): { inputs: SummativeInputs; percentage: R.Rational | null } => {
-  const items = pipe(summatives, RA.sort(byId), RA.map(summativeLine));
+  const items = sortedById(summatives).map(summativeLine);
   const counted = items.filter((line) => line.points !== null);
   const points = R.sum(counted.map((line) => line.points ?? R.zero));
   const maxPoints = R.sum(counted.map((line) => decimal(line.maxPoints)));
@@ -248,7 +243,7 @@ const drafts = (ruleSet: RuleSet, marks: PeriodMarks, weights: WeightsVariant): 
 const adjustmentsFor = (ruleSet: RuleSet, marks: PeriodMarks, components: ReadonlyArray<Draft>): ReadonlyArray<Adjustment> => {
   const formative = components.find((c) => c.component === 'formative')?.inputs;
   const dropped = formative?.kind === 'formative' ? formative.dropped : [];
-  const sections = pipe(marks.sectionSummatives, RA.sort(byId));
+  const sections = sortedById(marks.sectionSummatives);
   const receivers = components.filter((c) => c.status === 'counted').map((c) => c.component);
   return [
     ...(dropped.length > 0 ? [{ kind: 'formativeDropped' as const, marks: dropped }] : []),
@@ -275,13 +270,12 @@ const adjustmentsFor = (ruleSet: RuleSet, marks: PeriodMarks, components: Readon
 
 // ---- the period result --------------------------------------------------------------------------
 
-const missedExcusedIds = (marks: PeriodMarks): ReadonlyArray<string> =>
-  pipe(
-    [...marks.sectionSummatives, ...(marks.termSummative === undefined ? [] : [marks.termSummative])],
-    RA.filter((s) => s.outcome.kind === 'missedExcused'),
-    RA.map((s) => s.summativeId),
-    RA.sort(S.Ord),
-  );
+const missedExcusedIds = (marks: PeriodMarks): ReadonlyArray<string> => {
+  const ids: string[] = [];
+  for (const s of marks.sectionSummatives) if (s.outcome.kind === 'missedExcused') ids.push(s.summativeId);
+  if (marks.termSummative?.outcome.kind === 'missedExcused') ids.push(marks.termSummative.summativeId);
+  return ids.length < 2 ? ids : ids.sort(S.Ord.compare);
+};
 
 const gradedFromMarks = (
   ruleSet: RuleSet,
@@ -301,20 +295,13 @@ const gradedFromMarks = (
   // Weights of cancelled or empty components go to the counted ones in proportion to their weights.
   const countedWeight = R.sum(components.filter((c) => c.status === 'counted').map((c) => c.ruleWeight));
   if (R.isZero(countedWeight)) return notAssessed({ kind: 'nothingToAssess' });
-  const scaleUp = pipe(
-    R.div(R.hundred, countedWeight),
-    E.getOrElse(() => R.one),
-  );
+  const up = R.div(R.hundred, countedWeight);
+  const scaleUp = E.isRight(up) ? up.right : R.one;
   const breakdown: ReadonlyArray<ComponentBreakdown> = components.map((c) => {
     const weight = c.status === 'counted' ? R.mul(c.ruleWeight, scaleUp) : R.zero;
-    const contribution =
-      c.status === 'counted' && c.percentage !== null
-        ? pipe(
-            R.div(R.mul(weight, c.percentage), R.hundred),
-            E.getOrElse(() => R.zero),
-          )
-        : R.zero;
-    return { ...c, weight, contribution };
+    const share = c.status === 'counted' && c.percentage !== null ? R.div(R.mul(weight, c.percentage), R.hundred) : undefined;
+    const contribution = share !== undefined && E.isRight(share) ? share.right : R.zero;
+    return { component: c.component, status: c.status, inputs: c.inputs, percentage: c.percentage, ruleWeight: c.ruleWeight, weight, contribution };
   });
   const percentage = R.sum(breakdown.map((c) => c.contribution));
   const decision = decideGrade(scale, ruleSet.gradeRounding, percentage);
@@ -352,18 +339,16 @@ export const computePeriodResult = (
     return E.right({ _tag: 'noMarks', ruleSetId: ruleSet.id, context, reason: 'gradeLevel' });
   if (context.gradingMode === 'noMarks') return E.right({ _tag: 'noMarks', ruleSetId: ruleSet.id, context, reason: 'subject' });
   if (context.gradingMode === 'passFail') return E.right({ _tag: 'passFail', ruleSetId: ruleSet.id, context, decidedBy: 'teacher' });
-  return pipe(
-    validatePeriodInput(ruleSet, context, marks),
-    E.chain(() =>
-      pipe(
-        scaleForGradeLevel(ruleSet, context.gradeLevel),
-        E.fromOption(() =>
-          ruleError('NoGradeScale', ruleSet.id, 'context.gradeLevel', context.gradeLevel, `rule set ${ruleSet.id} has no grade scale for grade level ${context.gradeLevel}`),
-        ),
-      ),
-    ),
-    E.map((scale) => gradedFromMarks(ruleSet, context, marks, scale)),
-  );
+  // Plain branches, not pipe(E.chain, E.map): fp-ts' dual wrappers copy their arguments, and an
+  // archive's verification computes this once per finalized period grade.
+  const valid = validatePeriodInput(ruleSet, context, marks);
+  if (E.isLeft(valid)) return valid;
+  const scale = scaleForGradeLevel(ruleSet, context.gradeLevel);
+  if (O.isNone(scale))
+    return E.left(
+      ruleError('NoGradeScale', ruleSet.id, 'context.gradeLevel', context.gradeLevel, `rule set ${ruleSet.id} has no grade scale for grade level ${context.gradeLevel}`),
+    );
+  return E.right(gradedFromMarks(ruleSet, context, marks, scale.value));
 };
 
 /** True when a subject with this many hours a week is graded per half-year (Kazakhstan: at most 1 hour). */

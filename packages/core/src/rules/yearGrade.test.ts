@@ -42,6 +42,18 @@ describe('yearGrade', () => {
     expect(E.isLeft(none) && none.left._tag).toBe('InvalidInput');
   });
 
+  it('names the first grade off the scale, whatever follows it (property)', () => {
+    const anyGrade = fc.constantFrom<number | string>(1, 2, 3, 4, 5, 6, '4', 'pass', 'notAssessed');
+    fc.assert(
+      fc.property(fc.array(anyGrade, { minLength: 1, maxLength: 5 }), (grades) => {
+        const first = grades.findIndex((g) => ![2, 3, 4, 5].includes(g as number));
+        const result = yearGrade(current, { gradeLevel: 7, periodGrades: grades as ReadonlyArray<number> });
+        if (first < 0) expect(E.isRight(result)).toBe(true);
+        else expect(E.isLeft(result) && result.left).toMatchObject({ _tag: 'GradeNotOnScale', field: `periodGrades[${first}]`, value: grades[first] });
+      }),
+    );
+  });
+
   it('letter grades average their scale positions', () => {
     const letters = right(
       decodeRuleSet({

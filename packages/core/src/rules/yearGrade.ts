@@ -87,20 +87,27 @@ const roundedMean = (
   grades: ReadonlyArray<GradeLabel>,
   mode: R.RoundingMode,
   field: string,
-): E.Either<RuleError, { mean: R.Rational; grade: GradeLabel }> =>
-  pipe(
-    R.mean(grades.map((g) => valueOf(ruleSet, scale, g))),
-    E.mapLeft(() => ruleError('InvalidInput', ruleSet.id, field, grades, 'no grades to average')),
-    E.chain((mean) =>
-      pipe(
-        gradeAt(ruleSet, scale, R.roundToInteger(mean, mode)),
-        E.fromOption(() =>
-          ruleError('GradeNotOnScale', ruleSet.id, field, R.toFractionString(mean), `the rounded mean ${R.roundToInteger(mean, mode)} is not a grade of the scale`),
-        ),
-        E.map((grade) => ({ mean, grade })),
-      ),
-    ),
-  );
+): E.Either<RuleError, { mean: R.Rational; grade: GradeLabel }> => {
+  // Plain branches rather than fp-ts' dual combinators (which copy their arguments): the domain
+  // check of an archive computes a year grade for every finalized one.
+  const mean = R.mean(grades.map((g) => valueOf(ruleSet, scale, g)));
+  if (E.isLeft(mean)) return E.left(ruleError('InvalidInput', ruleSet.id, field, grades, 'no grades to average'));
+  const grade = gradeAt(ruleSet, scale, R.roundToInteger(mean.right, mode));
+  return O.isNone(grade)
+    ? E.left(
+        ruleError('GradeNotOnScale', ruleSet.id, field, R.toFractionString(mean.right), `the rounded mean ${R.roundToInteger(mean.right, mode)} is not a grade of the scale`),
+      )
+    : E.right({ mean: mean.right, grade: grade.value });
+};
+
+/** The first grade not on the scale (as traverse finds it, left to right), if any. */
+const firstOffScale = (ruleSet: RuleSet, scale: GradeScale, field: string, grades: ReadonlyArray<GradeLabel>): E.Either<RuleError, void> => {
+  for (let i = 0; i < grades.length; i++) {
+    const checked = checkOnScale(ruleSet, scale, `${field}[${i}]`)(grades[i] as GradeLabel);
+    if (E.isLeft(checked)) return checked;
+  }
+  return E.right(undefined);
+};
 
 /**
  * Year grade: the arithmetic mean of the term (or half-year) grades, rounded to a whole grade by
@@ -110,31 +117,25 @@ const roundedMean = (
 export const yearGrade = (
   ruleSet: RuleSet,
   input: { readonly gradeLevel: number; readonly periodGrades: ReadonlyArray<GradeLabel> },
-): E.Either<RuleError, YearGradeResult> =>
-  pipe(
-    scaleFor(ruleSet, input.gradeLevel),
-    E.chainFirst((scale) =>
-      pipe(
-        input.periodGrades,
-        RA.traverseWithIndex(E.Applicative)((i, g) => checkOnScale(ruleSet, scale, `periodGrades[${i}]`)(g)),
-      ),
-    ),
-    E.chain((scale) =>
-      pipe(
-        roundedMean(ruleSet, scale, input.periodGrades, ruleSet.yearGrade.rounding, 'periodGrades'),
-        E.map(({ mean, grade }) => ({
-          _tag: 'yearGrade' as const,
-          ruleSetId: ruleSet.id,
-          periodGrades: input.periodGrades,
-          method: ruleSet.yearGrade.method,
-          mean,
-          rounding: ruleSet.yearGrade.rounding,
-          grade,
-          passing: isPassingGrade(scale, grade),
-        })),
-      ),
-    ),
-  );
+): E.Either<RuleError, YearGradeResult> => {
+  const scale = scaleFor(ruleSet, input.gradeLevel);
+  if (E.isLeft(scale)) return scale;
+  const onScale = firstOffScale(ruleSet, scale.right, 'periodGrades', input.periodGrades);
+  if (E.isLeft(onScale)) return onScale;
+  const rounded = roundedMean(ruleSet, scale.right, input.periodGrades, ruleSet.yearGrade.rounding, 'periodGrades');
+  if (E.isLeft(rounded)) return rounded;
+  const { mean, grade } = rounded.right;
+  return E.right({
+    _tag: 'yearGrade' as const,
+    ruleSetId: ruleSet.id,
+    periodGrades: input.periodGrades,
+    method: ruleSet.yearGrade.method,
+    mean,
+    rounding: ruleSet.yearGrade.rounding,
+    grade,
+    passing: isPassingGrade(scale.right, grade),
+  });
+};
 
 /**
  * Final grade with re-sits: after a failing year grade each re-sit test gives
