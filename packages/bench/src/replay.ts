@@ -19,7 +19,7 @@ import { spawn } from 'node:child_process';
 import { constants as perfConstants, performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { getInMemoryEventStore, type Event as EmmettEvent } from '@event-driven-io/emmett';
-import { replayEvents, schoolProjections, type LedgerEvent, type RecordedEvent } from '@grade-ledger/core';
+import { MARK_SLOTS, replayEvents, schoolProjections, type LedgerEvent, type RecordedEvent } from '@grade-ledger/core';
 import { gc, int, machine, mb, shippedRuleSets, writeBenchmarkSection } from './common';
 import { generateSchoolWorkload, type WorkloadOptions } from '@grade-ledger/testing/workload';
 
@@ -439,6 +439,19 @@ const main = async (): Promise<void> => {
     ({ label, result }) =>
       `| ${label}${partial(result)} | ${int(result.events)} | ${mb(result.retainedHeap)} | ${result.retainedAlone === null ? '' : mb(result.retainedAlone)} | ${mb(result.peakHeap)} | ${int(rate(result))} |`,
   );
+  /** How the state alone grows against the base year: with pupils and lessons, and with marks (more events). */
+  const [growthOne, growthTwice, growthMarks] = growth.map(({ result }) => result);
+  const ratio = (a: ChildResult | undefined, b: ChildResult | undefined, of: (r: ChildResult) => number): string =>
+    a === undefined || b === undefined ? '?' : `${(of(a) / of(b)).toFixed(2)}×`;
+  const stateOf = (r: ChildResult): number => r.retainedAlone ?? r.retainedHeap;
+  const growthVerdict =
+    growthOne === undefined
+      ? ''
+      : `\nTwice the pupils and lessons (${ratio(growthTwice, growthOne, (r) => r.events)} the events): ${ratio(growthTwice, growthOne, stateOf)} the state alone. Twice the formative
+marks (${ratio(growthMarks, growthOne, (r) => r.events)} the events, same pupils and lessons): ${ratio(growthMarks, growthOne, stateOf)} the state: the marks themselves (a mark is what the journal shows,
+as of any date: ${MARK_SLOTS} numbers, ${MARK_SLOTS * 8} bytes, in an arena), no event and none of its strings; an event that changes a mark (a
+correction, a moderation) adds its entry to the audit trail, not a mark.
+`;
   const goal = projections >= 2_000_000 && projections > emmett;
   const goalFirst = projectionsFirst >= 2_000_000 && projectionsFirst > firstRate(byName.get('emmettProjections'));
   const today = new Date().toISOString().slice(0, 10);
@@ -498,7 +511,7 @@ any string of an event the state still points to counts here).
 | workload | events | retained state | state alone (events dropped) | peak heap | events/s |
 |---|---:|---:|---:|---:|---:|
 ${growthRows.join('\n')}
-`;
+${growthVerdict}`;
   writeBenchmarkSection('replay', section);
   log(section);
   log('written to docs/benchmarks.md');
