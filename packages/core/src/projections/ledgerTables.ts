@@ -128,6 +128,18 @@ export const slotBlock = (tables: LedgerTables, length: number): number => {
 /** The arena the last block was cut from. */
 export const lastArenaNumber = (tables: LedgerTables): number => tables.arenas.length - 1;
 
+/**
+ * A new block of `length` slots at the end of a list of blocks kept as two arrays, the numbers of
+ * their arenas and their offsets there (a subject's marks, say): cut, appended to both; returns
+ * its offset.
+ */
+export const appendSlotBlock = (tables: LedgerTables, arenaNumbers: number[], bases: number[], length: number): number => {
+  const base = slotBlock(tables, length);
+  arenaNumbers.push(lastArenaNumber(tables));
+  bases.push(base);
+  return base;
+};
+
 // --- values -------------------------------------------------------------------------------
 
 /** The number of a value (given one on first use). */
@@ -388,16 +400,9 @@ export const momentOf = (tables: LedgerTables, cache: MomentCache, occurredAt: s
   if (occurredAt === cache.occurredAt && recordedAt === cache.recordedAt) return cache.moment;
   const m = tables.momentCount;
   let at = (m & MOMENT_MASK) * 2;
-  let chunk: Slots;
-  if (at === 0) {
-    at = slotBlock(tables, MOMENTS_PER_BLOCK * 2);
-    tables.moments.push(lastArenaNumber(tables));
-    chunk = tables.arenas[tables.arenas.length - 1] as Slots;
-    tables.momentBases.push(at);
-  } else {
-    chunk = tables.arenas[tables.moments[m >> MOMENT_SHIFT] as number] as Slots;
-    at += tables.momentBases[m >> MOMENT_SHIFT] as number;
-  }
+  if (at === 0) at = appendSlotBlock(tables, tables.moments, tables.momentBases, MOMENTS_PER_BLOCK * 2);
+  else at += tables.momentBases[m >> MOMENT_SHIFT] as number;
+  const chunk = tables.arenas[tables.moments[m >> MOMENT_SHIFT] as number] as Slots;
   chunk[at] = instantCode(tables, occurredAt);
   chunk[at + 1] = recordedAt === occurredAt ? (chunk[at] as number) : instantCode(tables, recordedAt);
   tables.momentCount = m + 1;

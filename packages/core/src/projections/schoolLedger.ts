@@ -14,8 +14,7 @@ import {
   emptyMomentCache,
   writeId,
   isIdOfCode,
-  slotBlock,
-  lastArenaNumber,
+  appendSlotBlock,
   localValueNumberOf,
   momentOf,
   occurredAtOfMoment,
@@ -906,18 +905,9 @@ const recordMark = (
   const { metadata } = recorded.event;
   const { tables } = state;
   const i = subject.recordedMarks;
-  let at: number;
-  let slots: MarkSlots;
-  if ((i & CHUNK_MASK) === 0) {
-    // A new block at its full size (only slots below `recordedMarks` are read).
-    at = slotBlock(tables, MARKS_PER_CHUNK * MARK_SLOTS);
-    subject.marks.push(lastArenaNumber(tables));
-    slots = markChunk(subject, i);
-    subject.markBases.push(at);
-  } else {
-    slots = markChunk(subject, i);
-    at = markOffset(subject, i);
-  }
+  // A new block at its full size for every 64th mark (only slots below `recordedMarks` are read).
+  const at = (i & CHUNK_MASK) === 0 ? appendSlotBlock(tables, subject.marks, subject.markBases, MARKS_PER_CHUNK * MARK_SLOTS) : markOffset(subject, i);
+  const slots = markChunk(subject, i);
   // A valid ledger never records a mark id twice for one pupil and subject (the decider refuses it).
   writeId(tables, cls.caches.markIds, markId, slots, at + M_ID);
   slots[at + M_ON] = on === subject.lastOn ? subject.lastOnNumber : onNumberOf(subject, cls.caches.values, on);
@@ -1062,17 +1052,11 @@ const recordGrade = (
   const { metadata } = recorded.event;
   const { audit } = state;
   const n = audit.gradeCount;
-  let at: number;
-  let slots: GradeSlots;
-  if ((n & CHUNK_MASK) === 0) {
-    at = slotBlock(state.tables, MARKS_PER_CHUNK * GRADE_SLOTS);
-    audit.grades.push(lastArenaNumber(state.tables));
-    slots = state.tables.arenas[lastArenaNumber(state.tables)] as GradeSlots;
-    audit.gradeBases.push(at);
-  } else {
-    slots = state.tables.arenas[audit.grades[n >> CHUNK_SHIFT] as number] as GradeSlots;
-    at = (audit.gradeBases[n >> CHUNK_SHIFT] as number) + (n & CHUNK_MASK) * GRADE_SLOTS;
-  }
+  const at =
+    (n & CHUNK_MASK) === 0
+      ? appendSlotBlock(state.tables, audit.grades, audit.gradeBases, MARKS_PER_CHUNK * GRADE_SLOTS)
+      : (audit.gradeBases[n >> CHUNK_SHIFT] as number) + (n & CHUNK_MASK) * GRADE_SLOTS;
+  const slots = state.tables.arenas[audit.grades[n >> CHUNK_SHIFT] as number] as GradeSlots;
   // The period in the flags when it fits (always, for a decoded event), else in the grade's notes.
   const packed = period === null ? 0 : periodBitsOf(period) || -1;
   const { tables } = state;
@@ -1215,17 +1199,8 @@ const handlers = {
     // The texts are shared with other classes' plans (kept once: see ledgerTables.ts).
     const { tables } = state;
     const i = subject.lessonCount;
-    let at: number;
-    let slots: LessonSlots;
-    if ((i & LESSON_MASK) === 0) {
-      at = slotBlock(tables, LESSONS_PER_CHUNK * LESSON_SLOTS);
-      subject.lessonSlots.push(lastArenaNumber(tables));
-      slots = lessonChunk(subject, i);
-      subject.lessonBases.push(at);
-    } else {
-      slots = lessonChunk(subject, i);
-      at = lessonOffset(subject, i);
-    }
+    const at = (i & LESSON_MASK) === 0 ? appendSlotBlock(tables, subject.lessonSlots, subject.lessonBases, LESSONS_PER_CHUNK * LESSON_SLOTS) : lessonOffset(subject, i);
+    const slots = lessonChunk(subject, i);
     const id = valueNumberOf(tables, data.lessonId);
     slots[at + L_ID] = id;
     slots[at + L_DATE] = valueNumberOf(tables, data.date) * 2;
@@ -1295,17 +1270,8 @@ const handlers = {
     // A valid ledger never records an attendance id twice for one pupil and subject.
     const { tables } = state;
     const i = subject.attendanceCount;
-    let at: number;
-    let slots: AttendanceSlots;
-    if ((i & ATTENDANCE_MASK) === 0) {
-      at = slotBlock(tables, ENTRIES_PER_ATTENDANCE_CHUNK * ATTENDANCE_SLOTS);
-      subject.attendance.push(lastArenaNumber(tables));
-      slots = attendanceChunk(subject, i);
-      subject.attendanceBases.push(at);
-    } else {
-      slots = attendanceChunk(subject, i);
-      at = attendanceOffset(subject, i);
-    }
+    const at = (i & ATTENDANCE_MASK) === 0 ? appendSlotBlock(tables, subject.attendance, subject.attendanceBases, ENTRIES_PER_ATTENDANCE_CHUNK * ATTENDANCE_SLOTS) : attendanceOffset(subject, i);
+    const slots = attendanceChunk(subject, i);
     const { caches } = state.lastClass as JournalClass; // set by subjectOf
     writeId(tables, caches.attendanceIds, data.attendanceId, slots, at + A_ID);
     slots[at + A_LESSON] = data.lessonId === subject.lastOn ? subject.lastOnNumber : onNumberOf(subject, caches.values, data.lessonId);
