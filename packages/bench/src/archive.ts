@@ -25,7 +25,6 @@
  * sampled (V8 heap used) while the contender runs. The table goes into docs/benchmarks.md
  * between the bench:archive markers.
  */
-import { spawn } from 'node:child_process';
 import { createReadStream, rmSync, statSync } from 'node:fs';
 import * as crypto from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -35,7 +34,7 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { schoolProjections, type RecordedEvent } from '@grade-ledger/core';
-import { gc, int, machine, mb, shippedRuleSets, writeBenchmarkSection } from './common';
+import { gc, int, machine, mb, runChild, shippedRuleSets, writeBenchmarkSection } from './common';
 import { generateSchoolWorkload, type WorkloadOptions } from '@grade-ledger/testing/workload';
 import { archiveBytes, archiveEventSource, archiveLines, fileSource, pseudonymizer, READ_CHUNK_BYTES, readArchive, verifyArchive, writeTextFile, type Pseudonymizer } from '@grade-ledger/archive';
 
@@ -254,18 +253,7 @@ const runTask = async (task: Task, path: string, workload: WorkloadOptions): Pro
 };
 
 const spawnChild = (task: Task, path: string, workload: WorkloadOptions): Promise<TaskResult> =>
-  new Promise((resolvePromise, reject) => {
-    const args = [...process.execArgv, '--expose-gc', '--max-old-space-size=16384', fileURLToPath(import.meta.url), '--child', task, path, JSON.stringify(workload)];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
-      if (code !== 0 || line === undefined) reject(new Error(`${task} child exited ${code}: ${out.slice(-2000)}`));
-      else resolvePromise(JSON.parse(line.slice('RESULT '.length)) as TaskResult);
-    });
-  });
+  runChild<TaskResult>([...process.execArgv, '--expose-gc', '--max-old-space-size=16384', fileURLToPath(import.meta.url), '--child', task, path, JSON.stringify(workload)], `${task} child`);
 
 // --- the parent: run, report, write the docs -------------------------------------------------
 

@@ -1,4 +1,5 @@
 /** What the benchmarks of this package share: the rule sets, GC, number formats, the machine, the docs file. */
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
@@ -56,3 +57,22 @@ export const writeBenchmarkSection = (name: string, section: string, before?: st
   }
   writeFileSync(docsPath, next);
 };
+
+/**
+ * Runs `args` (node's own flags, then a script and its arguments) in a child process of this
+ * Node, and gives back what the child printed on its line `RESULT <json>`; rejects, naming `what`
+ * and the end of its output, if it exits otherwise. Each benchmark measures its contenders in
+ * children, so that one contender's heap never weighs on another's.
+ */
+export const runChild = <T>(args: ReadonlyArray<string>, what: string): Promise<T> =>
+  new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code !== 0 || line === undefined) reject(new Error(`${what} exited ${code}: ${out.slice(-2000)}`));
+      else resolvePromise(JSON.parse(line.slice('RESULT '.length)) as T);
+    });
+  });

@@ -17,7 +17,6 @@
  *
  * Nothing is written to docs/: docs/replay.md explains the figures (and gives those of the run it quotes).
  */
-import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,7 +26,7 @@ import * as E from 'fp-ts/Either';
 import { ATTENDANCE_SLOTS, GRADE_SLOTS, LESSON_SLOTS, MARK_SLOTS, schoolProjections, type SchoolLedgerState } from '@grade-ledger/core';
 import { archiveBytes, fileSource, readArchive, writeTextFile } from '@grade-ledger/archive';
 import { generateSchoolWorkload } from '@grade-ledger/testing/workload';
-import { gc, int, machine, shippedRuleSets } from './common';
+import { gc, int, machine, runChild, shippedRuleSets } from './common';
 
 const MB = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
 
@@ -197,19 +196,8 @@ const child = async (path: string, snapshot: boolean): Promise<ChildResult> => {
   return { events, seconds, start, peak, retained, breakdown, slots: slotsByKind(projections.state) };
 };
 
-const runChild = (path: string, snapshot: boolean): Promise<ChildResult> =>
-  new Promise((resolvePromise, reject) => {
-    const args = [...process.execArgv, '--expose-gc', '--max-old-space-size=16384', fileURLToPath(import.meta.url), '--child', path, snapshot ? 'snapshot' : 'none'];
-    const spawned = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    spawned.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    spawned.on('error', reject);
-    spawned.on('close', (code) => {
-      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
-      if (code !== 0 || line === undefined) reject(new Error(`the replay child exited ${code}: ${out.slice(-2000)}`));
-      else resolvePromise(JSON.parse(line.slice('RESULT '.length)) as ChildResult);
-    });
-  });
+const runReplayChild = (path: string, snapshot: boolean): Promise<ChildResult> =>
+  runChild<ChildResult>([...process.execArgv, '--expose-gc', '--max-old-space-size=16384', fileURLToPath(import.meta.url), '--child', path, snapshot ? 'snapshot' : 'none'], 'the replay child');
 
 const main = async (): Promise<void> => {
   const argv = process.argv.slice(2);
@@ -233,7 +221,7 @@ const main = async (): Promise<void> => {
       const written = await lines.result;
       if (E.isLeft(written)) throw new Error(written.left.message);
     }
-    const r = await runChild(path, snapshot);
+    const r = await runReplayChild(path, snapshot);
     log(`${int(r.events)} events replayed in ${r.seconds.toFixed(1)} s (${int(r.events / r.seconds)} events/s)`);
     log('');
     log('| | RSS | V8 heap used | V8 heap committed | young generation (committed) | old generation (committed) | ArrayBuffers |');

@@ -15,12 +15,11 @@
  *
  * The results table is written into docs/benchmarks.md between the bench:replay markers.
  */
-import { spawn } from 'node:child_process';
 import { constants as perfConstants, performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { getInMemoryEventStore, type Event as EmmettEvent } from '@event-driven-io/emmett';
 import { MARK_SLOTS, replayEvents, schoolProjections, type LedgerEvent, type RecordedEvent } from '@grade-ledger/core';
-import { gc, int, machine, mb, shippedRuleSets, writeBenchmarkSection } from './common';
+import { gc, int, machine, mb, runChild, shippedRuleSets, writeBenchmarkSection } from './common';
 import { generateSchoolWorkload, type WorkloadOptions } from '@grade-ledger/testing/workload';
 
 
@@ -237,7 +236,7 @@ type ChildOptions = { readonly storeCopies: boolean };
 
 
 /** Runs contenders one after the other on one generated workload; each has its own memory baseline. */
-const runChild = async (
+const runContenders = async (
   contenders: ReadonlyArray<ContenderName>,
   workload: WorkloadOptions,
   passes: number,
@@ -310,8 +309,8 @@ const spawnChild = (
   options: ChildOptions = { storeCopies: false },
   v8Flags: ReadonlyArray<string> = [],
 ): Promise<ReadonlyArray<ChildResult>> =>
-  new Promise((resolvePromise, reject) => {
-    const args = [
+  runChild<ReadonlyArray<ChildResult>>(
+    [
       ...process.execArgv,
       '--expose-gc',
       '--max-old-space-size=16384',
@@ -323,17 +322,9 @@ const spawnChild = (
       String(passes),
       String(budgetSeconds),
       JSON.stringify(options),
-    ];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
-      if (code !== 0 || line === undefined) reject(new Error(`${contenders.join(', ')} child exited ${code}: ${out.slice(-2000)}`));
-      else resolvePromise(JSON.parse(line.slice('RESULT '.length)) as ReadonlyArray<ChildResult>);
-    });
-  });
+    ],
+    `${contenders.join(', ')} child`,
+  );
 
 // --- the parent: run, report, write the docs -------------------------------------------------
 
@@ -363,7 +354,7 @@ const LABELS: Record<ContenderName, string> = {
 const main = async (): Promise<void> => {
   const argv = process.argv.slice(2);
   if (argv[0] === '--child') {
-    const result = await runChild(
+    const result = await runContenders(
       (argv[1] ?? '').split(',') as ReadonlyArray<ContenderName>,
       JSON.parse(argv[2] ?? '{}') as WorkloadOptions,
       Number(argv[3] ?? 3),
