@@ -40,7 +40,7 @@ export type LedgerTables = {
   momentCount: number;
   /** Instants in a form other than the two encoded ones. */
   readonly looseInstants: string[];
-  /** A chunk of zeros per length, never written: new chunks are its copies (see `slotChunk`). */
+  /** A chunk of zeros per length, never written: new chunks (full-size arenas) are its copies (see `slotChunk`). */
   readonly blankChunks: Map<number, Slots>;
   /** Arenas that blocks of slots are cut from (see `slotBlock`), and how much of the last is used. */
   readonly arenas: Slots[];
@@ -89,7 +89,7 @@ export const emptyLedgerTables = (): LedgerTables => ({
 });
 
 /**
- * Arenas: a state's marks, absences, grades and moments are blocks of slots cut from a few large
+ * Arenas: a state's marks, absences, grades, lessons and moments are blocks of slots cut from a few large
  * arrays, not small arrays of their own. Why: V8 allocates every new object in its young
  * generation and copies each one that survives twice (within it, then out of it), and slots
  * survive as long as the state: for a replay that was most of the garbage collector's time (a
@@ -240,15 +240,6 @@ const TEMPLATE_UNIT = 2 ** 32;
 /** Template numbers the code holds (2^21 - 1 of them); an id of a later template is kept as text. */
 const MAX_TEMPLATE = 2 ** 21 - 2;
 
-/** The code of an id (see `TEMPLATE_UNIT`), learning the cache's template on the way. */
-export const encodeId = (tables: LedgerTables, cache: IdCache, id: string): number => {
-  if (cache.template >= 0) {
-    const n = numberIn(id, cache.prefix, cache.suffix);
-    if (n >= 0) return (cache.template + 1) * TEMPLATE_UNIT + n;
-  }
-  return encodeIdSlowly(tables, cache, id);
-};
-
 /**
  * `slots[at] = encodeId(tables, cache, id)`, written in place: a code above 2^31 returned from a
  * call the JIT does not inline is boxed (a heap object per id), one written where it is computed
@@ -263,6 +254,13 @@ export const writeId = (tables: LedgerTables, cache: IdCache, id: string, slots:
     }
   }
   slots[at] = encodeIdSlowly(tables, cache, id);
+};
+
+/** The code of an id (see `TEMPLATE_UNIT`), learning the cache's template on the way (`writeId`, returned). */
+export const encodeId = (tables: LedgerTables, cache: IdCache, id: string): number => {
+  const slot: Slots = [0.5];
+  writeId(tables, cache, id, slot, 0);
+  return slot[0] as number;
 };
 
 const encodeIdSlowly = (tables: LedgerTables, cache: IdCache, id: string): number => {
