@@ -97,6 +97,28 @@ describe('ledger tables', () => {
     );
   });
 
+  it('encode the edges of every year 1000-9999 (first and last instants, leap days, century years) as Date.parse reads them, and keep a 29 February of a common year as text', () => {
+    // Random dates over nine thousand years seldom land on a leap day or a century's end, where a
+    // hand-written days_from_civil would go wrong: every year's edges, once each.
+    const tables = emptyLedgerTables();
+    const wrong: string[] = [];
+    for (let year = 1000; year <= 9999; year++) {
+      const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+      const days = ['01-01T00:00:00.000Z', '02-28T23:59:59Z', '03-01T00:00:00Z', '12-31T23:59:59.999Z', ...(leap ? ['02-29T00:00:00.001Z', '02-29T23:59:59Z'] : [])];
+      for (const rest of days) {
+        const iso = `${year}-${rest}`;
+        const code = instantCode(tables, iso);
+        if (Math.floor(code / 4) !== Date.parse(iso) || instantOfCode(tables, code) !== iso) wrong.push(iso);
+      }
+      if (!leap) {
+        const text = `${year}-02-29T00:00:00Z`;
+        const code = instantCode(tables, text);
+        if (code % 4 !== 2 || instantOfCode(tables, code) !== text) wrong.push(text);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
   it('keep the moments of marks, shared by marks recorded together', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.constantFrom('2024-09-02T09:40:00Z', '2024-09-02T10:40:00.000Z', 'odd'), fc.constantFrom('2024-09-02T09:45:00Z', '2024-09-02T09:40:00Z')), { maxLength: 40 }), (pairs) => {
