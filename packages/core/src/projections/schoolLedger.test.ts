@@ -221,6 +221,32 @@ describe('school ledger fold: grades', () => {
     );
   });
 
+  it('give back who finalized a grade and its period, however many actors the ledger has seen', () => {
+    // Actor numbers past what 32-bit flags hold, up to the last an array can index: the state is
+    // given that many actors before (its list's length set, as if so many had recorded before).
+    fc.assert(
+      fc.property(fc.constantFrom(0, 2 ** 8, 2 ** 23 - 1, 2 ** 23, 2 ** 24, 2 ** 31, 2 ** 32 - 2), fc.constantFrom('period', 'year'), (before, level) => {
+        const state = schoolLedgerProjection.init();
+        (state.audit.actors as unknown[]).length = before;
+        const actor = { id: 'deputy-01', role: 'deputyDirector' } as const;
+        const events = asLedgerEvents(
+          [
+            { type: 'ClassOpened', data: { classId: '7A', gradeLevel: 7, letter: 'A', classTeacherId: 'teacher-05', calendar } },
+            { type: 'SubjectAssigned', data: { subjectId: 'mathematics', teacherId: 'teacher-01', hoursPerWeek: 4, gradingMode: 'scored' } },
+            level === 'period'
+              ? { type: 'PeriodGradeFinalized', data: { subjectId: 'mathematics', pupilId: 'pupil-1', period: { kind: 'halfYear', number: 2 }, grade: 4, recommendation: { grade: 3, percentage: '60' }, ruleSetId: 'kz-current', overrideReason: 'Moderated' } }
+              : { type: 'YearGradeFinalized', data: { subjectId: 'mathematics', pupilId: 'pupil-1', grade: 4, recommendation: { grade: 3, percentage: '60' }, ruleSetId: 'kz-current', overrideReason: 'Moderated' } },
+          ] as Parameters<typeof asLedgerEvents>[0],
+          { actor, idPrefix: 'e', occurredAt: '2023-09-04T09:00:00Z' },
+        ).map((event, i) => ({ event, streamId: 'class-7A', streamRevision: i, globalPosition: i + 1 }));
+        foldProjection(schoolLedgerProjection, events, state);
+        const grade = gradeAt(state, 0);
+        expect(grade.actor).toEqual(actor);
+        expect([grade.level, grade.period, grade.overridden]).toEqual([level, level === 'period' ? { kind: 'halfYear', number: 2 } : null, true]);
+      }),
+    );
+  });
+
   it('keep one grade per period of a pupil, the latest, in order of the first (periods of any kind and number)', () => {
     const period = fc.record({ kind: fc.constantFrom('term', 'halfYear', 'quarter'), number: fc.oneof(fc.integer({ min: 0, max: 9 }), fc.constant(1.5)) });
     fc.assert(

@@ -268,13 +268,17 @@ const valueOfSlot = (tables: LedgerTables, slot: number): string | number | null
   }
   return slot > NO_VALUE ? slot : valueAt(tables, VALUE_BASE - slot);
 };
-/** Flags: bits 0-1 the level, bit 2 overridden, bit 3 a term / bit 4 a half-year, bits 5-7 its number, then the actor's number. */
+/**
+ * Flags: bits 0-1 the level, bit 2 overridden, bit 3 a term / bit 4 a half-year, bits 5-7 its
+ * number, and above them (× `GRADE_ACTOR_UNIT`, not shifted: a slot is a double, exact to 2^53,
+ * where a shift would wrap at 2^32) the actor's number.
+ */
 const LEVELS = ['period', 'year', 'resit'] as const;
 const OVERRIDDEN = 4;
 const TERM = 8;
 const HALF_YEAR = 16;
 const PERIOD_SHIFT = 5;
-const GRADE_ACTOR_SHIFT = 8;
+const GRADE_ACTOR_UNIT = 256;
 
 /** What few grades carry beyond their slots. */
 export type GradeNotes = {
@@ -589,7 +593,8 @@ export const gradeAt = (state: SchoolLedgerState, n: number): GradeHistoryEntry 
   const slots = state.tables.arenas[state.audit.grades[n >> CHUNK_SHIFT] as number] as GradeSlots;
   const at = (state.audit.gradeBases[n >> CHUNK_SHIFT] as number) + (n & CHUNK_MASK) * GRADE_SLOTS;
   const { tables } = state;
-  const flags = slots[at + G_FLAGS] as number;
+  const actorNumber = Math.floor((slots[at + G_FLAGS] as number) / GRADE_ACTOR_UNIT);
+  const flags = (slots[at + G_FLAGS] as number) - actorNumber * GRADE_ACTOR_UNIT;
   const cls = state.classList[slots[at + G_CLASS] as number] as JournalClass;
   const notes = state.audit.gradeNotes?.get(n);
   const number = (flags >>> PERIOD_SHIFT) & 7;
@@ -599,7 +604,7 @@ export const gradeAt = (state: SchoolLedgerState, n: number): GradeHistoryEntry 
   const position = slots[at + G_POSITION] as number;
   return {
     eventId: decodeId(tables, slots[at + G_EVENT] as number),
-    actor: state.audit.actors[flags >>> GRADE_ACTOR_SHIFT] as Actor,
+    actor: state.audit.actors[actorNumber] as Actor,
     occurredAt: occurredAtOfMoment(tables, moment),
     recordedAt: recordedAtOfMoment(tables, moment),
     reason: notes?.reason ?? null,
@@ -1061,7 +1066,7 @@ const recordGrade = (
   const packed = period === null ? 0 : periodBitsOf(period) || -1;
   const { tables } = state;
   writeId(tables, cls.caches.eventIds, metadata.eventId, slots, at + G_EVENT);
-  slots[at + G_FLAGS] = (state.lastActorNumber << GRADE_ACTOR_SHIFT) | (packed > 0 ? packed : 0) | (overridden ? OVERRIDDEN : 0) | level;
+  slots[at + G_FLAGS] = state.lastActorNumber * GRADE_ACTOR_UNIT + ((packed > 0 ? packed : 0) | (overridden ? OVERRIDDEN : 0) | level);
   slots[at + G_MOMENT] = momentOf(tables, cls.caches.moment, metadata.occurredAt, metadata.recordedAt);
   const position = recorded.globalPosition;
   if (fitsPosition(position)) slots[at + G_POSITION] = position;
