@@ -849,7 +849,11 @@ export const lessonsOf = (subject: Lessons): JournalLesson[] => {
   return lessons;
 };
 
-/** The subject's lesson numbers by id (the last lesson planned with an id), built on first need and kept. */
+/**
+ * The subject's lesson numbers by id (the last lesson planned with an id), built on first need and
+ * kept: the fold's own index, which later LessonPlanned events extend. A building block of
+ * queries, read within one; not a query result to keep (copy it for that).
+ */
 export const lessonNumbersOf = (subject: Lessons): ReadonlyMap<string, number> => {
   if (subject.lessonIndex === null) {
     const index = new Map<string, number>();
@@ -862,7 +866,11 @@ export const lessonNumbersOf = (subject: Lessons): ReadonlyMap<string, number> =
 /** The subject's lessons by id (fresh objects in a fresh Map). */
 export const lessonIndexOf = (subject: Lessons): ReadonlyMap<string, JournalLesson> => new Map(lessonsOf(subject).map((lesson) => [lesson.lessonId, lesson] as const));
 
-/** The subject's lessons by id, each decoded when asked for (the rules' `marksInForce` asks for the lessons of a pupil's marks). */
+/**
+ * The subject's lessons by id, each decoded when asked for (the rules' `marksInForce` asks for the
+ * lessons of a pupil's marks): a view of the fold's state, which later events change, to read
+ * within a query (`lessonIndexOf` gives a fresh Map).
+ */
 export const lessonsById = (subject: Lessons): { readonly get: (lessonId: string) => JournalLesson | undefined } => {
   const numbers = lessonNumbersOf(subject);
   return {
