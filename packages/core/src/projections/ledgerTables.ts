@@ -393,14 +393,16 @@ export const instantOfCode = (tables: LedgerTables, code: number): string => {
 export type MomentCache = { occurredAt: string | undefined; recordedAt: string | undefined; moment: number };
 export const emptyMomentCache = (): MomentCache => ({ occurredAt: undefined, recordedAt: undefined, moment: -1 });
 
+/** Moment `m`'s block (its arena) and the offset of its first slot there. */
+const momentChunk = (tables: LedgerTables, m: number): Slots => tables.arenas[tables.moments[m >> MOMENT_SHIFT] as number] as Slots;
+const momentOffset = (tables: LedgerTables, m: number): number => (tables.momentBases[m >> MOMENT_SHIFT] as number) + (m & MOMENT_MASK) * 2;
+
 /** The number of the moment of these two instants: the cache's if the same texts, else a new one. */
 export const momentOf = (tables: LedgerTables, cache: MomentCache, occurredAt: string, recordedAt: string): number => {
   if (occurredAt === cache.occurredAt && recordedAt === cache.recordedAt) return cache.moment;
   const m = tables.momentCount;
-  let at = (m & MOMENT_MASK) * 2;
-  if (at === 0) at = appendSlotBlock(tables, tables.moments, tables.momentBases, MOMENTS_PER_BLOCK * 2);
-  else at += tables.momentBases[m >> MOMENT_SHIFT] as number;
-  const chunk = tables.arenas[tables.moments[m >> MOMENT_SHIFT] as number] as Slots;
+  const at = (m & MOMENT_MASK) === 0 ? appendSlotBlock(tables, tables.moments, tables.momentBases, MOMENTS_PER_BLOCK * 2) : momentOffset(tables, m);
+  const chunk = momentChunk(tables, m);
   chunk[at] = instantCode(tables, occurredAt);
   chunk[at + 1] = recordedAt === occurredAt ? (chunk[at] as number) : instantCode(tables, recordedAt);
   tables.momentCount = m + 1;
@@ -411,7 +413,6 @@ export const momentOf = (tables: LedgerTables, cache: MomentCache, occurredAt: s
 };
 
 /** Slot `k` (0: occurredAt, 1: recordedAt) of moment `m`. */
-const momentSlot = (tables: LedgerTables, m: number, k: number): number =>
-  (tables.arenas[tables.moments[m >> MOMENT_SHIFT] as number] as Slots)[(tables.momentBases[m >> MOMENT_SHIFT] as number) + (m & MOMENT_MASK) * 2 + k] as number;
+const momentSlot = (tables: LedgerTables, m: number, k: number): number => momentChunk(tables, m)[momentOffset(tables, m) + k] as number;
 export const occurredAtOfMoment = (tables: LedgerTables, m: number): string => instantOfCode(tables, momentSlot(tables, m, 0));
 export const recordedAtOfMoment = (tables: LedgerTables, m: number): string => instantOfCode(tables, momentSlot(tables, m, 1));

@@ -588,10 +588,14 @@ export const markValueOf = (mark: Pick<JournalMark, 'kind' | 'value' | 'annulled
 /** The number of finalized grades (period, year, re-sit) in the ledger. */
 export const gradeCount = (state: SchoolLedgerState): number => state.audit.gradeCount;
 
+/** Grade `n`'s block (its arena) and the offset of its first slot there. */
+const gradeChunk = (state: SchoolLedgerState, n: number): GradeSlots => state.tables.arenas[state.audit.grades[n >> CHUNK_SHIFT] as number] as GradeSlots;
+const gradeOffset = (state: SchoolLedgerState, n: number): number => (state.audit.gradeBases[n >> CHUNK_SHIFT] as number) + (n & CHUNK_MASK) * GRADE_SLOTS;
+
 /** Finalized grade `n` (in ledger order) as the audit trail shows it (a fresh object). */
 export const gradeAt = (state: SchoolLedgerState, n: number): GradeHistoryEntry => {
-  const slots = state.tables.arenas[state.audit.grades[n >> CHUNK_SHIFT] as number] as GradeSlots;
-  const at = (state.audit.gradeBases[n >> CHUNK_SHIFT] as number) + (n & CHUNK_MASK) * GRADE_SLOTS;
+  const slots = gradeChunk(state, n);
+  const at = gradeOffset(state, n);
   const { tables } = state;
   const actorNumber = Math.floor((slots[at + G_FLAGS] as number) / GRADE_ACTOR_UNIT);
   const flags = (slots[at + G_FLAGS] as number) - actorNumber * GRADE_ACTOR_UNIT;
@@ -1068,8 +1072,8 @@ const recordGrade = (
   const at =
     (n & CHUNK_MASK) === 0
       ? appendSlotBlock(state.tables, audit.grades, audit.gradeBases, MARKS_PER_CHUNK * GRADE_SLOTS)
-      : (audit.gradeBases[n >> CHUNK_SHIFT] as number) + (n & CHUNK_MASK) * GRADE_SLOTS;
-  const slots = state.tables.arenas[audit.grades[n >> CHUNK_SHIFT] as number] as GradeSlots;
+      : gradeOffset(state, n);
+  const slots = gradeChunk(state, n);
   // The period in the flags when it fits (always, for a decoded event), else in the grade's notes.
   const packed = period === null ? 0 : periodBitsOf(period) || -1;
   const { tables } = state;
