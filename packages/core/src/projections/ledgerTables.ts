@@ -140,6 +140,19 @@ export const appendSlotBlock = (tables: LedgerTables, arenaNumbers: number[], ba
   return base;
 };
 
+// --- pairs of small numbers in one slot -------------------------------------------------
+
+/**
+ * Two value numbers (or other small non-negative integers) in one slot: `high × PAIR_UNIT + low`,
+ * both below 2^26 (a slot is a double, exact to 2^53). A state numbers its values in order of
+ * first use, a few tens of thousands a school year: 2^26 (67 million) is centuries of them. A pair
+ * that does not fit is the caller's to keep elsewhere (each layout says where).
+ */
+export const PAIR_UNIT = 2 ** 26;
+export const fitsPair = (high: number, low: number): boolean => high < PAIR_UNIT && low < PAIR_UNIT;
+export const highOfPair = (slot: number): number => Math.floor(slot / PAIR_UNIT);
+export const lowOfPair = (slot: number): number => slot - Math.floor(slot / PAIR_UNIT) * PAIR_UNIT;
+
 // --- values -------------------------------------------------------------------------------
 
 /** The number of a value (given one on first use). */

@@ -12,6 +12,10 @@ import {
   emptyIdCache,
   emptyLedgerTables,
   emptyMomentCache,
+  fitsPair,
+  highOfPair,
+  lowOfPair,
+  PAIR_UNIT,
   writeId,
   isIdOfCode,
   appendSlotBlock,
@@ -116,11 +120,12 @@ export type JournalMark = {
 
 /**
  * A subject's marks (of all its pupils), in order of recording, `MARK_SLOTS` integer slots each:
- * mark id (its code, see `encodeId`), what it was given on (a value number), flags (summative,
- * annulled, the value and the recording actor's number in `AuditLog.actors`), the recording
- * event's global position, its event id (code), its moment (occurredAt and recordedAt, see
- * `momentOf`) and the pupil (a value number). Strings are numbers of the state's `LedgerTables`:
- * a mark is 7 numbers at the end of one array of doubles (see `Slots`: 56 bytes, never traced),
+ * mark id (its code, see `encodeId`); the pupil and what the mark was given on (value numbers, a
+ * pair in one slot: see `PAIR_UNIT`; -1 when either does not fit, both then in the subject's
+ * `markPupilOn`); flags (summative, annulled, the value and the recording actor's number in
+ * `AuditLog.actors`); the recording event's global position; its event id (code); its moment
+ * (occurredAt and recordedAt, see `momentOf`). Strings are numbers of the state's `LedgerTables`:
+ * a mark is 6 numbers at the end of one array of doubles (see `Slots`: 48 bytes, never traced),
  * keeps none of its event's strings alive, and is no object for the garbage collector to move. The slots are in blocks of
  * `MARKS_PER_CHUNK` marks, each cut once at its full size from an arena of the tables (see
  * `slotBlock`) and filled in place: a growing array would be copied at every growth. Read them
@@ -128,17 +133,17 @@ export type JournalMark = {
  */
 export type MarkSlots = Slots;
 
-export const MARK_SLOTS = 7;
+export const MARK_SLOTS = 6;
 const CHUNK_SHIFT = 6;
 export const MARKS_PER_CHUNK = 1 << CHUNK_SHIFT;
 const CHUNK_MASK = MARKS_PER_CHUNK - 1;
 const M_ID = 0;
-const M_ON = 1;
+/** Pupil × `PAIR_UNIT` + what it was given on (the pupil high: a scan for a pupil's mark compares a quotient). */
+const M_PUPIL_ON = 1;
 const M_FLAGS = 2;
 const M_POSITION = 3;
 const M_EVENT = 4;
 const M_MOMENT = 5;
-const M_PUPIL = 6;
 /**
  * Flags: bit 0 summative, bit 1 annulled, bits 3-9 the value (a mark 1-10 or points 0-100),
  * bits 10-30 the actor's number. A value or an actor number that does not fit (never, for a
@@ -318,6 +323,8 @@ export type JournalSubject = {
   markOverflow: Map<number, { value: number; readonly actor: number }> | null;
   /** Global positions an int32 slot cannot hold, by the mark's number. */
   markPositions: Map<number, number> | null;
+  /** Pupil and given-on value numbers that do not fit one slot (see `PAIR_UNIT`), by the mark's number. */
+  markPupilOn: Map<number, { readonly pupil: number; readonly on: number }> | null;
   /** The state's tables (the one object for all subjects), which the slots' numbers refer to. */
   readonly tables: LedgerTables;
   /** The value numbers of its id and of its teacher's. */
@@ -465,7 +472,7 @@ export const initialSchoolLedgerState = (): SchoolLedgerState => ({
 /** The year a class's school year starts in, from its calendar (so that it never depends on other streams). */
 export const startYearOfCalendar = (calendar: { readonly startsOn: LocalDate }): number => Number(calendar.startsOn.slice(0, 4));
 
-type Marks = Pick<JournalSubject, 'marks' | 'markBases' | 'recordedMarks' | 'markOverflow' | 'markPositions' | 'tables'>;
+type Marks = Pick<JournalSubject, 'marks' | 'markBases' | 'recordedMarks' | 'markOverflow' | 'markPositions' | 'markPupilOn' | 'tables'>;
 
 /** Mark `i`'s block (its arena) and the offset of its first slot there. */
 const markChunk = (subject: Marks, i: number): MarkSlots => subject.tables.arenas[subject.marks[i >> CHUNK_SHIFT] as number] as MarkSlots;
@@ -478,13 +485,16 @@ type Attendance = Pick<JournalSubject, 'attendance' | 'attendanceBases' | 'atten
 export const markCount = (subject: Marks): number => subject.recordedMarks;
 export const markIdAt = (subject: Marks, i: number): string => decodeId(subject.tables, markSlot(subject, i, M_ID));
 /** What the mark was given on: its lesson (formative) or summative (score). */
-export const markOnAt = (subject: Marks, i: number): string => valueAt(subject.tables, markSlot(subject, i, M_ON)) as string;
+export const markOnAt = (subject: Marks, i: number): string => valueAt(subject.tables, onNumberAt(subject, i, markSlot(subject, i, M_PUPIL_ON))) as string;
+/** The value numbers of mark `i`'s pupil and of what it was given on, from its pair slot `slot`. */
+const pupilNumberAt = (subject: Marks, i: number, slot: number): number => (slot >= 0 ? highOfPair(slot) : (subject.markPupilOn?.get(i)?.pupil as number));
+const onNumberAt = (subject: Marks, i: number, slot: number): number => (slot >= 0 ? lowOfPair(slot) : (subject.markPupilOn?.get(i)?.on as number));
 export const markValueAt = (subject: Marks, i: number): number => valueOfFlags(subject, i, markSlot(subject, i, M_FLAGS));
 const valueOfFlags = (subject: Marks, i: number, flags: number): number =>
   (flags & OVERFLOW) === 0 ? (flags >>> VALUE_SHIFT) & VALUE_MASK : (subject.markOverflow?.get(i)?.value as number);
 const actorNumberOfFlags = (subject: Marks, i: number, flags: number): number =>
   (flags & OVERFLOW) === 0 ? flags >>> ACTOR_SHIFT : (subject.markOverflow?.get(i)?.actor as number);
-export const markPupilAt = (subject: Marks, i: number): string => valueAt(subject.tables, markSlot(subject, i, M_PUPIL)) as string;
+export const markPupilAt = (subject: Marks, i: number): string => valueAt(subject.tables, pupilNumberAt(subject, i, markSlot(subject, i, M_PUPIL_ON))) as string;
 export const markKindAt = (subject: Marks, i: number): 'formative' | 'summative' => (markSlot(subject, i, M_FLAGS) & SUMMATIVE) === 0 ? 'formative' : 'summative';
 export const isMarkAnnulledAt = (subject: Marks, i: number): boolean => (markSlot(subject, i, M_FLAGS) & ANNULLED) !== 0;
 
@@ -501,7 +511,7 @@ export const markNumberOf = (subject: Marks, markId: string, pupilId?: string): 
   for (let i = subject.recordedMarks - 1; i >= 0; i--) {
     const slots = markChunk(subject, i);
     const at = markOffset(subject, i);
-    if ((pupil < 0 || slots[at + M_PUPIL] === pupil) && isIdOfCode(subject.tables, slots[at + M_ID] as number, markId)) return i;
+    if ((pupil < 0 || pupilNumberAt(subject, i, slots[at + M_PUPIL_ON] as number) === pupil) && isIdOfCode(subject.tables, slots[at + M_ID] as number, markId)) return i;
   }
   return undefined;
 };
@@ -534,7 +544,7 @@ export const markAt = (state: SchoolLedgerState, subject: JournalSubject, i: num
   return {
     kind: (flags & SUMMATIVE) === 0 ? 'formative' : 'summative',
     markId: decodeId(tables, slots[at + M_ID] as number),
-    on: valueAt(tables, slots[at + M_ON] as number) as string,
+    on: valueAt(tables, onNumberAt(subject, i, slots[at + M_PUPIL_ON] as number)) as string,
     value: valueOfFlags(subject, i, flags),
     annulled: (flags & ANNULLED) !== 0,
     eventId: decodeId(tables, slots[at + M_EVENT] as number),
@@ -927,7 +937,13 @@ const recordMark = (
   const slots = markChunk(subject, i);
   // A valid ledger never records a mark id twice for one pupil and subject (the decider refuses it).
   writeId(tables, cls.caches.markIds, markId, slots, at + M_ID);
-  slots[at + M_ON] = on === subject.lastOn ? subject.lastOnNumber : onNumberOf(subject, cls.caches.values, on);
+  const onNumber = on === subject.lastOn ? subject.lastOnNumber : onNumberOf(subject, cls.caches.values, on);
+  const pupil = pupilNumberOf(tables, cls.caches, pupilId);
+  if (fitsPair(pupil, onNumber)) slots[at + M_PUPIL_ON] = pupil * PAIR_UNIT + onNumber;
+  else {
+    slots[at + M_PUPIL_ON] = -1;
+    (subject.markPupilOn ??= new Map()).set(i, { pupil, on: onNumber });
+  }
   const actor = state.lastActorNumber;
   if (fitsValue(value) && actor <= MAX_ACTOR) slots[at + M_FLAGS] = (actor << ACTOR_SHIFT) | (value << VALUE_SHIFT) | (summative ? SUMMATIVE : 0);
   else {
@@ -942,7 +958,6 @@ const recordMark = (
   }
   writeId(tables, cls.caches.eventIds, metadata.eventId, slots, at + M_EVENT);
   slots[at + M_MOMENT] = momentOf(tables, cls.caches.moment, metadata.occurredAt, metadata.recordedAt);
-  slots[at + M_PUPIL] = pupilNumberOf(tables, cls.caches, pupilId);
   subject.recordedMarks = i + 1;
   if (metadata.reason !== undefined) (subject.markReasons ??= new Map()).set(i, metadata.reason);
 };
@@ -1171,6 +1186,7 @@ const handlers = {
         recordedMarks: 0,
         markOverflow: null,
         markPositions: null,
+        markPupilOn: null,
         tables: state.tables,
         subjectNumber: valueNumberOf(state.tables, data.subjectId),
         teacherNumber: valueNumberOf(state.tables, data.teacherId),

@@ -1,0 +1,89 @@
+import * as fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { RecordedEvent } from '../eventStore/eventStore';
+import { foldProjection, markAt, markCount, markNumbersByPupil, markPupilAt, schoolLedgerProjection } from './index';
+import { PAIR_UNIT } from './ledgerTables';
+import type { SchoolLedgerState } from './schoolLedger';
+
+/*
+ * The fold packs two small numbers into one slot where both fit (a pupil's and a lesson's value
+ * numbers, say: see `PAIR_UNIT`), and keeps them elsewhere when one does not. A state reaches
+ * those limits only after decades of events; these properties put it just below them (its tables
+ * given as many values, moments or actors as if so many had been used before), then fold events
+ * whose numbers fall just at and past each limit: every entry must read back as recorded.
+ */
+
+const calendar = { schoolYearId: '2023-2024', startsOn: '2023-09-01', endsOn: '2024-05-31', terms: [{ number: 1, startsOn: '2023-09-01', endsOn: '2023-10-27' }], halfYears: [], ruleSetId: 'kz-current' };
+const actor = { id: 'teacher-01', role: 'subjectTeacher' } as const;
+
+type Payload = { readonly type: string; readonly data: Record<string, unknown> };
+
+/** Payloads as class 7A's recorded events, each at its own minute (a moment each) from `firstPosition` on. */
+const recordedOf = (payloads: ReadonlyArray<Payload>, firstPosition = 1): RecordedEvent[] =>
+  payloads.map((payload, i) => {
+    const occurredAt = new Date(Date.UTC(2023, 8, 4, 8) + i * 60_000).toISOString().replace('.000Z', 'Z');
+    const metadata = { eventId: `e.${i}`, occurredAt, recordedAt: occurredAt, actor, correlationId: `e.${i}`, causationId: `e.${i}` };
+    return { event: { type: payload.type, schemaVersion: 1, data: payload.data, metadata }, streamId: 'class-7A', streamRevision: i, globalPosition: firstPosition + i } as unknown as RecordedEvent;
+  });
+
+const opening: ReadonlyArray<Payload> = [
+  { type: 'ClassOpened', data: { classId: '7A', gradeLevel: 7, letter: 'A', classTeacherId: 'teacher-05', calendar } },
+  { type: 'SubjectAssigned', data: { subjectId: 'mathematics', teacherId: 'teacher-01', hoursPerWeek: 4, gradingMode: 'scored' } },
+];
+
+/** A state whose tables already number `used` values (its list's length set, as if so many had been used). */
+const stateWithValuesUsed = (used: number): SchoolLedgerState => {
+  const state = schoolLedgerProjection.init();
+  (state.tables.values as unknown[]).length = used;
+  return state;
+};
+
+/** Value numbers from a few below the pair limit to a few past it. */
+const nearPairLimit = fc.integer({ min: PAIR_UNIT - 12, max: PAIR_UNIT + 1 });
+
+describe('school ledger fold: numbers at and past the limits of the slots they share', () => {
+  it("give back each mark's pupil and what it was given on, and find it for a change, whatever their value numbers", () => {
+    const recording = fc.array(fc.tuple(fc.nat(3), fc.nat(3), fc.integer({ min: 1, max: 10 }), fc.boolean()), { minLength: 1, maxLength: 14 });
+    fc.assert(
+      fc.property(nearPairLimit, recording, fc.array(fc.tuple(fc.nat(20), fc.oneof(fc.integer({ min: 1, max: 10 }), fc.constant(null))), { maxLength: 4 }), (used, marks, changes) => {
+        type Expected = { markId: string; pupilId: string; kind: 'formative' | 'summative'; on: string; value: number; annulled: boolean };
+        const expected: Expected[] = [];
+        const payloads: Payload[] = [...opening];
+        marks.forEach(([pupil, on, value, summative], k) => {
+          const mark = { markId: `m${k}`, pupilId: `pupil-${pupil}`, kind: summative ? 'summative' : 'formative', on: summative ? `sor-${on}` : `L${on}`, value, annulled: false } as const;
+          expected.push({ ...mark });
+          payloads.push(
+            summative
+              ? { type: 'SummativeScoreRecorded', data: { subjectId: 'mathematics', markId: mark.markId, summativeId: mark.on, pupilId: mark.pupilId, points: value } }
+              : { type: 'FormativeMarkRecorded', data: { subjectId: 'mathematics', markId: mark.markId, lessonId: mark.on, pupilId: mark.pupilId, mark: value } },
+          );
+        });
+        for (const [k, value] of changes) {
+          const mark = expected[k % expected.length] as Expected;
+          if (value === null) {
+            mark.annulled = true;
+            payloads.push({ type: 'MarkAnnulled', data: { subjectId: 'mathematics', markId: mark.markId, pupilId: mark.pupilId } });
+          } else {
+            mark.value = value;
+            const changed = mark.kind === 'formative' ? { kind: 'formative', mark: value } : { kind: 'summative', points: value };
+            payloads.push({ type: 'MarkCorrected', data: { subjectId: 'mathematics', markId: mark.markId, pupilId: mark.pupilId, value: changed } });
+          }
+        }
+        const state = foldProjection(schoolLedgerProjection, recordedOf(payloads), stateWithValuesUsed(used));
+        const subject = state.classes.get('7A')?.subjects.get('mathematics');
+        if (subject === undefined) throw new Error('no subject');
+        const kept = Array.from({ length: markCount(subject) }, (_, i) => {
+          const m = markAt(state, subject, i);
+          return { markId: m.markId, pupilId: markPupilAt(subject, i), kind: m.kind, on: m.on, value: m.value, annulled: m.annulled };
+        });
+        expect(kept).toEqual(expected);
+        const byPupil = new Map<string, number[]>();
+        expected.forEach((m, i) => byPupil.set(m.pupilId, [...(byPupil.get(m.pupilId) ?? []), i]));
+        expect(markNumbersByPupil(subject)).toEqual(byPupil);
+        // The changes found their marks: as many as the changes that named a mark.
+        expect(kept.filter((_, i) => (markAt(state, subject, i).changes?.length ?? 0) > 0).length).toBe(new Set(changes.map(([k]) => k % expected.length)).size);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
