@@ -402,6 +402,19 @@ export const instantOfCode = (tables: LedgerTables, code: number): string => {
   return isoOfMillis(quarter, form === 0);
 };
 
+/**
+ * A global position and a moment's number in one slot: position × `MOMENT_UNIT` + moment, for a
+ * position below 2^31 (two billion events) and a moment below 2^22 (4 million: a school of 44
+ * classes makes about 37,000 a year). 2^31 × 2^22 = 2^53: every such pair is exact in a double.
+ * A pair that does not fit is the caller's to keep elsewhere (each layout says where).
+ */
+export const MOMENT_UNIT = 2 ** 22;
+const MAX_PAIRED_POSITION = 0x7fffffff;
+export const fitsPositionAndMoment = (position: number, moment: number): boolean =>
+  Number.isInteger(position) && position >= 0 && position <= MAX_PAIRED_POSITION && moment < MOMENT_UNIT;
+export const positionOfSlot = (slot: number): number => Math.floor(slot / MOMENT_UNIT);
+export const momentOfSlot = (slot: number): number => slot - Math.floor(slot / MOMENT_UNIT) * MOMENT_UNIT;
+
 /** Where a class last made a moment: its texts and number (marks recorded together share it). */
 export type MomentCache = { occurredAt: string | undefined; recordedAt: string | undefined; moment: number };
 export const emptyMomentCache = (): MomentCache => ({ occurredAt: undefined, recordedAt: undefined, moment: -1 });

@@ -2,7 +2,7 @@ import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RecordedEvent } from '../eventStore/eventStore';
 import { foldProjection, markAt, markCount, markNumbersByPupil, markPupilAt, schoolLedgerProjection } from './index';
-import { PAIR_UNIT } from './ledgerTables';
+import { appendSlotBlock, MOMENT_UNIT, PAIR_UNIT } from './ledgerTables';
 import type { SchoolLedgerState } from './schoolLedger';
 
 /*
@@ -37,6 +37,26 @@ const stateWithValuesUsed = (used: number): SchoolLedgerState => {
   (state.tables.values as unknown[]).length = used;
   return state;
 };
+
+/**
+ * A state whose tables have already made `used` moments: the block of the next one cut (blocks of
+ * 1,024 moments, 2 slots each), as the fold would have cut it.
+ */
+const stateWithMomentsUsed = (used: number): SchoolLedgerState => {
+  const state = schoolLedgerProjection.init();
+  const { tables } = state;
+  const block = Math.floor(used / 1024);
+  tables.moments.length = block;
+  tables.momentBases.length = block;
+  if (used % 1024 !== 0) appendSlotBlock(tables, tables.moments, tables.momentBases, 2048);
+  tables.momentCount = used;
+  return state;
+};
+
+/** Moment numbers from a few below the limit of the slot they share with a position to a few past it. */
+const nearMomentLimit = fc.integer({ min: MOMENT_UNIT - 6, max: MOMENT_UNIT + 1 });
+/** First global positions: small, or a few below 2^31 (the position's limit there) to past it. */
+const nearPositionLimit = fc.oneof(fc.constant(1), fc.integer({ min: 2 ** 31 - 8, max: 2 ** 31 + 1 }));
 
 /** Value numbers from a few below the pair limit to a few past it. */
 const nearPairLimit = fc.integer({ min: PAIR_UNIT - 12, max: PAIR_UNIT + 1 });
@@ -82,6 +102,27 @@ describe('school ledger fold: numbers at and past the limits of the slots they s
         expect(markNumbersByPupil(subject)).toEqual(byPupil);
         // The changes found their marks: as many as the changes that named a mark.
         expect(kept.filter((_, i) => (markAt(state, subject, i).changes?.length ?? 0) > 0).length).toBe(new Set(changes.map(([k]) => k % expected.length)).size);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("give back each mark's global position, instants and event, whatever its moment's number and its position", () => {
+    fc.assert(
+      fc.property(nearMomentLimit, nearPositionLimit, fc.integer({ min: 1, max: 10 }), (moments, firstPosition, count) => {
+        const payloads: Payload[] = [...opening];
+        for (let k = 0; k < count; k++) payloads.push({ type: 'FormativeMarkRecorded', data: { subjectId: 'mathematics', markId: `m${k}`, lessonId: 'L1', pupilId: `pupil-${k % 3}`, mark: 5 } });
+        const events = recordedOf(payloads, firstPosition);
+        const state = foldProjection(schoolLedgerProjection, events, stateWithMomentsUsed(moments));
+        const subject = state.classes.get('7A')?.subjects.get('mathematics');
+        if (subject === undefined) throw new Error('no subject');
+        const kept = Array.from({ length: markCount(subject) }, (_, i) => {
+          const m = markAt(state, subject, i);
+          return { eventId: m.eventId, occurredAt: m.occurredAt, recordedAt: m.recordedAt, globalPosition: m.globalPosition };
+        });
+        expect(kept).toEqual(
+          events.slice(opening.length).map(({ event, globalPosition }) => ({ eventId: event.metadata.eventId, occurredAt: event.metadata.occurredAt, recordedAt: event.metadata.recordedAt, globalPosition })),
+        );
       }),
       { numRuns: 150 },
     );

@@ -13,6 +13,10 @@ import {
   emptyLedgerTables,
   emptyMomentCache,
   fitsPair,
+  fitsPositionAndMoment,
+  MOMENT_UNIT,
+  momentOfSlot,
+  positionOfSlot,
   highOfPair,
   lowOfPair,
   PAIR_UNIT,
@@ -123,9 +127,10 @@ export type JournalMark = {
  * mark id (its code, see `encodeId`); the pupil and what the mark was given on (value numbers, a
  * pair in one slot: see `PAIR_UNIT`; -1 when either does not fit, both then in the subject's
  * `markPupilOn`); flags (summative, annulled, the value and the recording actor's number in
- * `AuditLog.actors`); the recording event's global position; its event id (code); its moment
- * (occurredAt and recordedAt, see `momentOf`). Strings are numbers of the state's `LedgerTables`:
- * a mark is 6 numbers at the end of one array of doubles (see `Slots`: 48 bytes, never traced),
+ * `AuditLog.actors`); the recording event's global position and its moment (occurredAt and
+ * recordedAt, see `momentOf`) in one slot (see `MOMENT_UNIT`; -1 when they do not fit, both then
+ * in the subject's `markPositions`); its event id (code). Strings are numbers of the state's `LedgerTables`:
+ * a mark is 5 numbers at the end of one array of doubles (see `Slots`: 40 bytes, never traced),
  * keeps none of its event's strings alive, and is no object for the garbage collector to move. The slots are in blocks of
  * `MARKS_PER_CHUNK` marks, each cut once at its full size from an arena of the tables (see
  * `slotBlock`) and filled in place: a growing array would be copied at every growth. Read them
@@ -133,7 +138,7 @@ export type JournalMark = {
  */
 export type MarkSlots = Slots;
 
-export const MARK_SLOTS = 6;
+export const MARK_SLOTS = 5;
 const CHUNK_SHIFT = 6;
 export const MARKS_PER_CHUNK = 1 << CHUNK_SHIFT;
 const CHUNK_MASK = MARKS_PER_CHUNK - 1;
@@ -141,9 +146,9 @@ const M_ID = 0;
 /** Pupil × `PAIR_UNIT` + what it was given on (the pupil high: a scan for a pupil's mark compares a quotient). */
 const M_PUPIL_ON = 1;
 const M_FLAGS = 2;
-const M_POSITION = 3;
+/** Global position × `MOMENT_UNIT` + moment. */
+const M_POSITION_MOMENT = 3;
 const M_EVENT = 4;
-const M_MOMENT = 5;
 /**
  * Flags: bit 0 summative, bit 1 annulled, bits 3-9 the value (a mark 1-10 or points 0-100),
  * bits 10-30 the actor's number. A value or an actor number that does not fit (never, for a
@@ -321,8 +326,8 @@ export type JournalSubject = {
   recordedMarks: number;
   /** Value and actor of marks whose flags cannot hold them (see `MarkSlots`), by the mark's number. */
   markOverflow: Map<number, { value: number; readonly actor: number }> | null;
-  /** Global positions an int32 slot cannot hold, by the mark's number. */
-  markPositions: Map<number, number> | null;
+  /** Global positions and moments that do not fit one slot (see `MOMENT_UNIT`), by the mark's number. */
+  markPositions: Map<number, { readonly position: number; readonly moment: number }> | null;
   /** Pupil and given-on value numbers that do not fit one slot (see `PAIR_UNIT`), by the mark's number. */
   markPupilOn: Map<number, { readonly pupil: number; readonly on: number }> | null;
   /** The state's tables (the one object for all subjects), which the slots' numbers refer to. */
@@ -528,11 +533,9 @@ export const markNumbersByPupil = (subject: Marks): Map<string, number[]> => {
   return byPupil;
 };
 
-/** Mark `i`'s global position. */
-const markPositionAt = (subject: Marks, i: number): number => {
-  const position = markSlot(subject, i, M_POSITION);
-  return position >= 0 ? position : (subject.markPositions?.get(i) as number);
-};
+/** Mark `i`'s global position and moment, from its slot `slot`. */
+const markPositionOf = (subject: Marks, i: number, slot: number): number => (slot >= 0 ? positionOfSlot(slot) : (subject.markPositions?.get(i)?.position as number));
+const markMomentOf = (subject: Marks, i: number, slot: number): number => (slot >= 0 ? momentOfSlot(slot) : (subject.markPositions?.get(i)?.moment as number));
 
 /** The mark as a query sees it (a fresh object). */
 export const markAt = (state: SchoolLedgerState, subject: JournalSubject, i: number): JournalMark => {
@@ -540,7 +543,8 @@ export const markAt = (state: SchoolLedgerState, subject: JournalSubject, i: num
   const slots = markChunk(subject, i);
   const flags = slots[at + M_FLAGS] as number;
   const { tables } = subject;
-  const moment = slots[at + M_MOMENT] as number;
+  const positionAndMoment = slots[at + M_POSITION_MOMENT] as number;
+  const moment = markMomentOf(subject, i, positionAndMoment);
   return {
     kind: (flags & SUMMATIVE) === 0 ? 'formative' : 'summative',
     markId: decodeId(tables, slots[at + M_ID] as number),
@@ -552,7 +556,7 @@ export const markAt = (state: SchoolLedgerState, subject: JournalSubject, i: num
     occurredAt: occurredAtOfMoment(tables, moment),
     recordedAt: recordedAtOfMoment(tables, moment),
     reason: subject.markReasons?.get(i) ?? null,
-    globalPosition: markPositionAt(subject, i),
+    globalPosition: markPositionOf(subject, i, positionAndMoment),
     // A copy: the fold appends the mark's later changes to its own list.
     changes: subject.markChanges?.get(i)?.slice() ?? null,
   };
@@ -951,13 +955,13 @@ const recordMark = (
     (subject.markOverflow ??= new Map()).set(i, { value, actor });
   }
   const position = recorded.globalPosition;
-  if (fitsPosition(position)) slots[at + M_POSITION] = position;
+  const moment = momentOf(tables, cls.caches.moment, metadata.occurredAt, metadata.recordedAt);
+  if (fitsPositionAndMoment(position, moment)) slots[at + M_POSITION_MOMENT] = position * MOMENT_UNIT + moment;
   else {
-    slots[at + M_POSITION] = -1;
-    (subject.markPositions ??= new Map()).set(i, position);
+    slots[at + M_POSITION_MOMENT] = -1;
+    (subject.markPositions ??= new Map()).set(i, { position, moment });
   }
   writeId(tables, cls.caches.eventIds, metadata.eventId, slots, at + M_EVENT);
-  slots[at + M_MOMENT] = momentOf(tables, cls.caches.moment, metadata.occurredAt, metadata.recordedAt);
   subject.recordedMarks = i + 1;
   if (metadata.reason !== undefined) (subject.markReasons ??= new Map()).set(i, metadata.reason);
 };
