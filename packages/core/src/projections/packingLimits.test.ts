@@ -2,6 +2,7 @@ import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RecordedEvent } from '../eventStore/eventStore';
 import { foldProjection, markAt, markCount, markNumbersByPupil, markPupilAt, schoolLedgerProjection } from './index';
+import { gradeAt, gradeCount } from './schoolLedger';
 import { appendSlotBlock, MOMENT_UNIT, PAIR_UNIT } from './ledgerTables';
 import type { SchoolLedgerState } from './schoolLedger';
 
@@ -31,10 +32,20 @@ const opening: ReadonlyArray<Payload> = [
   { type: 'SubjectAssigned', data: { subjectId: 'mathematics', teacherId: 'teacher-01', hoursPerWeek: 4, gradingMode: 'scored' } },
 ];
 
+/**
+ * An empty list given the length `used`, as if so many entries came before. A far entry set first
+ * makes V8 keep it as a dictionary: below 2^25 entries it would otherwise give the next push a
+ * backing store of the whole length (256 MB, a second per run).
+ */
+const usedLength = (list: unknown[], used: number): void => {
+  list[2 ** 30] = undefined;
+  list.length = used;
+};
+
 /** A state whose tables already number `used` values (its list's length set, as if so many had been used). */
 const stateWithValuesUsed = (used: number): SchoolLedgerState => {
   const state = schoolLedgerProjection.init();
-  (state.tables.values as unknown[]).length = used;
+  usedLength(state.tables.values, used);
   return state;
 };
 
@@ -50,6 +61,15 @@ const stateWithMomentsUsed = (used: number): SchoolLedgerState => {
   tables.momentBases.length = block;
   if (used % 1024 !== 0) appendSlotBlock(tables, tables.moments, tables.momentBases, 2048);
   tables.momentCount = used;
+  return state;
+};
+
+/** A state that has already numbered `values` values, made `moments` moments, opened `classes` classes and seen `actors` actors. */
+const stateWith = (used: { readonly values: number; readonly moments: number; readonly classes: number; readonly actors: number }): SchoolLedgerState => {
+  const state = stateWithMomentsUsed(used.moments);
+  usedLength(state.tables.values, used.values);
+  (state.classList as unknown[]).length = used.classes;
+  (state.audit.actors as unknown[]).length = used.actors;
   return state;
 };
 
@@ -125,6 +145,62 @@ describe('school ledger fold: numbers at and past the limits of the slots they s
         );
       }),
       { numRuns: 150 },
+    );
+  });
+
+  it('give back every field of a finalized grade, whatever the numbers of its actor, class, values, moment and position', () => {
+    /** Grades: small, just at and past the largest integer a grade's field holds (1,000,000), labels, negative (-0 too), fractions. */
+    const grade = fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 999_998, max: 1_000_001 }), fc.constantFrom('pass', 'fail', -1, -0, '7/2'));
+    const finalized = fc.record({
+      subjectId: fc.constantFrom('mathematics', 'physics'),
+      pupil: fc.nat(3),
+      period: fc.oneof(fc.constant(null), fc.integer({ min: 1, max: 4 })),
+      grade,
+      recommendation: fc.oneof(fc.constant(null), fc.record({ grade, percentage: fc.oneof(fc.constant(null), fc.constantFrom('2063/36', '60', '100/3')) })),
+    });
+    const used = fc.record({
+      // The labels' limit (value numbers below 2^26 - 1,000,002, where a grade's field holds them) and the pairs' (2^26).
+      values: fc.oneof(fc.constant(0), fc.integer({ min: PAIR_UNIT - 1_000_002 - 12, max: PAIR_UNIT - 1_000_002 + 1 }), nearPairLimit),
+      moments: fc.oneof(fc.constant(0), nearMomentLimit),
+      classes: fc.oneof(fc.constant(0), fc.integer({ min: 2 ** 16 - 2, max: 2 ** 16 + 1 })),
+      actors: fc.oneof(fc.constant(0), fc.integer({ min: 2 ** 29 - 2, max: 2 ** 29 + 1 })),
+    });
+    fc.assert(
+      fc.property(used, nearPositionLimit, fc.array(finalized, { minLength: 1, maxLength: 8 }), (before, firstPosition, grades) => {
+        const payloads: Payload[] = [
+          ...opening,
+          ...grades.map((g) => {
+            const common = { subjectId: g.subjectId, pupilId: `pupil-${g.pupil}`, grade: g.grade, recommendation: g.recommendation, ruleSetId: 'kz-current' };
+            return g.period === null ? { type: 'YearGradeFinalized', data: common } : { type: 'PeriodGradeFinalized', data: { ...common, period: { kind: 'term', number: g.period } } };
+          }),
+        ];
+        const events = recordedOf(payloads, firstPosition);
+        const state = foldProjection(schoolLedgerProjection, events, stateWith(before));
+        expect(gradeCount(state)).toBe(grades.length);
+        const kept = grades.map((_, n) => {
+          const g = gradeAt(state, n);
+          return [g.eventId, g.actor, g.occurredAt, g.recordedAt, g.globalPosition, g.streamId, g.classId, g.level, g.period, g.subjectId, g.pupilId, g.grade, g.recommended, g.percentage, g.ruleSetId, g.teacherId];
+        });
+        expect(kept).toEqual(
+          grades.map((g, n) => {
+            const { event, globalPosition } = events[opening.length + n] as RecordedEvent;
+            const { metadata } = event;
+            const period = g.period === null ? null : { kind: 'term', number: g.period };
+            return [metadata.eventId, actor, metadata.occurredAt, metadata.recordedAt, globalPosition, 'class-7A', '7A', g.period === null ? 'year' : 'period', period, g.subjectId, `pupil-${g.pupil}`, g.grade, g.recommendation?.grade ?? null, g.recommendation?.percentage ?? null, 'kz-current', g.subjectId === 'mathematics' ? 'teacher-01' : null];
+          }),
+        );
+      }),
+      {
+        numRuns: 300,
+        // Each number of a pair just past the limit while the other fits: the teacher's (2^26 - 2
+        // values before: mathematics, then teacher-01 at 2^26 - 1, kept + 1), the rule set's (2^26 - 3:
+        // the pupil at 2^26 - 1, kz-current at 2^26), the pupil's (2^26 - 2, physics first).
+        examples: [
+          [{ values: PAIR_UNIT - 2, moments: 0, classes: 0, actors: 0 }, 1, [{ subjectId: 'mathematics', pupil: 0, period: null, grade: 4, recommendation: null }]],
+          [{ values: PAIR_UNIT - 3, moments: 0, classes: 0, actors: 0 }, 1, [{ subjectId: 'mathematics', pupil: 0, period: 1, grade: 4, recommendation: null }]],
+          [{ values: PAIR_UNIT - 2, moments: 0, classes: 0, actors: 0 }, 1, [{ subjectId: 'physics', pupil: 0, period: 1, grade: 4, recommendation: null }]],
+        ],
+      },
     );
   });
 });

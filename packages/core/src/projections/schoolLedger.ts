@@ -163,9 +163,6 @@ const VALUE_MASK = 127;
 const ACTOR_SHIFT = 10;
 const MAX_ACTOR = (1 << 21) - 1;
 const fitsValue = (value: number): boolean => Number.isInteger(value) && value >= 0 && value <= VALUE_MASK;
-/** A global position an int32 slot holds (always, below two billion events); else -1 in the slot and the position in an overflow map. */
-const MAX_POSITION = 0x7fffffff;
-const fitsPosition = (position: number): boolean => Number.isInteger(position) && position >= 0 && position <= MAX_POSITION;
 
 /**
  * A subject's absences, lates (and presences), in order of recording, `ATTENDANCE_SLOTS` integer
@@ -203,27 +200,49 @@ export type JournalPupilRecord = {
 
 /**
  * Finalized grades (period, year, re-sit) of all classes, in ledger order, `GRADE_SLOTS` integer
- * slots each, in chunks of `MARKS_PER_CHUNK` grades allocated once (as marks): event id (code),
- * flags (level, overridden, the period's kind and number, the actor's number), moment,
- * global position, class (its number in `SchoolLedgerState.classList`), subject, pupil, grade,
- * recommended grade, its percentage, rule set, teacher (values: see `gradeValueSlot`). A grade is
- * 12 numbers, not an object of 21 fields; the rare reason, override reason and re-sit figures are
- * in `AuditLog.gradeNotes`. Read them with `gradeAt`.
+ * slots each, in chunks of `MARKS_PER_CHUNK` grades allocated once (as marks): event id (code);
+ * flags (level, overridden, the period's kind and number) with the actor's number and the class's
+ * (its number in `SchoolLedgerState.classList`); global position and moment (see `MOMENT_UNIT`);
+ * subject and pupil, teacher and rule set (value numbers, two pairs: see `PAIR_UNIT`); grade and
+ * recommended grade (`smallGradeField`, a pair); the recommendation's percentage (see
+ * `gradeValueSlot`). A grade is 7 numbers, not an object of 21 fields (12 numbers before pairs).
+ * A grade whose numbers do not all fit (an actor from the 2^29th on, a class from the 2^16th, a
+ * value number past 2^26, a position past 2^31, a moment past 2^22, a grade that is no
+ * integer 0-1,000,000 nor a label) is *wide*: -1 in its subject-and-pupil slot, its flags' bits alone, and its
+ * numbers in `AuditLog.wideGrades`. The rare reason, override reason and re-sit figures are in
+ * `AuditLog.gradeNotes`. Read them with `gradeAt`.
  */
 export type GradeSlots = Slots;
-export const GRADE_SLOTS = 12;
+export const GRADE_SLOTS = 7;
 const G_EVENT = 0;
+/** (Actor × `GRADE_CLASS_UNIT` + class) × `GRADE_ACTOR_UNIT` + the flags' bits. */
 const G_FLAGS = 1;
-const G_MOMENT = 2;
-const G_POSITION = 3;
-const G_CLASS = 4;
-const G_SUBJECT = 5;
-const G_PUPIL = 6;
-const G_GRADE = 7;
-const G_RECOMMENDED = 8;
-const G_PERCENTAGE = 9;
-const G_RULE_SET = 10;
-const G_TEACHER = 11;
+const G_POSITION_MOMENT = 2;
+/** Subject × `PAIR_UNIT` + pupil; -1 for a wide grade. */
+const G_SUBJECT_PUPIL = 3;
+/** (Teacher + 1, or 0 for none) × `PAIR_UNIT` + rule set. */
+const G_TEACHER_RULE_SET = 4;
+/** Grade × `PAIR_UNIT` + recommended grade, each a `smallGradeField`. */
+const G_GRADE_RECOMMENDED = 5;
+const G_PERCENTAGE = 6;
+/** Classes and actors a compact grade's flags hold: 2^16 and 2^29 (8 bits + 16 + 29 = 53). */
+const GRADE_CLASS_UNIT = 2 ** 16;
+const MAX_GRADE_ACTOR = 2 ** 29 - 1;
+
+/** The numbers of a wide grade (see `GradeSlots`): grade and recommended as `gradeValueSlot` codes, teacher -1 for none. */
+export type WideGrade = {
+  readonly actor: number;
+  readonly classNumber: number;
+  readonly position: number;
+  readonly moment: number;
+  readonly subject: number;
+  readonly pupil: number;
+  readonly teacher: number;
+  readonly ruleSet: number;
+  readonly grade: number;
+  readonly recommended: number;
+};
+
 /**
  * A grade (or a nullable value) in one slot: an integer grade within ±1,000,000 as itself, null
  * as `NO_VALUE`, a fraction `n/d` of digits (a recommendation's percentage) as `FRACTION_BASE` +
@@ -279,9 +298,27 @@ const valueOfSlot = (tables: LedgerTables, slot: number): string | number | null
   return slot > NO_VALUE ? slot : valueAt(tables, VALUE_BASE - slot);
 };
 /**
+ * A grade's or recommended grade's `gradeValueSlot` code as a field of a pair (below 2^26): 0 for
+ * null, 1 + n for an integer n from 0 to 1,000,000 (the integers a code holds as themselves),
+ * `SMALL_LABEL` + its value number for a label (value numbers below 2^26 - `SMALL_LABEL`, about
+ * 66 million); -1 for anything else (a negative grade, -0 included, or a fraction: the grade is
+ * then wide).
+ */
+const SMALL_LABEL = 1_000_002;
+const smallGradeField = (code: number): number =>
+  code === NO_VALUE
+    ? 0
+    : (code > 0 || Object.is(code, 0)) && code <= 1_000_000
+      ? code + 1
+      : code <= VALUE_BASE && VALUE_BASE - code < PAIR_UNIT - SMALL_LABEL
+        ? SMALL_LABEL + (VALUE_BASE - code)
+        : -1;
+const codeOfSmallGradeField = (field: number): number => (field === 0 ? NO_VALUE : field < SMALL_LABEL ? field - 1 : VALUE_BASE - (field - SMALL_LABEL));
+
+/**
  * Flags: bits 0-1 the level, bit 2 overridden, bit 3 a term / bit 4 a half-year, bits 5-7 its
  * number, and above them (× `GRADE_ACTOR_UNIT`, not shifted: a slot is a double, exact to 2^53,
- * where a shift would wrap at 2^32) the actor's number.
+ * where a shift would wrap at 2^32) the actor's and the class's numbers (see `G_FLAGS`).
  */
 const LEVELS = ['period', 'year', 'resit'] as const;
 const OVERRIDDEN = 4;
@@ -411,8 +448,8 @@ export type AuditLog = {
   gradeCount: number;
   /** Reasons, override reasons, re-sit figures, by the grade's number (only for grades that have any). */
   gradeNotes: Map<number, GradeNotes> | null;
-  /** Global positions an int32 slot cannot hold, by the grade's number. */
-  gradePositions: Map<number, number> | null;
+  /** The numbers of grades that do not fit their slots (see `GradeSlots`), by the grade's number. */
+  wideGrades: Map<number, WideGrade> | null;
   readonly counts: { moderated: number; corrected: number; annulled: number; attendanceCorrected: number; overrides: number; resits: number };
 };
 
@@ -459,7 +496,7 @@ export const initialSchoolLedgerState = (): SchoolLedgerState => ({
     gradeBases: [],
     gradeCount: 0,
     gradeNotes: null,
-    gradePositions: null,
+    wideGrades: null,
     counts: { moderated: 0, corrected: 0, annulled: 0, attendanceCorrected: 0, overrides: 0, resits: 0 },
   },
   lastStreamId: undefined,
@@ -611,15 +648,21 @@ export const gradeAt = (state: SchoolLedgerState, n: number): GradeHistoryEntry 
   const slots = gradeChunk(state, n);
   const at = gradeOffset(state, n);
   const { tables } = state;
-  const actorNumber = Math.floor((slots[at + G_FLAGS] as number) / GRADE_ACTOR_UNIT);
-  const flags = (slots[at + G_FLAGS] as number) - actorNumber * GRADE_ACTOR_UNIT;
-  const cls = state.classList[slots[at + G_CLASS] as number] as JournalClass;
+  const subjectAndPupil = slots[at + G_SUBJECT_PUPIL] as number;
+  const wide = subjectAndPupil < 0 ? (state.audit.wideGrades?.get(n) as WideGrade) : undefined;
+  const above = Math.floor((slots[at + G_FLAGS] as number) / GRADE_ACTOR_UNIT);
+  const flags = (slots[at + G_FLAGS] as number) - above * GRADE_ACTOR_UNIT;
+  const actorNumber = wide === undefined ? Math.floor(above / GRADE_CLASS_UNIT) : wide.actor;
+  const cls = state.classList[wide === undefined ? above - actorNumber * GRADE_CLASS_UNIT : wide.classNumber] as JournalClass;
   const notes = state.audit.gradeNotes?.get(n);
   const number = (flags >>> PERIOD_SHIFT) & 7;
   const period: AssessmentPeriod | null =
     (flags & TERM) !== 0 ? ({ kind: 'term', number } as AssessmentPeriod) : (flags & HALF_YEAR) !== 0 ? ({ kind: 'halfYear', number } as AssessmentPeriod) : (notes?.period ?? null);
-  const moment = slots[at + G_MOMENT] as number;
-  const position = slots[at + G_POSITION] as number;
+  const positionAndMoment = slots[at + G_POSITION_MOMENT] as number;
+  const moment = wide === undefined ? momentOfSlot(positionAndMoment) : wide.moment;
+  const teacherAndRuleSet = slots[at + G_TEACHER_RULE_SET] as number;
+  const teacher = wide === undefined ? highOfPair(teacherAndRuleSet) - 1 : wide.teacher;
+  const grades = slots[at + G_GRADE_RECOMMENDED] as number;
   return {
     eventId: decodeId(tables, slots[at + G_EVENT] as number),
     actor: state.audit.actors[actorNumber] as Actor,
@@ -627,21 +670,21 @@ export const gradeAt = (state: SchoolLedgerState, n: number): GradeHistoryEntry 
     recordedAt: recordedAtOfMoment(tables, moment),
     reason: notes?.reason ?? null,
     streamId: cls.streamId,
-    globalPosition: position >= 0 ? position : (state.audit.gradePositions?.get(n) as number),
+    globalPosition: wide === undefined ? positionOfSlot(positionAndMoment) : wide.position,
     level: LEVELS[flags & 3] as GradeHistoryEntry['level'],
     classId: cls.classId,
-    subjectId: valueAt(tables, slots[at + G_SUBJECT] as number) as string,
-    pupilId: valueAt(tables, slots[at + G_PUPIL] as number) as string,
+    subjectId: valueAt(tables, wide === undefined ? highOfPair(subjectAndPupil) : wide.subject) as string,
+    pupilId: valueAt(tables, wide === undefined ? lowOfPair(subjectAndPupil) : wide.pupil) as string,
     period,
-    grade: valueOfSlot(tables, slots[at + G_GRADE] as number) as GradeValue,
-    recommended: valueOfSlot(tables, slots[at + G_RECOMMENDED] as number) as GradeValue | null,
+    grade: valueOfSlot(tables, wide === undefined ? codeOfSmallGradeField(highOfPair(grades)) : wide.grade) as GradeValue,
+    recommended: valueOfSlot(tables, wide === undefined ? codeOfSmallGradeField(lowOfPair(grades)) : wide.recommended) as GradeValue | null,
     percentage: valueOfSlot(tables, slots[at + G_PERCENTAGE] as number) as string | null,
     overridden: (flags & OVERRIDDEN) !== 0,
     overrideReason: notes?.overrideReason ?? null,
-    ruleSetId: valueOfSlot(tables, slots[at + G_RULE_SET] as number) as string,
+    ruleSetId: valueAt(tables, wide === undefined ? lowOfPair(teacherAndRuleSet) : wide.ruleSet) as string,
     attempt: notes?.attempt ?? null,
     testGrade: notes?.testGrade ?? null,
-    teacherId: valueOfSlot(tables, slots[at + G_TEACHER] as number) as string | null,
+    teacherId: teacher < 0 ? null : (valueAt(tables, teacher) as string),
   };
 };
 
@@ -1097,23 +1140,42 @@ const recordGrade = (
   const packed = period === null ? 0 : periodBitsOf(period) || -1;
   const { tables } = state;
   writeId(tables, cls.caches.eventIds, metadata.eventId, slots, at + G_EVENT);
-  slots[at + G_FLAGS] = state.lastActorNumber * GRADE_ACTOR_UNIT + ((packed > 0 ? packed : 0) | (overridden ? OVERRIDDEN : 0) | level);
-  slots[at + G_MOMENT] = momentOf(tables, cls.caches.moment, metadata.occurredAt, metadata.recordedAt);
+  const bits = (packed > 0 ? packed : 0) | (overridden ? OVERRIDDEN : 0) | level;
+  const actor = state.lastActorNumber;
+  const moment = momentOf(tables, cls.caches.moment, metadata.occurredAt, metadata.recordedAt);
   const position = recorded.globalPosition;
-  if (fitsPosition(position)) slots[at + G_POSITION] = position;
-  else {
-    slots[at + G_POSITION] = -1;
-    (audit.gradePositions ??= new Map()).set(n, position);
-  }
-  slots[at + G_CLASS] = cls.number;
   const local = cls.caches.values;
-  slots[at + G_SUBJECT] = subject !== undefined && subject.subjectId === subjectId ? subject.subjectNumber : localValueNumberOf(tables, local, subjectId);
-  slots[at + G_PUPIL] = pupilNumberOf(tables, cls.caches, pupilId);
-  slots[at + G_GRADE] = gradeValueSlot(tables, local, grade);
-  slots[at + G_RECOMMENDED] = gradeValueSlot(tables, local, recommendation === null ? null : recommendation.grade);
+  const subjectNumber = subject !== undefined && subject.subjectId === subjectId ? subject.subjectNumber : localValueNumberOf(tables, local, subjectId);
+  const pupil = pupilNumberOf(tables, cls.caches, pupilId);
+  const teacher = subject === undefined ? -1 : subject.teacherNumber;
+  const ruleSet = localValueNumberOf(tables, local, ruleSetId);
+  const gradeCode = gradeValueSlot(tables, local, grade);
+  const recommendedCode = gradeValueSlot(tables, local, recommendation === null ? null : recommendation.grade);
+  const gradeField = smallGradeField(gradeCode);
+  const recommendedField = smallGradeField(recommendedCode);
   slots[at + G_PERCENTAGE] = gradeValueSlot(tables, local, recommendation === null ? null : recommendation.percentage);
-  slots[at + G_RULE_SET] = gradeValueSlot(tables, local, ruleSetId);
-  slots[at + G_TEACHER] = subject === undefined ? NO_VALUE : VALUE_BASE - subject.teacherNumber;
+  if (
+    actor <= MAX_GRADE_ACTOR &&
+    cls.number < GRADE_CLASS_UNIT &&
+    fitsPositionAndMoment(position, moment) &&
+    fitsPair(subjectNumber, pupil) &&
+    fitsPair(teacher + 1, ruleSet) &&
+    gradeField >= 0 &&
+    recommendedField >= 0
+  ) {
+    slots[at + G_FLAGS] = (actor * GRADE_CLASS_UNIT + cls.number) * GRADE_ACTOR_UNIT + bits;
+    slots[at + G_POSITION_MOMENT] = position * MOMENT_UNIT + moment;
+    slots[at + G_SUBJECT_PUPIL] = subjectNumber * PAIR_UNIT + pupil;
+    slots[at + G_TEACHER_RULE_SET] = (teacher + 1) * PAIR_UNIT + ruleSet;
+    slots[at + G_GRADE_RECOMMENDED] = gradeField * PAIR_UNIT + recommendedField;
+  } else {
+    slots[at + G_FLAGS] = bits;
+    slots[at + G_POSITION_MOMENT] = -1;
+    slots[at + G_SUBJECT_PUPIL] = -1;
+    slots[at + G_TEACHER_RULE_SET] = -1;
+    slots[at + G_GRADE_RECOMMENDED] = -1;
+    (audit.wideGrades ??= new Map()).set(n, { actor, classNumber: cls.number, position, moment, subject: subjectNumber, pupil, teacher, ruleSet, grade: gradeCode, recommended: recommendedCode });
+  }
   audit.gradeCount = n + 1;
   if (metadata.reason !== undefined || overrideReason !== undefined || resit !== null || packed < 0)
     (audit.gradeNotes ??= new Map()).set(n, {
