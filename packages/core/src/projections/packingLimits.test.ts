@@ -2,7 +2,7 @@ import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RecordedEvent } from '../eventStore/eventStore';
 import { foldProjection, markAt, markCount, markNumbersByPupil, markPupilAt, schoolLedgerProjection } from './index';
-import { gradeAt, gradeCount } from './schoolLedger';
+import { attendanceByPupil, attendanceOfPupil, gradeAt, gradeCount } from './schoolLedger';
 import { appendSlotBlock, MOMENT_UNIT, PAIR_UNIT } from './ledgerTables';
 import type { SchoolLedgerState } from './schoolLedger';
 
@@ -201,6 +201,34 @@ describe('school ledger fold: numbers at and past the limits of the slots they s
           [{ values: PAIR_UNIT - 2, moments: 0, classes: 0, actors: 0 }, 1, [{ subjectId: 'physics', pupil: 0, period: 1, grade: 4, recommendation: null }]],
         ],
       },
+    );
+  });
+
+  it("give back each absence's pupil, lesson and code in force, and find it for a correction, whatever their value numbers", () => {
+    const marking = fc.array(fc.tuple(fc.nat(3), fc.nat(3), fc.constantFrom('unexcused', 'excused', 'late')), { minLength: 1, maxLength: 14 });
+    fc.assert(
+      fc.property(nearPairLimit, marking, fc.array(fc.tuple(fc.nat(20), fc.constantFrom('excused', 'present')), { maxLength: 4 }), (used, entries, corrections) => {
+        type Expected = { attendanceId: string; pupilId: string; lessonId: string; code: string };
+        const expected: Expected[] = entries.map(([pupil, lesson, code], k) => ({ attendanceId: `a${k}`, pupilId: `pupil-${pupil}`, lessonId: `L${lesson}`, code }));
+        const payloads: Payload[] = [...opening, ...expected.map((a) => ({ type: 'AttendanceMarked', data: { subjectId: 'mathematics', ...a } }))];
+        const from: string[] = [];
+        for (const [k, code] of corrections) {
+          const entry = expected[k % expected.length] as Expected;
+          from.push(entry.code);
+          entry.code = code;
+          payloads.push({ type: 'AttendanceCorrected', data: { subjectId: 'mathematics', attendanceId: entry.attendanceId, pupilId: entry.pupilId, code } });
+        }
+        const state = foldProjection(schoolLedgerProjection, recordedOf(payloads), stateWithValuesUsed(used));
+        const subject = state.classes.get('7A')?.subjects.get('mathematics');
+        if (subject === undefined) throw new Error('no subject');
+        const byPupil = new Map<string, Array<{ attendanceId: string; lessonId: string; code: string }>>();
+        for (const { pupilId, ...entry } of expected) byPupil.set(pupilId, [...(byPupil.get(pupilId) ?? []), entry]);
+        expect(attendanceByPupil(subject)).toEqual(byPupil);
+        for (const [pupilId, pupilEntries] of byPupil) expect(attendanceOfPupil(subject, pupilId)).toEqual(pupilEntries);
+        // Each correction found its entry: the audit names the code it replaced.
+        expect(state.audit.changes.map((c) => (c.action === 'attendanceCorrected' ? c.from : undefined))).toEqual(from);
+      }),
+      { numRuns: 150 },
     );
   });
 });

@@ -166,11 +166,12 @@ const fitsValue = (value: number): boolean => Number.isInteger(value) && value >
 
 /**
  * A subject's absences, lates (and presences), in order of recording, `ATTENDANCE_SLOTS` integer
- * slots each: attendance id (code), lesson, code, pupil (value numbers); in chunks of
- * `ENTRIES_PER_ATTENDANCE_CHUNK` entries allocated once at full size, as marks.
+ * slots each: attendance id (code); pupil and lesson (value numbers, a pair: see `PAIR_UNIT`; -1
+ * when either does not fit, both then in the subject's `attendancePupilLesson`); code (a value
+ * number); in chunks of `ENTRIES_PER_ATTENDANCE_CHUNK` entries allocated once at full size, as marks.
  */
 export type AttendanceSlots = Slots;
-export const ATTENDANCE_SLOTS = 4;
+export const ATTENDANCE_SLOTS = 3;
 const ATTENDANCE_SHIFT = 5;
 export const ENTRIES_PER_ATTENDANCE_CHUNK = 1 << ATTENDANCE_SHIFT;
 const ATTENDANCE_MASK = ENTRIES_PER_ATTENDANCE_CHUNK - 1;
@@ -384,6 +385,8 @@ export type JournalSubject = {
   readonly attendanceBases: number[];
   /** How many entries `attendance` holds. */
   attendanceCount: number;
+  /** Pupil and lesson value numbers that do not fit one slot (see `PAIR_UNIT`), by the entry's number. */
+  attendancePupilLesson: Map<number, { readonly pupil: number; readonly lesson: number }> | null;
   /** Pupils with exemptions or finalized grades. */
   readonly pupils: Map<string, JournalPupilRecord>;
 };
@@ -521,7 +524,7 @@ const markChunk = (subject: Marks, i: number): MarkSlots => subject.tables.arena
 const markOffset = (subject: Marks, i: number): number => (subject.markBases[i >> CHUNK_SHIFT] as number) + (i & CHUNK_MASK) * MARK_SLOTS;
 /** Slot `k` of mark `i`. */
 const markSlot = (subject: Marks, i: number, k: number): number => markChunk(subject, i)[markOffset(subject, i) + k] as number;
-type Attendance = Pick<JournalSubject, 'attendance' | 'attendanceBases' | 'attendanceCount' | 'tables'>;
+type Attendance = Pick<JournalSubject, 'attendance' | 'attendanceBases' | 'attendanceCount' | 'attendancePupilLesson' | 'tables'>;
 
 /** The number of marks of a subject. */
 export const markCount = (subject: Marks): number => subject.recordedMarks;
@@ -719,18 +722,22 @@ const isEntryOfPeriod = (state: SchoolLedgerState, entry: number, period: Assess
 };
 
 const A_ID = 0;
-const A_LESSON = 1;
+/** Pupil × `PAIR_UNIT` + lesson. */
+const A_PUPIL_LESSON = 1;
 const A_CODE = 2;
-const A_PUPIL = 3;
 
 /** Attendance entry `i`'s block (its arena) and the offset of its first slot there. */
 const attendanceChunk = (subject: Attendance, i: number): AttendanceSlots => subject.tables.arenas[subject.attendance[i >> ATTENDANCE_SHIFT] as number] as AttendanceSlots;
 const attendanceOffset = (subject: Attendance, i: number): number => (subject.attendanceBases[i >> ATTENDANCE_SHIFT] as number) + (i & ATTENDANCE_MASK) * ATTENDANCE_SLOTS;
 
-const attendanceEntryOf = (tables: LedgerTables, slots: AttendanceSlots, at: number): JournalAttendanceEntry => ({
-  attendanceId: decodeId(tables, slots[at + A_ID] as number),
-  lessonId: valueAt(tables, slots[at + A_LESSON] as number) as string,
-  code: valueAt(tables, slots[at + A_CODE] as number) as AttendanceCode | 'present',
+/** The value numbers of entry `i`'s pupil and lesson, from its pair slot `slot`. */
+const attendancePupilAt = (subject: Attendance, i: number, slot: number): number => (slot >= 0 ? highOfPair(slot) : (subject.attendancePupilLesson?.get(i)?.pupil as number));
+const attendanceLessonAt = (subject: Attendance, i: number, slot: number): number => (slot >= 0 ? lowOfPair(slot) : (subject.attendancePupilLesson?.get(i)?.lesson as number));
+
+const attendanceEntryOf = (subject: Attendance, i: number, slots: AttendanceSlots, at: number): JournalAttendanceEntry => ({
+  attendanceId: decodeId(subject.tables, slots[at + A_ID] as number),
+  lessonId: valueAt(subject.tables, attendanceLessonAt(subject, i, slots[at + A_PUPIL_LESSON] as number)) as string,
+  code: valueAt(subject.tables, slots[at + A_CODE] as number) as AttendanceCode | 'present',
 });
 
 /** Each pupil's attendance entries in the subject (fresh objects), in order of recording. */
@@ -739,8 +746,8 @@ export const attendanceByPupil = (subject: Attendance): Map<string, JournalAtten
   for (let i = 0; i < subject.attendanceCount; i++) {
     const slots = attendanceChunk(subject, i);
     const at = attendanceOffset(subject, i);
-    const entry = attendanceEntryOf(subject.tables, slots, at);
-    const pupilId = valueAt(subject.tables, slots[at + A_PUPIL] as number) as string;
+    const entry = attendanceEntryOf(subject, i, slots, at);
+    const pupilId = valueAt(subject.tables, attendancePupilAt(subject, i, slots[at + A_PUPIL_LESSON] as number)) as string;
     const entries = byPupil.get(pupilId);
     if (entries === undefined) byPupil.set(pupilId, [entry]);
     else entries.push(entry);
@@ -756,7 +763,7 @@ export const attendanceOfPupil = (subject: Attendance, pupilId: string): Journal
   for (let i = 0; i < subject.attendanceCount; i++) {
     const slots = attendanceChunk(subject, i);
     const at = attendanceOffset(subject, i);
-    if (slots[at + A_PUPIL] === pupil) entries.push(attendanceEntryOf(subject.tables, slots, at));
+    if (attendancePupilAt(subject, i, slots[at + A_PUPIL_LESSON] as number) === pupil) entries.push(attendanceEntryOf(subject, i, slots, at));
   }
   return entries;
 };
@@ -768,7 +775,7 @@ const attendanceNumberOf = (subject: Attendance, attendanceId: string, pupilId: 
   for (let i = subject.attendanceCount - 1; i >= 0; i--) {
     const slots = attendanceChunk(subject, i);
     const at = attendanceOffset(subject, i);
-    if (slots[at + A_PUPIL] === pupil && isIdOfCode(subject.tables, slots[at + A_ID] as number, attendanceId)) return i;
+    if (attendancePupilAt(subject, i, slots[at + A_PUPIL_LESSON] as number) === pupil && isIdOfCode(subject.tables, slots[at + A_ID] as number, attendanceId)) return i;
   }
   return undefined;
 };
@@ -1263,6 +1270,7 @@ const handlers = {
         attendance: [],
         attendanceBases: [],
         attendanceCount: 0,
+        attendancePupilLesson: null,
         pupils: new Map(),
       });
       state.lastSubjectClass = undefined;
@@ -1373,9 +1381,14 @@ const handlers = {
     const slots = attendanceChunk(subject, i);
     const { caches } = state.lastClass as JournalClass; // set by subjectOf
     writeId(tables, caches.attendanceIds, data.attendanceId, slots, at + A_ID);
-    slots[at + A_LESSON] = data.lessonId === subject.lastOn ? subject.lastOnNumber : onNumberOf(subject, caches.values, data.lessonId);
+    const lesson = data.lessonId === subject.lastOn ? subject.lastOnNumber : onNumberOf(subject, caches.values, data.lessonId);
     slots[at + A_CODE] = data.code === caches.lastCode ? caches.lastCodeNumber : codeNumberOf(tables, caches, data.code);
-    slots[at + A_PUPIL] = pupilNumberOf(tables, caches, data.pupilId);
+    const pupil = pupilNumberOf(tables, caches, data.pupilId);
+    if (fitsPair(pupil, lesson)) slots[at + A_PUPIL_LESSON] = pupil * PAIR_UNIT + lesson;
+    else {
+      slots[at + A_PUPIL_LESSON] = -1;
+      (subject.attendancePupilLesson ??= new Map()).set(i, { pupil, lesson });
+    }
     subject.attendanceCount = i + 1;
   },
   AttendanceCorrected: (state, { data }, recorded) => {
