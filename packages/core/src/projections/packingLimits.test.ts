@@ -2,7 +2,7 @@ import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RecordedEvent } from '../eventStore/eventStore';
 import { foldProjection, markAt, markCount, markNumbersByPupil, markPupilAt, schoolLedgerProjection } from './index';
-import { attendanceByPupil, attendanceOfPupil, gradeAt, gradeCount } from './schoolLedger';
+import { attendanceByPupil, attendanceOfPupil, gradeAt, gradeCount, lessonsOf } from './schoolLedger';
 import { appendSlotBlock, MOMENT_UNIT, PAIR_UNIT } from './ledgerTables';
 import type { SchoolLedgerState } from './schoolLedger';
 
@@ -229,6 +229,39 @@ describe('school ledger fold: numbers at and past the limits of the slots they s
         expect(state.audit.changes.map((c) => (c.action === 'attendanceCorrected' ? c.from : undefined))).toEqual(from);
       }),
       { numRuns: 150 },
+    );
+  });
+
+  it('give back each lesson of a plan as planned and changed, whatever its value numbers, period and hours', () => {
+    /** Periods and hours: small, just at and past the largest a lesson's field holds (2^26 - 1), -0. */
+    const small = fc.oneof(fc.integer({ min: 0, max: 8 }), fc.integer({ min: PAIR_UNIT - 2, max: PAIR_UNIT + 1 }), fc.constant(-0));
+    const change = fc.tuple(fc.nat(20), fc.constantFrom('reschedule', 'cancel', 'revise'), fc.nat(3), small);
+    fc.assert(
+      // Dates, units and topics repeat (a lesson's id can then be the one of its numbers past the limit).
+      fc.property(nearPairLimit, fc.array(fc.tuple(fc.nat(3), fc.nat(3), fc.nat(3), small, small), { minLength: 1, maxLength: 10 }), fc.array(change, { maxLength: 6 }), (used, planned, changes) => {
+        type Lesson = { lessonId: string; date: string; period: number; unit: string; topic: string; hours: number; cancelled: boolean };
+        const expected: Lesson[] = planned.map(([date, unit, topic, period, hours], k) => ({ lessonId: `L${k}`, date: `2023-09-0${date + 1}`, period, unit: `Unit ${unit}`, topic: `Topic ${topic}`, hours, cancelled: false }));
+        const payloads: Payload[] = [...opening, ...expected.map(({ cancelled: _, ...lesson }) => ({ type: 'LessonPlanned', data: { subjectId: 'mathematics', ...lesson } }))];
+        for (const [k, action, other, period] of changes) {
+          const lesson = expected[k % expected.length] as Lesson;
+          if (action === 'reschedule') {
+            Object.assign(lesson, { date: `2023-10-0${other + 1}`, period });
+            payloads.push({ type: 'LessonRescheduled', data: { subjectId: 'mathematics', lessonId: lesson.lessonId, date: lesson.date, period } });
+          } else if (action === 'cancel') {
+            lesson.cancelled = true;
+            payloads.push({ type: 'LessonCancelled', data: { subjectId: 'mathematics', lessonId: lesson.lessonId } });
+          } else {
+            lesson.topic = `Revised ${other}`;
+            payloads.push({ type: 'LessonTopicRevised', data: { subjectId: 'mathematics', lessonId: lesson.lessonId, topic: lesson.topic } });
+          }
+        }
+        const state = foldProjection(schoolLedgerProjection, recordedOf(payloads), stateWithValuesUsed(used));
+        const subject = state.classes.get('7A')?.subjects.get('mathematics');
+        if (subject === undefined) throw new Error('no subject');
+        // toEqual compares numbers with Object.is: -0 must come back as -0.
+        expect(lessonsOf(subject)).toEqual(expected);
+      }),
+      { numRuns: 200 },
     );
   });
 });

@@ -72,23 +72,28 @@ export type JournalLesson = {
 };
 
 /**
- * A subject's plan, in order of planning, `LESSON_SLOTS` numbers a lesson: its id, its date's
- * number × 2 + 1 if cancelled, its period, unit, topic, hours (texts as value numbers of the
- * state's tables, which the plans of all classes share). 48 bytes a lesson in blocks of
- * `LESSONS_PER_CHUNK` cut from the tables' arenas (see `slotBlock`), against 88 for an object and
- * the array's pointer to it (37,000 lessons a school year in the generated school). Read them with `lessonCount`, `lessonAt`, `lessonsOf`.
+ * A subject's plan, in order of planning, `LESSON_SLOTS` numbers a lesson, in three pairs (see
+ * `PAIR_UNIT`): its id and unit; its topic and its date's number × 2 + 1 if cancelled (27 bits:
+ * topic × 2^27 + date); its period and hours (texts as value numbers of the state's tables, which
+ * the plans of all classes share). 24 bytes a lesson in blocks of `LESSONS_PER_CHUNK` cut from the
+ * tables' arenas (see `slotBlock`), against 88 for an object and the array's pointer to it (37,000
+ * lessons a school year in the generated school). A lesson whose numbers do not all fit (a value
+ * number past 2^26, a period or hours that are no integer 0 to 2^26 - 1) is *wide*: -1 in its first
+ * slot, its numbers in the subject's `wideLessons`. Read them with `lessonCount`, `lessonAt`, `lessonsOf`.
  */
 export type LessonSlots = Slots;
-export const LESSON_SLOTS = 6;
+export const LESSON_SLOTS = 3;
 const LESSON_SHIFT = 4;
 export const LESSONS_PER_CHUNK = 1 << LESSON_SHIFT;
 const LESSON_MASK = LESSONS_PER_CHUNK - 1;
-const L_ID = 0;
-const L_DATE = 1;
-const L_PERIOD = 2;
-const L_UNIT = 3;
-const L_TOPIC = 4;
-const L_HOURS = 5;
+const L_ID_UNIT = 0;
+const L_TOPIC_DATE = 1;
+const L_PERIOD_HOURS = 2;
+/** The date's field in a lesson's second slot: its value number × 2 + 1 if cancelled. */
+const DATE_UNIT = 2 ** 27;
+
+/** A lesson's numbers, as a wide lesson keeps them (`date`: the date's value number × 2 + 1 if cancelled). */
+export type LessonNumbers = { id: number; unit: number; topic: number; date: number; period: number; hours: number };
 
 export type JournalSummative = {
   readonly summativeId: string;
@@ -351,6 +356,8 @@ export type JournalSubject = {
   lessonCount: number;
   /** Lesson numbers by id, built by the first query that needs it (`lessonNumbersOf`), then kept up to date by LessonPlanned. */
   lessonIndex: Map<string, number> | null;
+  /** The numbers of lessons that do not fit their slots (see `LessonSlots`), by the lesson's number. */
+  wideLessons: Map<number, LessonNumbers> | null;
   readonly summatives: Map<string, JournalSummative>;
   /**
    * Marks and attendance of all the subject's pupils, in order of recording (slots filled per event):
@@ -881,32 +888,65 @@ const recordOf = (subject: JournalSubject, pupilId: string): JournalPupilRecord 
   return record;
 };
 
-type Lessons = Pick<JournalSubject, 'lessonSlots' | 'lessonBases' | 'lessonCount' | 'lessonIndex' | 'tables'>;
+type Lessons = Pick<JournalSubject, 'lessonSlots' | 'lessonBases' | 'lessonCount' | 'lessonIndex' | 'wideLessons' | 'tables'>;
 
 /** Lesson `i`'s chunk and the offset of its first slot there. */
 const lessonChunk = (subject: Lessons, i: number): LessonSlots => subject.tables.arenas[subject.lessonSlots[i >> LESSON_SHIFT] as number] as LessonSlots;
 const lessonOffset = (subject: Lessons, i: number): number => (subject.lessonBases[i >> LESSON_SHIFT] as number) + (i & LESSON_MASK) * LESSON_SLOTS;
 
+/** An integer a lesson's period or hours field holds (-0 is not one: it would come back as 0). */
+const isLessonField = (n: number): boolean => Number.isInteger(n) && (n > 0 || Object.is(n, 0)) && n < PAIR_UNIT;
+
+/** Lesson `i`'s numbers (a fresh object: the plan's changes, which are rare, read and write a lesson whole). */
+const lessonNumbersAt = (subject: Lessons, i: number): LessonNumbers => {
+  const slots = lessonChunk(subject, i);
+  const at = lessonOffset(subject, i);
+  const idAndUnit = slots[at + L_ID_UNIT] as number;
+  if (idAndUnit < 0) return { ...(subject.wideLessons?.get(i) as LessonNumbers) };
+  const topicAndDate = slots[at + L_TOPIC_DATE] as number;
+  const topic = Math.floor(topicAndDate / DATE_UNIT);
+  const periodAndHours = slots[at + L_PERIOD_HOURS] as number;
+  return { id: highOfPair(idAndUnit), unit: lowOfPair(idAndUnit), topic, date: topicAndDate - topic * DATE_UNIT, period: highOfPair(periodAndHours), hours: lowOfPair(periodAndHours) };
+};
+
+/** Lesson `i`'s numbers into its slots, or, if they do not fit, into the subject's `wideLessons`. */
+const setLessonNumbers = (subject: JournalSubject, i: number, n: LessonNumbers): void => {
+  const slots = lessonChunk(subject, i);
+  const at = lessonOffset(subject, i);
+  if (fitsPair(n.id, n.unit) && fitsPair(n.topic, Math.floor(n.date / 2)) && isLessonField(n.period) && isLessonField(n.hours)) {
+    slots[at + L_ID_UNIT] = n.id * PAIR_UNIT + n.unit;
+    slots[at + L_TOPIC_DATE] = n.topic * DATE_UNIT + n.date;
+    slots[at + L_PERIOD_HOURS] = n.period * PAIR_UNIT + n.hours;
+    subject.wideLessons?.delete(i);
+  } else {
+    slots[at + L_ID_UNIT] = -1;
+    (subject.wideLessons ??= new Map()).set(i, n);
+  }
+};
+
+/** Lesson `i`'s id (its value number). */
+const lessonIdNumberAt = (subject: Lessons, i: number): number => {
+  const idAndUnit = lessonChunk(subject, i)[lessonOffset(subject, i) + L_ID_UNIT] as number;
+  return idAndUnit >= 0 ? highOfPair(idAndUnit) : (subject.wideLessons?.get(i)?.id as number);
+};
+
 /** The number of lessons the subject's plan holds. */
 export const lessonCount = (subject: Lessons): number => subject.lessonCount;
-export const lessonDateAt = (subject: Lessons, i: number): LocalDate =>
-  valueAt(subject.tables, Math.floor((lessonChunk(subject, i)[lessonOffset(subject, i) + L_DATE] as number) / 2)) as LocalDate;
-export const isLessonCancelledAt = (subject: Lessons, i: number): boolean => (lessonChunk(subject, i)[lessonOffset(subject, i) + L_DATE] as number) % 2 === 1;
+export const lessonDateAt = (subject: Lessons, i: number): LocalDate => valueAt(subject.tables, Math.floor(lessonNumbersAt(subject, i).date / 2)) as LocalDate;
+export const isLessonCancelledAt = (subject: Lessons, i: number): boolean => lessonNumbersAt(subject, i).date % 2 === 1;
 
 /** Lesson `i` as a query sees it (a fresh object). */
 export const lessonAt = (subject: Lessons, i: number): JournalLesson => {
-  const slots = lessonChunk(subject, i);
-  const at = lessonOffset(subject, i);
   const { tables } = subject;
-  const date = slots[at + L_DATE] as number;
+  const n = lessonNumbersAt(subject, i);
   return {
-    lessonId: valueAt(tables, slots[at + L_ID] as number) as string,
-    date: valueAt(tables, Math.floor(date / 2)) as LocalDate,
-    period: slots[at + L_PERIOD] as number,
-    unit: valueAt(tables, slots[at + L_UNIT] as number) as string,
-    topic: valueAt(tables, slots[at + L_TOPIC] as number) as string,
-    hours: slots[at + L_HOURS] as number,
-    cancelled: date % 2 === 1,
+    lessonId: valueAt(tables, n.id) as string,
+    date: valueAt(tables, Math.floor(n.date / 2)) as LocalDate,
+    period: n.period,
+    unit: valueAt(tables, n.unit) as string,
+    topic: valueAt(tables, n.topic) as string,
+    hours: n.hours,
+    cancelled: n.date % 2 === 1,
   };
 };
 
@@ -925,7 +965,7 @@ export const lessonsOf = (subject: Lessons): JournalLesson[] => {
 export const lessonNumbersOf = (subject: Lessons): ReadonlyMap<string, number> => {
   if (subject.lessonIndex === null) {
     const index = new Map<string, number>();
-    for (let i = 0; i < subject.lessonCount; i++) index.set(valueAt(subject.tables, lessonChunk(subject, i)[lessonOffset(subject, i) + L_ID] as number) as string, i);
+    for (let i = 0; i < subject.lessonCount; i++) index.set(valueAt(subject.tables, lessonIdNumberAt(subject, i)) as string, i);
     subject.lessonIndex = index;
   }
   return subject.lessonIndex;
@@ -959,7 +999,7 @@ export const lessonNumberOf = (subject: Lessons, lessonId: string): number | und
   if (subject.lessonIndex !== null) return subject.lessonIndex.get(lessonId);
   const id = subject.tables.valueNumbers.get(lessonId);
   if (id === undefined) return undefined;
-  for (let i = subject.lessonCount - 1; i >= 0; i--) if (lessonChunk(subject, i)[lessonOffset(subject, i) + L_ID] === id) return i;
+  for (let i = subject.lessonCount - 1; i >= 0; i--) if (lessonIdNumberAt(subject, i) === id) return i;
   return undefined;
 };
 
@@ -1253,6 +1293,7 @@ const handlers = {
         lessonBases: [],
         lessonCount: 0,
         lessonIndex: null,
+        wideLessons: null,
         summatives: new Map(),
         marks: [],
         markBases: [],
@@ -1309,12 +1350,15 @@ const handlers = {
     const at = (i & LESSON_MASK) === 0 ? appendSlotBlock(tables, subject.lessonSlots, subject.lessonBases, LESSONS_PER_CHUNK * LESSON_SLOTS) : lessonOffset(subject, i);
     const slots = lessonChunk(subject, i);
     const id = valueNumberOf(tables, data.lessonId);
-    slots[at + L_ID] = id;
-    slots[at + L_DATE] = valueNumberOf(tables, data.date) * 2;
-    slots[at + L_PERIOD] = data.period;
-    slots[at + L_UNIT] = valueNumberOf(tables, data.unit);
-    slots[at + L_TOPIC] = valueNumberOf(tables, data.topic);
-    slots[at + L_HOURS] = data.hours;
+    const unit = valueNumberOf(tables, data.unit);
+    const topic = valueNumberOf(tables, data.topic);
+    const date = valueNumberOf(tables, data.date);
+    const { period, hours } = data;
+    if (fitsPair(id, unit) && fitsPair(topic, date) && isLessonField(period) && isLessonField(hours)) {
+      slots[at + L_ID_UNIT] = id * PAIR_UNIT + unit;
+      slots[at + L_TOPIC_DATE] = topic * DATE_UNIT + date * 2;
+      slots[at + L_PERIOD_HOURS] = period * PAIR_UNIT + hours;
+    } else setLessonNumbers(subject, i, { id, unit, topic, date: date * 2, period, hours });
     subject.lessonCount = i + 1;
     // A valid plan never plans a lesson id twice (the decider refuses it); the index holds the last.
     if (subject.lessonIndex !== null) subject.lessonIndex.set(valueAt(tables, id) as string, i);
@@ -1323,18 +1367,18 @@ const handlers = {
     const lesson = lessonOf(state, recorded, data.subjectId, data.lessonId);
     notePlanChange(state, recorded, { action: 'lessonRescheduled', subjectId: data.subjectId, lessonId: data.lessonId, from: lesson === undefined ? null : lessonDateAt(lesson.subject, lesson.i), to: data.date });
     if (lesson === undefined) return;
-    const slots = lessonChunk(lesson.subject, lesson.i);
-    const at = lessonOffset(lesson.subject, lesson.i);
-    slots[at + L_DATE] = valueNumberOf(state.tables, data.date) * 2 + ((slots[at + L_DATE] as number) % 2);
-    slots[at + L_PERIOD] = data.period;
+    const n = lessonNumbersAt(lesson.subject, lesson.i);
+    n.date = valueNumberOf(state.tables, data.date) * 2 + (n.date % 2);
+    n.period = data.period;
+    setLessonNumbers(lesson.subject, lesson.i, n);
   },
   LessonCancelled: (state, { data }, recorded) => {
     const lesson = lessonOf(state, recorded, data.subjectId, data.lessonId);
     notePlanChange(state, recorded, { action: 'lessonCancelled', subjectId: data.subjectId, lessonId: data.lessonId });
     if (lesson === undefined) return;
-    const slots = lessonChunk(lesson.subject, lesson.i);
-    const at = lessonOffset(lesson.subject, lesson.i) + L_DATE;
-    if ((slots[at] as number) % 2 === 0) slots[at] = (slots[at] as number) + 1;
+    const n = lessonNumbersAt(lesson.subject, lesson.i);
+    if (n.date % 2 === 0) n.date += 1;
+    setLessonNumbers(lesson.subject, lesson.i, n);
   },
   LessonTopicRevised: (state, { data }, recorded) => {
     const lesson = lessonOf(state, recorded, data.subjectId, data.lessonId);
@@ -1342,10 +1386,13 @@ const handlers = {
       action: 'topicRevised',
       subjectId: data.subjectId,
       lessonId: data.lessonId,
-      from: lesson === undefined ? null : (valueAt(state.tables, lessonChunk(lesson.subject, lesson.i)[lessonOffset(lesson.subject, lesson.i) + L_TOPIC] as number) as string),
+      from: lesson === undefined ? null : (valueAt(state.tables, lessonNumbersAt(lesson.subject, lesson.i).topic) as string),
       to: data.topic,
     });
-    if (lesson !== undefined) lessonChunk(lesson.subject, lesson.i)[lessonOffset(lesson.subject, lesson.i) + L_TOPIC] = valueNumberOf(state.tables, data.topic);
+    if (lesson === undefined) return;
+    const n = lessonNumbersAt(lesson.subject, lesson.i);
+    n.topic = valueNumberOf(state.tables, data.topic);
+    setLessonNumbers(lesson.subject, lesson.i, n);
   },
   SummativePlanned: (state, { data }, recorded) => {
     subjectOf(state, recorded, data.subjectId)?.summatives.set(data.summativeId, {
