@@ -212,10 +212,10 @@ export type JournalPupilRecord = {
  * subject and pupil, teacher and rule set (value numbers, two pairs: see `PAIR_UNIT`); grade and
  * recommended grade (`smallGradeField`, a pair); the recommendation's percentage (see
  * `gradeValueSlot`). A grade is 7 numbers, not an object of 21 fields (12 numbers before pairs).
- * A grade whose numbers do not all fit (an actor from the 2^29th on, a class from the 2^16th, a
- * value number past 2^26, a position past 2^31, a moment past 2^22, a grade that is no
- * integer 0-1,000,000 nor a label) is *wide*: -1 in its subject-and-pupil slot, its flags' bits alone, and its
- * numbers in `AuditLog.wideGrades`. The rare reason, override reason and re-sit figures are in
+ * A grade whose numbers do not all fit (an actor's number from 2^29 on, a class's from 2^16 on,
+ * a value number from 2^26 on, a position from 2^31 on, a moment's number from 2^22 on, a grade
+ * that is no integer 0-1,000,000 nor a label) is *wide*: -1 in its subject-and-pupil slot, its
+ * flags' bits alone, and its numbers in `AuditLog.wideGrades`. The rare reason, override reason and re-sit figures are in
  * `AuditLog.gradeNotes`. Read them with `gradeAt`.
  */
 export type GradeSlots = Slots;
