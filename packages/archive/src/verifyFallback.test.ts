@@ -1,0 +1,43 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { verifyArchive, type VerifyReport } from './index';
+import { smallSchool, textOf } from './testSupport';
+
+// The pool's workers run an entry the test chooses: one that cannot start, or stops midway.
+const entry = vi.hoisted(() => ({ path: '' }));
+vi.mock('./verifyPool', async (importOriginal) => {
+  const real = await importOriginal<typeof import('./verifyPool')>();
+  return { ...real, verifyPool: (count: number) => real.verifyPool(count, entry.path) };
+});
+
+let text: string;
+let dir: string;
+beforeAll(async () => {
+  text = await textOf((await smallSchool(5)).store);
+  dir = await mkdtemp(join(tmpdir(), 'grade-ledger-verify-fallback-'));
+}, 60_000);
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const withoutWorkers = ({ workers: _workers, ...rest }: VerifyReport): Omit<VerifyReport, 'workers'> => rest;
+
+describe('verify with workers that fail', () => {
+  it('answers on this thread, with the same report and 0 workers, when they cannot start or stop midway', async () => {
+    await writeFile(join(dir, 'broken.mjs'), 'this is not JavaScript');
+    await writeFile(join(dir, 'quitter.mjs'), "import { parentPort } from 'node:worker_threads'; parentPort.on('message', () => process.exit(3));");
+    // A damaged archive, so that the report has findings to compare.
+    const lines = text.split('\n');
+    const damaged = [...lines.slice(0, 10), lines[12], lines[11], ...lines.slice(13)].join('\n');
+    const expected = await verifyArchive([damaged.slice(0, 100_000), damaged.slice(100_000)]);
+    expect(expected.findings.length).toBeGreaterThan(0);
+    for (const name of ['broken.mjs', 'quitter.mjs', 'missing.mjs']) {
+      entry.path = join(dir, name);
+      const report = await verifyArchive([damaged.slice(0, 100_000), damaged.slice(100_000)], { workers: 2 });
+      expect(report.workers).toBe(0);
+      expect(withoutWorkers(report)).toStrictEqual(withoutWorkers(expected));
+    }
+  }, 60_000);
+});

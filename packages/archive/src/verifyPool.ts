@@ -1,0 +1,95 @@
+import { createRequire } from 'node:module';
+import { dirname, extname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { transferablesOfRequest, type BatchRequest, type BatchVerdicts } from './verifyBatch';
+
+/*
+ * The worker threads of a parallel verify. The worker's entry sits beside this module: built,
+ * dist/verifyWorker.js (ESM) or dist/verifyWorker.cjs (CJS); from the sources (tests, the
+ * benchmarks), src/verifyWorker.ts, which Node 20 cannot run by itself, so the thread first
+ * registers tsx's loader (a dev dependency) and resolves the workspace packages to their sources.
+ */
+
+/** This module's own file: `__filename` in the CJS build (and under vitest), import.meta.url in ESM. */
+const thisFile = (): string => (typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url));
+
+/** The worker entry beside this module, in its form (.ts, .js or .cjs). */
+const workerEntry = (): string => {
+  const here = thisFile();
+  return join(dirname(here), `verifyWorker${extname(here)}`);
+};
+
+const workerOf = (entry: string): Worker => {
+  const extension = extname(entry);
+  if (extension !== '.ts') return new Worker(entry);
+  const tsxApi = join(dirname(createRequire(entry).resolve('tsx')), 'esm', 'api', 'index.mjs');
+  const bootstrap = `import(${JSON.stringify(pathToFileURL(tsxApi).href)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(entry).href)}); });`;
+  return new Worker(bootstrap, { eval: true, execArgv: ['--conditions=source'] });
+};
+
+type Waiting = { readonly resolve: (verdicts: BatchVerdicts) => void; readonly reject: (error: Error) => void };
+type Slot = { readonly worker: Worker | undefined; readonly waiting: Map<number, Waiting>; failed: boolean };
+
+export type VerifyPool = {
+  /** Sends a batch to the next running worker; undefined when none runs (check it on this thread). */
+  readonly check: (request: BatchRequest) => Promise<BatchVerdicts> | undefined;
+  /** The workers still running (that checked every batch they were given). */
+  readonly running: () => number;
+  /** Stops every worker. */
+  readonly close: () => Promise<void>;
+};
+
+/**
+ * Starts `count` workers (running `entry`, by default the verify worker beside this module). One
+ * that cannot start or fails rejects its batches, and gets no more.
+ */
+export const verifyPool = (count: number, entry: string = workerEntry()): VerifyPool => {
+  let closing = false;
+  const fail = (slot: Slot, error: Error): void => {
+    slot.failed = true;
+    for (const waiting of slot.waiting.values()) waiting.reject(error);
+    slot.waiting.clear();
+  };
+  const slots: Slot[] = Array.from({ length: count }, () => {
+    let worker: Worker | undefined;
+    try {
+      worker = workerOf(entry);
+    } catch {
+      return { worker: undefined, waiting: new Map(), failed: true };
+    }
+    const slot: Slot = { worker, waiting: new Map(), failed: false };
+    worker.on('message', (answer: BatchVerdicts | { readonly id: number; readonly error: string }) => {
+      const waiting = slot.waiting.get(answer.id);
+      slot.waiting.delete(answer.id);
+      if ('error' in answer) waiting?.reject(new Error(answer.error));
+      else waiting?.resolve(answer);
+    });
+    worker.on('error', (error) => fail(slot, error));
+    worker.on('exit', (code) => {
+      if (!closing) fail(slot, new Error(`a verify worker stopped (exit code ${code})`));
+    });
+    return slot;
+  });
+  let next = 0;
+  return {
+    check: (request) => {
+      for (let tried = 0; tried < slots.length; tried++) {
+        const slot = slots[(next + tried) % slots.length] as Slot;
+        if (slot.failed || slot.worker === undefined) continue;
+        next = (next + tried + 1) % slots.length;
+        const worker = slot.worker;
+        return new Promise<BatchVerdicts>((resolve, reject) => {
+          slot.waiting.set(request.id, { resolve, reject });
+          worker.postMessage(request, transferablesOfRequest(request));
+        });
+      }
+      return undefined;
+    },
+    running: () => slots.filter((s) => !s.failed).length,
+    close: async () => {
+      closing = true;
+      await Promise.all(slots.map((s) => s.worker?.terminate()));
+    },
+  };
+};
