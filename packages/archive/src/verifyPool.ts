@@ -11,8 +11,8 @@ import { transferablesOfRequest, type BatchRequest, type BatchVerdicts } from '.
  * registers tsx's loader (a dev dependency) and resolves the workspace packages to their sources.
  */
 
-/** This module's own file: `__filename` in the CJS build (and under vitest), import.meta.url in ESM. */
-const thisFile = (): string => (typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url));
+/** This module's own file (in the CJS build, tsup's shim makes import.meta.url from __filename). */
+const thisFile = (): string => fileURLToPath(import.meta.url);
 
 /** The worker entry beside this module, in its form (.ts, .js or .cjs). */
 const workerEntry = (): string => {

@@ -1,19 +1,28 @@
+import { availableParallelism } from 'node:os';
 import { fileSource, verifyArchive } from '@grade-ledger/archive';
 import * as E from 'fp-ts/Either';
-import { EXIT, ioError, parse, progress, readable, reportLines, runCommand, toJson, usageProblem, type ArchiveExitCode, type CommandIo } from './archiveIo';
+import { EXIT, integer, ioError, parse, progress, readable, reportLines, runCommand, toJson, usageProblem, type ArchiveExitCode, type CommandIo } from './archiveIo';
 
 /**
- * `grade-ledger verify PATH [--expect-digest HEX] [--no-domain] [--json]`: checks an archive's
- * chain, format, schema, domain and grades; exit code 1 when anything is found.
+ * Worker threads by default: one per core, at most 8 (past that the main thread, which runs the
+ * chain, the order and the domain check, is the limit); none on a single core.
+ */
+export const defaultVerifyWorkers = (cores: number = availableParallelism()): number => (cores <= 1 ? 0 : Math.min(cores, 8));
+
+/**
+ * `grade-ledger verify PATH [--expect-digest HEX] [--no-domain] [--no-grades] [--workers N] [--json]`:
+ * checks an archive's chain, format, schema, domain and grades; exit code 1 when anything is found.
  */
 export const runVerify = (argv: ReadonlyArray<string>, io: CommandIo): Promise<ArchiveExitCode> =>
   runCommand(io, 'verify', async () => {
-    const { values, positionals } = parse(argv, { 'expect-digest': { type: 'string' }, 'no-domain': { type: 'boolean' }, 'no-grades': { type: 'boolean' } });
+    const { values, positionals } = parse(argv, { 'expect-digest': { type: 'string' }, 'no-domain': { type: 'boolean' }, 'no-grades': { type: 'boolean' }, workers: { type: 'string' } });
     const [path, ...rest] = positionals;
     if (path === undefined) throw usageProblem('which archive? grade-ledger verify PATH');
     if (rest.length > 0) throw usageProblem(`unexpected argument "${rest[0]}"`);
     const expect = values['expect-digest'];
     if (expect !== undefined && !/^[0-9a-f]{64}$/.test(expect)) throw usageProblem(`--expect-digest ${JSON.stringify(expect)}: expected 64 lowercase hex digits (the finalDigest recorded in ArchiveExported)`);
+    const workers = integer('workers', values.workers, defaultVerifyWorkers());
+    if (workers > 64) throw usageProblem(`--workers ${workers}: at most 64 (0 checks on one thread)`);
     const found = await readable(path);
     if (E.isLeft(found)) return ioError(io, 'verify', found.left, `read ${path}`);
     const bar = progress('verifying');
@@ -22,8 +31,11 @@ export const runVerify = (argv: ReadonlyArray<string>, io: CommandIo): Promise<A
       grades: values['no-grades'] !== true,
       ...(expect === undefined ? {} : { expectDigest: expect }),
       onProgress: (p) => bar.update(p.lines, p.bytes),
+      workers,
     });
     bar.done();
+    if (report.workers < workers)
+      io.err(`grade-ledger verify: ${workers - report.workers} of ${workers} worker threads could not start or stopped; their lines were checked on the main thread (the report is the same)`);
     if (values.json === true) io.out(toJson({ path, ...report }));
     else for (const line of reportLines(path, report)) io.out(line);
     return report.ok ? EXIT.ok : EXIT.findings;
