@@ -43,9 +43,9 @@ export type VerifyReport = {
   readonly gradeDifferences: ReadonlyArray<GradeDifference>;
   readonly domainEvents: { readonly checked: number; readonly unchecked: number };
   /**
-   * The worker threads that checked lines to the end (0: all on the calling thread). Fewer than
-   * asked when a worker could not start or failed: its lines were checked on the calling
-   * thread instead, and the report is the same.
+   * The worker threads that started and did not fail (0: all lines checked on the calling
+   * thread). Fewer than asked when a worker was still starting when the archive ended, could not
+   * start, or failed: the calling thread checked its share instead, and the report is the same.
    */
   readonly workers: number;
 };
@@ -75,10 +75,13 @@ export type VerifyOptions = {
    * Worker threads for the checks a line needs nothing else for (UTF-8, JSON, canonical form,
    * members, schema), while this thread reads, runs the chain, the order, the manifest and the
    * domain check on their verdicts in line order (default 0: all on this thread). The report is
-   * the same whatever the number. Ignored (0) with `onEvent`, which needs each event as parsed
-   * here.
+   * the same whatever the number. Until a worker has started (its code loaded: a fraction of a
+   * second, more on a busy machine), this thread checks the lines itself, so that a small archive
+   * does not wait for them. Ignored (0) with `onEvent`, which needs each event as parsed here.
    */
   readonly workers?: number;
+  /** Wait until the workers have started (or failed) before reading (default false): every batch then goes to a worker. */
+  readonly waitForWorkers?: boolean;
 };
 
 const HEX = /^[0-9a-f]{64}$/;
@@ -113,6 +116,9 @@ type Prepared = { readonly line: RawLine; readonly before: string | undefined; r
 
 /** Batches a worker may have waiting: enough to keep it busy while the main thread settles others. */
 const IN_FLIGHT_PER_WORKER = 3;
+
+/** How long `waitForWorkers` waits at most for a worker that neither starts nor fails. */
+const WORKER_START_WAIT_MS = 60_000;
 
 /** A line too long is settled without a verdict. */
 const noVerdict = (): LineVerdict => ({ kind: 'other', findings: [] });
@@ -356,6 +362,7 @@ export const verifyArchive = async (source: ByteSource, options: VerifyOptions =
         }
       };
       let id = 0;
+      if (options.waitForWorkers === true) await pool.started(WORKER_START_WAIT_MS);
       try {
         for await (const batch of rawLineBatches(source)) {
           const prepared: Prepared[] = [];

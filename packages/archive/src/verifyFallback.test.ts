@@ -25,17 +25,18 @@ afterAll(async () => {
 const withoutWorkers = ({ workers: _workers, ...rest }: VerifyReport): Omit<VerifyReport, 'workers'> => rest;
 
 describe('verify with workers that fail', () => {
-  it('answers on this thread, with the same report and 0 workers, when they cannot start or stop midway', async () => {
+  it('answers on this thread, with the same report and 0 workers, when they cannot start, stop midway, or never start', async () => {
     await writeFile(join(dir, 'broken.mjs'), 'this is not JavaScript');
-    await writeFile(join(dir, 'quitter.mjs'), "import { parentPort } from 'node:worker_threads'; parentPort.on('message', () => process.exit(3));");
+    await writeFile(join(dir, 'silent.mjs'), 'setInterval(() => {}, 1000);');
+    await writeFile(join(dir, 'quitter.mjs'), "import { parentPort } from 'node:worker_threads'; parentPort.on('message', () => process.exit(3)); parentPort.postMessage({ ready: true });");
     // A damaged archive, so that the report has findings to compare.
     const lines = text.split('\n');
     const damaged = [...lines.slice(0, 10), lines[12], lines[11], ...lines.slice(13)].join('\n');
     const expected = await verifyArchive([damaged.slice(0, 100_000), damaged.slice(100_000)]);
     expect(expected.findings.length).toBeGreaterThan(0);
-    for (const name of ['broken.mjs', 'quitter.mjs', 'missing.mjs']) {
+    for (const [name, waitForWorkers] of [['broken.mjs', true], ['quitter.mjs', true], ['missing.mjs', true], ['silent.mjs', false]] as const) {
       entry.path = join(dir, name);
-      const report = await verifyArchive([damaged.slice(0, 100_000), damaged.slice(100_000)], { workers: 2 });
+      const report = await verifyArchive([damaged.slice(0, 100_000), damaged.slice(100_000)], { workers: 2, waitForWorkers });
       expect(report.workers).toBe(0);
       expect(withoutWorkers(report)).toStrictEqual(withoutWorkers(expected));
     }

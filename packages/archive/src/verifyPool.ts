@@ -29,12 +29,14 @@ const workerOf = (entry: string): Worker => {
 };
 
 type Waiting = { readonly resolve: (verdicts: BatchVerdicts) => void; readonly reject: (error: Error) => void };
-type Slot = { readonly worker: Worker | undefined; readonly waiting: Map<number, Waiting>; failed: boolean };
+type Slot = { readonly worker: Worker | undefined; readonly waiting: Map<number, Waiting>; failed: boolean; ready: boolean };
 
 export type VerifyPool = {
-  /** Sends a batch to the next running worker; undefined when none runs (check it on this thread). */
+  /** Sends a batch to the next worker ready; undefined when none is (still starting, or failed): check it on this thread. */
   readonly check: (request: BatchRequest) => Promise<BatchVerdicts> | undefined;
-  /** The workers still running (that checked every batch they were given). */
+  /** Resolves once every worker is ready or has failed, or after `timeoutMs` (a worker that neither starts nor fails must not hang verify). */
+  readonly started: (timeoutMs: number) => Promise<void>;
+  /** The workers that started and did not fail (from when a worker is ready, every batch goes to a worker). */
   readonly running: () => number;
   /** Stops every worker. */
   readonly close: () => Promise<void>;
@@ -46,20 +48,33 @@ export type VerifyPool = {
  */
 export const verifyPool = (count: number, entry: string = workerEntry()): VerifyPool => {
   let closing = false;
+  let onStart: Array<() => void> = [];
+  const settled = (): boolean => slots.every((s) => s.ready || s.failed);
+  const maybeStarted = (): void => {
+    if (!settled()) return;
+    for (const resolve of onStart) resolve();
+    onStart = [];
+  };
   const fail = (slot: Slot, error: Error): void => {
     slot.failed = true;
     for (const waiting of slot.waiting.values()) waiting.reject(error);
     slot.waiting.clear();
+    maybeStarted();
   };
   const slots: Slot[] = Array.from({ length: count }, () => {
     let worker: Worker | undefined;
     try {
       worker = workerOf(entry);
     } catch {
-      return { worker: undefined, waiting: new Map(), failed: true };
+      return { worker: undefined, waiting: new Map(), failed: true, ready: false };
     }
-    const slot: Slot = { worker, waiting: new Map(), failed: false };
-    worker.on('message', (answer: BatchVerdicts | { readonly id: number; readonly error: string }) => {
+    const slot: Slot = { worker, waiting: new Map(), failed: false, ready: false };
+    worker.on('message', (answer: BatchVerdicts | { readonly id: number; readonly error: string } | { readonly ready: true }) => {
+      if ('ready' in answer) {
+        slot.ready = true;
+        maybeStarted();
+        return;
+      }
       const waiting = slot.waiting.get(answer.id);
       slot.waiting.delete(answer.id);
       if ('error' in answer) waiting?.reject(new Error(answer.error));
@@ -76,7 +91,7 @@ export const verifyPool = (count: number, entry: string = workerEntry()): Verify
     check: (request) => {
       for (let tried = 0; tried < slots.length; tried++) {
         const slot = slots[(next + tried) % slots.length] as Slot;
-        if (slot.failed || slot.worker === undefined) continue;
+        if (slot.failed || !slot.ready || slot.worker === undefined) continue;
         next = (next + tried + 1) % slots.length;
         const worker = slot.worker;
         return new Promise<BatchVerdicts>((resolve, reject) => {
@@ -86,7 +101,17 @@ export const verifyPool = (count: number, entry: string = workerEntry()): Verify
       }
       return undefined;
     },
-    running: () => slots.filter((s) => !s.failed).length,
+    started: (timeoutMs) =>
+      settled()
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, timeoutMs);
+            onStart.push(() => {
+              clearTimeout(timer);
+              resolve();
+            });
+          }),
+    running: () => slots.filter((s) => s.ready && !s.failed).length,
     close: async () => {
       closing = true;
       await Promise.all(slots.map((s) => s.worker?.terminate()));

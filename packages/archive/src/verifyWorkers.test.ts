@@ -125,18 +125,21 @@ describe('verify with workers', () => {
       grades: fc.boolean(),
       expectFinal: fc.boolean(),
       workers: fc.integer({ min: 1, max: 3 }),
+      waitForWorkers: fc.boolean(),
     });
     await fc.assert(
-      fc.asyncProperty(input, async ({ archive, change: c, cuts, gzip, domain, grades, expectFinal, workers }) => {
+      fc.asyncProperty(input, async ({ archive, change: c, cuts, gzip, domain, grades, expectFinal, workers, waitForWorkers }) => {
         const original = archives[archive % archives.length] as Buffer;
         const pieces = piecesOf(changed(original, c), cuts, gzip);
         const manifest = JSON.parse(splitLines(original).at(-1)?.toString() ?? '{}') as { finalDigest: string };
         const options: VerifyOptions = { domain, grades, ...(expectFinal ? { expectDigest: manifest.finalDigest } : {}) };
         const one = await verifyArchive(pieces, options);
-        const many = await verifyArchive(pieces, { ...options, workers });
+        const many = await verifyArchive(pieces, { ...options, workers, waitForWorkers });
         expect(one.workers).toBe(0);
-        // The workers did check the lines: no fallback made the law hold trivially.
-        expect(many.workers).toBe(workers);
+        // Waiting for them, the workers did check the lines: no fallback made the law hold trivially.
+        // Not waiting, the first batches are checked here while they start: both kinds in one report.
+        if (waitForWorkers) expect(many.workers).toBe(workers);
+        else expect(many.workers).toBeLessThanOrEqual(workers);
         expect(withoutWorkers(many)).toStrictEqual(withoutWorkers(one));
       }),
       { numRuns: 24 },
@@ -147,7 +150,7 @@ describe('verify with workers', () => {
     const archive = archives[0] as Buffer;
     const [one, many] = [new Set<string>(), new Set<string>()];
     await verifyArchive([archive], { domain: false, streamIds: one });
-    expect((await verifyArchive([archive], { domain: false, streamIds: many, workers: 2 })).workers).toBe(2);
+    expect((await verifyArchive([archive], { domain: false, streamIds: many, workers: 2, waitForWorkers: true })).workers).toBe(2);
     expect([...many]).toEqual([...one]);
     expect(one.size).toBeGreaterThan(0);
     let seen = 0;
@@ -156,22 +159,41 @@ describe('verify with workers', () => {
     expect(seen).toBe(report.events);
   }, 60_000);
 
-  it('rejects the batches of workers that cannot start or stop midway, and sends no more to them', async () => {
+  it('rejects the batches of workers that stop midway, and sends none to workers that stopped or could not start', async () => {
     const broken = join(dir, 'broken.mjs');
     await writeFile(broken, 'this is not JavaScript');
     const quitter = join(dir, 'quitter.mjs');
-    await writeFile(quitter, "import { parentPort } from 'node:worker_threads'; parentPort.on('message', () => process.exit(3));");
+    await writeFile(quitter, "import { parentPort } from 'node:worker_threads'; parentPort.on('message', () => process.exit(3)); parentPort.postMessage({ ready: true });");
     const line = { lineNumber: 2, bytes: splitLines(archives[1] as Buffer)[1] as Buffer, unterminated: false };
     for (const entry of [broken, quitter, join(dir, 'missing.mjs')]) {
       const pool = verifyPool(2, entry);
       try {
-        await expect(pool.check(batchRequest(0, [line], false))).rejects.toThrow();
-        await expect(pool.check(batchRequest(1, [line], false))).rejects.toThrow();
+        await pool.started(60_000);
+        if (entry === quitter) {
+          await expect(pool.check(batchRequest(0, [line], false))).rejects.toThrow();
+          await expect(pool.check(batchRequest(1, [line], false))).rejects.toThrow();
+        }
         expect(pool.running()).toBe(0);
         expect(pool.check(batchRequest(2, [line], false))).toBeUndefined();
       } finally {
         await pool.close();
       }
+    }
+  }, 60_000);
+
+  it('does not wait for a worker that never starts, nor longer than asked with waitForWorkers', async () => {
+    const silent = join(dir, 'silent.mjs');
+    await writeFile(silent, 'setInterval(() => {}, 1000);');
+    const pool = verifyPool(1, silent);
+    try {
+      const line = { lineNumber: 2, bytes: splitLines(archives[0] as Buffer)[1] as Buffer, unterminated: false };
+      expect(pool.check(batchRequest(0, [line], false))).toBeUndefined();
+      const began = Date.now();
+      await pool.started(200);
+      expect(Date.now() - began).toBeLessThan(5_000);
+      expect(pool.running()).toBe(0);
+    } finally {
+      await pool.close();
     }
   }, 60_000);
 

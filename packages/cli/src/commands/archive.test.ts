@@ -54,7 +54,7 @@ describe('grade-ledger generate, verify, export, import, replay, report-card, on
     expect(JSON.parse(json.text).findings[0]).toMatchObject({ line: 42, check: 'chain' });
   }, 60_000);
 
-  it('verify --workers N gives the report --workers 0 gives; the default is one worker per core, at most 8', async () => {
+  it('verify --workers N gives the report --workers 0 gives; a bad count is a usage error (exit 2)', async () => {
     const lines = (await readFile(archive, 'utf8')).split('\n');
     lines.splice(30, 1);
     lines[50] = (lines[50] as string).replace('"position":', '"position": ');
@@ -66,11 +66,11 @@ describe('grade-ledger generate, verify, export, import, replay, report-card, on
     expect(two.code).toBe(1);
     const { workers: w1, ...report1 } = JSON.parse(one.text) as { workers: number };
     const { workers: w2, ...report2 } = JSON.parse(two.text) as { workers: number };
-    expect([w1, w2]).toEqual([0, 2]);
+    // A small archive may be done before the workers have started: the main thread checks its lines meanwhile.
+    expect(w1).toBe(0);
+    expect(w2).toBeLessThanOrEqual(2);
     expect(report2).toEqual(report1);
     expect((report1 as { findings: unknown[] }).findings.length).toBeGreaterThan(1);
-    const text = await run(['verify', damaged, '--workers', '2']);
-    expect(text.text).toContain('(per-line checks on 2 worker threads)');
     for (const bad of ['x', '-1', '1.5', '65']) expect((await run(['verify', archive, '--workers', bad])).code).toBe(2);
     expect(defaultVerifyWorkers(1)).toBe(0);
     expect(defaultVerifyWorkers(2)).toBe(2);

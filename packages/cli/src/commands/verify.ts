@@ -34,8 +34,7 @@ export const runVerify = (argv: ReadonlyArray<string>, io: CommandIo): Promise<A
       workers,
     });
     bar.done();
-    if (report.workers < workers)
-      io.err(`grade-ledger verify: ${workers - report.workers} of ${workers} worker threads could not start or stopped; their lines were checked on the main thread (the report is the same)`);
+
     if (values.json === true) io.out(toJson({ path, ...report }));
     else for (const line of reportLines(path, report)) io.out(line);
     return report.ok ? EXIT.ok : EXIT.findings;
