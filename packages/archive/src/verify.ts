@@ -82,6 +82,8 @@ export type VerifyOptions = {
   readonly workers?: number;
   /** Wait until the workers have started (or failed) before reading (default false): every batch then goes to a worker. */
   readonly waitForWorkers?: boolean;
+  /** The bytes of lines gathered into one message to a worker (default 1 MiB; at least one read chunk's lines go together). */
+  readonly workerBatchBytes?: number;
 };
 
 const HEX = /^[0-9a-f]{64}$/;
@@ -113,6 +115,9 @@ const unexpectedMembers = (value: unknown, known: ReadonlyArray<string>): Readon
 
 /** A line from line 2 on, as read: the chain's findings on it, and the digest before it. */
 type Prepared = { readonly line: RawLine; readonly before: string | undefined; readonly chainFindings: ReadonlyArray<Finding> | undefined };
+
+/** The lines' bytes in one message to a worker (a read chunk is 256 KiB): fewer, larger messages cost the main thread less. */
+const BATCH_BYTES = 1024 * 1024;
 
 /** Batches a worker may have waiting: enough to keep it busy while the main thread settles others. */
 const IN_FLIGHT_PER_WORKER = 3;
@@ -364,15 +369,30 @@ export const verifyArchive = async (source: ByteSource, options: VerifyOptions =
       let id = 0;
       if (options.waitForWorkers === true) await pool.started(WORKER_START_WAIT_MS);
       try {
-        for await (const batch of rawLineBatches(source)) {
-          const prepared: Prepared[] = [];
-          for (const line of batch) {
-            const one = read(line);
-            if (one !== undefined) prepared.push(one);
-          }
+        const batchBytes = Math.max(1, options.workerBatchBytes ?? BATCH_BYTES);
+        // Lines gathered from the chunks read until a batch is worth a message.
+        let prepared: Prepared[] = [];
+        let preparedBytes = 0;
+        const dispatch = async (): Promise<void> => {
           const toCheck = prepared.filter((p) => !p.line.tooLong).map((p) => p.line);
           inFlight.push({ prepared, verdicts: toCheck.length === 0 ? undefined : pool.check(batchRequest(id++, toCheck, keepEvents))?.then(linesOfVerdicts, () => undefined) });
+          prepared = [];
+          preparedBytes = 0;
           while (inFlight.length > IN_FLIGHT_PER_WORKER * workersAsked) await settleOldest();
+        };
+        try {
+          for await (const batch of rawLineBatches(source)) {
+            for (const line of batch) {
+              const one = read(line);
+              if (one === undefined) continue;
+              prepared.push(one);
+              preparedBytes += line.bytes.length;
+            }
+            if (preparedBytes >= batchBytes) await dispatch();
+          }
+        } finally {
+          // What was read before the end (or an error) is checked too.
+          if (prepared.length > 0) await dispatch();
         }
       } catch (error) {
         readError = error;

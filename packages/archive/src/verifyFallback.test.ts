@@ -31,12 +31,15 @@ describe('verify with workers that fail', () => {
     await writeFile(join(dir, 'quitter.mjs'), "import { parentPort } from 'node:worker_threads'; parentPort.on('message', () => process.exit(3)); parentPort.postMessage({ ready: true });");
     // A damaged archive, so that the report has findings to compare.
     const lines = text.split('\n');
-    const damaged = [...lines.slice(0, 10), lines[12], lines[11], ...lines.slice(13)].join('\n');
-    const expected = await verifyArchive([damaged.slice(0, 100_000), damaged.slice(100_000)]);
+    const once = [...lines.slice(0, 10), lines[12], lines[11], ...lines.slice(13)].join('\n');
+    // Three times over (text after the manifest is a finding too), in 256 KiB pieces: over 1 MiB, so that each worker is sent a batch.
+    const damaged = `${once}\n${once}\n${once}`;
+    const pieces = Array.from({ length: Math.ceil(damaged.length / 262_144) }, (_, i) => damaged.slice(i * 262_144, (i + 1) * 262_144));
+    const expected = await verifyArchive(pieces);
     expect(expected.findings.length).toBeGreaterThan(0);
     for (const [name, waitForWorkers] of [['broken.mjs', true], ['quitter.mjs', true], ['missing.mjs', true], ['silent.mjs', false]] as const) {
       entry.path = join(dir, name);
-      const report = await verifyArchive([damaged.slice(0, 100_000), damaged.slice(100_000)], { workers: 2, waitForWorkers });
+      const report = await verifyArchive(pieces, { workers: 2, waitForWorkers });
       expect(report.workers).toBe(0);
       expect(withoutWorkers(report)).toStrictEqual(withoutWorkers(expected));
     }

@@ -119,22 +119,24 @@ describe('verify with workers', () => {
     const input = fc.record({
       archive: fc.nat(),
       change,
-      cuts: fc.array(fraction, { maxLength: 6 }),
+      cuts: fc.array(fraction, { maxLength: 12 }),
       gzip: fc.boolean(),
       domain: fc.boolean(),
       grades: fc.boolean(),
       expectFinal: fc.boolean(),
       workers: fc.integer({ min: 1, max: 3 }),
       waitForWorkers: fc.boolean(),
+      // Small batches: many in flight at once, over every worker, merged back in line order.
+      batchBytes: fc.integer({ min: 1, max: 300_000 }),
     });
     await fc.assert(
-      fc.asyncProperty(input, async ({ archive, change: c, cuts, gzip, domain, grades, expectFinal, workers, waitForWorkers }) => {
+      fc.asyncProperty(input, async ({ archive, change: c, cuts, gzip, domain, grades, expectFinal, workers, waitForWorkers, batchBytes }) => {
         const original = archives[archive % archives.length] as Buffer;
         const pieces = piecesOf(changed(original, c), cuts, gzip);
         const manifest = JSON.parse(splitLines(original).at(-1)?.toString() ?? '{}') as { finalDigest: string };
         const options: VerifyOptions = { domain, grades, ...(expectFinal ? { expectDigest: manifest.finalDigest } : {}) };
         const one = await verifyArchive(pieces, options);
-        const many = await verifyArchive(pieces, { ...options, workers, waitForWorkers });
+        const many = await verifyArchive(pieces, { ...options, workers, waitForWorkers, workerBatchBytes: batchBytes });
         expect(one.workers).toBe(0);
         // Waiting for them, the workers did check the lines: no fallback made the law hold trivially.
         // Not waiting, the first batches are checked here while they start: both kinds in one report.

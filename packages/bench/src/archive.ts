@@ -433,9 +433,16 @@ here) and a hash per line: the floor row itself is far from 1,000,000 events/s (
 the chain (~0.7 µs), the reading, the copy of each batch into the buffer handed to a worker and the bookkeeping (a
 few µs a line altogether), and with all checks the domain replay (~10 µs a line), which stays on the main thread:
 its folded states cross the lines of a class. On ${availableParallelism()} cores shared by the main thread and the workers, the
-speed-up is bounded by the total CPU time a line takes divided by the cores (at best about 2× on two idle cores for
-chain + schema, less with all checks); 500,000 events/s needs more cores (roughly 2 µs of the main thread a line
-plus ~6 µs a line spread over enough workers, e.g. 4 to 8).
+speed-up is bounded by the total CPU time a line takes divided by the cores, and by the main thread's share. CPU
+time per thread (from /proc, the built package, one school year of 499,483 events, 2026-11-27, on this machine
+shared with other work: load 5 to 7 on its 2 cores), chain + schema: one thread 9.3 to 11.7 µs a line; with 2
+workers the main thread 3.2 to 3.4 µs a line and all threads together 12.9 to 13.6 µs (the hand-over, the second
+decoding of each line's text and the workers' start, about 0.3 s of CPU each, cost some 30% more CPU in all). So on
+two idle cores at best about 1.5×, and with enough cores up to the main thread's ~3 µs a line (some 300,000 events/s);
+500,000 events/s needs the main thread's share (reading, chain, hand-over, bookkeeping) down to 2 µs. All checks:
+the main thread 14 to 15 µs a line with workers against 18 to 19 on one thread (the domain replay, and receiving
+each decoded event from its worker), so at most about 1.3×. On that busy machine no wall-clock gain showed: with 2
+workers verify took 0.65 to 1.2 times the one-thread time (chain + schema) and 1.6 times (all checks).
 
 Goals of issue 5, this run:
 
