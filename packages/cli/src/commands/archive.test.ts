@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../index';
-import { defaultVerifyWorkers } from './verify';
+import { defaultVerifyWorkers, WORKERS_FROM_BYTES } from './verify';
 
 const run = async (argv: ReadonlyArray<string>) => {
   const out: string[] = [];
@@ -72,9 +72,10 @@ describe('grade-ledger generate, verify, export, import, replay, report-card, on
     expect(report2).toEqual(report1);
     expect((report1 as { findings: unknown[] }).findings.length).toBeGreaterThan(1);
     for (const bad of ['x', '-1', '1.5', '65']) expect((await run(['verify', archive, '--workers', bad])).code).toBe(2);
-    expect(defaultVerifyWorkers(1)).toBe(0);
-    expect(defaultVerifyWorkers(2)).toBe(2);
-    expect(defaultVerifyWorkers(64)).toBe(8);
+    expect(defaultVerifyWorkers(1, 2 ** 30)).toBe(0);
+    expect(defaultVerifyWorkers(2, 2 ** 30)).toBe(2);
+    expect(defaultVerifyWorkers(64, 2 ** 30)).toBe(8);
+    expect(defaultVerifyWorkers(64, WORKERS_FROM_BYTES - 1)).toBe(0);
     expect((await run(['--help'])).text).toContain('--workers N');
   }, 120_000);
 

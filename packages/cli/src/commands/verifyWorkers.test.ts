@@ -1,11 +1,11 @@
 import { availableParallelism } from 'node:os';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { VerifyOptions } from '@grade-ledger/archive';
 import { runCli } from '../index';
-import { defaultVerifyWorkers } from './verify';
+import { defaultVerifyWorkers, WORKERS_FROM_BYTES } from './verify';
 
 // The options `verify` hands to verifyArchive, seen through a wrapper around the real function.
 const seen = vi.hoisted(() => ({ options: [] as Array<VerifyOptions | undefined> }));
@@ -29,11 +29,15 @@ afterAll(async () => {
 });
 
 describe('grade-ledger verify --workers', () => {
-  it('hands the count to verifyArchive: the default one per core (at most 8), 0 for one thread', async () => {
-    const file = join(dir, 'empty.gla');
-    await writeFile(file, '');
+  it('hands the count to verifyArchive: by default one per core (at most 8) from 32 MiB on, none below; 0 for one thread', async () => {
+    const small = join(dir, 'small.gla');
+    await writeFile(small, 'not an archive\n');
+    // A large file (sparse: its size, not its bytes, matters here; it is no archive, so verify stops at its findings).
+    const large = join(dir, 'large.gla');
+    await writeFile(large, '');
+    await truncate(large, WORKERS_FROM_BYTES);
     const io = { out: () => undefined, err: () => undefined };
-    for (const argv of [[], ['--workers', '0'], ['--workers', '3']]) await runCli(['verify', file, ...argv], io);
-    expect(seen.options.map((o) => o?.workers)).toEqual([defaultVerifyWorkers(availableParallelism()), 0, 3]);
-  }, 60_000);
+    for (const argv of [[small], [large], [small, '--workers', '0'], [small, '--workers', '3']]) await runCli(['verify', ...argv, '--no-domain'], io);
+    expect(seen.options.map((o) => o?.workers)).toEqual([0, defaultVerifyWorkers(availableParallelism(), WORKERS_FROM_BYTES), 0, 3]);
+  }, 120_000);
 });
