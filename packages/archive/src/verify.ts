@@ -375,7 +375,7 @@ export const verifyArchive = async (source: ByteSource, options: VerifyOptions =
         let preparedBytes = 0;
         const dispatch = async (): Promise<void> => {
           const toCheck = prepared.filter((p) => !p.line.tooLong).map((p) => p.line);
-          inFlight.push({ prepared, verdicts: toCheck.length === 0 ? undefined : pool.check(batchRequest(id++, toCheck, keepEvents))?.then(linesOfVerdicts, () => undefined) });
+          inFlight.push({ prepared, verdicts: toCheck.length === 0 ? undefined : pool.check(() => batchRequest(id++, toCheck, keepEvents))?.then(linesOfVerdicts, () => undefined) });
           prepared = [];
           preparedBytes = 0;
           while (inFlight.length > IN_FLIGHT_PER_WORKER * workersAsked) await settleOldest();

@@ -32,8 +32,11 @@ type Waiting = { readonly resolve: (verdicts: BatchVerdicts) => void; readonly r
 type Slot = { readonly worker: Worker | undefined; readonly waiting: Map<number, Waiting>; failed: boolean; ready: boolean };
 
 export type VerifyPool = {
-  /** Sends a batch to the next worker ready; undefined when none is (still starting, or failed): check it on this thread. */
-  readonly check: (request: BatchRequest) => Promise<BatchVerdicts> | undefined;
+  /**
+   * Sends a batch (made only then: its lines copied into the buffer handed over) to the next
+   * worker ready; undefined when none is (still starting, or failed): check it on this thread.
+   */
+  readonly check: (request: () => BatchRequest) => Promise<BatchVerdicts> | undefined;
   /** Resolves once every worker is ready or has failed, or after `timeoutMs` (a worker that neither starts nor fails must not hang verify). */
   readonly started: (timeoutMs: number) => Promise<void>;
   /** The workers that started and did not fail (from when a worker is ready, every batch goes to a worker). */
@@ -88,12 +91,13 @@ export const verifyPool = (count: number, entry: string = workerEntry()): Verify
   });
   let next = 0;
   return {
-    check: (request) => {
+    check: (requestOf) => {
       for (let tried = 0; tried < slots.length; tried++) {
         const slot = slots[(next + tried) % slots.length] as Slot;
         if (slot.failed || !slot.ready || slot.worker === undefined) continue;
         next = (next + tried + 1) % slots.length;
         const worker = slot.worker;
+        const request = requestOf();
         return new Promise<BatchVerdicts>((resolve, reject) => {
           slot.waiting.set(request.id, { resolve, reject });
           worker.postMessage(request, transferablesOfRequest(request));

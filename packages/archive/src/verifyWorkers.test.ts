@@ -172,11 +172,11 @@ describe('verify with workers', () => {
       try {
         await pool.started(60_000);
         if (entry === quitter) {
-          await expect(pool.check(batchRequest(0, [line], false))).rejects.toThrow();
-          await expect(pool.check(batchRequest(1, [line], false))).rejects.toThrow();
+          await expect(pool.check(() => batchRequest(0, [line], false))).rejects.toThrow();
+          await expect(pool.check(() => batchRequest(1, [line], false))).rejects.toThrow();
         }
         expect(pool.running()).toBe(0);
-        expect(pool.check(batchRequest(2, [line], false))).toBeUndefined();
+        expect(pool.check(() => batchRequest(2, [line], false))).toBeUndefined();
       } finally {
         await pool.close();
       }
@@ -189,7 +189,7 @@ describe('verify with workers', () => {
     const pool = verifyPool(1, silent);
     try {
       const line = { lineNumber: 2, bytes: splitLines(archives[0] as Buffer)[1] as Buffer, unterminated: false };
-      expect(pool.check(batchRequest(0, [line], false))).toBeUndefined();
+      expect(pool.check(() => batchRequest(0, [line], false))).toBeUndefined();
       const began = Date.now();
       await pool.started(200);
       expect(Date.now() - began).toBeLessThan(5_000);
