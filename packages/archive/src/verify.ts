@@ -77,7 +77,7 @@ export type VerifyOptions = {
    * domain check on their verdicts in line order (default 0: all on this thread). The report is
    * the same whatever the number. Until a worker has started (its code loaded: a fraction of a
    * second, more on a busy machine), this thread checks the lines itself, so that a small archive
-   * does not wait for them. Ignored (0) with `onEvent`, which needs each event as parsed here.
+   * does not wait for them. At most 64. Ignored (0) with `onEvent`, which needs each event as parsed here.
    */
   readonly workers?: number;
   /** Wait until the workers have started (or failed) before reading (default false): every batch then goes to a worker. */
@@ -121,6 +121,9 @@ const BATCH_BYTES = 1024 * 1024;
 
 /** Batches a worker may have waiting: enough to keep it busy while the main thread settles others. */
 const IN_FLIGHT_PER_WORKER = 3;
+
+/** More workers than this are not started (a count beyond reason must not exhaust the process). */
+const MAX_WORKERS = 64;
 
 /** How long `waitForWorkers` waits at most for a worker that neither starts nor fails. */
 const WORKER_START_WAIT_MS = 60_000;
@@ -330,7 +333,8 @@ export const verifyArchive = async (source: ByteSource, options: VerifyOptions =
     return prepare(line);
   };
 
-  const workersAsked = options.onEvent === undefined ? Math.max(0, Math.floor(options.workers ?? 0)) : 0;
+  const asked = Math.floor(options.workers ?? 0);
+  const workersAsked = options.onEvent === undefined && asked > 0 ? Math.min(MAX_WORKERS, asked) : 0;
   const pool = workersAsked > 0 ? verifyPool(workersAsked) : undefined;
   let readError: unknown;
   let workersUsed = 0;

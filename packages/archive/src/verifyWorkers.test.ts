@@ -183,6 +183,19 @@ describe('verify with workers', () => {
     }
   }, 60_000);
 
+  it('takes a count beyond reason (NaN, negative, infinite) as none or at most 64, and never throws', async () => {
+    const archive = archives[0] as Buffer;
+    const expected = withoutWorkers(await verifyArchive([archive], { domain: false }));
+    for (const workers of [Number.NaN, -3, 0.5]) {
+      const report = await verifyArchive([archive], { domain: false, workers });
+      expect(report.workers).toBe(0);
+      expect(withoutWorkers(report)).toStrictEqual(expected);
+    }
+    const many = await verifyArchive([archive], { domain: false, workers: Number.POSITIVE_INFINITY });
+    expect(many.workers).toBeLessThanOrEqual(64);
+    expect(withoutWorkers(many)).toStrictEqual(expected);
+  }, 120_000);
+
   it('does not wait for a worker that never starts, nor longer than asked with waitForWorkers', async () => {
     const silent = join(dir, 'silent.mjs');
     await writeFile(silent, 'setInterval(() => {}, 1000);');
