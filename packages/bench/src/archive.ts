@@ -442,7 +442,9 @@ two idle cores at best about 1.5×, and with enough cores up to the main thread'
 500,000 events/s needs the main thread's share (reading, chain, hand-over, bookkeeping) down to 2 µs. All checks:
 the main thread 14 to 15 µs a line with workers against 18 to 19 on one thread (the domain replay, and receiving
 each decoded event from its worker), so at most about 1.3×. On that busy machine no wall-clock gain showed: with 2
-workers verify took 0.86 to 2 times the one-thread time (chain + schema) and 1.6 times (all checks).
+workers verify took 0.86 to 2 times the one-thread time (chain + schema) and 1.6 times (all checks). A control run
+then, the same \`JSON.parse\` work on one worker thread or split over two, gained 0.91 to 1.23×: the machine had
+about one core to give, so those figures say nothing of two idle cores; the per-thread CPU times above do.
 
 Goals of issue 5, this run:
 
