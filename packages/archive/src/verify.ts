@@ -1,6 +1,6 @@
 import * as E from 'fp-ts/Either';
-import { decodeEventFast, formatIssues, kazakhstanRuleSets, validationIssues, type LedgerEvent, type RecordedEvent, type RuleSet } from '@grade-ledger/core';
-import { canonicalJson, isCertainlyCanonical } from './canonicalJson';
+import { formatIssues, kazakhstanRuleSets, validationIssues, type RecordedEvent, type RuleSet } from '@grade-ledger/core';
+import { canonicalJson } from './canonicalJson';
 import { domainChecker, MAX_FINDINGS, type GradeDifference } from './domain';
 import {
   ArchiveHeaderCodec,
@@ -14,26 +14,11 @@ import {
   type ArchiveManifest,
 } from './format';
 import { rawLineBatches, type ByteSource, type RawLine } from './lines';
-import { ruleSetIdsOf } from './writer';
+import { batchRequest, linesOfVerdicts } from './verifyBatch';
+import { fatalDecoder, isRecord, lineVerdict, type Finding, type LineVerdict } from './verifyLine';
+import { verifyPool } from './verifyPool';
 
-/** What a check found wrong, at a 1-based line of the (uncompressed) archive. */
-export type Finding = {
-  readonly line: number;
-  /**
-   * - format: not a line of this format (not UTF-8, not JSON, not canonical, wrong members);
-   * - chain: the line's digest does not follow from the line before it (changed, removed, inserted, reordered);
-   * - order: positions not increasing, or a stream's revisions not 0, 1, 2, ...;
-   * - schema: the event does not decode with its codec;
-   * - manifest: the manifest does not match what was read, or is missing (cut short);
-   * - domain: the ledger's rules refuse the command the event came from, or it would record another payload;
-   * - grade: a finalized grade the rules compute otherwise, without an override reason, or with a wrong recorded recommendation.
-   */
-  readonly check: 'format' | 'chain' | 'order' | 'schema' | 'manifest' | 'domain' | 'grade';
-  readonly message: string;
-  /** The field at fault (a dotted path), where one is. */
-  readonly field?: string;
-  readonly eventId?: string;
-};
+export type { Finding } from './verifyLine';
 
 export type VerifyReport = {
   /** True when no check found anything. */
@@ -57,6 +42,12 @@ export type VerifyReport = {
    */
   readonly gradeDifferences: ReadonlyArray<GradeDifference>;
   readonly domainEvents: { readonly checked: number; readonly unchecked: number };
+  /**
+   * The worker threads that started and did not fail (0: all lines checked on the calling
+   * thread). Fewer than asked when a worker was still starting when the archive ended, could not
+   * start, or failed: the calling thread checked its share instead, and the report is the same.
+   */
+  readonly workers: number;
 };
 
 export type VerifyOptions = {
@@ -80,11 +71,23 @@ export type VerifyOptions = {
   readonly onEvent?: (recorded: RecordedEvent, line: number, bytes: Buffer, parsedEvent: unknown) => void;
   /** Collect the ids of the archive's streams (for an import). */
   readonly streamIds?: Set<string>;
+  /**
+   * Worker threads for the checks a line needs nothing else for (UTF-8, JSON, canonical form,
+   * members, schema), while this thread reads, runs the chain, the order, the manifest and the
+   * domain check on their verdicts in line order (default 0: all on this thread). The report is
+   * the same whatever the number. Until a worker has started (its code loaded: a fraction of a
+   * second, more on a busy machine), this thread checks the lines itself, so that a small archive
+   * does not wait for them. At most 64. Ignored (0) with `onEvent`, which needs each event as parsed here.
+   */
+  readonly workers?: number;
+  /** Wait until the workers have started (or failed) before reading (default false): every batch then goes to a worker. */
+  readonly waitForWorkers?: boolean;
+  /** The bytes of lines gathered into one message to a worker (default 1 MiB; at least one read chunk's lines go together). */
+  readonly workerBatchBytes?: number;
 };
 
 const HEX = /^[0-9a-f]{64}$/;
 const PREFIX_BYTES = Buffer.from(DIGEST_PREFIX);
-const fatalDecoder = new TextDecoder('utf-8', { fatal: true });
 const ZERO_DIGEST = '0'.repeat(64);
 
 const hasDigestPrefix = (bytes: Buffer): boolean => {
@@ -100,9 +103,6 @@ const storedDigestOf = (bytes: Buffer): string | undefined => {
   return HEX.test(hex) ? hex : undefined;
 };
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-const EVENT_LINE_KEYS = ['digest', 'event', 'position', 'streamId', 'streamRevision'];
 // The codecs of the header and the manifest strip members they do not know (t.strict): the
 // members are checked on the line as parsed, so that a line with one more is not taken as valid.
 const HEADER_KEYS = ['format', 'formatVersion', 'kind', 'pseudonymization'];
@@ -112,6 +112,24 @@ const MANIFEST_KEYS = ['digest', 'eventCount', 'eventsByType', 'finalDigest', 'f
 /** The members of a parsed object that are not among `known`. */
 const unexpectedMembers = (value: unknown, known: ReadonlyArray<string>): ReadonlyArray<string> =>
   isRecord(value) ? Object.keys(value).filter((k) => !known.includes(k)) : [];
+
+/** A line from line 2 on, as read: the chain's findings on it, and the digest before it. */
+type Prepared = { readonly line: RawLine; readonly before: string | undefined; readonly chainFindings: ReadonlyArray<Finding> | undefined };
+
+/** The lines' bytes in one message to a worker (a read chunk is 256 KiB): fewer, larger messages cost the main thread less. */
+const BATCH_BYTES = 1024 * 1024;
+
+/** Batches a worker may have waiting: enough to keep it busy while the main thread settles others. */
+const IN_FLIGHT_PER_WORKER = 3;
+
+/** More workers than this are not started (a count beyond reason must not exhaust the process). */
+const MAX_WORKERS = 64;
+
+/** How long `waitForWorkers` waits at most for a worker that neither starts nor fails. */
+const WORKER_START_WAIT_MS = 60_000;
+
+/** A line too long is settled without a verdict. */
+const noVerdict = (): LineVerdict => ({ kind: 'other', findings: [] });
 
 const resolveRuleSets = (given: ReadonlyArray<RuleSet> | undefined): E.Either<string, ReadonlyArray<RuleSet>> => {
   if (given !== undefined) return E.right(given);
@@ -182,28 +200,28 @@ export const verifyArchive = async (source: ByteSource, options: VerifyOptions =
       add({ line: 1, check: 'format', message: 'line 1 (the header) is not in canonical JSON form' });
   };
 
-  const chain = (line: RawLine): void => {
+  /** Follows the chain over a line; its findings (none, usually). */
+  const chain = (line: RawLine): ReadonlyArray<Finding> | undefined => {
     if (hasDigestPrefix(line.bytes)) {
       // The usual case: the stated digest is the computed one (so it is well-formed hex too).
       const computed = hasher.follows(previous ?? ZERO_DIGEST, line.bytes);
       if (computed !== undefined) {
         previous = computed;
-        return;
+        return undefined;
       }
     }
     const stored = storedDigestOf(line.bytes);
-    if (stored === undefined) {
-      add({ line: line.lineNumber, check: 'chain', message: `line ${line.lineNumber} does not start with its digest ({"digest":"<64 hex digits>",...)` });
-      return;
-    }
-    add({
-      line: line.lineNumber,
-      check: 'chain',
-      field: 'digest',
-      message: `line ${line.lineNumber}: the digest does not follow from the line before: this line was changed, or a line before it was removed, inserted or moved here`,
-    });
+    if (stored === undefined) return [{ line: line.lineNumber, check: 'chain', message: `line ${line.lineNumber} does not start with its digest ({"digest":"<64 hex digits>",...)` }];
     // Continue from the digest the line claims: one altered line gives one finding, not one per later line.
     previous = stored;
+    return [
+      {
+        line: line.lineNumber,
+        check: 'chain',
+        field: 'digest',
+        message: `line ${line.lineNumber}: the digest does not follow from the line before: this line was changed, or a line before it was removed, inserted or moved here`,
+      },
+    ];
   };
 
   const manifestCheck = (line: RawLine, parsed: Record<string, unknown>, chainBefore: string | undefined): void => {
@@ -242,107 +260,155 @@ export const verifyArchive = async (source: ByteSource, options: VerifyOptions =
     }
   };
 
-  const eventLine = (line: RawLine, parsed: Record<string, unknown>): void => {
+  /** The event line's sequential checks (order, counts, domain) on its verdict. */
+  const eventLine = (line: RawLine, verdict: Extract<LineVerdict, { kind: 'event' }>): void => {
     const n = line.lineNumber;
-    const keys = Object.keys(parsed);
-    // The usual line has exactly the five members, in their canonical order.
-    const exact = keys.length === EVENT_LINE_KEYS.length && keys.every((k, i) => k === EVENT_LINE_KEYS[i]);
-    const extra = exact ? [] : keys.filter((k) => !EVENT_LINE_KEYS.includes(k));
-    const missing = exact ? [] : EVENT_LINE_KEYS.filter((k) => !(k in parsed));
-    if (extra.length > 0 || missing.length > 0)
-      add({ line: n, check: 'format', field: missing[0] ?? extra[0], message: `line ${n}: an event line has exactly the members ${EVENT_LINE_KEYS.join(', ')}${missing.length > 0 ? `; missing ${missing.join(', ')}` : ''}${extra.length > 0 ? `; unexpected ${extra.join(', ')}` : ''}` });
-    const { position, streamId, streamRevision, event } = parsed;
+    const { position, streamId, streamRevision } = verdict;
     events += 1;
-    const type = isRecord(event) && typeof event.type === 'string' ? event.type : '(no type)';
-    byType.set(type, (byType.get(type) ?? 0) + 1);
-    let placed = true;
-    if (typeof position !== 'number' || !Number.isSafeInteger(position) || position < 1) {
-      add({ line: n, check: 'format', field: 'position', message: `line ${n}: position ${JSON.stringify(position)} is not a whole number from 1` });
-      placed = false;
-    } else {
+    byType.set(verdict.type, (byType.get(verdict.type) ?? 0) + 1);
+    if (position !== undefined) {
       if (position <= lastPosition) add({ line: n, check: 'order', field: 'position', message: `line ${n}: position ${position} does not follow ${lastPosition}: the lines are out of the ledger's order` });
       if (firstPosition === 0) firstPosition = position;
       lastPosition = Math.max(lastPosition, position);
     }
-    if (typeof streamId !== 'string' || streamId.length === 0 || typeof streamRevision !== 'number' || !Number.isSafeInteger(streamRevision) || streamRevision < 0) {
-      add({ line: n, check: 'format', field: typeof streamId !== 'string' || streamId.length === 0 ? 'streamId' : 'streamRevision', message: `line ${n}: streamId ${JSON.stringify(streamId)} / streamRevision ${JSON.stringify(streamRevision)}: expected a stream id and a whole number from 0` });
-      placed = false;
-    } else {
+    if (streamId !== undefined && streamRevision !== undefined) {
       const expected = (revisions.get(streamId) ?? -1) + 1;
       if (streamRevision !== expected)
         add({ line: n, check: 'order', field: 'streamRevision', message: `line ${n}: stream ${streamId} revision ${streamRevision} where ${expected} was expected: an event of the stream is missing, repeated or out of order` });
       revisions.set(streamId, Math.max(streamRevision, revisions.get(streamId) ?? -1));
       options.streamIds?.add(streamId);
     }
-    const decoded = decodeEventFast(event);
-    if (E.isLeft(decoded)) {
-      const first = decoded.left.issues[0];
-      add({ line: n, check: 'schema', field: first === undefined ? 'event' : `event.${first.path}`, eventId: isRecord(event) && isRecord(event.metadata) && typeof event.metadata.eventId === 'string' ? event.metadata.eventId : undefined, message: `line ${n}: ${decoded.left.message}` });
-      return;
-    }
-    const ledgerEvent: LedgerEvent = decoded.right;
-    for (const id of ruleSetIdsOf(ledgerEvent)) ruleSetIds.add(id);
-    if (!placed) return;
-    domain?.add(n, streamId as string, ledgerEvent);
-    options.onEvent?.({ event: ledgerEvent, streamId: streamId as string, streamRevision: streamRevision as number, globalPosition: position as number }, n, line.bytes, event);
+    if (verdict.ruleSetIds === undefined) return;
+    for (const id of verdict.ruleSetIds) ruleSetIds.add(id);
+    if (position === undefined || streamId === undefined || streamRevision === undefined) return;
+    const ledgerEvent = verdict.event;
+    if (ledgerEvent === undefined) return;
+    domain?.add(n, streamId, ledgerEvent);
+    options.onEvent?.({ event: ledgerEvent, streamId, streamRevision, globalPosition: position }, n, line.bytes, verdict.parsedEvent);
   };
 
-  const bodyLine = (line: RawLine): void => {
+  /**
+   * A line from line 2 on as read, in reading order: what needs only the lines before it, the
+   * chain above all. Its findings wait in `chainFindings` until the line is settled (a line after
+   * the manifest gets none); the chain goes on over such lines, but nothing reads it after the manifest.
+   */
+  const prepare = (line: RawLine): Prepared => {
+    if (line.tooLong) {
+      previous = storedDigestOf(line.bytes) ?? previous;
+      return { line, before: previous, chainFindings: undefined };
+    }
+    const before = previous;
+    const chainFindings = chain(line);
+    return { line, before, chainFindings };
+  };
+
+  /** A prepared line, in line order, with its verdict (asked for only when needed). */
+  const settle = (prepared: Prepared, verdictOf: () => LineVerdict): void => {
+    const { line } = prepared;
     const n = line.lineNumber;
     if (line.tooLong) {
       add({ line: n, check: 'format', message: `line ${n} is longer than ${line.bytes.length} bytes: not an archive line` });
-      previous = storedDigestOf(line.bytes) ?? previous;
       return;
     }
     if (manifest !== null || manifestLine > 0) {
       add({ line: n, check: 'format', message: `line ${n} follows the manifest (line ${manifestLine}), which must be the last line` });
       return;
     }
-    const before = previous;
-    chain(line);
-    let text: string;
-    try {
-      text = fatalDecoder.decode(line.bytes);
-    } catch {
-      add({ line: n, check: 'format', message: `line ${n} is not valid UTF-8` });
-      return;
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      add({ line: n, check: 'format', message: `line ${n} is not JSON (${error instanceof Error ? error.message : String(error)})${line.unterminated ? ': the archive looks cut short' : ''}` });
-      return;
-    }
-    if (!isRecord(parsed)) {
-      add({ line: n, check: 'format', message: `line ${n} is not a JSON object` });
-      return;
-    }
-    // One pass over the bytes settles the usual line; anything unusual is re-serialized.
-    if (!isCertainlyCanonical(line.bytes)) {
-      const canonical = canonicalJson(parsed);
-      if (E.isLeft(canonical)) add({ line: n, check: 'format', field: canonical.left.path, message: `line ${n}: ${canonical.left.message}` });
-      else if (canonical.right !== text) add({ line: n, check: 'format', message: `line ${n} is not in canonical JSON form (sorted members, no spaces)` });
-    }
-    if (parsed.kind === 'manifest') manifestCheck(line, parsed, before);
-    else if (parsed.kind === 'header') add({ line: n, check: 'format', message: `line ${n}: a header is only allowed on line 1` });
-    else eventLine(line, parsed);
+    if (prepared.chainFindings !== undefined) for (const finding of prepared.chainFindings) add(finding);
+    const verdict = verdictOf();
+    for (const finding of verdict.findings) add(finding);
+    if (verdict.kind === 'manifest') manifestCheck(line, verdict.parsed, prepared.before);
+    else if (verdict.kind === 'event') eventLine(line, verdict);
   };
 
-  try {
-    for await (const batch of rawLineBatches(source)) {
-      for (const line of batch) {
-        lines = line.lineNumber;
-        bytes += line.bytes.length + (line.unterminated ? 0 : 1);
-        lastLine = line;
-        if (line.lineNumber === 1) headerLine(line);
-        else bodyLine(line);
-        if (lines % 10_000 === 0) options.onProgress?.({ lines, bytes });
-      }
+  const read = (line: RawLine): Prepared | undefined => {
+    lines = line.lineNumber;
+    bytes += line.bytes.length + (line.unterminated ? 0 : 1);
+    lastLine = line;
+    if (lines % 10_000 === 0) options.onProgress?.({ lines, bytes });
+    if (line.lineNumber === 1) {
+      headerLine(line);
+      return undefined;
     }
-  } catch (error) {
-    add({ line: lines + 1, check: 'format', message: `reading stopped after line ${lines}: ${error instanceof Error ? error.message : String(error)} (a damaged or cut gzip file?)` });
+    return prepare(line);
+  };
+
+  const asked = Math.floor(options.workers ?? 0);
+  const workersAsked = options.onEvent === undefined && asked > 0 ? Math.min(MAX_WORKERS, asked) : 0;
+  const pool = workersAsked > 0 ? verifyPool(workersAsked) : undefined;
+  let readError: unknown;
+  let workersUsed = 0;
+  try {
+    if (pool === undefined) {
+      try {
+        for await (const batch of rawLineBatches(source)) {
+          for (const line of batch) {
+            const prepared = read(line);
+            if (prepared !== undefined) settle(prepared, () => lineVerdict(line.bytes, line.lineNumber, line.unterminated, true));
+          }
+        }
+      } catch (error) {
+        readError = error;
+      }
+    } else {
+      // Batches in flight, oldest first: settled in line order as their verdicts come back.
+      const inFlight: Array<{ readonly prepared: ReadonlyArray<Prepared>; readonly verdicts: Promise<ReadonlyArray<LineVerdict> | undefined> | undefined }> = [];
+      const keepEvents = domain !== undefined;
+      const settleOldest = async (): Promise<void> => {
+        const oldest = inFlight.shift();
+        if (oldest === undefined) return;
+        // No verdicts (no worker runs, or the worker failed): the batch is checked here (the lines' bytes are still here).
+        const verdicts = await oldest.verdicts;
+        let i = 0;
+        for (const prepared of oldest.prepared) {
+          if (prepared.line.tooLong) settle(prepared, noVerdict);
+          else {
+            const verdict = verdicts?.[i];
+            i += 1;
+            const { line } = prepared;
+            settle(prepared, verdict === undefined ? () => lineVerdict(line.bytes, line.lineNumber, line.unterminated, keepEvents) : () => verdict);
+          }
+        }
+      };
+      let id = 0;
+      if (options.waitForWorkers === true) await pool.started(WORKER_START_WAIT_MS);
+      try {
+        const batchBytes = Math.max(1, options.workerBatchBytes ?? BATCH_BYTES);
+        // Lines gathered from the chunks read until a batch is worth a message.
+        let prepared: Prepared[] = [];
+        let preparedBytes = 0;
+        const dispatch = async (): Promise<void> => {
+          const toCheck = prepared.filter((p) => !p.line.tooLong).map((p) => p.line);
+          inFlight.push({ prepared, verdicts: toCheck.length === 0 ? undefined : pool.check(() => batchRequest(id++, toCheck, keepEvents))?.then(linesOfVerdicts, () => undefined) });
+          prepared = [];
+          preparedBytes = 0;
+          while (inFlight.length > IN_FLIGHT_PER_WORKER * workersAsked) await settleOldest();
+        };
+        try {
+          for await (const batch of rawLineBatches(source)) {
+            for (const line of batch) {
+              const one = read(line);
+              if (one === undefined) continue;
+              prepared.push(one);
+              preparedBytes += line.bytes.length;
+            }
+            if (preparedBytes >= batchBytes) await dispatch();
+          }
+        } finally {
+          // What was read before the end (or an error) is checked too.
+          if (prepared.length > 0) await dispatch();
+        }
+      } catch (error) {
+        readError = error;
+      }
+      while (inFlight.length > 0) await settleOldest();
+      workersUsed = pool.running();
+    }
+  } finally {
+    await pool?.close();
   }
+  if (readError !== undefined)
+    add({ line: lines + 1, check: 'format', message: `reading stopped after line ${lines}: ${readError instanceof Error ? readError.message : String(readError)} (a damaged or cut gzip file?)` });
   options.onProgress?.({ lines, bytes });
   domain?.finish();
 
@@ -371,6 +437,7 @@ export const verifyArchive = async (source: ByteSource, options: VerifyOptions =
     omittedFindings: omitted,
     gradeDifferences: domain?.gradeDifferences() ?? [],
     domainEvents: { checked: counts.checkedEvents, unchecked: counts.uncheckedEvents },
+    workers: workersUsed,
   };
 };
 

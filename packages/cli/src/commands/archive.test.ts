@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../index';
+import { defaultVerifyWorkers, WORKERS_FROM_BYTES } from './verify';
 
 const run = async (argv: ReadonlyArray<string>) => {
   const out: string[] = [];
@@ -52,6 +53,31 @@ describe('grade-ledger generate, verify, export, import, replay, report-card, on
     expect(json.code).toBe(1);
     expect(JSON.parse(json.text).findings[0]).toMatchObject({ line: 42, check: 'chain' });
   }, 60_000);
+
+  it('verify --workers N gives the report --workers 0 gives; a bad count is a usage error (exit 2)', async () => {
+    const lines = (await readFile(archive, 'utf8')).split('\n');
+    lines.splice(30, 1);
+    lines[50] = (lines[50] as string).replace('"position":', '"position": ');
+    const damaged = join(dir, 'damaged.gla');
+    await writeFile(damaged, lines.join('\n'));
+    const one = await run(['verify', damaged, '--workers', '0', '--json']);
+    const two = await run(['verify', damaged, '--workers', '2', '--json']);
+    expect(one.code).toBe(1);
+    expect(two.code).toBe(1);
+    const { workers: w1, ...report1 } = JSON.parse(one.text) as { workers: number };
+    const { workers: w2, ...report2 } = JSON.parse(two.text) as { workers: number };
+    // A small archive may be done before the workers have started: the main thread checks its lines meanwhile.
+    expect(w1).toBe(0);
+    expect(w2).toBeLessThanOrEqual(2);
+    expect(report2).toEqual(report1);
+    expect((report1 as { findings: unknown[] }).findings.length).toBeGreaterThan(1);
+    for (const bad of ['x', '-1', '1.5', '65']) expect((await run(['verify', archive, '--workers', bad])).code).toBe(2);
+    expect(defaultVerifyWorkers(1, 2 ** 30)).toBe(0);
+    expect(defaultVerifyWorkers(2, 2 ** 30)).toBe(2);
+    expect(defaultVerifyWorkers(64, 2 ** 30)).toBe(8);
+    expect(defaultVerifyWorkers(64, WORKERS_FROM_BYTES - 1)).toBe(0);
+    expect((await run(['--help'])).text).toContain('--workers N');
+  }, 120_000);
 
   it('export pseudonymizes with a key and records the export; refuses without a key or purpose (exit 2)', async () => {
     const key = join(dir, 'export.key');

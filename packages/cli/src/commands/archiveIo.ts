@@ -129,7 +129,7 @@ export const reportLines = (path: string, report: VerifyReport): ReadonlyArray<s
   lines.push(`${path}: ${report.lines} lines, ${report.events} events${m === null ? '' : `, positions ${m.firstPosition}..${m.lastPosition}, ${m.streamCount} streams`}`);
   lines.push(`  pseudonymized: ${report.header === null ? '?' : report.header.pseudonymization === null ? 'no (identified archive)' : `yes, key ${report.header.pseudonymization.keyId}`}`);
   lines.push(`  final digest: ${report.finalDigest ?? '-'}`);
-  lines.push(`  checks: chain, format, order, schema${report.checks.domain ? `, domain (${report.domainEvents.checked} events replayed through the deciders${report.domainEvents.unchecked > 0 ? `, ${report.domainEvents.unchecked} without a decider` : ''})` : ''}${report.checks.grades ? ', grades' : ''}`);
+  lines.push(`  checks: chain, format, order, schema${report.checks.domain ? `, domain (${report.domainEvents.checked} events replayed through the deciders${report.domainEvents.unchecked > 0 ? `, ${report.domainEvents.unchecked} without a decider` : ''})` : ''}${report.checks.grades ? ', grades' : ''}${report.workers > 0 ? ` (per-line checks on ${report.workers} worker threads)` : ''}`);
   if (report.findings.length === 0) lines.push('  findings: none');
   else {
     lines.push(`  findings: ${report.findings.length + report.omittedFindings}`);

@@ -1,0 +1,124 @@
+import { createRequire } from 'node:module';
+import { dirname, extname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { transferablesOfRequest, type BatchRequest, type BatchVerdicts } from './verifyBatch';
+
+/*
+ * The worker threads of a parallel verify. The worker's entry sits beside this module: built,
+ * dist/verifyWorker.js (ESM) or dist/verifyWorker.cjs (CJS); from the sources (tests, the
+ * benchmarks), src/verifyWorker.ts, which Node 20 cannot run by itself, so the thread first
+ * registers tsx's loader (a dev dependency) and resolves the workspace packages to their sources.
+ */
+
+/** This module's own file (in the CJS build, tsup's shim makes import.meta.url from __filename). */
+const thisFile = (): string => fileURLToPath(import.meta.url);
+
+/** The worker entry beside this module, in its form (.ts, .js or .cjs). */
+const workerEntry = (): string => {
+  const here = thisFile();
+  return join(dirname(here), `verifyWorker${extname(here)}`);
+};
+
+const workerOf = (entry: string): Worker => {
+  const extension = extname(entry);
+  if (extension !== '.ts') return new Worker(entry);
+  const tsxApi = join(dirname(createRequire(entry).resolve('tsx')), 'esm', 'api', 'index.mjs');
+  const bootstrap = `import(${JSON.stringify(pathToFileURL(tsxApi).href)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(entry).href)}); });`;
+  return new Worker(bootstrap, { eval: true, execArgv: ['--conditions=source'] });
+};
+
+type Waiting = { readonly resolve: (verdicts: BatchVerdicts) => void; readonly reject: (error: Error) => void };
+type Slot = { readonly worker: Worker | undefined; readonly waiting: Map<number, Waiting>; failed: boolean; ready: boolean };
+
+export type VerifyPool = {
+  /**
+   * Sends a batch (made only then: its lines copied into the buffer handed over) to the next
+   * worker ready; undefined when none is (still starting, or failed): check it on this thread.
+   */
+  readonly check: (request: () => BatchRequest) => Promise<BatchVerdicts> | undefined;
+  /** Resolves once every worker is ready or has failed, or after `timeoutMs` (a worker that neither starts nor fails must not hang verify). */
+  readonly started: (timeoutMs: number) => Promise<void>;
+  /** The workers that started and did not fail (from when a worker is ready, every batch goes to a worker). */
+  readonly running: () => number;
+  /** Stops every worker. */
+  readonly close: () => Promise<void>;
+};
+
+/**
+ * Starts `count` workers (running `entry`, by default the verify worker beside this module). One
+ * that cannot start or fails rejects its batches, and gets no more.
+ */
+export const verifyPool = (count: number, entry: string = workerEntry()): VerifyPool => {
+  let closing = false;
+  let onStart: Array<() => void> = [];
+  const settled = (): boolean => slots.every((s) => s.ready || s.failed);
+  const maybeStarted = (): void => {
+    if (!settled()) return;
+    for (const resolve of onStart) resolve();
+    onStart = [];
+  };
+  const fail = (slot: Slot, error: Error): void => {
+    slot.failed = true;
+    for (const waiting of slot.waiting.values()) waiting.reject(error);
+    slot.waiting.clear();
+    maybeStarted();
+  };
+  const slots: Slot[] = Array.from({ length: count }, () => {
+    let worker: Worker | undefined;
+    try {
+      worker = workerOf(entry);
+    } catch {
+      return { worker: undefined, waiting: new Map(), failed: true, ready: false };
+    }
+    const slot: Slot = { worker, waiting: new Map(), failed: false, ready: false };
+    worker.on('message', (answer: BatchVerdicts | { readonly id: number; readonly error: string } | { readonly ready: true }) => {
+      if ('ready' in answer) {
+        slot.ready = true;
+        maybeStarted();
+        return;
+      }
+      const waiting = slot.waiting.get(answer.id);
+      slot.waiting.delete(answer.id);
+      if ('error' in answer) waiting?.reject(new Error(answer.error));
+      else waiting?.resolve(answer);
+    });
+    worker.on('error', (error) => fail(slot, error));
+    worker.on('exit', (code) => {
+      if (!closing) fail(slot, new Error(`a verify worker stopped (exit code ${code})`));
+    });
+    return slot;
+  });
+  let next = 0;
+  return {
+    check: (requestOf) => {
+      for (let tried = 0; tried < slots.length; tried++) {
+        const slot = slots[(next + tried) % slots.length] as Slot;
+        if (slot.failed || !slot.ready || slot.worker === undefined) continue;
+        next = (next + tried + 1) % slots.length;
+        const worker = slot.worker;
+        const request = requestOf();
+        return new Promise<BatchVerdicts>((resolve, reject) => {
+          slot.waiting.set(request.id, { resolve, reject });
+          worker.postMessage(request, transferablesOfRequest(request));
+        });
+      }
+      return undefined;
+    },
+    started: (timeoutMs) =>
+      settled()
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, timeoutMs);
+            onStart.push(() => {
+              clearTimeout(timer);
+              resolve();
+            });
+          }),
+    running: () => slots.filter((s) => s.ready && !s.failed).length,
+    close: async () => {
+      closing = true;
+      await Promise.all(slots.map((s) => s.worker?.terminate()));
+    },
+  };
+};

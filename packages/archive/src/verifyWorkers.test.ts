@@ -1,0 +1,225 @@
+import * as fc from 'fast-check';
+import { gzipSync } from 'node:zlib';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pseudonymizer, verifyArchive, type Pseudonymizer, type VerifyOptions, type VerifyReport } from './index';
+import { batchRequest, linesOfVerdicts, verdictsOfBatch } from './verifyBatch';
+import { lineVerdict } from './verifyLine';
+import { verifyPool } from './verifyPool';
+import { smallSchool, textOf } from './testSupport';
+
+/*
+ * The law of the parallel verify: with workers, the report is the one the single thread gives,
+ * finding for finding (order, messages, caps), for any input.
+ */
+
+let archives: ReadonlyArray<Buffer>;
+let dir: string;
+
+beforeAll(async () => {
+  const key = Buffer.from('0123456789abcdef0123456789abcdef');
+  const [a, b] = [await smallSchool(7), await smallSchool(11)];
+  archives = [Buffer.from(await textOf(a.store)), Buffer.from(await textOf(b.store)), Buffer.from(await textOf(b.store, pseudonymizer(key) as Pseudonymizer))];
+  dir = await mkdtemp(join(tmpdir(), 'grade-ledger-verify-workers-'));
+}, 60_000);
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const NEWLINE = 0x0a;
+const lineStarts = (bytes: Buffer): number[] => {
+  const starts = [0];
+  for (let i = bytes.indexOf(NEWLINE); i >= 0 && i < bytes.length - 1; i = bytes.indexOf(NEWLINE, i + 1)) starts.push(i + 1);
+  return starts;
+};
+const splitLines = (bytes: Buffer): Buffer[] => {
+  const starts = lineStarts(bytes);
+  return starts.map((s, i) => bytes.subarray(s, starts[i + 1] ?? bytes.length));
+};
+
+type Change =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'byte'; readonly at: number; readonly byte: number }
+  | { readonly kind: 'remove' | 'duplicate' | 'swap'; readonly line: number }
+  | { readonly kind: 'move'; readonly line: number; readonly to: number }
+  | { readonly kind: 'garbage'; readonly at: number; readonly bytes: Uint8Array }
+  | { readonly kind: 'cut'; readonly at: number }
+  | { readonly kind: 'twice' }
+  | { readonly kind: 'everyDigest' };
+
+const fraction = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true });
+const change: fc.Arbitrary<Change> = fc.oneof(
+  fc.constant({ kind: 'none' } as const),
+  fc.record({ kind: fc.constant('byte' as const), at: fraction, byte: fc.constantFrom(0x0a, 0x22, 0x7b, 0x20, 0x31, 0x78, 0xff, 0xc3) }),
+  fc.record({ kind: fc.constantFrom('remove' as const, 'duplicate' as const, 'swap' as const), line: fraction }),
+  fc.record({ kind: fc.constant('move' as const), line: fraction, to: fraction }),
+  fc.record({ kind: fc.constant('garbage' as const), at: fraction, bytes: fc.uint8Array({ minLength: 1, maxLength: 40 }) }),
+  fc.record({ kind: fc.constant('cut' as const), at: fraction }),
+  fc.constant({ kind: 'twice' } as const),
+  fc.constant({ kind: 'everyDigest' } as const),
+);
+
+const changed = (archive: Buffer, c: Change): Buffer => {
+  const lines = splitLines(archive);
+  const pick = (f: number): number => Math.floor(f * lines.length);
+  switch (c.kind) {
+    case 'none':
+      return archive;
+    case 'byte': {
+      const copy = Buffer.from(archive);
+      copy[Math.floor(c.at * copy.length)] = c.byte;
+      return copy;
+    }
+    case 'remove':
+      lines.splice(pick(c.line), 1);
+      return Buffer.concat(lines);
+    case 'duplicate': {
+      const at = pick(c.line);
+      lines.splice(at, 0, lines[at] as Buffer);
+      return Buffer.concat(lines);
+    }
+    case 'swap': {
+      const at = Math.min(pick(c.line), lines.length - 2);
+      [lines[at], lines[at + 1]] = [lines[at + 1] as Buffer, lines[at] as Buffer];
+      return Buffer.concat(lines);
+    }
+    case 'move': {
+      const [moved] = lines.splice(pick(c.line), 1);
+      lines.splice(pick(c.to), 0, moved as Buffer);
+      return Buffer.concat(lines);
+    }
+    case 'garbage': {
+      const at = Math.floor(c.at * archive.length);
+      return Buffer.concat([archive.subarray(0, at), c.bytes, archive.subarray(at)]);
+    }
+    case 'cut':
+      return archive.subarray(0, Math.floor(c.at * archive.length));
+    case 'twice':
+      // Over a thousand lines after the manifest: the format findings' cap.
+      return Buffer.concat([archive, archive]);
+    case 'everyDigest':
+      // Every event line's digest wrong: over a thousand chain findings, where the archive has that many lines.
+      return Buffer.concat(lines.map((line, i) => (i === 0 ? line : Buffer.concat([line.subarray(0, 11), Buffer.from(line[11] === 0x30 ? '1' : '0'), line.subarray(12)]))));
+  }
+};
+
+/** The bytes in pieces cut at the given fractions (a line may span pieces), gzipped or not. */
+const piecesOf = (bytes: Buffer, cuts: ReadonlyArray<number>, gzip: boolean): Buffer[] => {
+  const whole = gzip ? gzipSync(bytes) : bytes;
+  const at = [...new Set(cuts.map((f) => Math.floor(f * whole.length)))].sort((x, y) => x - y);
+  return [0, ...at].map((start, i) => whole.subarray(start, at[i] ?? whole.length)).filter((p) => p.length > 0);
+};
+
+const withoutWorkers = ({ workers: _workers, ...rest }: VerifyReport): Omit<VerifyReport, 'workers'> => rest;
+
+describe('verify with workers', () => {
+  it('gives exactly the single-threaded report for any archive, changed or not, cut in any pieces (property)', async () => {
+    const input = fc.record({
+      archive: fc.nat(),
+      change,
+      cuts: fc.array(fraction, { maxLength: 12 }),
+      gzip: fc.boolean(),
+      domain: fc.boolean(),
+      grades: fc.boolean(),
+      expectFinal: fc.boolean(),
+      workers: fc.integer({ min: 1, max: 3 }),
+      waitForWorkers: fc.boolean(),
+      // Small batches: many in flight at once, over every worker, merged back in line order.
+      batchBytes: fc.integer({ min: 1, max: 300_000 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(input, async ({ archive, change: c, cuts, gzip, domain, grades, expectFinal, workers, waitForWorkers, batchBytes }) => {
+        const original = archives[archive % archives.length] as Buffer;
+        const pieces = piecesOf(changed(original, c), cuts, gzip);
+        const manifest = JSON.parse(splitLines(original).at(-1)?.toString() ?? '{}') as { finalDigest: string };
+        const options: VerifyOptions = { domain, grades, ...(expectFinal ? { expectDigest: manifest.finalDigest } : {}) };
+        const one = await verifyArchive(pieces, options);
+        const many = await verifyArchive(pieces, { ...options, workers, waitForWorkers, workerBatchBytes: batchBytes });
+        expect(one.workers).toBe(0);
+        // Waiting for them, the workers did check the lines: no fallback made the law hold trivially.
+        // Not waiting, the first batches are checked here while they start: both kinds in one report.
+        if (waitForWorkers) expect(many.workers).toBe(workers);
+        else expect(many.workers).toBeLessThanOrEqual(workers);
+        expect(withoutWorkers(many)).toStrictEqual(withoutWorkers(one));
+      }),
+      { numRuns: 24 },
+    );
+  }, 240_000);
+
+  it('collects the stream ids with workers too, and stays on one thread for onEvent', async () => {
+    const archive = archives[0] as Buffer;
+    const [one, many] = [new Set<string>(), new Set<string>()];
+    await verifyArchive([archive], { domain: false, streamIds: one });
+    expect((await verifyArchive([archive], { domain: false, streamIds: many, workers: 2, waitForWorkers: true })).workers).toBe(2);
+    expect([...many]).toEqual([...one]);
+    expect(one.size).toBeGreaterThan(0);
+    let seen = 0;
+    const report = await verifyArchive([archive], { domain: false, workers: 2, onEvent: () => (seen += 1) });
+    expect(report.workers).toBe(0);
+    expect(seen).toBe(report.events);
+  }, 60_000);
+
+  it('rejects the batches of workers that stop midway, and sends none to workers that stopped or could not start', async () => {
+    const broken = join(dir, 'broken.mjs');
+    await writeFile(broken, 'this is not JavaScript');
+    const quitter = join(dir, 'quitter.mjs');
+    await writeFile(quitter, "import { parentPort } from 'node:worker_threads'; parentPort.on('message', () => process.exit(3)); parentPort.postMessage({ ready: true });");
+    const line = { lineNumber: 2, bytes: splitLines(archives[1] as Buffer)[1] as Buffer, unterminated: false };
+    for (const entry of [broken, quitter, join(dir, 'missing.mjs')]) {
+      const pool = verifyPool(2, entry);
+      try {
+        await pool.started(60_000);
+        if (entry === quitter) {
+          await expect(pool.check(() => batchRequest(0, [line], false))).rejects.toThrow();
+          await expect(pool.check(() => batchRequest(1, [line], false))).rejects.toThrow();
+        }
+        expect(pool.running()).toBe(0);
+        expect(pool.check(() => batchRequest(2, [line], false))).toBeUndefined();
+      } finally {
+        await pool.close();
+      }
+    }
+  }, 60_000);
+
+  it('takes a count beyond reason (NaN, negative, infinite) as none or at most 64, and never throws', async () => {
+    const archive = archives[0] as Buffer;
+    const expected = withoutWorkers(await verifyArchive([archive], { domain: false }));
+    for (const workers of [Number.NaN, -3, 0.5]) {
+      const report = await verifyArchive([archive], { domain: false, workers });
+      expect(report.workers).toBe(0);
+      expect(withoutWorkers(report)).toStrictEqual(expected);
+    }
+    const many = await verifyArchive([archive], { domain: false, workers: Number.POSITIVE_INFINITY });
+    expect(many.workers).toBeLessThanOrEqual(64);
+    expect(withoutWorkers(many)).toStrictEqual(expected);
+  }, 120_000);
+
+  it('does not wait for a worker that never starts, nor longer than asked with waitForWorkers', async () => {
+    const silent = join(dir, 'silent.mjs');
+    await writeFile(silent, 'setInterval(() => {}, 1000);');
+    const pool = verifyPool(1, silent);
+    try {
+      const line = { lineNumber: 2, bytes: splitLines(archives[0] as Buffer)[1] as Buffer, unterminated: false };
+      expect(pool.check(() => batchRequest(0, [line], false))).toBeUndefined();
+      const began = Date.now();
+      await pool.started(200);
+      expect(Date.now() - began).toBeLessThan(5_000);
+      expect(pool.running()).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+
+  it('sends a batch of lines over and back without changing a verdict', () => {
+    const lines = splitLines(archives[2] as Buffer).slice(1);
+    const garbage = [Buffer.from('{"kind":"header"}'), Buffer.from([0xff, 0xfe]), Buffer.from('[1]'), Buffer.from('{"event":{},"position":-1}')];
+    const all = [...lines.slice(0, 50), ...garbage, ...lines.slice(-1)].map((bytes, i) => ({ lineNumber: i + 2, bytes: bytes.at(-1) === NEWLINE ? bytes.subarray(0, -1) : bytes, unterminated: false }));
+    for (const keepEvents of [false, true]) {
+      const verdicts = linesOfVerdicts(structuredClone(verdictsOfBatch(batchRequest(0, all, keepEvents))));
+      const here = all.map((l) => lineVerdict(l.bytes, l.lineNumber, l.unterminated, keepEvents));
+      expect(verdicts).toStrictEqual(here.map((v) => (v.kind === 'event' ? { ...v, parsedEvent: undefined } : v)));
+    }
+  });
+});
