@@ -1,0 +1,186 @@
+/*
+ * The event ids of an archive, kept compactly, to find an id that repeats (a ledger records an
+ * event once; a store would refuse the second half-way through an import).
+ *
+ * A Set<string> of a whole school's 4.26 million ids holds every id's text: hundreds of MB. But
+ * ids are mostly a fixed text around a decimal number (`c.2024-7A.512.0`: a command id and the
+ * event's index, the command numbered in its class's stream; `cmd-000123.0`; `m1234`). Such an
+ * id is kept as one bit: its *template* (the text before the number, the number's count of
+ * digits, the text after it) is kept once, and the number as a bit in the template's bitmap. The
+ * count of digits belongs to the template so that leading zeros stay exact: `007` and `7` are
+ * two templates' numbers, and every (template, number) pair is one id's text and no other's.
+ *
+ * A template is learnt from two ids that differ only in one run of digits of the same length (as
+ * `ledgerTables.ts` in the core learns them from consecutive ids, but here from any two recent
+ * ones, since an archive interleaves the classes' streams). Ids of no template (UUIDs, say) are
+ * kept as they are, with the line they were first on. The answers are exact, with no false
+ * positives: an id is in the set if it is kept as it is, or if one of the templates it fits has
+ * its number's bit; nothing is hashed away.
+ *
+ * Pure: no Node imports, no module-level state; each set is its own plain data.
+ */
+
+/** One template: `prefix`, then exactly `width` digits, then `suffix`; its numbers as bits. */
+type Template = {
+  readonly prefixLength: number;
+  readonly width: number;
+  readonly suffixLength: number;
+  /** Bits 0..29 of word `w` are the numbers 30w..30w+29 (30 bits: a small integer in every V8). */
+  readonly words: number[];
+  /** Words beyond `words` while the numbers there are too sparse for a dense array. */
+  sparse: Map<number, number> | undefined;
+  /** Numbers set, to decide when a dense array is worth growing. */
+  count: number;
+};
+
+export type EventIdSet = {
+  /** Templates by their key: the id with its number replaced by the char code of its width. */
+  readonly templates: Map<string, Template>;
+  /** The (prefix length, width, suffix length) of every template, as one small integer: a cheap first filter. */
+  readonly shapes: Set<number>;
+  /** Ids of no template, with the line they were first on. */
+  readonly loose: Map<string, number>;
+  /** Recent loose ids by a template they could share with a later id (cleared when it grows large). */
+  readonly pending: Map<string, string>;
+};
+
+export const emptyEventIdSet = (): EventIdSet => ({ templates: new Map(), shapes: new Set(), loose: new Map(), pending: new Map() });
+
+const BITS = 30;
+const ZERO = 48;
+const NINE = 57;
+/** Runs of more digits than this are not numbers of a template (their value would not be exact). */
+const MAX_WIDTH = 15;
+/** Prefixes and suffixes longer than this are not templated (they fit the shape's 12 bits). */
+const MAX_AFFIX = 4095;
+const PENDING_LIMIT = 4096;
+
+const shapeOf = (prefixLength: number, width: number, suffixLength: number): number => (prefixLength * 16 + width) * 4096 + suffixLength;
+const keyOf = (id: string, start: number, end: number): string => id.slice(0, start) + String.fromCharCode(end - start) + id.slice(end);
+
+const hasNumber = (t: Template, n: number): boolean => {
+  const w = Math.floor(n / BITS);
+  const word = w < t.words.length ? (t.words[w] as number) : (t.sparse?.get(w) ?? 0);
+  return (word & (1 << (n - w * BITS))) !== 0;
+};
+
+const setNumber = (t: Template, n: number): void => {
+  const w = Math.floor(n / BITS);
+  const bit = 1 << (n - w * BITS);
+  t.count += 1;
+  // Dense while the array would hold at most 4 words per number set (about 32 bytes a number
+  // at worst); sparse numbers (one in a million, say) go to a map of words instead.
+  if (w >= t.words.length && w < 4 * t.count) {
+    const sparse = t.sparse;
+    while (t.words.length <= w) {
+      const next = t.words.length;
+      const moved = sparse?.get(next);
+      if (moved !== undefined) sparse?.delete(next);
+      t.words.push(moved ?? 0);
+    }
+  }
+  if (w < t.words.length) t.words[w] = (t.words[w] as number) | bit;
+  else {
+    const sparse = t.sparse ?? (t.sparse = new Map());
+    sparse.set(w, (sparse.get(w) ?? 0) | bit);
+  }
+};
+
+/** The value of the digits `id[start..end)`. */
+const valueOf = (id: string, start: number, end: number): number => {
+  let n = 0;
+  for (let k = start; k < end; k++) n = n * 10 + (id.charCodeAt(k) - ZERO);
+  return n;
+};
+
+const isDigit = (c: number): boolean => c >= ZERO && c <= NINE;
+
+/**
+ * Calls `visit(start, end)` for each maximal run of digits of `id` that a template could hold
+ * (at most `MAX_WIDTH` digits, prefix and suffix at most `MAX_AFFIX` characters), last run
+ * first, until `visit` returns true. Returns whether one did.
+ */
+const someRun = (id: string, visit: (start: number, end: number) => boolean): boolean => {
+  let end = id.length;
+  while (end > 0) {
+    while (end > 0 && !isDigit(id.charCodeAt(end - 1))) end--;
+    if (end === 0) return false;
+    let start = end - 1;
+    while (start > 0 && isDigit(id.charCodeAt(start - 1))) start--;
+    if (end - start <= MAX_WIDTH && start <= MAX_AFFIX && id.length - end <= MAX_AFFIX && visit(start, end)) return true;
+    end = start;
+  }
+  return false;
+};
+
+/** The template of `id` whose number is the run `[start, end)`, if the set has it. */
+const templateAt = (set: EventIdSet, id: string, start: number, end: number): Template | undefined => {
+  if (!set.shapes.has(shapeOf(start, end - start, id.length - end))) return undefined;
+  const t = set.templates.get(keyOf(id, start, end));
+  // A key names one shape but for ids with control characters: the shape is checked too.
+  return t !== undefined && t.prefixLength === start && t.width === end - start ? t : undefined;
+};
+
+/**
+ * Where `id` was first seen: its line if it is kept as it is, -1 if it is in a template (the
+ * line is not kept: one bit per id), 0 if the set does not hold it.
+ */
+export const eventIdFirstLine = (set: EventIdSet, id: string): number => {
+  const line = set.loose.get(id);
+  if (line !== undefined) return line;
+  return someRun(id, (start, end) => {
+    const t = templateAt(set, id, start, end);
+    return t !== undefined && hasNumber(t, valueOf(id, start, end));
+  })
+    ? -1
+    : 0;
+};
+
+export const hasEventId = (set: EventIdSet, id: string): boolean => eventIdFirstLine(set, id) !== 0;
+
+/**
+ * Adds `id`, first seen on `line` (a number from 1), unless the set holds it: returns 0 when it
+ * was added, else where it was first seen (`eventIdFirstLine`: its line, or -1).
+ */
+export const addEventId = (set: EventIdSet, id: string, line: number): number => {
+  const seen = eventIdFirstLine(set, id);
+  if (seen !== 0) return seen;
+  // Into a template it fits, if there is one (any: lookups try them all).
+  let placed = someRun(id, (start, end) => {
+    const t = templateAt(set, id, start, end);
+    if (t === undefined) return false;
+    setNumber(t, valueOf(id, start, end));
+    return true;
+  });
+  if (placed) return 0;
+  // Else learn a template from a recent loose id that differs only in that run (tried for the
+  // last two runs: `c.2024-7A.512.0` varies in the one before the event's index).
+  let tried = 0;
+  placed = false;
+  someRun(id, (start, end) => {
+    tried += 1;
+    const key = keyOf(id, start, end);
+    const other = set.pending.get(key);
+    if (other === undefined || other === id || set.templates.has(key)) return tried >= 2;
+    const suffixLength = id.length - end;
+    const t: Template = { prefixLength: start, width: end - start, suffixLength, words: [], sparse: undefined, count: 0 };
+    set.templates.set(key, t);
+    set.shapes.add(shapeOf(start, end - start, suffixLength));
+    // The earlier id moves into the template (it is the same text: same key, same shape).
+    if (set.loose.delete(other)) setNumber(t, valueOf(other, start, other.length - suffixLength));
+    setNumber(t, valueOf(id, start, end));
+    set.pending.delete(key);
+    placed = true;
+    return true;
+  });
+  if (placed) return 0;
+  set.loose.set(id, line);
+  if (set.pending.size >= PENDING_LIMIT) set.pending.clear();
+  tried = 0;
+  someRun(id, (start, end) => {
+    tried += 1;
+    set.pending.set(keyOf(id, start, end), id);
+    return tried >= 2;
+  });
+  return 0;
+};
