@@ -20,6 +20,8 @@
  * Pure: no Node imports, no module-level state; each set is its own plain data.
  */
 
+import type { Finding } from './verify';
+
 /** One template: `prefix`, then exactly `width` digits, then `suffix`; its numbers as bits. */
 type Template = {
   readonly prefixLength: number;
@@ -136,6 +138,14 @@ export const eventIdFirstLine = (set: EventIdSet, id: string): number => {
     : 0;
 };
 
+/** Empties the set (its memory can go before the set does). */
+export const clearEventIds = (set: EventIdSet): void => {
+  set.templates.clear();
+  set.shapes.clear();
+  set.loose.clear();
+  set.pending.clear();
+};
+
 export const hasEventId = (set: EventIdSet, id: string): boolean => eventIdFirstLine(set, id) !== 0;
 
 /**
@@ -183,4 +193,16 @@ export const addEventId = (set: EventIdSet, id: string, line: number): number =>
     return tried >= 2;
   });
   return 0;
+};
+
+/**
+ * Adds an archive's event id (on `line`), and returns the finding when it is already in the set:
+ * a ledger records an event once. The line of the first occurrence is named when the set kept it
+ * (ids of no template); for a numbered id it keeps one bit, and the message says how to find it.
+ */
+export const repeatedEventIdFinding = (set: EventIdSet, eventId: string, line: number): Finding | undefined => {
+  const first = addEventId(set, eventId, line);
+  if (first === 0) return undefined;
+  const where = first > 0 ? `on line ${first}` : `on an earlier line (for an id of a numbered form only one bit is kept, not its line: search the archive for "eventId":${JSON.stringify(eventId)})`;
+  return { line, check: 'order', field: 'event.metadata.eventId', eventId, message: `line ${line}: event id ${eventId} is already ${where}: a ledger records an event once` };
 };

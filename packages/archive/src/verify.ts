@@ -2,6 +2,7 @@ import * as E from 'fp-ts/Either';
 import { decodeEventFast, formatIssues, kazakhstanRuleSets, validationIssues, type LedgerEvent, type RecordedEvent, type RuleSet } from '@grade-ledger/core';
 import { canonicalJson, isCertainlyCanonical } from './canonicalJson';
 import { domainChecker, MAX_FINDINGS, type GradeDifference } from './domain';
+import { emptyEventIdSet, repeatedEventIdFinding, type EventIdSet } from './eventIdSet';
 import {
   ArchiveHeaderCodec,
   ArchiveManifestCodec,
@@ -22,7 +23,7 @@ export type Finding = {
   /**
    * - format: not a line of this format (not UTF-8, not JSON, not canonical, wrong members);
    * - chain: the line's digest does not follow from the line before it (changed, removed, inserted, reordered);
-   * - order: positions not increasing, or a stream's revisions not 0, 1, 2, ...;
+   * - order: positions not increasing, or a stream's revisions not 0, 1, 2, ..., or an event id repeated;
    * - schema: the event does not decode with its codec;
    * - manifest: the manifest does not match what was read, or is missing (cut short);
    * - domain: the ledger's rules refuse the command the event came from, or it would record another payload;
@@ -80,6 +81,8 @@ export type VerifyOptions = {
   readonly onEvent?: (recorded: RecordedEvent, line: number, bytes: Buffer, parsedEvent: unknown) => void;
   /** Collect the ids of the archive's streams (for an import). */
   readonly streamIds?: Set<string>;
+  /** Collect the archive's event ids here (for an import; by default a set of the call's own, to find repeated ids). */
+  readonly eventIds?: EventIdSet;
 };
 
 const HEX = /^[0-9a-f]{64}$/;
@@ -122,7 +125,8 @@ const resolveRuleSets = (given: ReadonlyArray<RuleSet> | undefined): E.Either<st
 /**
  * Verifies an archive as it streams by: the chain, the format and order, every event's schema,
  * the domain (a replay through the deciders) and the grades (recomputed under the rule set in
- * force). Memory: one line, the counters, and one folded state per class and school year.
+ * force). Memory: one line, the counters, one folded state per class and school year, and the
+ * event ids seen (`eventIdSet.ts`: about a bit per id of a numbered form).
  * Never throws: unreadable input is a finding too.
  */
 export const verifyArchive = async (source: ByteSource, options: VerifyOptions = {}): Promise<VerifyReport> => {
@@ -156,6 +160,7 @@ export const verifyArchive = async (source: ByteSource, options: VerifyOptions =
   const revisions = new Map<string, number>();
   const byType = new Map<string, number>();
   const ruleSetIds = new Set<string>();
+  const eventIds = options.eventIds ?? emptyEventIdSet();
   let lastLine: RawLine | undefined;
 
   const headerLine = (line: RawLine): void => {
@@ -282,6 +287,8 @@ export const verifyArchive = async (source: ByteSource, options: VerifyOptions =
     }
     const ledgerEvent: LedgerEvent = decoded.right;
     for (const id of ruleSetIdsOf(ledgerEvent)) ruleSetIds.add(id);
+    const repeated = repeatedEventIdFinding(eventIds, ledgerEvent.metadata.eventId, n);
+    if (repeated !== undefined) add(repeated);
     if (!placed) return;
     domain?.add(n, streamId as string, ledgerEvent);
     options.onEvent?.({ event: ledgerEvent, streamId: streamId as string, streamRevision: streamRevision as number, globalPosition: position as number }, n, line.bytes, event);
