@@ -27,9 +27,13 @@ type Template = {
   readonly prefixLength: number;
   readonly width: number;
   readonly suffixLength: number;
-  /** Bits 0..29 of word `w` are the numbers 30w..30w+29 (30 bits: a small integer in every V8). */
+  /**
+   * Bits 0..29 of `words[w - base]` are the numbers 30w..30w+29 (30 bits: a small integer in
+   * every V8). `base` is the word of the first numbers seen: 5-digit numbers start at 10000.
+   */
   readonly words: number[];
-  /** Words beyond `words` while the numbers there are too sparse for a dense array. */
+  readonly base: number;
+  /** Words outside `words` while the numbers there are too sparse for a dense array. */
   sparse: Map<number, number> | undefined;
   /** Numbers set, to decide when a dense array is worth growing. */
   count: number;
@@ -62,26 +66,28 @@ const keyOf = (id: string, start: number, end: number): string => id.slice(0, st
 
 const hasNumber = (t: Template, n: number): boolean => {
   const w = Math.floor(n / BITS);
-  const word = w < t.words.length ? (t.words[w] as number) : (t.sparse?.get(w) ?? 0);
+  const i = w - t.base;
+  const word = i >= 0 && i < t.words.length ? (t.words[i] as number) : (t.sparse?.get(w) ?? 0);
   return (word & (1 << (n - w * BITS))) !== 0;
 };
 
 const setNumber = (t: Template, n: number): void => {
   const w = Math.floor(n / BITS);
+  const i = w - t.base;
   const bit = 1 << (n - w * BITS);
   t.count += 1;
   // Dense while the array would hold at most 4 words per number set (about 32 bytes a number
   // at worst); sparse numbers (one in a million, say) go to a map of words instead.
-  if (w >= t.words.length && w < 4 * t.count) {
+  if (i >= t.words.length && i < 4 * t.count) {
     const sparse = t.sparse;
-    while (t.words.length <= w) {
-      const next = t.words.length;
+    while (t.words.length <= i) {
+      const next = t.base + t.words.length;
       const moved = sparse?.get(next);
       if (moved !== undefined) sparse?.delete(next);
       t.words.push(moved ?? 0);
     }
   }
-  if (w < t.words.length) t.words[w] = (t.words[w] as number) | bit;
+  if (i >= 0 && i < t.words.length) t.words[i] = (t.words[i] as number) | bit;
   else {
     const sparse = t.sparse ?? (t.sparse = new Map());
     sparse.set(w, (sparse.get(w) ?? 0) | bit);
@@ -173,12 +179,14 @@ export const addEventId = (set: EventIdSet, id: string, line: number): number =>
     const other = set.pending.get(key);
     if (other === undefined || other === id || set.templates.has(key)) return tried >= 2;
     const suffixLength = id.length - end;
-    const t: Template = { prefixLength: start, width: end - start, suffixLength, words: [], sparse: undefined, count: 0 };
+    const n = valueOf(id, start, end);
+    const m = valueOf(other, start, other.length - suffixLength);
+    const t: Template = { prefixLength: start, width: end - start, suffixLength, words: [], base: Math.floor(Math.min(n, m) / BITS), sparse: undefined, count: 0 };
     set.templates.set(key, t);
     set.shapes.add(shapeOf(start, end - start, suffixLength));
     // The earlier id moves into the template (it is the same text: same key, same shape).
-    if (set.loose.delete(other)) setNumber(t, valueOf(other, start, other.length - suffixLength));
-    setNumber(t, valueOf(id, start, end));
+    if (set.loose.delete(other)) setNumber(t, m);
+    setNumber(t, n);
     set.pending.delete(key);
     placed = true;
     return true;
