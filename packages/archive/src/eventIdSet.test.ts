@@ -93,6 +93,22 @@ describe('the compact set of event ids', () => {
     );
   });
 
+  it('learns no template from two ids whose texts around a number only look alike (control characters)', () => {
+    // Both read `a\u0001\u0002b` with the number taken out and its width put in.
+    const set = emptyEventIdSet();
+    expect(addEventId(set, 'a5\u0002b', 2)).toBe(0);
+    expect(addEventId(set, 'a\u000177b', 3)).toBe(0);
+    expect([hasEventId(set, 'a5\u0002b'), hasEventId(set, 'a\u000177b'), hasEventId(set, 'a\u000176b')]).toEqual([true, true, false]);
+  });
+
+  it('keeps apart templates whose texts hash alike (`Aa` and `BB`)', () => {
+    const set = emptyEventIdSet();
+    for (const k of [1, 2, 3]) expect(addEventId(set, `xAa${k}.0`, k + 1)).toBe(0);
+    for (const k of [5, 6, 7]) expect(addEventId(set, `xBB${k}.0`, k + 1)).toBe(0);
+    expect(set.loose.size).toBe(0);
+    expect([1, 2, 3, 5, 6, 7].flatMap((k) => [hasEventId(set, `xAa${k}.0`), hasEventId(set, `xBB${k}.0`)])).toEqual([true, false, true, false, true, false, false, true, false, true, false, true]);
+  });
+
   it('keeps numbered ids as bits, not as text, and other ids with their first line', () => {
     const set = emptyEventIdSet();
     for (let k = 0; k < 10_000; k++) addEventId(set, `c.2024-7A.${k}.0`, k + 2);

@@ -24,9 +24,11 @@ import type { Finding } from './verify';
 
 /** One template: `prefix`, then exactly `width` digits, then `suffix`; its numbers as bits. */
 type Template = {
-  readonly prefixLength: number;
+  readonly prefix: string;
   readonly width: number;
-  readonly suffixLength: number;
+  readonly suffix: string;
+  /** The next template of the same hash (`hashAround`). */
+  next: Template | undefined;
   /**
    * Bits 0..29 of `words[w - base]` are the numbers 30w..30w+29 (30 bits: a small integer in
    * every V8). `base` is the word of the first numbers seen: 5-digit numbers start at 10000.
@@ -40,8 +42,8 @@ type Template = {
 };
 
 export type EventIdSet = {
-  /** Templates by their key: the id with its number replaced by the char code of its width. */
-  readonly templates: Map<string, Template>;
+  /** Templates by the hash of their prefix, width and suffix (`hashAround`), chained. */
+  readonly templates: Map<number, Template>;
   /** The (prefix length, width, suffix length) of every template, as one small integer: a cheap first filter. */
   readonly shapes: Set<number>;
   /** Ids of no template, with the line they were first on. */
@@ -62,7 +64,26 @@ const MAX_AFFIX = 4095;
 const PENDING_LIMIT = 4096;
 
 const shapeOf = (prefixLength: number, width: number, suffixLength: number): number => (prefixLength * 16 + width) * 4096 + suffixLength;
+/** The pending key of a run: the id with the run replaced by the char code of its width. */
 const keyOf = (id: string, start: number, end: number): string => id.slice(0, start) + String.fromCharCode(end - start) + id.slice(end);
+
+/** A hash of the text around the run `[start, end)` and its width, computed in place (no string is built). */
+const hashAround = (id: string, start: number, end: number): number => {
+  let h = end - start;
+  for (let k = 0; k < start; k++) h = (Math.imul(h, 31) + id.charCodeAt(k)) | 0;
+  h = (Math.imul(h, 31) + 0x10000) | 0;
+  for (let k = end; k < id.length; k++) h = (Math.imul(h, 31) + id.charCodeAt(k)) | 0;
+  // A small integer in every V8.
+  return h & 0x3fffffff;
+};
+
+/** Whether the text around the run `[start, end)` of `id` is the template's. */
+const fits = (t: Template, id: string, start: number, end: number): boolean => {
+  if (t.prefix.length !== start || t.width !== end - start || t.suffix.length !== id.length - end) return false;
+  for (let k = 0; k < start; k++) if (id.charCodeAt(k) !== t.prefix.charCodeAt(k)) return false;
+  for (let k = end; k < id.length; k++) if (id.charCodeAt(k) !== t.suffix.charCodeAt(k - end)) return false;
+  return true;
+};
 
 const hasNumber = (t: Template, n: number): boolean => {
   const w = Math.floor(n / BITS);
@@ -121,28 +142,54 @@ const someRun = (id: string, visit: (start: number, end: number) => boolean): bo
   return false;
 };
 
-/** The template of `id` whose number is the run `[start, end)`, if the set has it. */
-const templateAt = (set: EventIdSet, id: string, start: number, end: number): Template | undefined => {
-  if (!set.shapes.has(shapeOf(start, end - start, id.length - end))) return undefined;
-  const t = set.templates.get(keyOf(id, start, end));
-  // A key names one shape but for ids with control characters: the shape is checked too.
-  return t !== undefined && t.prefixLength === start && t.width === end - start ? t : undefined;
+/** Whether `other` is `id` with other digits in `[start, end)`. */
+const differsOnlyIn = (other: string, id: string, start: number, end: number): boolean => {
+  if (other.length !== id.length || other === id) return false;
+  for (let k = 0; k < id.length; k++) {
+    const c = other.charCodeAt(k);
+    if (k >= start && k < end ? !isDigit(c) : c !== id.charCodeAt(k)) return false;
+  }
+  return true;
+};
+
+/**
+ * Whether a template of the set has `id` (-1), or not (0); when not and `place`, its number is
+ * set in the first template it fits, if any (1). One pass over the runs of digits, with no string
+ * built: it runs for every event line of an archive.
+ */
+const inTemplates = (set: EventIdSet, id: string, place: boolean): number => {
+  let home: Template | undefined;
+  let homeNumber = 0;
+  const length = id.length;
+  let end = length;
+  while (end > 0) {
+    while (end > 0 && !isDigit(id.charCodeAt(end - 1))) end--;
+    if (end === 0) break;
+    let start = end - 1;
+    while (start > 0 && isDigit(id.charCodeAt(start - 1))) start--;
+    if (end - start <= MAX_WIDTH && start <= MAX_AFFIX && length - end <= MAX_AFFIX && set.shapes.has(shapeOf(start, end - start, length - end))) {
+      for (let t = set.templates.get(hashAround(id, start, end)); t !== undefined; t = t.next)
+        if (fits(t, id, start, end)) {
+          const n = valueOf(id, start, end);
+          if (hasNumber(t, n)) return -1;
+          if (home === undefined) {
+            home = t;
+            homeNumber = n;
+          }
+        }
+    }
+    end = start;
+  }
+  if (!place || home === undefined) return 0;
+  setNumber(home, homeNumber);
+  return 1;
 };
 
 /**
  * Where `id` was first seen: its line if it is kept as it is, -1 if it is in a template (the
  * line is not kept: one bit per id), 0 if the set does not hold it.
  */
-export const eventIdFirstLine = (set: EventIdSet, id: string): number => {
-  const line = set.loose.get(id);
-  if (line !== undefined) return line;
-  return someRun(id, (start, end) => {
-    const t = templateAt(set, id, start, end);
-    return t !== undefined && hasNumber(t, valueOf(id, start, end));
-  })
-    ? -1
-    : 0;
-};
+export const eventIdFirstLine = (set: EventIdSet, id: string): number => set.loose.get(id) ?? inTemplates(set, id, false);
 
 /** Empties the set (its memory can go before the set does). */
 export const clearEventIds = (set: EventIdSet): void => {
@@ -159,32 +206,30 @@ export const hasEventId = (set: EventIdSet, id: string): boolean => eventIdFirst
  * was added, else where it was first seen (`eventIdFirstLine`: its line, or -1).
  */
 export const addEventId = (set: EventIdSet, id: string, line: number): number => {
-  const seen = eventIdFirstLine(set, id);
-  if (seen !== 0) return seen;
-  // Into a template it fits, if there is one (any: lookups try them all).
-  let placed = someRun(id, (start, end) => {
-    const t = templateAt(set, id, start, end);
-    if (t === undefined) return false;
-    setNumber(t, valueOf(id, start, end));
-    return true;
-  });
-  if (placed) return 0;
-  // Else learn a template from a recent loose id that differs only in that run (tried for the
-  // last two runs: `c.2024-7A.512.0` varies in the one before the event's index).
+  const kept = set.loose.get(id);
+  if (kept !== undefined) return kept;
+  // In a template (-1), or put into one it fits (any: lookups try them all).
+  const found = inTemplates(set, id, true);
+  if (found !== 0) return found === -1 ? -1 : 0;
+  // Else learn a template from a recent loose id that differs only in a run of digits of the
+  // same width (tried for the last two runs: `c.2024-7A.512.0` varies in the one before the
+  // event's index). No template of the set fits the id, so this one is new.
   let tried = 0;
-  placed = false;
+  let placed = false;
   someRun(id, (start, end) => {
     tried += 1;
     const key = keyOf(id, start, end);
     const other = set.pending.get(key);
-    if (other === undefined || other === id || set.templates.has(key)) return tried >= 2;
-    const suffixLength = id.length - end;
+    // The key is ambiguous for ids with control characters: the text is compared too.
+    if (other === undefined || !differsOnlyIn(other, id, start, end)) return tried >= 2;
+    const suffix = id.slice(end);
     const n = valueOf(id, start, end);
-    const m = valueOf(other, start, other.length - suffixLength);
-    const t: Template = { prefixLength: start, width: end - start, suffixLength, words: [], base: Math.floor(Math.min(n, m) / BITS), sparse: undefined, count: 0 };
-    set.templates.set(key, t);
-    set.shapes.add(shapeOf(start, end - start, suffixLength));
-    // The earlier id moves into the template (it is the same text: same key, same shape).
+    const m = valueOf(other, start, other.length - suffix.length);
+    const hash = hashAround(id, start, end);
+    const t: Template = { prefix: id.slice(0, start), width: end - start, suffix, next: set.templates.get(hash), words: [], base: Math.floor(Math.min(n, m) / BITS), sparse: undefined, count: 0 };
+    set.templates.set(hash, t);
+    set.shapes.add(shapeOf(start, end - start, suffix.length));
+    // The earlier id moves into the template (the same text around the run: same key).
     if (set.loose.delete(other)) setNumber(t, m);
     setNumber(t, n);
     set.pending.delete(key);
