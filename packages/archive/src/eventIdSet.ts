@@ -46,13 +46,17 @@ export type EventIdSet = {
   readonly templates: Map<number, Template>;
   /** The (prefix length, width, suffix length) of every template, as one small integer: a cheap first filter. */
   readonly shapes: Set<number>;
+  /** By a suffix's length, the widths of templates with a suffix of that length, as bits: a cheaper filter still. */
+  readonly widthsBySuffixLength: number[];
+  /** The template last found or filled: the next id is most often of the same one (no hash then). */
+  recent: Template | undefined;
   /** Ids of no template, with the line they were first on. */
   readonly loose: Map<string, number>;
   /** Recent loose ids by a template they could share with a later id (cleared when it grows large). */
   readonly pending: Map<string, string>;
 };
 
-export const emptyEventIdSet = (): EventIdSet => ({ templates: new Map(), shapes: new Set(), loose: new Map(), pending: new Map() });
+export const emptyEventIdSet = (): EventIdSet => ({ templates: new Map(), shapes: new Set(), widthsBySuffixLength: [], recent: undefined, loose: new Map(), pending: new Map() });
 
 const BITS = 30;
 const ZERO = 48;
@@ -167,16 +171,29 @@ const inTemplates = (set: EventIdSet, id: string, place: boolean): number => {
     if (end === 0) break;
     let start = end - 1;
     while (start > 0 && isDigit(id.charCodeAt(start - 1))) start--;
-    if (end - start <= MAX_WIDTH && start <= MAX_AFFIX && length - end <= MAX_AFFIX && set.shapes.has(shapeOf(start, end - start, length - end))) {
-      for (let t = set.templates.get(hashAround(id, start, end)); t !== undefined; t = t.next)
-        if (fits(t, id, start, end)) {
-          const n = valueOf(id, start, end);
-          if (hasNumber(t, n)) return -1;
-          if (home === undefined) {
-            home = t;
-            homeNumber = n;
-          }
+    const width = end - start;
+    if (width <= MAX_WIDTH && (((set.widthsBySuffixLength[length - end] ?? 0) >> width) & 1) === 1) {
+      // At most one template fits a run (a template is learnt only for a text around a number
+      // that none fits): the recent one, or the one the hash finds.
+      let t = set.recent;
+      if (t === undefined || !fits(t, id, start, end)) {
+        t = undefined;
+        if (start <= MAX_AFFIX && set.shapes.has(shapeOf(start, width, length - end)))
+          for (let c = set.templates.get(hashAround(id, start, end)); c !== undefined; c = c.next)
+            if (fits(c, id, start, end)) {
+              t = c;
+              break;
+            }
+      }
+      if (t !== undefined) {
+        const n = valueOf(id, start, end);
+        set.recent = t;
+        if (hasNumber(t, n)) return -1;
+        if (home === undefined) {
+          home = t;
+          homeNumber = n;
         }
+      }
     }
     end = start;
   }
@@ -195,6 +212,8 @@ export const eventIdFirstLine = (set: EventIdSet, id: string): number => set.loo
 export const clearEventIds = (set: EventIdSet): void => {
   set.templates.clear();
   set.shapes.clear();
+  set.widthsBySuffixLength.length = 0;
+  set.recent = undefined;
   set.loose.clear();
   set.pending.clear();
 };
@@ -229,6 +248,8 @@ export const addEventId = (set: EventIdSet, id: string, line: number): number =>
     const t: Template = { prefix: id.slice(0, start), width: end - start, suffix, next: set.templates.get(hash), words: [], base: Math.floor(Math.min(n, m) / BITS), sparse: undefined, count: 0 };
     set.templates.set(hash, t);
     set.shapes.add(shapeOf(start, end - start, suffix.length));
+    while (set.widthsBySuffixLength.length <= suffix.length) set.widthsBySuffixLength.push(0);
+    set.widthsBySuffixLength[suffix.length] = (set.widthsBySuffixLength[suffix.length] as number) | (1 << (end - start));
     // The earlier id moves into the template (the same text around the run: same key).
     if (set.loose.delete(other)) setNumber(t, m);
     setNumber(t, n);
