@@ -107,6 +107,31 @@ describe('the compact set of event ids', () => {
     for (const k of [5, 6, 7]) expect(addEventId(set, `xBB${k}.0`, k + 1)).toBe(0);
     expect(set.loose.size).toBe(0);
     expect([1, 2, 3, 5, 6, 7].flatMap((k) => [hasEventId(set, `xAa${k}.0`), hasEventId(set, `xBB${k}.0`)])).toEqual([true, false, true, false, true, false, false, true, false, true, false, true]);
+    // Two loose ids whose templates would hash alike learn none from each other.
+    const other = emptyEventIdSet();
+    expect(addEventId(other, 'xAa1.0', 2)).toBe(0);
+    expect(addEventId(other, 'xBB2.0', 3)).toBe(0);
+    expect(['xAa1.0', 'xBB2.0', 'xBB1.0', 'xAa2.0'].map((id) => hasEventId(other, id))).toEqual([true, true, false, false]);
+  });
+
+  it('after many ids of no template (tried less often then), still answers exactly and still learns templates', () => {
+    const opaque = (k: number): string => `${(k * 2654435761) % 4294967291}-f${k % 7}e-${k}a.0`;
+    const set = emptyEventIdSet();
+    const plain = new Set<string>();
+    const add = (id: string): void => {
+      expect(addEventId(set, id, 2) === 0).toBe(!plain.has(id));
+      plain.add(id);
+    };
+    for (let k = 0; k < 20_000; k++) add(opaque(k));
+    expect(set.stride).toBeGreaterThan(1);
+    for (let k = 0; k < 5_000; k++) {
+      add(`c.2024-7A.${k}.0`);
+      add(opaque(20_000 + k));
+      if (k % 100 === 0) add(opaque(k));
+    }
+    expect(set.loose.size).toBeLessThan(25_000 + 200);
+    const probes = [...plain].slice(-3000).concat(Array.from({ length: 6000 }, (_, k) => `c.2024-7A.${k}.0`), Array.from({ length: 100 }, (_, k) => opaque(30_000 + k)));
+    expect(probes.filter((id) => hasEventId(set, id) !== plain.has(id))).toEqual([]);
   });
 
   it('keeps numbered ids as bits, not as text, and other ids with their first line', () => {

@@ -52,11 +52,19 @@ export type EventIdSet = {
   recent: Template | undefined;
   /** Ids of no template, with the line they were first on. */
   readonly loose: Map<string, number>;
-  /** Recent loose ids by a template they could share with a later id (cleared when it grows large). */
-  readonly pending: Map<string, string>;
+  /** Recent loose ids by the hash of a template they could share with a later id (`hashAround`; cleared when it grows large). */
+  readonly pending: Map<number, string>;
+  /**
+   * One loose id in `stride` is tried for a template and made pending: 1 while templates are
+   * learnt, doubled (up to 64) each time `pending` fills without one (an archive of UUIDs), as
+   * the tries cost more than keeping the id.
+   */
+  stride: number;
+  skipped: number;
+  learnt: boolean;
 };
 
-export const emptyEventIdSet = (): EventIdSet => ({ templates: new Map(), shapes: new Set(), widthsBySuffixLength: [], recent: undefined, loose: new Map(), pending: new Map() });
+export const emptyEventIdSet = (): EventIdSet => ({ templates: new Map(), shapes: new Set(), widthsBySuffixLength: [], recent: undefined, loose: new Map(), pending: new Map(), stride: 1, skipped: 0, learnt: false });
 
 const BITS = 30;
 const ZERO = 48;
@@ -66,10 +74,9 @@ const MAX_WIDTH = 15;
 /** Prefixes and suffixes longer than this are not templated (they fit the shape's 12 bits). */
 const MAX_AFFIX = 4095;
 const PENDING_LIMIT = 4096;
+const MAX_STRIDE = 64;
 
 const shapeOf = (prefixLength: number, width: number, suffixLength: number): number => (prefixLength * 16 + width) * 4096 + suffixLength;
-/** The pending key of a run: the id with the run replaced by the char code of its width. */
-const keyOf = (id: string, start: number, end: number): string => id.slice(0, start) + String.fromCharCode(end - start) + id.slice(end);
 
 /** A hash of the text around the run `[start, end)` and its width, computed in place (no string is built). */
 const hashAround = (id: string, start: number, end: number): number => {
@@ -128,23 +135,6 @@ const valueOf = (id: string, start: number, end: number): number => {
 
 const isDigit = (c: number): boolean => c >= ZERO && c <= NINE;
 
-/**
- * Calls `visit(start, end)` for each maximal run of digits of `id` that a template could hold
- * (at most `MAX_WIDTH` digits, prefix and suffix at most `MAX_AFFIX` characters), last run
- * first, until `visit` returns true. Returns whether one did.
- */
-const someRun = (id: string, visit: (start: number, end: number) => boolean): boolean => {
-  let end = id.length;
-  while (end > 0) {
-    while (end > 0 && !isDigit(id.charCodeAt(end - 1))) end--;
-    if (end === 0) return false;
-    let start = end - 1;
-    while (start > 0 && isDigit(id.charCodeAt(start - 1))) start--;
-    if (end - start <= MAX_WIDTH && start <= MAX_AFFIX && id.length - end <= MAX_AFFIX && visit(start, end)) return true;
-    end = start;
-  }
-  return false;
-};
 
 /** Whether `other` is `id` with other digits in `[start, end)`. */
 const differsOnlyIn = (other: string, id: string, start: number, end: number): boolean => {
@@ -172,7 +162,9 @@ const inTemplates = (set: EventIdSet, id: string, place: boolean): number => {
     let start = end - 1;
     while (start > 0 && isDigit(id.charCodeAt(start - 1))) start--;
     const width = end - start;
-    if (width <= MAX_WIDTH && (((set.widthsBySuffixLength[length - end] ?? 0) >> width) & 1) === 1) {
+    // (Read within the array's bounds: a read beyond them is slow in V8.)
+    const widths = length - end < set.widthsBySuffixLength.length ? (set.widthsBySuffixLength[length - end] as number) : 0;
+    if (width <= MAX_WIDTH && ((widths >> width) & 1) === 1) {
       // At most one template fits a run (a template is learnt only for a text around a number
       // that none fits): the recent one, or the one the hash finds.
       let t = set.recent;
@@ -216,6 +208,9 @@ export const clearEventIds = (set: EventIdSet): void => {
   set.recent = undefined;
   set.loose.clear();
   set.pending.clear();
+  set.stride = 1;
+  set.skipped = 0;
+  set.learnt = false;
 };
 
 export const hasEventId = (set: EventIdSet, id: string): boolean => eventIdFirstLine(set, id) !== 0;
@@ -232,41 +227,66 @@ export const addEventId = (set: EventIdSet, id: string, line: number): number =>
   if (found !== 0) return found === -1 ? -1 : 0;
   // Else learn a template from a recent loose id that differs only in a run of digits of the
   // same width (tried for the last two runs: `c.2024-7A.512.0` varies in the one before the
-  // event's index). No template of the set fits the id, so this one is new.
-  let tried = 0;
-  let placed = false;
-  someRun(id, (start, end) => {
-    tried += 1;
-    const key = keyOf(id, start, end);
-    const other = set.pending.get(key);
-    // The key is ambiguous for ids with control characters: the text is compared too.
-    if (other === undefined || !differsOnlyIn(other, id, start, end)) return tried >= 2;
-    const suffix = id.slice(end);
-    const n = valueOf(id, start, end);
-    const m = valueOf(other, start, other.length - suffix.length);
-    const hash = hashAround(id, start, end);
-    const t: Template = { prefix: id.slice(0, start), width: end - start, suffix, next: set.templates.get(hash), words: [], base: Math.floor(Math.min(n, m) / BITS), sparse: undefined, count: 0 };
-    set.templates.set(hash, t);
-    set.shapes.add(shapeOf(start, end - start, suffix.length));
-    while (set.widthsBySuffixLength.length <= suffix.length) set.widthsBySuffixLength.push(0);
-    set.widthsBySuffixLength[suffix.length] = (set.widthsBySuffixLength[suffix.length] as number) | (1 << (end - start));
-    // The earlier id moves into the template (the same text around the run: same key).
-    if (set.loose.delete(other)) setNumber(t, m);
-    setNumber(t, n);
-    set.pending.delete(key);
-    placed = true;
-    return true;
-  });
-  if (placed) return 0;
+  // event's index). No template of the set fits the id, so this one is new. Else keep the id as
+  // text, and as pending for its last two runs. No string is built here either: ids of no
+  // template (UUIDs) all come this way.
+  if (set.skipped + 1 < set.stride) {
+    set.skipped += 1;
+    set.loose.set(id, line);
+    return 0;
+  }
+  set.skipped = 0;
+  const length = id.length;
+  let runs = 0;
+  let lastHash = 0;
+  let beforeLastHash = 0;
+  let end = length;
+  while (end > 0 && runs < 2) {
+    while (end > 0 && !isDigit(id.charCodeAt(end - 1))) end--;
+    if (end === 0) break;
+    let start = end - 1;
+    while (start > 0 && isDigit(id.charCodeAt(start - 1))) start--;
+    if (end - start <= MAX_WIDTH && start <= MAX_AFFIX && length - end <= MAX_AFFIX) {
+      const hash = hashAround(id, start, end);
+      const other = set.pending.get(hash);
+      // Pending ids are found by a hash: the text is compared.
+      if (other !== undefined && differsOnlyIn(other, id, start, end)) {
+        learnTemplate(set, id, other, start, end, hash);
+        set.pending.delete(hash);
+        return 0;
+      }
+      if (runs === 0) lastHash = hash;
+      else beforeLastHash = hash;
+      runs += 1;
+    }
+    end = start;
+  }
   set.loose.set(id, line);
-  if (set.pending.size >= PENDING_LIMIT) set.pending.clear();
-  tried = 0;
-  someRun(id, (start, end) => {
-    tried += 1;
-    set.pending.set(keyOf(id, start, end), id);
-    return tried >= 2;
-  });
+  if (set.pending.size >= PENDING_LIMIT) {
+    set.pending.clear();
+    set.stride = set.learnt ? 1 : Math.min(MAX_STRIDE, set.stride * 2);
+    set.learnt = false;
+  }
+  if (runs > 0) set.pending.set(lastHash, id);
+  if (runs > 1) set.pending.set(beforeLastHash, id);
   return 0;
+};
+
+/** A new template for the text around `[start, end)` of `id`, holding `id` and `other` (moved out of the loose ids). */
+const learnTemplate = (set: EventIdSet, id: string, other: string, start: number, end: number, hash: number): void => {
+  const suffix = id.slice(end);
+  const n = valueOf(id, start, end);
+  const m = valueOf(other, start, end);
+  const width = end - start;
+  const t: Template = { prefix: id.slice(0, start), width, suffix, next: set.templates.get(hash), words: [], base: Math.floor(Math.min(n, m) / BITS), sparse: undefined, count: 0 };
+  set.templates.set(hash, t);
+  set.shapes.add(shapeOf(start, width, suffix.length));
+  while (set.widthsBySuffixLength.length <= suffix.length) set.widthsBySuffixLength.push(0);
+  set.widthsBySuffixLength[suffix.length] = (set.widthsBySuffixLength[suffix.length] as number) | (1 << width);
+  if (set.loose.delete(other)) setNumber(t, m);
+  setNumber(t, n);
+  set.learnt = true;
+  set.stride = 1;
 };
 
 /**
