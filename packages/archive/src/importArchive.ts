@@ -41,6 +41,9 @@ const summaryOf = (report: VerifyReport): string =>
  * an event id once, and would refuse it half-way through), then it is read again and appended
  * stream by stream in the ledger's order, each
  * batch with the revision it must follow. `open` opens the archive anew on each call.
+ * Memory: what verification keeps, including its set of the archive's event ids (about half a
+ * byte an id of a numbered form, `eventIdSet.ts`: 2.1 MiB for the generated school's 4.26
+ * million, where a Map of the ids to their lines took 366 MiB), then one batch.
  */
 export const importArchive = async (
   open: () => ByteSource,
