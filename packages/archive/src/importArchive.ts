@@ -2,7 +2,8 @@ import * as E from 'fp-ts/Either';
 import type { AppendResult, EventStore, EventStoreError, LedgerEvent, RecordedEvent, RuleSet } from '@grade-ledger/core';
 import type { ByteSource } from './lines';
 import { readArchive } from './readArchive';
-import { verifyArchive, type Finding, type VerifyReport } from './verify';
+import { clearEventIds, emptyEventIdSet, hasEventId } from './eventIdSet';
+import { verifyArchive, type VerifyReport } from './verify';
 
 export type ImportError =
   /** The archive failed verification; nothing was written. */
@@ -40,6 +41,9 @@ const summaryOf = (report: VerifyReport): string =>
  * an event id once, and would refuse it half-way through), then it is read again and appended
  * stream by stream in the ledger's order, each
  * batch with the revision it must follow. `open` opens the archive anew on each call.
+ * Memory: what verification keeps, including its set of the archive's event ids (about half a
+ * byte an id of a numbered form, `eventIdSet.ts`: 2.1 MiB for the generated school's 4.26
+ * million, where a Map of the ids to their lines took 366 MiB), then one batch.
  */
 export const importArchive = async (
   open: () => ByteSource,
@@ -47,24 +51,17 @@ export const importArchive = async (
   options: ImportOptions = {},
 ): Promise<E.Either<ImportError, ImportSummary>> => {
   const streamIds = new Set<string>();
-  // A store records an event id once: an archive repeating one, or bringing one the store holds,
-  // would be refused half-way through the appends. Found here, before anything is written.
-  const eventLines = new Map<string, number>();
-  const repeated: Finding[] = [];
-  const verified = await verifyArchive(open(), {
+  // A store records an event id once: an archive repeating one (a finding of the verification),
+  // or bringing one the store holds, would be refused half-way through the appends. Found here,
+  // before anything is written, with the ids verification collected (compactly: eventIdSet.ts).
+  const eventIds = emptyEventIdSet();
+  const report = await verifyArchive(open(), {
     ...(options.ruleSets === undefined ? {} : { ruleSets: options.ruleSets }),
     domain: options.domain ?? true,
     streamIds,
+    eventIds,
     onProgress: (p) => options.onProgress?.({ phase: 'verify', ...p }),
-    onEvent: (recorded, line) => {
-      const eventId = recorded.event.metadata.eventId;
-      const first = eventLines.get(eventId);
-      if (first === undefined) eventLines.set(eventId, line);
-      else repeated.push({ line, check: 'order', field: 'event.metadata.eventId', eventId, message: `line ${line}: event id ${eventId} is already on line ${first}: a ledger records an event once` });
-    },
   });
-  const report: VerifyReport =
-    repeated.length === 0 ? verified : { ...verified, ok: false, findings: [...verified.findings, ...repeated].sort((a, b) => a.line - b.line) };
   if (!report.ok) return E.left({ kind: 'ArchiveRejected', report, message: `the archive was rejected and nothing was written: ${summaryOf(report)}` });
 
   const existing: string[] = [];
@@ -81,14 +78,14 @@ export const importArchive = async (
     });
 
   const held: string[] = [];
-  for await (const page of store.readAll()) for (const r of page) if (eventLines.has(r.event.metadata.eventId)) held.push(r.event.metadata.eventId);
+  for await (const page of store.readAll()) for (const r of page) if (hasEventId(eventIds, r.event.metadata.eventId)) held.push(r.event.metadata.eventId);
   if (held.length > 0)
     return E.left({
       kind: 'EventsExist',
       eventIds: held,
       message: `${held.length} event id(s) of the archive are already recorded in the store (${held.slice(0, 5).join(', ')}${held.length > 5 ? ', ...' : ''}); import into an empty store; nothing was written`,
     });
-  eventLines.clear();
+  clearEventIds(eventIds);
 
   // Second pass: the same checks once more (the file could have changed since), and append.
   const batchSize = options.batchSize ?? 500;

@@ -12,6 +12,7 @@ export * from './lines';
 export * from './readArchive';
 export * from './domain';
 export * from './verify';
+export * from './eventIdSet';
 export * from './importArchive';
 export * from './exportArchive';
 export * from './files';

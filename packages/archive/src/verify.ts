@@ -2,6 +2,7 @@ import * as E from 'fp-ts/Either';
 import { formatIssues, kazakhstanRuleSets, validationIssues, type RecordedEvent, type RuleSet } from '@grade-ledger/core';
 import { canonicalJson } from './canonicalJson';
 import { domainChecker, MAX_FINDINGS, type GradeDifference } from './domain';
+import { emptyEventIdSet, repeatedEventIdFinding, type EventIdSet } from './eventIdSet';
 import {
   ArchiveHeaderCodec,
   ArchiveManifestCodec,
@@ -84,6 +85,8 @@ export type VerifyOptions = {
   readonly waitForWorkers?: boolean;
   /** The bytes of lines gathered into one message to a worker (default 1 MiB; at least one read chunk's lines go together). */
   readonly workerBatchBytes?: number;
+  /** Collect the archive's event ids here (for an import; by default a set of the call's own, to find repeated ids). */
+  readonly eventIds?: EventIdSet;
 };
 
 const HEX = /^[0-9a-f]{64}$/;
@@ -140,7 +143,8 @@ const resolveRuleSets = (given: ReadonlyArray<RuleSet> | undefined): E.Either<st
 /**
  * Verifies an archive as it streams by: the chain, the format and order, every event's schema,
  * the domain (a replay through the deciders) and the grades (recomputed under the rule set in
- * force). Memory: one line, the counters, and one folded state per class and school year.
+ * force). Memory: one line, the counters, one folded state per class and school year, and the
+ * event ids seen (`eventIdSet.ts`: about a bit per id of a numbered form).
  * Never throws: unreadable input is a finding too.
  */
 export const verifyArchive = async (source: ByteSource, options: VerifyOptions = {}): Promise<VerifyReport> => {
@@ -174,6 +178,7 @@ export const verifyArchive = async (source: ByteSource, options: VerifyOptions =
   const revisions = new Map<string, number>();
   const byType = new Map<string, number>();
   const ruleSetIds = new Set<string>();
+  const eventIds = options.eventIds ?? emptyEventIdSet();
   let lastLine: RawLine | undefined;
 
   const headerLine = (line: RawLine): void => {
@@ -280,6 +285,8 @@ export const verifyArchive = async (source: ByteSource, options: VerifyOptions =
     }
     if (verdict.ruleSetIds === undefined) return;
     for (const id of verdict.ruleSetIds) ruleSetIds.add(id);
+    const repeated = verdict.eventId === undefined ? undefined : repeatedEventIdFinding(eventIds, verdict.eventId, n);
+    if (repeated !== undefined) add(repeated);
     if (position === undefined || streamId === undefined || streamRevision === undefined) return;
     const ledgerEvent = verdict.event;
     if (ledgerEvent === undefined) return;

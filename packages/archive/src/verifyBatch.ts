@@ -40,6 +40,8 @@ export type BatchVerdicts = {
   /** 1 where the event decoded. */
   readonly decoded: Uint8Array;
   readonly ruleSetIds: ReadonlyArray<readonly [number, ReadonlyArray<string>]>;
+  /** Each line's event id where it decoded ('' elsewhere): the main thread finds repeated ids. */
+  readonly eventIds: ReadonlyArray<string>;
   readonly findings: ReadonlyArray<readonly [number, ReadonlyArray<Finding>]>;
   readonly manifests: ReadonlyArray<readonly [number, Record<string, unknown>]>;
   readonly events: ReadonlyArray<LedgerEvent | undefined> | undefined;
@@ -91,6 +93,7 @@ export const verdictsOfBatch = (request: BatchRequest): BatchVerdicts => {
     return ref;
   };
   const ruleSetIds: Array<readonly [number, ReadonlyArray<string>]> = [];
+  const eventIds = new Array<string>(count).fill('');
   const findings: Array<readonly [number, ReadonlyArray<Finding>]> = [];
   const manifests: Array<readonly [number, Record<string, unknown>]> = [];
   const events: Array<LedgerEvent | undefined> | undefined = request.keepEvents ? new Array<LedgerEvent | undefined>(count) : undefined;
@@ -117,11 +120,12 @@ export const verdictsOfBatch = (request: BatchRequest): BatchVerdicts => {
     if (verdict.streamId !== undefined) streamRefs[i] = intern(verdict.streamId);
     if (verdict.ruleSetIds !== undefined) {
       decoded[i] = 1;
+      eventIds[i] = verdict.eventId as string;
       if (verdict.ruleSetIds.length > 0) ruleSetIds.push([i, verdict.ruleSetIds]);
     }
     if (events !== undefined) events[i] = verdict.event;
   }
-  return { id: request.id, kinds, positions, revisions, strings, typeRefs, streamRefs, decoded, ruleSetIds, findings, manifests, events };
+  return { id: request.id, kinds, positions, revisions, strings, typeRefs, streamRefs, decoded, ruleSetIds, eventIds, findings, manifests, events };
 };
 
 const NO_FINDINGS: ReadonlyArray<Finding> = [];
@@ -151,6 +155,7 @@ export const linesOfVerdicts = (v: BatchVerdicts): ReadonlyArray<LineVerdict> =>
         streamId: streamValid ? v.strings[v.streamRefs[i] as number] : undefined,
         streamRevision: streamValid ? revision : undefined,
         ruleSetIds: v.decoded[i] === 1 ? (idsAt.get(i) ?? NO_IDS) : undefined,
+        eventId: v.decoded[i] === 1 ? v.eventIds[i] : undefined,
         event: v.events?.[i],
         parsedEvent: undefined,
       };

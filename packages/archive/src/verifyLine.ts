@@ -18,7 +18,7 @@ export type Finding = {
   /**
    * - format: not a line of this format (not UTF-8, not JSON, not canonical, wrong members);
    * - chain: the line's digest does not follow from the line before it (changed, removed, inserted, reordered);
-   * - order: positions not increasing, or a stream's revisions not 0, 1, 2, ...;
+   * - order: positions not increasing, or a stream's revisions not 0, 1, 2, ..., or an event id repeated;
    * - schema: the event does not decode with its codec;
    * - manifest: the manifest does not match what was read, or is missing (cut short);
    * - domain: the ledger's rules refuse the command the event came from, or it would record another payload;
@@ -51,6 +51,8 @@ export type LineVerdict =
       readonly streamRevision: number | undefined;
       /** The rule-set ids the event names; undefined when it did not decode. */
       readonly ruleSetIds: ReadonlyArray<string> | undefined;
+      /** The event's id (metadata.eventId); undefined when it did not decode. */
+      readonly eventId: string | undefined;
       /** The decoded event (when it decoded and was asked for). */
       readonly event: LedgerEvent | undefined;
       /** The event as parsed, before decoding (on the thread that parsed only). */
@@ -126,6 +128,7 @@ export const lineVerdict = (bytes: Uint8Array, n: number, unterminated: boolean,
     streamId: streamValid ? (streamId as string) : undefined,
     streamRevision: streamValid ? (streamRevision as number) : undefined,
     ruleSetIds: E.isRight(decoded) ? ruleSetIdsOf(decoded.right) : undefined,
+    eventId: E.isRight(decoded) ? decoded.right.metadata.eventId : undefined,
     event: keepEvent && E.isRight(decoded) ? decoded.right : undefined,
     parsedEvent: event,
   };
