@@ -30,6 +30,12 @@ describe('grade-ledger demo', () => {
     expect(text).toContain('Rules engine explanation of');
     expect(text).toContain('matches the record');
     expect(text).toMatch(/\d\*/); // the override on the report card
+    expect(text).toMatch(/Archive \(the history exported, recorded in the ledger, verified\):\n {2}\d+ events in \d+ canonical JSON lines .* final digest [0-9a-f]{64}/);
+    expect(text).toMatch(/the export is itself in the ledger: ArchiveExported \S+ by director-01 \(director\)/);
+    expect(text).toMatch(/verify \(chain, .*\): OK, 0 findings; \d+ events replayed through the deciders/);
+    const tampered = /a copy with line (\d+) edited \(formative mark \d+ → \d+\): NOT OK, \d+ finding\(s\)\n {4}chain: line (\d+):/.exec(text);
+    expect(tampered?.[1]).toBeDefined();
+    expect(tampered?.[2]).toBe(tampered?.[1]);
 
     const second = await run(['demo', '--seed', '42', '--since', '2021', '--until', '2023']);
     expect(second.out).toEqual(first.out);
@@ -51,6 +57,14 @@ describe('grade-ledger demo', () => {
     expect(report.audit.overrides.length).toBe(report.audit.summary.overrides);
     expect(report.explanation?.matchesRecord).toBe(true);
     expect(report.explanation?.lines.length).toBeGreaterThan(3);
+    // The archive: every event of the replayed history, the export recorded after it, verified clean;
+    // the tampered copy is caught at the changed line.
+    expect(report.archive.events).toBe(report.events);
+    expect(report.archive.lines).toBe(report.events + 2);
+    expect(report.archive.recorded.eventCount).toBe(report.events);
+    expect(report.archive.verified).toMatchObject({ ok: true, findings: 0, domainEventsChecked: report.events, lawfulOverrides: report.audit.summary.overrides });
+    expect(report.archive.tampered.ok).toBe(false);
+    expect(report.archive.tampered.findings[0]).toMatchObject({ line: report.archive.tampered.line, check: 'chain' });
   });
 });
 

@@ -25,13 +25,16 @@ import {
   type RuleSet,
   type YearReportCard,
 } from '@grade-ledger/core';
+import { exportLedger, verifyArchive, type ExportSink, type Finding } from '@grade-ledger/archive';
 import { buildSmallSchool, type SmallSchoolError, type SmallSchoolSummary } from '@grade-ledger/testing/school';
 
 /*
  * The demo: a small school's history since 2018, recorded through the deciders into an
  * in-memory store, then replayed from the store into the projections (report card, audit
  * trail); for one term grade, the rules engine recomputes the recommendation and explains
- * it. Everything follows from the seed: two runs print the same bytes.
+ * it. Last, the history is exported as a pseudonymized archive (recorded in the ledger), the
+ * archive is verified with every check, and a copy with one changed line is verified again.
+ * Everything follows from the seed: two runs print the same bytes.
  */
 
 export type DemoOptions = { readonly seed: number; readonly since: number; readonly until: number };
@@ -77,6 +80,29 @@ export type DemoReport = {
   readonly explanation: DemoExplanation | null;
   /** A page of the class journal, as it stood on a past day (time travel). */
   readonly journalPage: DemoJournalPage | null;
+  readonly archive: DemoArchive;
+};
+
+/** The history exported as a pseudonymized archive, verified, and a tampered copy verified. */
+export type DemoArchive = {
+  readonly lines: number;
+  readonly bytes: number;
+  readonly events: number;
+  readonly finalDigest: string;
+  /** The export key's id (the archive's person ids are HMAC pseudonyms under that key). */
+  readonly keyId: string | null;
+  /** The ArchiveExported event the export appended to the ledger. */
+  readonly recorded: { readonly eventId: string; readonly actor: string; readonly occurredAt: string; readonly purpose: string; readonly eventCount: number };
+  /** `verify` with every check (chain, format, schema, domain, grades) on the archive as written. */
+  readonly verified: {
+    readonly ok: boolean;
+    readonly findings: number;
+    readonly domainEventsChecked: number;
+    /** Finalized grades that differ from the recomputation, each with a recorded override reason. */
+    readonly lawfulOverrides: number;
+  };
+  /** The same archive with one formative mark changed in place (its line's digest left as it was). */
+  readonly tampered: { readonly line: number; readonly change: string; readonly ok: boolean; readonly findings: ReadonlyArray<Finding> };
 };
 
 /** The last lessons of a class and subject up to a day, pupils by lessons, as the journal showed them then. */
@@ -88,7 +114,11 @@ export type DemoJournalPage = {
   readonly rows: ReadonlyArray<{ readonly pupilId: string; readonly cells: ReadonlyArray<string> }>;
 };
 
-export type DemoError = SmallSchoolError | { readonly kind: 'RulesUnavailable'; readonly message: string };
+export type DemoError =
+  | SmallSchoolError
+  | { readonly kind: 'RulesUnavailable'; readonly message: string }
+  /** The demo's archive could not be exported, or held nothing to tamper with. */
+  | { readonly kind: 'ArchiveFailed'; readonly message: string };
 
 const readAllEvents = async (store: { readonly readAll: () => AsyncIterable<ReadonlyArray<RecordedEvent>> }): Promise<ReadonlyArray<RecordedEvent>> => {
   const events: RecordedEvent[] = [];
@@ -212,6 +242,82 @@ const examplesOf = (changes: ReadonlyArray<JournalChange>): ReadonlyArray<Journa
     return first === undefined ? [] : [first];
   });
 
+/** An export sink that keeps the archive in memory (the demo writes no file). */
+const memorySink = (): { readonly sink: ExportSink; readonly bytes: () => Buffer } => {
+  let kept = Buffer.alloc(0);
+  const sink: ExportSink = async (chunks) => {
+    const parts: Uint8Array[] = [];
+    for await (const chunk of chunks) parts.push(chunk);
+    return {
+      commit: async () => {
+        kept = Buffer.concat(parts);
+      },
+      discard: async () => undefined,
+    };
+  };
+  return { sink, bytes: () => kept };
+};
+
+const MARK_MEMBER = /"mark":(\d+)/;
+
+/**
+ * The archive with one formative mark changed (the middle one of the file), as someone editing
+ * the file would: the line keeps its digest, so the chain shows where.
+ */
+const tamperedCopy = (archive: Buffer): { readonly bytes: Buffer; readonly line: number; readonly change: string } | undefined => {
+  const lines = archive.toString('utf8').split('\n');
+  const marks = lines.flatMap((text, i) => (text.includes('"type":"FormativeMarkRecorded"') ? [i] : []));
+  const at = marks[Math.floor(marks.length / 2)];
+  if (at === undefined) return undefined;
+  const text = lines[at] as string;
+  const found = MARK_MEMBER.exec(text);
+  if (found === null) return undefined;
+  const from = Number(found[1]);
+  const to = from === 10 ? 9 : from + 1;
+  lines[at] = text.replace(MARK_MEMBER, `"mark":${to}`);
+  return { bytes: Buffer.from(lines.join('\n'), 'utf8'), line: at + 1, change: `formative mark ${from} → ${to}` };
+};
+
+/**
+ * Exports the store as a pseudonymized archive (recorded in the ledger as ArchiveExported),
+ * verifies it with every check, then verifies a copy with one mark changed.
+ */
+const archiveDemo = async (store: Parameters<typeof exportLedger>[0], ruleSets: ReadonlyArray<RuleSet>, summary: SmallSchoolSummary): Promise<E.Either<DemoError, DemoArchive>> => {
+  const { sink, bytes } = memorySink();
+  // A key made from the seed, so that two runs print the same digest; a real export key is a secret.
+  const key = Uint8Array.from({ length: 32 }, (_, i) => (summary.seed * 131 + i * 17) & 0xff);
+  const at = `${summary.until + 1}-07-01T09:00:00Z`;
+  const exported = await exportLedger(
+    store,
+    sink,
+    { access: { mode: 'pseudonymized', key }, actor: { id: 'director-01', role: 'director' }, purpose: 'Inspection by the regional education department' },
+    { clock: () => at },
+  );
+  if (E.isLeft(exported)) return E.left({ kind: 'ArchiveFailed', message: exported.left.message });
+  const { manifest, recorded } = exported.right;
+  const archive = bytes();
+  const report = await verifyArchive([archive], { ruleSets });
+  const tampered = tamperedCopy(archive);
+  if (tampered === undefined) return E.left({ kind: 'ArchiveFailed', message: 'the archive holds no formative mark to change' });
+  const tamperedReport = await verifyArchive([tampered.bytes], { ruleSets });
+  const data = recorded.data as { readonly purpose: string; readonly eventCount: number };
+  return E.right({
+    lines: report.lines,
+    bytes: archive.length,
+    events: manifest.eventCount,
+    finalDigest: manifest.finalDigest,
+    keyId: manifest.pseudonymization?.keyId ?? null,
+    recorded: { eventId: recorded.metadata.eventId, actor: `${recorded.metadata.actor.id} (${recorded.metadata.actor.role})`, occurredAt: recorded.metadata.occurredAt, purpose: data.purpose, eventCount: data.eventCount },
+    verified: {
+      ok: report.ok,
+      findings: report.findings.length + report.omittedFindings,
+      domainEventsChecked: report.domainEvents.checked,
+      lawfulOverrides: report.gradeDifferences.filter((d) => d.overrideReasonRecorded).length,
+    },
+    tampered: { line: tampered.line, change: tampered.change, ok: tamperedReport.ok, findings: tamperedReport.findings },
+  });
+};
+
 /** Builds the school, replays the store into the projections and gathers what the demo shows. */
 export const runDemo = async (options: DemoOptions): Promise<E.Either<DemoError, DemoReport>> => {
   const shipped = kazakhstanRuleSets();
@@ -236,6 +342,9 @@ export const runDemo = async (options: DemoOptions): Promise<E.Either<DemoError,
   const explanation = explained === null ? null : { ...explained, resit: explainResit(ruleSets, reportCards) };
   const journalPage =
     explanation === null || target === undefined ? null : journalPageOf(ruleSets, events, explanation, target.event.metadata.occurredAt.slice(0, 10));
+  // After the projections: the export appends its own record to the ledger.
+  const archive = await archiveDemo(store, ruleSets, summary);
+  if (E.isLeft(archive)) return archive;
 
   return E.right({
     seed: summary.seed,
@@ -249,6 +358,7 @@ export const runDemo = async (options: DemoOptions): Promise<E.Either<DemoError,
     audit: { summary: audit.summary(), examples: examplesOf(audit.changes()), overrides, markHistory: mostChangedMark(audit) },
     explanation,
     journalPage,
+    archive: archive.right,
   });
 };
 
@@ -377,8 +487,23 @@ export const renderDemo = (report: DemoReport): ReadonlyArray<string> => {
                 ...explanation.resit.lines.map((l) => `  ${l}`),
               ]),
         ]),
+    '',
+    ...archiveLines(report.archive),
   ];
 };
+
+const kilobytes = (bytes: number): string => `${(bytes / 1024).toFixed(0)} KiB`;
+
+const archiveLines = (a: DemoArchive): ReadonlyArray<string> => [
+  'Archive (the history exported, recorded in the ledger, verified):',
+  `  ${a.events} events in ${a.lines} canonical JSON lines (${kilobytes(a.bytes)}), each chained to the one before by SHA-256; final digest ${a.finalDigest}`,
+  `  person ids replaced by HMAC pseudonyms under export key ${a.keyId ?? '-'} (events hold no names: personal data lives beside the ledger)`,
+  `  the export is itself in the ledger: ArchiveExported ${a.recorded.eventId} by ${a.recorded.actor} at ${a.recorded.occurredAt}, ${a.recorded.eventCount} events, purpose "${a.recorded.purpose}"`,
+  `  verify (chain, format, schema, the deciders' rules replayed, every finalized grade recomputed): ${a.verified.ok ? 'OK' : 'NOT OK'}, ${a.verified.findings} findings; ${a.verified.domainEventsChecked} events replayed through the deciders; ${a.verified.lawfulOverrides} finalized grades differ from the recomputation, each with its override reason recorded`,
+  `  a copy with line ${a.tampered.line} edited (${a.tampered.change}): ${a.tampered.ok ? 'OK (the change went unnoticed!)' : `NOT OK, ${a.tampered.findings.length} finding(s)`}`,
+  ...a.tampered.findings.slice(0, 3).map((f) => `    ${f.check}: ${f.message}`),
+  ...(a.tampered.findings.length > 3 ? [`    and ${a.tampered.findings.length - 3} more`] : []),
+];
 
 /** The report as JSON: it holds only plain data (no Maps, no bigints), so the text is deterministic. */
 export const demoJson = (report: DemoReport): string => JSON.stringify(report, null, 2);
