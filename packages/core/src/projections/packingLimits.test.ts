@@ -148,6 +148,26 @@ describe('school ledger fold: numbers at and past the limits of the slots they s
     );
   });
 
+  it('give back the global position of a mark and of a grade as the store gave it, -0, negative or fractional included', () => {
+    // A store's positions are counts from 0 or 1; the fold keeps any other number exactly all the same (as it did before the pairs).
+    const position = fc.oneof(fc.constantFrom(-0, 0, -1, 0.5, 2 ** 31 - 1, 2 ** 31, 2 ** 53), fc.nat());
+    fc.assert(
+      fc.property(position, position, (markPosition, gradePosition) => {
+        const events = recordedOf([
+          ...opening,
+          { type: 'FormativeMarkRecorded', data: { subjectId: 'mathematics', markId: 'm1', lessonId: 'L1', pupilId: 'pupil-1', mark: 5 } },
+          { type: 'YearGradeFinalized', data: { subjectId: 'mathematics', pupilId: 'pupil-1', grade: 5, recommendation: null, ruleSetId: 'kz-current' } },
+        ]).map((recorded, i) => (i === opening.length ? { ...recorded, globalPosition: markPosition } : i === opening.length + 1 ? { ...recorded, globalPosition: gradePosition } : recorded));
+        const state = foldProjection(schoolLedgerProjection, events);
+        const subject = state.classes.get('7A')?.subjects.get('mathematics');
+        if (subject === undefined) throw new Error('no subject');
+        // toEqual compares numbers with Object.is: -0 must come back as -0.
+        expect([markAt(state, subject, 0).globalPosition, gradeAt(state, 0).globalPosition]).toEqual([markPosition, gradePosition]);
+      }),
+      { examples: [[-0, -0]] },
+    );
+  });
+
   it('give back every field of a finalized grade, whatever the numbers of its actor, class, values, moment and position', () => {
     /** Grades: small, just at and past the largest integer a grade's field holds (1,000,000), labels, negative (-0 too), fractions. */
     const grade = fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 999_998, max: 1_000_001 }), fc.constantFrom('pass', 'fail', -1, -0, '7/2'));
