@@ -5,6 +5,17 @@ import { foldProjection, markAt, markCount, markNumbersByPupil, markPupilAt, sch
 import { attendanceByPupil, attendanceOfPupil, gradeAt, gradeCount, lessonsOf } from './schoolLedger';
 import { appendSlotBlock, MOMENT_UNIT, PAIR_UNIT } from './ledgerTables';
 import type { SchoolLedgerState } from './schoolLedger';
+import * as E from 'fp-ts/Either';
+import { arbClassHistory } from '@grade-ledger/testing';
+import { journalRulesFromRuleSets } from '../classJournal/journalRulesFromRuleSets';
+import { kazakhstanRuleSets } from '../rules/kazakhstan';
+import { onStream } from '../replay/testSupport';
+import { attendanceSummaryOf } from './attendance';
+import { gradeHistory, journalChanges, markHistory, planChanges } from './auditTrail';
+import { classAnalyticsOf } from './classAnalytics';
+import { classJournalOf } from './classJournalView';
+import { reportCardOf } from './reportCard';
+import { termResultsOf } from './termResults';
 
 /*
  * The fold packs two small numbers into one slot where both fit (a pupil's and a lesson's value
@@ -284,4 +295,56 @@ describe('school ledger fold: numbers at and past the limits of the slots they s
       { numRuns: 200 },
     );
   });
+
+  it("answer every query of a class's history as a state far from the limits does, when its numbers cross them halfway (corrections, annulments, plan changes, re-sits included)", () => {
+    const shipped = kazakhstanRuleSets();
+    if (E.isLeft(shipped)) throw new Error(shipped.left.message);
+    const ruleSets = shipped.right;
+    const histories = arbClassHistory({ rules: journalRulesFromRuleSets(ruleSets), includeNoMarksSubjects: true });
+    /** Every query of the state's classes, subjects, pupils and marks (the lower-level ones too). */
+    const queries = (state: SchoolLedgerState) => {
+      const classes = [...state.classes.values()];
+      const pupils = [...new Set(classes.flatMap((cls) => [...cls.pupils.keys()]))].sort();
+      return {
+        subjects: classes.flatMap((cls) =>
+          [...cls.subjects.values()].map((subject) => ({
+            journal: classJournalOf(state, ruleSets, cls.classId, subject.subjectId),
+            marks: Array.from({ length: markCount(subject) }, (_, i) => ({ ...markAt(state, subject, i), history: markHistory(state, markAt(state, subject, i).markId, cls.classId, { pupilId: markPupilAt(subject, i), subjectId: subject.subjectId }) })),
+            byPupil: markNumbersByPupil(subject),
+            attendance: attendanceByPupil(subject),
+            attendanceOfPupils: pupils.map((pupil) => attendanceOfPupil(subject, pupil)),
+            lessons: lessonsOf(subject),
+          })),
+        ),
+        termResults: termResultsOf(state, ruleSets),
+        reportCards: pupils.map((pupil) => reportCardOf(state, pupil)),
+        attendance: attendanceSummaryOf(state),
+        analytics: classAnalyticsOf(state, ruleSets, { groupBy: 'classSubject' }),
+        grades: gradeHistory(state),
+        changes: journalChanges(state),
+        planChanges: planChanges(state),
+      };
+    };
+    /** How far below each limit the state starts: the history's first values, moments and actors fit, later ones do not. */
+    const below = fc.record({ values: fc.nat(300), labels: fc.boolean(), moments: fc.nat(200), classes: fc.boolean(), actors: fc.nat(3), firstPosition: fc.oneof(fc.constant(1), fc.integer({ min: 2 ** 31 - 300, max: 2 ** 31 })) });
+    fc.assert(
+      fc.property(histories, below, (history, near) => {
+        const events = onStream(history.streamId, history.events, near.firstPosition);
+        const far = foldProjection(schoolLedgerProjection, events);
+        const crossing = foldProjection(
+          schoolLedgerProjection,
+          events,
+          stateWith({
+            values: near.labels ? PAIR_UNIT - 1_000_002 - near.values : PAIR_UNIT - near.values,
+            moments: MOMENT_UNIT - near.moments,
+            classes: near.classes ? 2 ** 16 : 0,
+            actors: 2 ** 29 - near.actors,
+          }),
+        );
+        expect(queries(crossing)).toEqual(queries(far));
+      }),
+      { numRuns: 40 },
+    );
+  });
 });
+
