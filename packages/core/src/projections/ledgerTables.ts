@@ -410,8 +410,9 @@ export const instantOfCode = (tables: LedgerTables, code: number): string => {
  */
 export const MOMENT_UNIT = 2 ** 22;
 const MAX_PAIRED_POSITION = 0x7fffffff;
+/** -0 does not fit: in a pair it would come back as 0 (it is kept elsewhere, as it was given). */
 export const fitsPositionAndMoment = (position: number, moment: number): boolean =>
-  Number.isInteger(position) && position >= 0 && position <= MAX_PAIRED_POSITION && moment < MOMENT_UNIT;
+  Number.isInteger(position) && (position > 0 || Object.is(position, 0)) && position <= MAX_PAIRED_POSITION && moment < MOMENT_UNIT;
 export const positionOfSlot = (slot: number): number => Math.floor(slot / MOMENT_UNIT);
 export const momentOfSlot = (slot: number): number => slot - Math.floor(slot / MOMENT_UNIT) * MOMENT_UNIT;
 

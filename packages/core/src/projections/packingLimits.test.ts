@@ -5,6 +5,17 @@ import { foldProjection, markAt, markCount, markNumbersByPupil, markPupilAt, sch
 import { attendanceByPupil, attendanceOfPupil, gradeAt, gradeCount, lessonsOf } from './schoolLedger';
 import { appendSlotBlock, MOMENT_UNIT, PAIR_UNIT } from './ledgerTables';
 import type { SchoolLedgerState } from './schoolLedger';
+import * as E from 'fp-ts/Either';
+import { arbClassHistory } from '@grade-ledger/testing';
+import { journalRulesFromRuleSets } from '../classJournal/journalRulesFromRuleSets';
+import { kazakhstanRuleSets } from '../rules/kazakhstan';
+import { onStream } from '../replay/testSupport';
+import { attendanceSummaryOf } from './attendance';
+import { gradeHistory, journalChanges, markHistory, planChanges } from './auditTrail';
+import { classAnalyticsOf } from './classAnalytics';
+import { classJournalOf } from './classJournalView';
+import { reportCardOf } from './reportCard';
+import { termResultsOf } from './termResults';
 
 /*
  * The fold packs two small numbers into one slot where both fit (a pupil's and a lesson's value
@@ -148,6 +159,26 @@ describe('school ledger fold: numbers at and past the limits of the slots they s
     );
   });
 
+  it('give back the global position of a mark and of a grade as the store gave it, -0, negative or fractional included', () => {
+    // A store's positions are counts from 0 or 1; the fold keeps any other number exactly all the same (as it did before the pairs).
+    const position = fc.oneof(fc.constantFrom(-0, 0, -1, 0.5, 2 ** 31 - 1, 2 ** 31, 2 ** 53), fc.nat());
+    fc.assert(
+      fc.property(position, position, (markPosition, gradePosition) => {
+        const events = recordedOf([
+          ...opening,
+          { type: 'FormativeMarkRecorded', data: { subjectId: 'mathematics', markId: 'm1', lessonId: 'L1', pupilId: 'pupil-1', mark: 5 } },
+          { type: 'YearGradeFinalized', data: { subjectId: 'mathematics', pupilId: 'pupil-1', grade: 5, recommendation: null, ruleSetId: 'kz-current' } },
+        ]).map((recorded, i) => (i === opening.length ? { ...recorded, globalPosition: markPosition } : i === opening.length + 1 ? { ...recorded, globalPosition: gradePosition } : recorded));
+        const state = foldProjection(schoolLedgerProjection, events);
+        const subject = state.classes.get('7A')?.subjects.get('mathematics');
+        if (subject === undefined) throw new Error('no subject');
+        // toEqual compares numbers with Object.is: -0 must come back as -0.
+        expect([markAt(state, subject, 0).globalPosition, gradeAt(state, 0).globalPosition]).toEqual([markPosition, gradePosition]);
+      }),
+      { examples: [[-0, -0]] },
+    );
+  });
+
   it('give back every field of a finalized grade, whatever the numbers of its actor, class, values, moment and position', () => {
     /** Grades: small, just at and past the largest integer a grade's field holds (1,000,000), labels, negative (-0 too), fractions. */
     const grade = fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 999_998, max: 1_000_001 }), fc.constantFrom('pass', 'fail', -1, -0, '7/2'));
@@ -264,4 +295,56 @@ describe('school ledger fold: numbers at and past the limits of the slots they s
       { numRuns: 200 },
     );
   });
+
+  it("answer every query of a class's history as a state far from the limits does, when its numbers cross them halfway (corrections, annulments, plan changes, re-sits included)", () => {
+    const shipped = kazakhstanRuleSets();
+    if (E.isLeft(shipped)) throw new Error(shipped.left.message);
+    const ruleSets = shipped.right;
+    const histories = arbClassHistory({ rules: journalRulesFromRuleSets(ruleSets), includeNoMarksSubjects: true });
+    /** Every query of the state's classes, subjects, pupils and marks (the lower-level ones too). */
+    const queries = (state: SchoolLedgerState) => {
+      const classes = [...state.classes.values()];
+      const pupils = [...new Set(classes.flatMap((cls) => [...cls.pupils.keys()]))].sort();
+      return {
+        subjects: classes.flatMap((cls) =>
+          [...cls.subjects.values()].map((subject) => ({
+            journal: classJournalOf(state, ruleSets, cls.classId, subject.subjectId),
+            marks: Array.from({ length: markCount(subject) }, (_, i) => ({ ...markAt(state, subject, i), history: markHistory(state, markAt(state, subject, i).markId, cls.classId, { pupilId: markPupilAt(subject, i), subjectId: subject.subjectId }) })),
+            byPupil: markNumbersByPupil(subject),
+            attendance: attendanceByPupil(subject),
+            attendanceOfPupils: pupils.map((pupil) => attendanceOfPupil(subject, pupil)),
+            lessons: lessonsOf(subject),
+          })),
+        ),
+        termResults: termResultsOf(state, ruleSets),
+        reportCards: pupils.map((pupil) => reportCardOf(state, pupil)),
+        attendance: attendanceSummaryOf(state),
+        analytics: classAnalyticsOf(state, ruleSets, { groupBy: 'classSubject' }),
+        grades: gradeHistory(state),
+        changes: journalChanges(state),
+        planChanges: planChanges(state),
+      };
+    };
+    /** How far below each limit the state starts: the history's first values, moments and actors fit, later ones do not. */
+    const below = fc.record({ values: fc.nat(300), labels: fc.boolean(), moments: fc.nat(200), classes: fc.boolean(), actors: fc.nat(3), firstPosition: fc.oneof(fc.constant(1), fc.integer({ min: 2 ** 31 - 300, max: 2 ** 31 })) });
+    fc.assert(
+      fc.property(histories, below, (history, near) => {
+        const events = onStream(history.streamId, history.events, near.firstPosition);
+        const far = foldProjection(schoolLedgerProjection, events);
+        const crossing = foldProjection(
+          schoolLedgerProjection,
+          events,
+          stateWith({
+            values: near.labels ? PAIR_UNIT - 1_000_002 - near.values : PAIR_UNIT - near.values,
+            moments: MOMENT_UNIT - near.moments,
+            classes: near.classes ? 2 ** 16 : 0,
+            actors: 2 ** 29 - near.actors,
+          }),
+        );
+        expect(queries(crossing)).toEqual(queries(far));
+      }),
+      { numRuns: 40 },
+    );
+  });
 });
+
