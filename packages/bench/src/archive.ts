@@ -437,14 +437,14 @@ speed-up is bounded by the total CPU time a line takes divided by the cores, and
 time per thread (from /proc, the built package, one school year of 499,483 events, 2026-11-27, on this machine
 shared with other work: load 5 to 7 on its 2 cores), chain + schema: one thread 9.3 to 11.7 µs a line; with 2
 workers the main thread 3.2 to 3.4 µs a line and all threads together 12.9 to 13.6 µs (the hand-over, the second
-decoding of each line's text and the workers' start, about 0.3 s of CPU each, cost some 30% more CPU in all). So on
-two idle cores at best about 1.5×, and with enough cores up to the main thread's ~3 µs a line (some 300,000 events/s);
-500,000 events/s needs the main thread's share (reading, chain, hand-over, bookkeeping) down to 2 µs. All checks:
-the main thread 14 to 15 µs a line with workers against 18 to 19 on one thread (the domain replay, and receiving
-each decoded event from its worker), so at most about 1.3×. On that busy machine no wall-clock gain showed: with 2
-workers verify took 0.86 to 2 times the one-thread time (chain + schema) and 1.6 times (all checks). A control run
-then, the same \`JSON.parse\` work on one worker thread or split over two, gained 0.91 to 1.23×: the machine had
-about one core to give, so those figures say nothing of two idle cores; the per-thread CPU times above do.
+decoding of each line's text and the workers' start, about 0.3 s of CPU each, cost some 30% more CPU in all). Those
+times, taken under load, predicted about 1.5× on two idle cores; this run gave ${results.get('verifyChainWorkers')?.speedup?.toFixed(2) ?? '?'}× (chain + schema). With enough cores
+the main thread's share bounds it: ~3 µs a line, some 300,000 events/s; 500,000 events/s needs that share (reading,
+chain, hand-over, bookkeeping) down to 2 µs. All checks: the main thread 14 to 15 µs a line with workers against 18
+to 19 on one thread (the domain replay, and receiving each decoded event from its worker): this run ${results.get('verifyAllWorkers')?.speedup?.toFixed(2) ?? '?'}×.
+On one thread, verify now takes about 8% more CPU than before the workers came (1.08× on a one-school-year archive,
+chain + schema, old and new code interleaved in one process, 2026-11-27): the check for repeated event ids (about 3%
+in a profile) and the per-line verdicts that the split between threads brought.
 
 Goals of issue 5, this run:
 
