@@ -165,6 +165,22 @@ describe('importArchiveWithCopy', () => {
     expect(await tableState(store)).toEqual(before);
   });
 
+  it('refuses an archive that repeats an event id (ArchiveRejected, with verify\'s finding at the repeat), writing nothing, though its chain is valid', async () => {
+    // A prefix of the history (revisions from 0), the 201st event given the 11th's id, written as a writer would.
+    const first = original.slice(0, 300);
+    const repeatedId = (first[10] as RecordedEvent).event.metadata.eventId;
+    const events = first.map((r, k) => (k === 200 ? { ...r, event: { ...r.event, metadata: { ...r.event.metadata, eventId: repeatedId } } } : r));
+    const written = await archiveText(events, { pseudonymizer: null });
+    if (E.isLeft(written)) throw new Error(written.left.message);
+    const store = newSchool();
+    const refused = await importArchiveWithCopy(store, sourceOf(written.right.text), { batchSize: 50, domain: false });
+    expect(E.isLeft(refused) && refused.left.kind).toBe('ArchiveRejected');
+    expect(E.isLeft(refused) && refused.left.kind === 'ArchiveRejected' && refused.left.report.findings).toEqual([
+      expect.objectContaining({ line: 202, check: 'order', field: 'event.metadata.eventId', eventId: repeatedId }),
+    ]);
+    expect(await tableState(store)).toEqual({ count: 0, head: 0, events: [] });
+  });
+
   it.each([
     ['halfway, while the archive is read', 50, 3],
     ['on the last batch, after the archive was read (the open COPY is aborted)', 1_000_000, 1],
