@@ -1347,18 +1347,10 @@ const handlers = {
     // The texts are shared with other classes' plans (kept once: see ledgerTables.ts).
     const { tables } = state;
     const i = subject.lessonCount;
-    const at = (i & LESSON_MASK) === 0 ? appendSlotBlock(tables, subject.lessonSlots, subject.lessonBases, LESSONS_PER_CHUNK * LESSON_SLOTS) : lessonOffset(subject, i);
-    const slots = lessonChunk(subject, i);
+    if ((i & LESSON_MASK) === 0) appendSlotBlock(tables, subject.lessonSlots, subject.lessonBases, LESSONS_PER_CHUNK * LESSON_SLOTS);
     const id = valueNumberOf(tables, data.lessonId);
-    const unit = valueNumberOf(tables, data.unit);
-    const topic = valueNumberOf(tables, data.topic);
-    const date = valueNumberOf(tables, data.date);
-    const { period, hours } = data;
-    if (fitsPair(id, unit) && fitsPair(topic, date) && isLessonField(period) && isLessonField(hours)) {
-      slots[at + L_ID_UNIT] = id * PAIR_UNIT + unit;
-      slots[at + L_TOPIC_DATE] = topic * DATE_UNIT + date * 2;
-      slots[at + L_PERIOD_HOURS] = period * PAIR_UNIT + hours;
-    } else setLessonNumbers(subject, i, { id, unit, topic, date: date * 2, period, hours });
+    // Not cancelled: the date's number × 2 (see `LessonSlots`).
+    setLessonNumbers(subject, i, { id, unit: valueNumberOf(tables, data.unit), topic: valueNumberOf(tables, data.topic), date: valueNumberOf(tables, data.date) * 2, period: data.period, hours: data.hours });
     subject.lessonCount = i + 1;
     // A valid plan never plans a lesson id twice (the decider refuses it); the index holds the last.
     if (subject.lessonIndex !== null) subject.lessonIndex.set(valueAt(tables, id) as string, i);
