@@ -34,9 +34,8 @@ import * as E from 'fp-ts/Either';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { schoolProjections, type RecordedEvent } from '@grade-ledger/core';
-import { gc, int, machine, mb, runChild, shippedRuleSets, writeBenchmarkSection } from './common';
+import { childScript, gc, int, machine, mb, runChild, shippedRuleSets, writeBenchmarkSection } from './common';
 import { generateSchoolWorkload, type WorkloadOptions } from '@grade-ledger/testing/workload';
 import { archiveBytes, archiveEventSource, archiveLines, fileSource, pseudonymizer, READ_CHUNK_BYTES, readArchive, verifyArchive, writeTextFile, type Pseudonymizer } from '@grade-ledger/archive';
 
@@ -58,7 +57,7 @@ type TaskResult = {
   readonly peakHeap: number;
   readonly baselineHeap: number;
   readonly peakRss: number;
-  /** RSS before the contender ran (after a full GC): Node, V8, the loaded code (here through tsx) and, for export, the events. */
+  /** RSS before the contender ran (after a full GC): Node, V8, the loaded code (bundled: see `childScript`) and, for export, the events. */
   readonly startRss: number;
   readonly generationSeconds: number;
   readonly ok: boolean;
@@ -296,7 +295,7 @@ const runTask = async (task: Task, path: string, workload: WorkloadOptions): Pro
 };
 
 const spawnChild = (task: Task, path: string, workload: WorkloadOptions): Promise<TaskResult> =>
-  runChild<TaskResult>([...process.execArgv, '--expose-gc', '--max-old-space-size=16384', fileURLToPath(import.meta.url), '--child', task, path, JSON.stringify(workload)], `${task} child`);
+  runChild<TaskResult>(['--expose-gc', '--max-old-space-size=16384', childScript(import.meta.url), '--child', task, path, JSON.stringify(workload)], `${task} child`);
 
 // --- the parent: run, report, write the docs -------------------------------------------------
 
@@ -384,8 +383,8 @@ to a temporary file and read back by each contender in its own child process (\`
 Peak heap: V8 heap used above the contender's baseline (after a full GC; for export the events array is
 in the baseline), sampled every 20 ms. Peak RSS: the process's high-water mark (\`process.resourceUsage().maxRSS\`),
 which for export includes the generated events held in memory. *RSS at start*: the process before the contender
-(after a full GC): Node, V8 and the code loaded, which here is TypeScript compiled at load by tsx (about 40 MB more
-than the same code bundled: docs/projections.md, "Memory of an archive replay").
+(after a full GC): Node, V8 and the code loaded, bundled with esbuild as the packages ship (see
+\`childScript\` in src/common.ts; TypeScript compiled at load by tsx, as until 2026-11-27, took about 40 MB more).
 
 | contender | events/s | MB/s | time | vs bare limit | peak heap | RSS at start | peak RSS | |
 |---|---:|---:|---:|---:|---:|---:|---:|---|
@@ -417,7 +416,7 @@ What is measured:
   row is the workers' median run; speed-up over one thread (median of the three pairs' ratios): chain + schema
   ${results.get('verifyChainWorkers')?.speedup?.toFixed(2) ?? '?'}×, all checks ${results.get('verifyAllWorkers')?.speedup?.toFixed(2) ?? '?'}×.
   Their peak RSS is the whole process's, workers included: each worker has its own V8 heap with the code loaded
-  again (here compiled by tsx), and up to three batches of 256 KiB of lines each in flight; the memory goal below
+  again, and up to three batches of 256 KiB of lines each in flight; the memory goal below
   is about the one-thread rows.
 - Every other contender runs on one thread.
 

@@ -1,9 +1,10 @@
 /** What the benchmarks of this package share: the rule sets, GC, number formats, the machine, the docs file. */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildSync } from 'esbuild';
 import * as E from 'fp-ts/Either';
 import { kazakhstanRuleSets, type RuleSet } from '@grade-ledger/core';
 
@@ -56,6 +57,42 @@ export const writeBenchmarkSection = (name: string, section: string, before?: st
     next = at >= 0 ? `${current.slice(0, at)}${block}\n\n${current.slice(at)}` : `${current.trimEnd()}\n\n${block}\n`;
   }
   writeFileSync(docsPath, next);
+};
+
+/** The folder of each benchmark script's bundle (one per script and process). */
+const bundles = new Map<string, string>();
+
+/**
+ * The script of `scriptUrl` (a benchmark's `import.meta.url`) bundled as plain JavaScript, as
+ * the packages ship (tsup bundles them with the same esbuild): what a child process runs, so that
+ * its memory is the library's and not tsx's (compiling TypeScript at load costs a process about
+ * 40 MB of RSS). The workspace packages are bundled from their sources (the `source` condition),
+ * so no build is needed first. The verify worker is bundled beside it as `verifyWorker.mjs`,
+ * where `verifyPool` looks for it (beside its own module, here the bundle).
+ */
+export const childScript = (scriptUrl: string): string => {
+  const script = fileURLToPath(scriptUrl);
+  const done = bundles.get(script);
+  if (done !== undefined) return done;
+  const dir = mkdtempSync(join(tmpdir(), 'grade-ledger-bench-'));
+  const out = join(dir, basename(script).replace(/\.ts$/, '.mjs'));
+  const workerSource = resolve(dirname(script), '../../archive/src/verifyWorker.ts');
+  buildSync({
+    entryPoints: { [basename(out, '.mjs')]: script, verifyWorker: workerSource },
+    outdir: dir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    conditions: ['source'],
+    // CommonJS dependencies (io-ts, fp-ts's CJS files) call require: give the ES module one.
+    banner: { js: "import { createRequire as __benchRequire } from 'node:module'; const require = __benchRequire(import.meta.url);" },
+    logLevel: 'warning',
+  });
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  bundles.set(script, out);
+  return out;
 };
 
 /**

@@ -18,10 +18,9 @@
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { addEventId, archiveBytes, emptyEventIdSet, fileSource, verifyArchive, writeTextFile } from '@grade-ledger/archive';
 import { generateSchoolWorkload } from '@grade-ledger/testing/workload';
-import { gc, int, runChild, shippedRuleSets } from './common';
+import { childScript, gc, int, runChild, shippedRuleSets } from './common';
 
 type Contender = 'none' | 'eventIdSet' | 'set' | 'map';
 type MemoryResult = { readonly contender: Contender; readonly ids: number; readonly heapUsed: number; readonly external: number; readonly seconds: number };
@@ -106,7 +105,7 @@ const main = async (): Promise<void> => {
   const until = argValue('--until', 2025);
   const results: MemoryResult[] = [];
   for (const contender of ['none', 'eventIdSet', 'set', 'map'] as const)
-    results.push(await runChild<MemoryResult>([...process.execArgv, '--expose-gc', '--max-old-space-size=16384', fileURLToPath(import.meta.url), '--child', contender, String(since), String(until)], `${contender} child`));
+    results.push(await runChild<MemoryResult>(['--expose-gc', '--max-old-space-size=16384', childScript(import.meta.url), '--child', contender, String(since), String(until)], `${contender} child`));
   const base = results[0] as MemoryResult;
   console.log(`event ids of generateSchoolWorkload({ seed: 2018, since: ${since}, until: ${until} }): ${int(base.ids)}; heap used after a full GC, above generating without keeping them`);
   for (const r of results.slice(1)) {

@@ -20,13 +20,12 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as v8 from 'node:v8';
 import * as E from 'fp-ts/Either';
 import { ATTENDANCE_SLOTS, GRADE_SLOTS, LESSON_SLOTS, MARK_SLOTS, schoolProjections, type SchoolLedgerState } from '@grade-ledger/core';
 import { archiveBytes, fileSource, readArchive, writeTextFile } from '@grade-ledger/archive';
 import { generateSchoolWorkload } from '@grade-ledger/testing/workload';
-import { gc, int, machine, runChild, shippedRuleSets } from './common';
+import { childScript, gc, int, machine, runChild, shippedRuleSets } from './common';
 
 const MB = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
 
@@ -197,7 +196,7 @@ const child = async (path: string, snapshot: boolean): Promise<ChildResult> => {
 };
 
 const runReplayChild = (path: string, snapshot: boolean): Promise<ChildResult> =>
-  runChild<ChildResult>([...process.execArgv, '--expose-gc', '--max-old-space-size=16384', fileURLToPath(import.meta.url), '--child', path, snapshot ? 'snapshot' : 'none'], 'the replay child');
+  runChild<ChildResult>(['--expose-gc', '--max-old-space-size=16384', childScript(import.meta.url), '--child', path, snapshot ? 'snapshot' : 'none'], 'the replay child');
 
 const main = async (): Promise<void> => {
   const argv = process.argv.slice(2);

@@ -16,10 +16,9 @@
  * The results table is written into docs/benchmarks.md between the bench:replay markers.
  */
 import { constants as perfConstants, performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { getInMemoryEventStore, type Event as EmmettEvent } from '@event-driven-io/emmett';
 import { MARK_SLOTS, replayEvents, schoolProjections, type LedgerEvent, type RecordedEvent } from '@grade-ledger/core';
-import { gc, int, machine, mb, runChild, shippedRuleSets, writeBenchmarkSection } from './common';
+import { childScript, gc, int, machine, mb, runChild, shippedRuleSets, writeBenchmarkSection } from './common';
 import { generateSchoolWorkload, type WorkloadOptions } from '@grade-ledger/testing/workload';
 
 
@@ -311,11 +310,10 @@ const spawnChild = (
 ): Promise<ReadonlyArray<ChildResult>> =>
   runChild<ReadonlyArray<ChildResult>>(
     [
-      ...process.execArgv,
       '--expose-gc',
       '--max-old-space-size=16384',
       ...v8Flags,
-      fileURLToPath(import.meta.url),
+      childScript(import.meta.url),
       '--child',
       contenders.join(','),
       JSON.stringify(workload),
