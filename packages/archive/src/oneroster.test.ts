@@ -68,6 +68,40 @@ const inserted = (index: number, extra: { streamId: string; event: LedgerEvent }
   });
 };
 
+
+/** The events with each `field` id of the listed event types renamed by `rename` (given the stream and the event data), everything else as it was. */
+const renamed = (
+  field: 'markId' | 'attendanceId' | 'summativeId',
+  rename: (streamId: string, data: Readonly<Record<string, unknown>>) => string,
+): RecordedEvent[] =>
+  events.map((r) => {
+    const data = r.event.data as Readonly<Record<string, unknown>>;
+    return typeof data[field] === 'string' ? { ...r, event: { ...r.event, data: { ...data, [field]: rename(r.streamId, data) } } as LedgerEvent } : r;
+  });
+
+/** Each id numbered anew within its (stream, subject, pupil): the domain keeps mark and attendance ids apart only there. */
+const numberedPerPupil = (): ((streamId: string, data: Readonly<Record<string, unknown>>, field: string) => string) => {
+  const ids = new Map<string, string>();
+  const counts = new Map<string, number>();
+  return (streamId, data, field) => {
+    const owner = `${streamId}|${String(data.subjectId)}|${String(data.pupilId)}`;
+    const key = `${owner}|${String(data[field])}`;
+    const known = ids.get(key);
+    if (known !== undefined) return known;
+    const n = (counts.get(owner) ?? 0) + 1;
+    counts.set(owner, n);
+    ids.set(key, `x${n}`);
+    return `x${n}`;
+  };
+};
+
+const sourcedIds = (files: Readonly<Record<string, string>>): string[] =>
+  Object.entries(files).flatMap(([name, text]) => (name === 'manifest.csv' ? [] : rowsOf(text).map((r) => r.sourcedId as string)));
+const repeated = (ids: ReadonlyArray<string>): string[] => {
+  const seen = new Set<string>();
+  return ids.filter((id) => (seen.has(id) ? true : (seen.add(id), false)));
+};
+
 describe('oneRosterFiles', () => {
   it('writes RFC 4180 files: a header row, CRLF rows, commas, quotes and line breaks quoted', async () => {
     const finalized = events.find((r) => r.event.type === 'YearGradeFinalized' || r.event.type === 'PeriodGradeFinalized');
@@ -84,8 +118,9 @@ describe('oneRosterFiles', () => {
   it('keeps the lesson and date of an absence corrected to present and then to an absence again', async () => {
     const marked = events.find((r) => r.event.type === 'AttendanceMarked');
     if (marked === undefined || marked.event.type !== 'AttendanceMarked') throw new Error('the school has no absence');
-    const { subjectId, attendanceId, pupilId } = marked.event.data;
-    const before = rowsOf((await oneRosterFiles(events))['attendance.csv'] as string).find((r) => (r.sourcedId ?? '').endsWith(`.${attendanceId}`));
+    const { subjectId, attendanceId, pupilId, lessonId } = marked.event.data;
+    const isIt = (r: Record<string, string>): boolean => r.studentSourcedId === pupilId && r.lessonSourcedId === lessonId && (r.classSourcedId ?? '').endsWith(`.${subjectId}`);
+    const before = rowsOf((await oneRosterFiles(events))['attendance.csv'] as string).find(isIt);
     expect(before?.eventDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     const correction = (code: 'present' | 'excused', n: number): { streamId: string; event: LedgerEvent } => ({
       streamId: marked.streamId,
@@ -96,7 +131,7 @@ describe('oneRosterFiles', () => {
         metadata: { ...marked.event.metadata, eventId: `${marked.event.metadata.eventId}.c${n + 1}`, reason: 'a mistake' },
       } as LedgerEvent,
     });
-    const after = rowsOf((await oneRosterFiles(appended([correction('present', 0), correction('excused', 1)])))['attendance.csv'] as string).find((r) => (r.sourcedId ?? '').endsWith(`.${attendanceId}`));
+    const after = rowsOf((await oneRosterFiles(appended([correction('present', 0), correction('excused', 1)])))['attendance.csv'] as string).find(isIt);
     expect(after).toEqual({ ...before, attendanceEventCategoryDescriptor: 'uri://ed-fi.org/AttendanceEventCategoryDescriptor#Excused Absence', attendanceEventReason: '' });
   });
 
@@ -139,5 +174,25 @@ describe('oneRosterFiles', () => {
     const cancelled = new Set(events.flatMap((r) => (r.event.type === 'SummativeCancelled' ? [`${r.streamId}|${r.event.data.subjectId}|${r.event.data.summativeId}`] : [])));
     const planned = events.flatMap((r) => (r.event.type === 'SummativePlanned' && !cancelled.has(`${r.streamId}|${r.event.data.subjectId}|${r.event.data.summativeId}`) ? [`${r.streamId.slice('class-'.length)}.${r.event.data.subjectId}.${r.event.data.summativeId}`] : []));
     expect(planned.filter((id) => !items.has(id))).toEqual([]);
+  });
+  it('keeps every mark and absence when mark and attendance ids repeat across pupils and subjects (the domain keeps them apart per subject and pupil only)', async () => {
+    const before = await oneRosterFiles(events);
+    const markIds = numberedPerPupil();
+    const attendanceIds = numberedPerPupil();
+    const markRenamed = renamed('markId', (streamId, data) => markIds(streamId, data, 'markId'));
+    const both = markRenamed.map((r, i) => {
+      const data = r.event.data as Readonly<Record<string, unknown>>;
+      return typeof data.attendanceId === 'string' ? { ...r, event: { ...r.event, data: { ...data, attendanceId: attendanceIds(events[i]?.streamId ?? '', data, 'attendanceId') } } as LedgerEvent } : r;
+    });
+    // The renaming does repeat ids within a class stream.
+    const perStream = new Set(both.flatMap((r) => (r.event.type === 'FormativeMarkRecorded' ? [`${r.streamId}|${r.event.data.markId}`] : [])));
+    expect(perStream.size).toBeLessThan(both.filter((r) => r.event.type === 'FormativeMarkRecorded').length);
+    const after = await oneRosterFiles(both);
+    const content = (text: string, columns: ReadonlyArray<string>): string[] => rowsOf(text).map((r) => columns.map((c) => r[c]).join('|')).sort();
+    const resultColumns = ['lineItemSourcedId', 'studentSourcedId', 'scoreStatus', 'score', 'scoreDate', 'comment', 'textScore', 'classSourcedId'];
+    expect(content(after['results.csv'] as string, resultColumns)).toEqual(content(before['results.csv'] as string, resultColumns));
+    const absenceColumns = ['studentSourcedId', 'classSourcedId', 'eventDate', 'attendanceEventCategoryDescriptor', 'attendanceEventReason', 'lessonSourcedId'];
+    expect(content(after['attendance.csv'] as string, absenceColumns)).toEqual(content(before['attendance.csv'] as string, absenceColumns));
+    expect(repeated(sourcedIds(after))).toEqual([]);
   });
 });

@@ -51,6 +51,12 @@ const csv = (name: FileName, rows: Iterable<Row>): string => {
   return `${[columns.join(','), ...lines].join('\r\n')}\r\n`;
 };
 
+/**
+ * A sourcedId of several ids: joined by `.`, each id's own dots written `~`. Ids never hold `~`
+ * (IdCodec), so different lists of ids give different sourcedIds, whatever dots the school's ids hold.
+ */
+const sid = (...parts: ReadonlyArray<string>): string => parts.map((p) => p.replace(/\./g, '~')).join('.');
+
 const periodKey = (p: AssessmentPeriod): string => `${p.kind === 'term' ? 't' : 'h'}${p.number}`;
 const gradeText = (grade: GradeValue): { readonly score: string; readonly textScore: string } =>
   typeof grade === 'number' ? { score: String(grade), textScore: String(grade) } : { score: '', textScore: grade };
@@ -77,10 +83,12 @@ export const oneRosterFiles = async (events: AsyncIterable<RecordedEvent> | Iter
   const classInfo = new Map<string, ClassInfo>(); // by stream
   // Lesson and summative ids are a subject's own (every subject of a class has its L001): keyed by stream|subject|id.
   const lessons = new Map<string, string>(); // stream|subjectId|lessonId → date
-  // stream|attendanceId → lessonId: a correction names no lesson, and its row may be gone (corrected to present).
+  // stream|subject|pupil|attendanceId → lessonId: a correction names no lesson, and its row may be gone (corrected to present).
+  // Attendance ids, like mark ids, are unique only within their subject and pupil.
   const attendanceLessons = new Map<string, string>();
   const summativeLesson = new Map<string, string>(); // stream|subjectId|summativeId → lessonId
-  const marks = new Map<string, Mark>(); // stream|markId
+  // A mark id is unique only within its subject and pupil (the class journal's rule): keyed stream|subject|pupil|markId.
+  const marks = new Map<string, Mark>();
   const stays = new Map<string, Array<{ from: string; until?: string }>>(); // stream|pupil
   const subjectsOf = new Map<string, Map<string, string>>(); // stream → subject → teacher
 
@@ -148,19 +156,19 @@ export const oneRosterFiles = async (events: AsyncIterable<RecordedEvent> | Iter
         break;
       case 'FormativeMarkRecorded': {
         const d = event.data;
-        marks.set(`${streamId}|${d.markId}`, { kind: 'formative', pupilId: d.pupilId, subjectId: d.subjectId, ref: d.lessonId, value: d.mark, date: lessons.get(`${streamId}|${d.subjectId}|${d.lessonId}`) ?? event.metadata.occurredAt.slice(0, 10), annulled: false });
+        marks.set(`${streamId}|${d.subjectId}|${d.pupilId}|${d.markId}`, { kind: 'formative', pupilId: d.pupilId, subjectId: d.subjectId, ref: d.lessonId, value: d.mark, date: lessons.get(`${streamId}|${d.subjectId}|${d.lessonId}`) ?? event.metadata.occurredAt.slice(0, 10), annulled: false });
         break;
       }
       case 'SummativeScoreRecorded': {
         const d = event.data;
         const lesson = summativeLesson.get(`${streamId}|${d.subjectId}|${d.summativeId}`) ?? '';
-        marks.set(`${streamId}|${d.markId}`, { kind: 'summative', pupilId: d.pupilId, subjectId: d.subjectId, ref: d.summativeId, value: d.points, date: lessons.get(`${streamId}|${d.subjectId}|${lesson}`) ?? event.metadata.occurredAt.slice(0, 10), annulled: false });
+        marks.set(`${streamId}|${d.subjectId}|${d.pupilId}|${d.markId}`, { kind: 'summative', pupilId: d.pupilId, subjectId: d.subjectId, ref: d.summativeId, value: d.points, date: lessons.get(`${streamId}|${d.subjectId}|${lesson}`) ?? event.metadata.occurredAt.slice(0, 10), annulled: false });
         break;
       }
       case 'SummativeScoreModerated':
       case 'MarkCorrected':
       case 'MarkAnnulled': {
-        const mark = marks.get(`${streamId}|${event.data.markId}`);
+        const mark = marks.get(`${streamId}|${event.data.subjectId}|${event.data.pupilId}|${event.data.markId}`);
         if (mark === undefined) break;
         if (event.type === 'MarkAnnulled') mark.annulled = true;
         else if (event.type === 'SummativeScoreModerated') mark.value = event.data.points;
@@ -170,7 +178,7 @@ export const oneRosterFiles = async (events: AsyncIterable<RecordedEvent> | Iter
       case 'AttendanceMarked':
       case 'AttendanceCorrected': {
         const d = event.data;
-        const key = `${streamId}|${d.attendanceId}`;
+        const key = `${streamId}|${d.subjectId}|${d.pupilId}|${d.attendanceId}`;
         if (event.type === 'AttendanceMarked') attendanceLessons.set(key, event.data.lessonId);
         if (d.code === 'present') {
           attendance.delete(key);
@@ -178,7 +186,7 @@ export const oneRosterFiles = async (events: AsyncIterable<RecordedEvent> | Iter
         }
         const lessonId = attendanceLessons.get(key) ?? '';
         const category = edFiAttendanceCategory(d.code);
-        attendance.set(key, { sourcedId: `${streamId.slice('class-'.length)}.${d.attendanceId}`, studentSourcedId: d.pupilId, classSourcedId: klass(streamId, d.subjectId), schoolSourcedId: school, eventDate: lessons.get(`${streamId}|${d.subjectId}|${lessonId}`) ?? '', attendanceEventCategoryDescriptor: category.descriptor, attendanceEventReason: category.reason, lessonSourcedId: lessonId });
+        attendance.set(key, { sourcedId: sid(streamId.slice('class-'.length), d.subjectId, 'attendance', d.pupilId, d.attendanceId), studentSourcedId: d.pupilId, classSourcedId: klass(streamId, d.subjectId), schoolSourcedId: school, eventDate: lessons.get(`${streamId}|${d.subjectId}|${lessonId}`) ?? '', attendanceEventCategoryDescriptor: category.descriptor, attendanceEventReason: category.reason, lessonSourcedId: lessonId });
         break;
       }
       case 'PeriodGradeFinalized':
@@ -215,7 +223,7 @@ export const oneRosterFiles = async (events: AsyncIterable<RecordedEvent> | Iter
   for (const [key, mark] of marks) {
     if (mark.annulled) continue;
     const streamId = key.slice(0, key.indexOf('|'));
-    const markId = key.slice(key.indexOf('|') + 1);
+    const markId = key.slice(key.lastIndexOf('|') + 1);
     const info = classInfo.get(streamId);
     if (info === undefined) continue;
     const cls = klass(streamId, mark.subjectId);
@@ -224,7 +232,8 @@ export const oneRosterFiles = async (events: AsyncIterable<RecordedEvent> | Iter
       lineItems.set(itemKey, { sourcedId: `${cls}.fo.${mark.ref}`, title: `ФО lesson ${mark.ref}`, assignDate: mark.date, dueDate: mark.date, classSourcedId: cls, categorySourcedId: 'formative', academicSessionSourcedId: info.schoolYearId, resultValueMin: '1', resultValueMax: '10', schoolSourcedId: school });
     const item = lineItems.get(itemKey);
     if (item === undefined) continue;
-    results.set(`${cls}.${markId}`, { sourcedId: `${streamId.slice('class-'.length)}.${markId}`, lineItemSourcedId: item.sourcedId as string, studentSourcedId: mark.pupilId, scoreStatus: 'fully graded', score: String(mark.value), scoreDate: mark.date, classSourcedId: cls });
+    const resultId = sid(streamId.slice('class-'.length), mark.subjectId, 'mark', mark.pupilId, markId);
+    results.set(resultId, { sourcedId: resultId, lineItemSourcedId: item.sourcedId as string, studentSourcedId: mark.pupilId, scoreStatus: 'fully graded', score: String(mark.value), scoreDate: mark.date, classSourcedId: cls });
   }
 
   for (const [key, list] of stays) {
