@@ -149,7 +149,7 @@ describe('oneRosterFiles', () => {
         event: { type: 'LessonRescheduled', schemaVersion: 1, data: { subjectId, lessonId, date: moved, period: 1 }, metadata: { ...planned.event.metadata, eventId: `${planned.event.metadata.eventId}.moved` } } as LedgerEvent,
       }),
     );
-    const item = rowsOf(files['lineItems.csv'] as string).find((r) => r.sourcedId === `${planned.streamId.slice('class-'.length)}.${subjectId}.${summativeId}`);
+    const item = rowsOf(files['lineItems.csv'] as string).find((r) => r.classSourcedId === `${planned.streamId.slice('class-'.length)}.${subjectId}` && (r.title ?? '').endsWith(` ${summativeId}`) && (r.categorySourcedId ?? '').endsWith('Summative'));
     expect([item?.assignDate, item?.dueDate]).toEqual([moved, moved]);
     const scores = rowsOf(files['results.csv'] as string).filter((r) => r.lineItemSourcedId === item?.sourcedId);
     expect(scores.length).toBeGreaterThan(0);
@@ -172,8 +172,14 @@ describe('oneRosterFiles', () => {
     expect(absences.filter((r) => dates.get(`${r.classSourcedId}|${r.lessonSourcedId}`) !== r.eventDate).map((r) => r.sourcedId)).toEqual([]);
     // Every summative planned (and not cancelled) has its own line item.
     const cancelled = new Set(events.flatMap((r) => (r.event.type === 'SummativeCancelled' ? [`${r.streamId}|${r.event.data.subjectId}|${r.event.data.summativeId}`] : [])));
-    const planned = events.flatMap((r) => (r.event.type === 'SummativePlanned' && !cancelled.has(`${r.streamId}|${r.event.data.subjectId}|${r.event.data.summativeId}`) ? [`${r.streamId.slice('class-'.length)}.${r.event.data.subjectId}.${r.event.data.summativeId}`] : []));
-    expect(planned.filter((id) => !items.has(id))).toEqual([]);
+    const summatives = new Set([...items.values()].map((r) => `${r.classSourcedId}|${r.title}`));
+    const planned = events.flatMap((r) =>
+      r.event.type === 'SummativePlanned' && !cancelled.has(`${r.streamId}|${r.event.data.subjectId}|${r.event.data.summativeId}`)
+        ? [`${r.streamId.slice('class-'.length)}.${r.event.data.subjectId}|${r.event.data.kind === 'section' ? 'СОР' : 'СОЧ'} ${r.event.data.summativeId}`]
+        : [],
+    );
+    expect(planned.length).toBeGreaterThan(0);
+    expect(planned.filter((id) => !summatives.has(id))).toEqual([]);
   });
   it('keeps every mark and absence when mark and attendance ids repeat across pupils and subjects (the domain keeps them apart per subject and pupil only)', async () => {
     const before = await oneRosterFiles(events);
@@ -194,5 +200,38 @@ describe('oneRosterFiles', () => {
     const absenceColumns = ['studentSourcedId', 'classSourcedId', 'eventDate', 'attendanceEventCategoryDescriptor', 'attendanceEventReason', 'lessonSourcedId'];
     expect(content(after['attendance.csv'] as string, absenceColumns)).toEqual(content(before['attendance.csv'] as string, absenceColumns));
     expect(repeated(sourcedIds(after))).toEqual([]);
+  });
+
+  it('gives every row of the export its own sourcedId, though summative ids look like the names of grades and lessons and ids hold dots', async () => {
+    const before = await oneRosterFiles(events);
+    // Each subject's summatives renamed, in order, to names our own line items use (and then to names with dots).
+    const names = ['year', 't1', 'h1', 'fo.L001', 'lesson.L001', 'grade.year', 'L001', 'summative.x'];
+    const given = new Map<string, string>();
+    const counts = new Map<string, number>();
+    const after = await oneRosterFiles(
+      renamed('summativeId', (streamId, data) => {
+        const key = `${streamId}|${String(data.subjectId)}|${String(data.summativeId)}`;
+        const known = given.get(key);
+        if (known !== undefined) return known;
+        const owner = `${streamId}|${String(data.subjectId)}`;
+        const n = counts.get(owner) ?? 0;
+        counts.set(owner, n + 1);
+        const name = names[n] ?? `s.${n}`;
+        given.set(key, name);
+        return name;
+      }),
+    );
+    expect(given.size).toBeGreaterThan(names.length);
+    expect(repeated(sourcedIds(before))).toEqual([]);
+    expect(repeated(sourcedIds(after))).toEqual([]);
+    // The same line items and results, each result on a line item of the same kind.
+    const itemColumns = ['assignDate', 'dueDate', 'classSourcedId', 'categorySourcedId', 'academicSessionSourcedId', 'resultValueMin', 'resultValueMax'];
+    const items = (files: Readonly<Record<string, string>>): string[] => rowsOf(files['lineItems.csv'] as string).map((r) => itemColumns.map((c) => r[c]).join('|')).sort();
+    expect(items(after)).toEqual(items(before));
+    const results = (files: Readonly<Record<string, string>>): string[] => {
+      const category = new Map(rowsOf(files['lineItems.csv'] as string).map((r) => [r.sourcedId, r.categorySourcedId]));
+      return rowsOf(files['results.csv'] as string).map((r) => [category.get(r.lineItemSourcedId), r.studentSourcedId, r.score, r.textScore, r.scoreDate, r.classSourcedId].join('|')).sort();
+    };
+    expect(results(after)).toEqual(results(before));
   });
 });

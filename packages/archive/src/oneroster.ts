@@ -92,7 +92,11 @@ export const oneRosterFiles = async (events: AsyncIterable<RecordedEvent> | Iter
   const stays = new Map<string, Array<{ from: string; until?: string }>>(); // stream|pupil
   const subjectsOf = new Map<string, Map<string, string>>(); // stream → subject → teacher
 
-  const klass = (streamId: string, subjectId: string): string => `${streamId.slice('class-'.length)}.${subjectId}`;
+  // sourcedIds (sid): a class is its class and subject; its line items and results add a kind
+  // (`summative`, `lesson`, `grade`, `mark`) so that no school id can make two rows share one.
+  const classOf = (streamId: string): string => streamId.slice('class-'.length);
+  const klass = (streamId: string, subjectId: string): string => sid(classOf(streamId), subjectId);
+  const summativeItem = (streamId: string, subjectId: string, summativeId: string): string => sid(classOf(streamId), subjectId, 'summative', summativeId);
 
   for await (const { event, streamId } of events as AsyncIterable<RecordedEvent>) {
     const info = classInfo.get(streamId);
@@ -100,21 +104,21 @@ export const oneRosterFiles = async (events: AsyncIterable<RecordedEvent> | Iter
       case 'SchoolYearOpened': {
         const d = event.data;
         sessions.set(d.schoolYearId, { sourcedId: d.schoolYearId, title: `School year ${d.schoolYearId}`, type: 'schoolYear', startDate: d.startsOn, endDate: d.endsOn, schoolYear: String(d.startYear + 1) });
-        for (const t of d.terms) sessions.set(`${d.schoolYearId}.t${t.number}`, { sourcedId: `${d.schoolYearId}.t${t.number}`, title: `Term ${t.number} ${d.schoolYearId}`, type: 'term', startDate: t.startsOn, endDate: t.endsOn, parentSourcedId: d.schoolYearId, schoolYear: String(d.startYear + 1) });
-        for (const h of d.halfYears) sessions.set(`${d.schoolYearId}.h${h.number}`, { sourcedId: `${d.schoolYearId}.h${h.number}`, title: `Half-year ${h.number} ${d.schoolYearId}`, type: 'semester', startDate: h.startsOn, endDate: h.endsOn, parentSourcedId: d.schoolYearId, schoolYear: String(d.startYear + 1) });
+        for (const t of d.terms) sessions.set(sid(d.schoolYearId, `t${t.number}`), { sourcedId: sid(d.schoolYearId, `t${t.number}`), title: `Term ${t.number} ${d.schoolYearId}`, type: 'term', startDate: t.startsOn, endDate: t.endsOn, parentSourcedId: d.schoolYearId, schoolYear: String(d.startYear + 1) });
+        for (const h of d.halfYears) sessions.set(sid(d.schoolYearId, `h${h.number}`), { sourcedId: sid(d.schoolYearId, `h${h.number}`), title: `Half-year ${h.number} ${d.schoolYearId}`, type: 'semester', startDate: h.startsOn, endDate: h.endsOn, parentSourcedId: d.schoolYearId, schoolYear: String(d.startYear + 1) });
         break;
       }
       case 'ClassOpened': {
         const d = event.data;
         const year = d.calendar.schoolYearId;
-        classInfo.set(streamId, { schoolYearId: year, gradeLevel: d.gradeLevel, letter: d.letter, classTeacherId: d.classTeacherId, terms: [...d.calendar.terms.map((t) => `${year}.t${t.number}`), ...d.calendar.halfYears.map((h) => `${year}.h${h.number}`)] });
+        classInfo.set(streamId, { schoolYearId: year, gradeLevel: d.gradeLevel, letter: d.letter, classTeacherId: d.classTeacherId, terms: [...d.calendar.terms.map((t) => sid(year, `t${t.number}`)), ...d.calendar.halfYears.map((h) => sid(year, `h${h.number}`))] });
         users.set(d.classTeacherId, 'teacher');
         break;
       }
       case 'SubjectAssigned': {
         if (info === undefined) break;
         const d = event.data;
-        const course = `${info.schoolYearId}.${info.gradeLevel}.${d.subjectId}`;
+        const course = sid(info.schoolYearId, String(info.gradeLevel), d.subjectId);
         courses.set(course, { sourcedId: course, schoolYearSourcedId: info.schoolYearId, title: `${d.subjectId}, grade ${info.gradeLevel}`, courseCode: d.subjectId, grades: String(info.gradeLevel).padStart(2, '0'), orgSourcedId: school, subjects: d.subjectId });
         const id = klass(streamId, d.subjectId);
         classes.set(id, { sourcedId: id, title: `${d.subjectId} ${info.gradeLevel}${info.letter} ${info.schoolYearId}`, grades: String(info.gradeLevel).padStart(2, '0'), courseSourcedId: course, classCode: id, classType: 'scheduled', schoolSourcedId: school, termSourcedIds: info.terms.join(','), subjects: d.subjectId });
@@ -148,11 +152,12 @@ export const oneRosterFiles = async (events: AsyncIterable<RecordedEvent> | Iter
         summativeLesson.set(`${streamId}|${d.subjectId}|${d.summativeId}`, d.lessonId);
         // Dated by its lesson as planned now; the dates are set again at the end, since the lesson may still move.
         const date = lessons.get(`${streamId}|${d.subjectId}|${d.lessonId}`) ?? '';
-        lineItems.set(`${streamId}|${d.subjectId}|${d.summativeId}`, { sourcedId: `${klass(streamId, d.subjectId)}.${d.summativeId}`, title: `${d.kind === 'section' ? 'СОР' : 'СОЧ'} ${d.summativeId}`, assignDate: date, dueDate: date, classSourcedId: klass(streamId, d.subjectId), categorySourcedId: d.kind === 'section' ? 'sectionSummative' : 'termSummative', academicSessionSourcedId: info.schoolYearId, resultValueMin: '0', resultValueMax: String(d.maxPoints), schoolSourcedId: school });
+        const item = summativeItem(streamId, d.subjectId, d.summativeId);
+        lineItems.set(item, { sourcedId: item, title: `${d.kind === 'section' ? 'СОР' : 'СОЧ'} ${d.summativeId}`, assignDate: date, dueDate: date, classSourcedId: klass(streamId, d.subjectId), categorySourcedId: d.kind === 'section' ? 'sectionSummative' : 'termSummative', academicSessionSourcedId: info.schoolYearId, resultValueMin: '0', resultValueMax: String(d.maxPoints), schoolSourcedId: school });
         break;
       }
       case 'SummativeCancelled':
-        lineItems.delete(`${streamId}|${event.data.subjectId}|${event.data.summativeId}`);
+        lineItems.delete(summativeItem(streamId, event.data.subjectId, event.data.summativeId));
         break;
       case 'FormativeMarkRecorded': {
         const d = event.data;
@@ -186,7 +191,7 @@ export const oneRosterFiles = async (events: AsyncIterable<RecordedEvent> | Iter
         }
         const lessonId = attendanceLessons.get(key) ?? '';
         const category = edFiAttendanceCategory(d.code);
-        attendance.set(key, { sourcedId: sid(streamId.slice('class-'.length), d.subjectId, 'attendance', d.pupilId, d.attendanceId), studentSourcedId: d.pupilId, classSourcedId: klass(streamId, d.subjectId), schoolSourcedId: school, eventDate: lessons.get(`${streamId}|${d.subjectId}|${lessonId}`) ?? '', attendanceEventCategoryDescriptor: category.descriptor, attendanceEventReason: category.reason, lessonSourcedId: lessonId });
+        attendance.set(key, { sourcedId: sid(classOf(streamId), d.subjectId, 'attendance', d.pupilId, d.attendanceId), studentSourcedId: d.pupilId, classSourcedId: klass(streamId, d.subjectId), schoolSourcedId: school, eventDate: lessons.get(`${streamId}|${d.subjectId}|${lessonId}`) ?? '', attendanceEventCategoryDescriptor: category.descriptor, attendanceEventReason: category.reason, lessonSourcedId: lessonId });
         break;
       }
       case 'PeriodGradeFinalized':
@@ -195,16 +200,17 @@ export const oneRosterFiles = async (events: AsyncIterable<RecordedEvent> | Iter
         const d = event.data;
         const cls = klass(streamId, d.subjectId);
         const which = event.type === 'PeriodGradeFinalized' ? periodKey(event.data.period) : 'year';
-        const session = event.type === 'PeriodGradeFinalized' ? `${info.schoolYearId}.${which}` : info.schoolYearId;
-        const item = `${cls}.${which}`;
-        lineItems.set(`${streamId}|${item}`, { sourcedId: item, title: `${which === 'year' ? 'Year grade' : `${event.type === 'PeriodGradeFinalized' && event.data.period.kind === 'term' ? 'Term' : 'Half-year'} ${which.slice(1)} grade`} ${d.subjectId}`, assignDate: session === info.schoolYearId ? (sessions.get(session)?.startDate ?? '') : (sessions.get(session)?.startDate ?? ''), dueDate: sessions.get(session)?.endDate ?? '', classSourcedId: cls, categorySourcedId: which === 'year' ? 'yearGrade' : 'periodGrade', academicSessionSourcedId: session, resultValueMin: '2', resultValueMax: '5', schoolSourcedId: school });
+        const session = event.type === 'PeriodGradeFinalized' ? sid(info.schoolYearId, which) : info.schoolYearId;
+        const item = sid(classOf(streamId), d.subjectId, 'grade', which);
+        lineItems.set(item, { sourcedId: item, title: `${which === 'year' ? 'Year grade' : `${event.type === 'PeriodGradeFinalized' && event.data.period.kind === 'term' ? 'Term' : 'Half-year'} ${which.slice(1)} grade`} ${d.subjectId}`, assignDate: session === info.schoolYearId ? (sessions.get(session)?.startDate ?? '') : (sessions.get(session)?.startDate ?? ''), dueDate: sessions.get(session)?.endDate ?? '', classSourcedId: cls, categorySourcedId: which === 'year' ? 'yearGrade' : 'periodGrade', academicSessionSourcedId: session, resultValueMin: '2', resultValueMax: '5', schoolSourcedId: school });
         const grade = gradeText(d.grade);
-        results.set(`${item}.${d.pupilId}`, { sourcedId: `${item}.${d.pupilId}`, lineItemSourcedId: item, studentSourcedId: d.pupilId, scoreStatus: 'fully graded', score: grade.score, textScore: grade.textScore, scoreDate: event.metadata.occurredAt.slice(0, 10), comment: d.overrideReason === undefined ? '' : `override: ${d.overrideReason}`, classSourcedId: cls });
+        const resultId = sid(classOf(streamId), d.subjectId, 'grade', which, d.pupilId);
+        results.set(resultId, { sourcedId: resultId, lineItemSourcedId: item, studentSourcedId: d.pupilId, scoreStatus: 'fully graded', score: grade.score, textScore: grade.textScore, scoreDate: event.metadata.occurredAt.slice(0, 10), comment: d.overrideReason === undefined ? '' : `override: ${d.overrideReason}`, classSourcedId: cls });
         break;
       }
       case 'ResitResultRecorded': {
         const d = event.data;
-        const key = `${klass(streamId, d.subjectId)}.year.${d.pupilId}`;
+        const key = sid(classOf(streamId), d.subjectId, 'grade', 'year', d.pupilId);
         const row = results.get(key);
         if (row !== undefined) results.set(key, { ...row, comment: `${row.comment ? `${row.comment}; ` : ''}re-sit ${d.attempt}: test ${String(d.testGrade)}, final ${String(d.finalGrade)}` });
         break;
@@ -215,9 +221,11 @@ export const oneRosterFiles = async (events: AsyncIterable<RecordedEvent> | Iter
   }
 
   for (const [key, lessonId] of summativeLesson) {
-    const item = lineItems.get(key);
-    const date = lessons.get(`${key.slice(0, key.lastIndexOf('|'))}|${lessonId}`);
-    if (item !== undefined && date !== undefined) lineItems.set(key, { ...item, assignDate: date, dueDate: date });
+    const [streamId = '', subjectId = '', summativeId = ''] = key.split('|'); // ids hold no '|'
+    const itemId = summativeItem(streamId, subjectId, summativeId);
+    const item = lineItems.get(itemId);
+    const date = lessons.get(`${streamId}|${subjectId}|${lessonId}`);
+    if (item !== undefined && date !== undefined) lineItems.set(itemId, { ...item, assignDate: date, dueDate: date });
   }
 
   for (const [key, mark] of marks) {
@@ -227,12 +235,12 @@ export const oneRosterFiles = async (events: AsyncIterable<RecordedEvent> | Iter
     const info = classInfo.get(streamId);
     if (info === undefined) continue;
     const cls = klass(streamId, mark.subjectId);
-    const itemKey = mark.kind === 'summative' ? `${streamId}|${mark.subjectId}|${mark.ref}` : `${streamId}|${mark.subjectId}|fo.${mark.ref}`;
+    const itemKey = mark.kind === 'summative' ? summativeItem(streamId, mark.subjectId, mark.ref) : sid(classOf(streamId), mark.subjectId, 'lesson', mark.ref);
     if (mark.kind === 'formative' && !lineItems.has(itemKey))
-      lineItems.set(itemKey, { sourcedId: `${cls}.fo.${mark.ref}`, title: `ФО lesson ${mark.ref}`, assignDate: mark.date, dueDate: mark.date, classSourcedId: cls, categorySourcedId: 'formative', academicSessionSourcedId: info.schoolYearId, resultValueMin: '1', resultValueMax: '10', schoolSourcedId: school });
+      lineItems.set(itemKey, { sourcedId: itemKey, title: `ФО lesson ${mark.ref}`, assignDate: mark.date, dueDate: mark.date, classSourcedId: cls, categorySourcedId: 'formative', academicSessionSourcedId: info.schoolYearId, resultValueMin: '1', resultValueMax: '10', schoolSourcedId: school });
     const item = lineItems.get(itemKey);
     if (item === undefined) continue;
-    const resultId = sid(streamId.slice('class-'.length), mark.subjectId, 'mark', mark.pupilId, markId);
+    const resultId = sid(classOf(streamId), mark.subjectId, 'mark', mark.pupilId, markId);
     results.set(resultId, { sourcedId: resultId, lineItemSourcedId: item.sourcedId as string, studentSourcedId: mark.pupilId, scoreStatus: 'fully graded', score: String(mark.value), scoreDate: mark.date, classSourcedId: cls });
   }
 
@@ -241,13 +249,13 @@ export const oneRosterFiles = async (events: AsyncIterable<RecordedEvent> | Iter
     const pupilId = key.slice(key.indexOf('|') + 1);
     for (const [subjectId] of subjectsOf.get(streamId) ?? []) {
       const cls = klass(streamId, subjectId);
-      list.forEach((stay, index) => enrolments.set(`${cls}.${pupilId}.${index}`, { sourcedId: `${cls}.${pupilId}.${index}`, classSourcedId: cls, schoolSourcedId: school, userSourcedId: pupilId, role: 'student', primary: 'false', beginDate: stay.from, endDate: stay.until ?? '' }));
+      list.forEach((stay, index) => enrolments.set(sid(classOf(streamId), subjectId, 'enrollment', pupilId, String(index)), { sourcedId: sid(classOf(streamId), subjectId, 'enrollment', pupilId, String(index)), classSourcedId: cls, schoolSourcedId: school, userSourcedId: pupilId, role: 'student', primary: 'false', beginDate: stay.from, endDate: stay.until ?? '' }));
     }
   }
   for (const [streamId, subjects] of subjectsOf)
     for (const [subjectId, teacherId] of subjects) {
       const cls = klass(streamId, subjectId);
-      enrolments.set(`${cls}.${teacherId}`, { sourcedId: `${cls}.${teacherId}`, classSourcedId: cls, schoolSourcedId: school, userSourcedId: teacherId, role: 'teacher', primary: 'true' });
+      enrolments.set(sid(classOf(streamId), subjectId, 'enrollment', teacherId), { sourcedId: sid(classOf(streamId), subjectId, 'enrollment', teacherId), classSourcedId: cls, schoolSourcedId: school, userSourcedId: teacherId, role: 'teacher', primary: 'true' });
     }
 
   const categories: Row[] = [
@@ -272,7 +280,7 @@ export const oneRosterFiles = async (events: AsyncIterable<RecordedEvent> | Iter
     'courses.csv': csv('courses.csv', courses.values()),
     'classes.csv': csv('classes.csv', classes.values()),
     'users.csv': csv('users.csv', [...users].map(([id, role]) => ({ sourcedId: id, enabledUser: 'true', username: id, givenName: role === 'student' ? 'Pupil' : 'Teacher', familyName: id, primaryOrgSourcedId: school }))),
-    'roles.csv': csv('roles.csv', [...users].map(([id, role]) => ({ sourcedId: `${id}.${role}`, userSourcedId: id, roleType: 'primary', role, orgSourcedId: school }))),
+    'roles.csv': csv('roles.csv', [...users].map(([id, role]) => ({ sourcedId: sid(id, role), userSourcedId: id, roleType: 'primary', role, orgSourcedId: school }))),
     'enrollments.csv': csv('enrollments.csv', enrolments.values()),
     'categories.csv': csv('categories.csv', categories),
     'scoreScales.csv': csv('scoreScales.csv', [{ sourcedId: 'kz-5-point', title: 'Kazakhstan 5-point grade', type: 'grade', orgSourcedId: school, scoreScaleValue: '{2:unsatisfactory},{3:satisfactory},{4:good},{5:excellent}' }]),
