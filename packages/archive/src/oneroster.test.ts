@@ -234,4 +234,14 @@ describe('oneRosterFiles', () => {
     };
     expect(results(after)).toEqual(results(before));
   });
+
+  it('writes every sourcedId and reference in the letters, digits and . _ - that strict readers accept, whatever dots and colons the ids hold', async () => {
+    // A school whose mark ids hold dots (as the generated ones do) and whose attendance ids hold colons.
+    const files = await oneRosterFiles(renamed('attendanceId', (_streamId, data) => `a:${String(data.attendanceId)}`));
+    const references = Object.entries(files).flatMap(([name, text]) =>
+      name === 'manifest.csv' ? [] : rowsOf(text).flatMap((r) => Object.entries(r).flatMap(([column, value]) => (/SourcedIds?$|^sourcedId$/.test(column) && value !== '' ? value.split(',').map((v) => `${name} ${column} ${v}`) : []))),
+    );
+    expect(references.some((r) => r.startsWith('results.csv sourcedId'))).toBe(true);
+    expect(references.filter((r) => !/^\S+ \S+ [A-Za-z0-9._-]+$/.test(r))).toEqual([]);
+  });
 });

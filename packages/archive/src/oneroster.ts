@@ -52,10 +52,12 @@ const csv = (name: FileName, rows: Iterable<Row>): string => {
 };
 
 /**
- * A sourcedId of several ids: joined by `.`, each id's own dots written `~`. Ids never hold `~`
- * (IdCodec), so different lists of ids give different sourcedIds, whatever dots the school's ids hold.
+ * A sourcedId of several ids, joined by `.`. In each id, `_`, `.` and `:` are written `_5F`, `_2E` and
+ * `_3A` (their hex codes after `_`), so that different lists of ids give different sourcedIds whatever
+ * dots the school's ids hold, and every sourcedId keeps to letters, digits and `._-`: the characters
+ * strict readers accept in a OneRoster GUID (ids themselves are letters, digits and `._:-`, IdCodec).
  */
-const sid = (...parts: ReadonlyArray<string>): string => parts.map((p) => p.replace(/\./g, '~')).join('.');
+const sid = (...parts: ReadonlyArray<string>): string => parts.map((p) => p.replace(/[_.:]/g, (c) => `_${c.charCodeAt(0).toString(16).toUpperCase()}`)).join('.');
 
 const periodKey = (p: AssessmentPeriod): string => `${p.kind === 'term' ? 't' : 'h'}${p.number}`;
 const gradeText = (grade: GradeValue): { readonly score: string; readonly textScore: string } =>
