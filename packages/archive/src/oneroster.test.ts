@@ -68,7 +68,6 @@ const inserted = (index: number, extra: { streamId: string; event: LedgerEvent }
   });
 };
 
-
 /** The events with each `field` id of the listed event types renamed by `rename` (given the stream and the event data), everything else as it was. */
 const renamed = (
   field: 'markId' | 'attendanceId' | 'summativeId',
@@ -244,4 +243,16 @@ describe('oneRosterFiles', () => {
     expect(references.some((r) => r.startsWith('results.csv sourcedId'))).toBe(true);
     expect(references.filter((r) => !/^\S+ \S+ [A-Za-z0-9._-]+$/.test(r))).toEqual([]);
   });
+
+  it('writes one subject code for each subject in courses.csv and classes.csv, as readers that check subjects against subjectCodes require', async () => {
+    const files = await oneRosterFiles(events);
+    const count = (list: string | undefined): number => (list === undefined || list === '' ? 0 : list.split(',').length);
+    for (const name of ['courses.csv', 'classes.csv']) {
+      const rows = rowsOf(files[name] as string);
+      expect(rows.length).toBeGreaterThan(0);
+      expect(rows.filter((r) => count(r.subjects) !== count(r.subjectCodes)).map((r) => `${name} ${r.sourcedId}`)).toEqual([]);
+      expect(rows.filter((r) => count(r.subjects) !== 1).map((r) => `${name} ${r.sourcedId}`)).toEqual([]);
+    }
+  });
+
 });

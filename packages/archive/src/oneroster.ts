@@ -121,9 +121,10 @@ export const oneRosterFiles = async (events: AsyncIterable<RecordedEvent> | Iter
         if (info === undefined) break;
         const d = event.data;
         const course = sid(info.schoolYearId, String(info.gradeLevel), d.subjectId);
-        courses.set(course, { sourcedId: course, schoolYearSourcedId: info.schoolYearId, title: `${d.subjectId}, grade ${info.gradeLevel}`, courseCode: d.subjectId, grades: String(info.gradeLevel).padStart(2, '0'), orgSourcedId: school, subjects: d.subjectId });
+        // subjectCodes holds one code for each subject (readers check the counts match): the school's subject id, not a SCED code.
+        courses.set(course, { sourcedId: course, schoolYearSourcedId: info.schoolYearId, title: `${d.subjectId}, grade ${info.gradeLevel}`, courseCode: d.subjectId, grades: String(info.gradeLevel).padStart(2, '0'), orgSourcedId: school, subjects: d.subjectId, subjectCodes: d.subjectId });
         const id = klass(streamId, d.subjectId);
-        classes.set(id, { sourcedId: id, title: `${d.subjectId} ${info.gradeLevel}${info.letter} ${info.schoolYearId}`, grades: String(info.gradeLevel).padStart(2, '0'), courseSourcedId: course, classCode: id, classType: 'scheduled', schoolSourcedId: school, termSourcedIds: info.terms.join(','), subjects: d.subjectId });
+        classes.set(id, { sourcedId: id, title: `${d.subjectId} ${info.gradeLevel}${info.letter} ${info.schoolYearId}`, grades: String(info.gradeLevel).padStart(2, '0'), courseSourcedId: course, classCode: id, classType: 'scheduled', schoolSourcedId: school, termSourcedIds: info.terms.join(','), subjects: d.subjectId, subjectCodes: d.subjectId });
         const subjects = subjectsOf.get(streamId) ?? new Map<string, string>();
         subjects.set(d.subjectId, d.teacherId);
         subjectsOf.set(streamId, subjects);
