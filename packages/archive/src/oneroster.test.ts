@@ -255,4 +255,12 @@ describe('oneRosterFiles', () => {
     }
   });
 
+
+  it("leaves enrollments.csv's primary blank for pupils: it tells a class's primary teacher only", async () => {
+    const rows = rowsOf((await oneRosterFiles(events))['enrollments.csv'] as string);
+    const pupils = rows.filter((r) => r.role === 'student');
+    expect(pupils.length).toBeGreaterThan(0);
+    expect(pupils.filter((r) => r.primary !== '').map((r) => r.sourcedId)).toEqual([]);
+    expect(rows.filter((r) => r.role === 'teacher').map((r) => r.primary)).toContain('true');
+  });
 });

@@ -247,12 +247,13 @@ export const oneRosterFiles = async (events: AsyncIterable<RecordedEvent> | Iter
     results.set(resultId, { sourcedId: resultId, lineItemSourcedId: item.sourcedId as string, studentSourcedId: mark.pupilId, scoreStatus: 'fully graded', score: String(mark.value), scoreDate: mark.date, classSourcedId: cls });
   }
 
+  // primary tells a class's primary teacher: left blank for pupils (strict readers refuse a pupil's `false`).
   for (const [key, list] of stays) {
     const streamId = key.slice(0, key.indexOf('|'));
     const pupilId = key.slice(key.indexOf('|') + 1);
     for (const [subjectId] of subjectsOf.get(streamId) ?? []) {
       const cls = klass(streamId, subjectId);
-      list.forEach((stay, index) => enrolments.set(sid(classOf(streamId), subjectId, 'enrollment', pupilId, String(index)), { sourcedId: sid(classOf(streamId), subjectId, 'enrollment', pupilId, String(index)), classSourcedId: cls, schoolSourcedId: school, userSourcedId: pupilId, role: 'student', primary: 'false', beginDate: stay.from, endDate: stay.until ?? '' }));
+      list.forEach((stay, index) => enrolments.set(sid(classOf(streamId), subjectId, 'enrollment', pupilId, String(index)), { sourcedId: sid(classOf(streamId), subjectId, 'enrollment', pupilId, String(index)), classSourcedId: cls, schoolSourcedId: school, userSourcedId: pupilId, role: 'student', beginDate: stay.from, endDate: stay.until ?? '' }));
     }
   }
   for (const [streamId, subjects] of subjectsOf)
