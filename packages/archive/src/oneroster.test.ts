@@ -263,4 +263,15 @@ describe('oneRosterFiles', () => {
     expect(pupils.filter((r) => r.primary !== '').map((r) => r.sourcedId)).toEqual([]);
     expect(rows.filter((r) => r.role === 'teacher').map((r) => r.primary)).toContain('true');
   });
+
+  it('writes the 5-point scale for each class, naming its school, course and class, as the gradebook readers require', async () => {
+    const files = await oneRosterFiles(events);
+    const classes = new Map(rowsOf(files['classes.csv'] as string).map((r) => [r.sourcedId, r]));
+    const scales = rowsOf(files['scoreScales.csv'] as string);
+    expect(scales.map((r) => r.classSourcedId).sort()).toEqual([...classes.keys()].sort());
+    for (const scale of scales) {
+      expect([scale.orgSourcedId, scale.courseSourcedId]).toEqual([classes.get(scale.classSourcedId)?.schoolSourcedId, classes.get(scale.classSourcedId)?.courseSourcedId]);
+      expect(scale.scoreScaleValue).toBe('{2:unsatisfactory},{3:satisfactory},{4:good},{5:excellent}');
+    }
+  });
 });

@@ -287,7 +287,11 @@ export const oneRosterFiles = async (events: AsyncIterable<RecordedEvent> | Iter
     'roles.csv': csv('roles.csv', [...users].map(([id, role]) => ({ sourcedId: sid(id, role), userSourcedId: id, roleType: 'primary', role, orgSourcedId: school }))),
     'enrollments.csv': csv('enrollments.csv', enrolments.values()),
     'categories.csv': csv('categories.csv', categories),
-    'scoreScales.csv': csv('scoreScales.csv', [{ sourcedId: 'kz-5-point', title: 'Kazakhstan 5-point grade', type: 'grade', orgSourcedId: school, scoreScaleValue: '{2:unsatisfactory},{3:satisfactory},{4:good},{5:excellent}' }]),
+    // A score scale belongs to a class (readers require its org, course and class): the 5-point scale once for each class.
+    'scoreScales.csv': csv(
+      'scoreScales.csv',
+      [...classes.values()].map((c) => ({ sourcedId: `${c.sourcedId ?? ''}.scale.kz-5-point`, title: 'Kazakhstan 5-point grade', type: 'grade', orgSourcedId: school, courseSourcedId: c.courseSourcedId ?? '', classSourcedId: c.sourcedId ?? '', scoreScaleValue: '{2:unsatisfactory},{3:satisfactory},{4:good},{5:excellent}' })),
+    ),
     'lineItems.csv': csv('lineItems.csv', lineItems.values()),
     'results.csv': csv('results.csv', results.values()),
     'attendance.csv': csv('attendance.csv', attendance.values()),
