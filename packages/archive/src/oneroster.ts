@@ -41,8 +41,14 @@ export const edFiAttendanceCategory = (code: 'unexcused' | 'excused' | 'illness'
         ? { descriptor: `${EDFI}Excused Absence`, reason: 'Illness' }
         : { descriptor: `${EDFI}Tardy`, reason: '' };
 
-/** RFC 4180 field: quoted when it holds a comma, quote or line break. */
-const field = (value: string): string => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+/**
+ * RFC 4180 field, quoted when it holds a comma, quote or line feed. The OneRoster CSV binding adds
+ * that no field may hold a carriage return: a CR LF or lone CR within a value is written as a line feed.
+ */
+const field = (raw: string): string => {
+  const value = raw.replace(/\r\n?/g, '\n');
+  return /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+};
 
 const csv = (name: FileName, rows: Iterable<Row>): string => {
   const columns = COLUMNS[name];
