@@ -275,4 +275,26 @@ describe('oneRosterFiles', () => {
       expect(scale.scoreScaleValue).toBe('{2:unsatisfactory},{3:satisfactory},{4:good},{5:excellent}');
     }
   });
+
+  it('writes no OneRoster file without data rows (the binding forbids them): the manifest calls such a file absent', async () => {
+    const manifestOf = (files: Readonly<Record<string, string>>): Map<string, string> => new Map(rowsOf(files['manifest.csv'] as string).map((r) => [r.propertyName as string, r.value as string]));
+    const check = (files: Readonly<Record<string, string>>): void => {
+      const manifest = manifestOf(files);
+      const fileEntries = [...manifest].filter(([k]) => k.startsWith('file.'));
+      expect(fileEntries.length).toBe(21);
+      for (const [key, value] of fileEntries) {
+        const name = `${key.slice('file.'.length)}.csv`;
+        if (value === 'bulk') expect([name, rowsOf(files[name] ?? '').length > 0]).toEqual([name, true]);
+        else expect([name, value, files[name]]).toEqual([name, 'absent', undefined]);
+      }
+      for (const name of Object.keys(files)) if (name !== 'manifest.csv' && name !== 'attendance.csv') expect([name, manifest.get(`file.${name.slice(0, -'.csv'.length)}`)]).toEqual([name, 'bulk']);
+    };
+    const full = await oneRosterFiles(events);
+    check(full);
+    expect(Object.keys(full)).toContain('results.csv');
+    // Only the school year: no classes, courses, users or marks.
+    const yearOnly = await oneRosterFiles(events.filter((r) => r.event.type === 'SchoolYearOpened'));
+    check(yearOnly);
+    expect(Object.keys(yearOnly).sort()).toEqual(['academicSessions.csv', 'attendance.csv', 'categories.csv', 'manifest.csv', 'orgs.csv']);
+  });
 });

@@ -29,6 +29,9 @@ const COLUMNS = {
 } as const;
 
 type FileName = keyof typeof COLUMNS;
+
+/** The 21 data files of the OneRoster 1.2 CSV binding, each named in manifest.csv as bulk, delta or absent. */
+const ONE_ROSTER_FILES = ['academicSessions', 'categories', 'classes', 'classResources', 'courses', 'courseResources', 'demographics', 'enrollments', 'lineItemLearningObjectiveIds', 'lineItems', 'lineItemScoreScales', 'orgs', 'resources', 'resultLearningObjectiveIds', 'results', 'resultScoreScales', 'roles', 'scoreScales', 'userProfiles', 'userResources', 'users'] as const;
 type Row = Readonly<Record<string, string>>;
 
 const EDFI = 'uri://ed-fi.org/AttendanceEventCategoryDescriptor#';
@@ -275,31 +278,33 @@ export const oneRosterFiles = async (events: AsyncIterable<RecordedEvent> | Iter
     { sourcedId: 'periodGrade', title: 'Term and half-year grades' },
     { sourcedId: 'yearGrade', title: 'Year grades' },
   ];
+  const data: Readonly<Record<Exclude<FileName, 'attendance.csv'>, ReadonlyArray<Row>>> = {
+    'orgs.csv': [{ sourcedId: school, name: options.schoolName ?? school, type: 'school', identifier: school }],
+    'academicSessions.csv': [...sessions.values()],
+    'courses.csv': [...courses.values()],
+    'classes.csv': [...classes.values()],
+    'users.csv': [...users].map(([id, role]) => ({ sourcedId: id, enabledUser: 'true', username: id, givenName: role === 'student' ? 'Pupil' : 'Teacher', familyName: id, primaryOrgSourcedId: school })),
+    'roles.csv': [...users].map(([id, role]) => ({ sourcedId: sid(id, role), userSourcedId: id, roleType: 'primary', role, orgSourcedId: school })),
+    'enrollments.csv': [...enrolments.values()],
+    'categories.csv': categories,
+    // A score scale belongs to a class (readers require its org, course and class): the 5-point scale once for each class.
+    'scoreScales.csv': [...classes.values()].map((c) => ({ sourcedId: `${c.sourcedId ?? ''}.scale.kz-5-point`, title: 'Kazakhstan 5-point grade', type: 'grade', orgSourcedId: school, courseSourcedId: c.courseSourcedId ?? '', classSourcedId: c.sourcedId ?? '', scoreScaleValue: '{2:unsatisfactory},{3:satisfactory},{4:good},{5:excellent}' })),
+    'lineItems.csv': [...lineItems.values()],
+    'results.csv': [...results.values()],
+  };
+  // The binding permits no data file without rows: such a file is left out and the manifest calls it absent.
+  const written = (Object.entries(data) as Array<[Exclude<FileName, 'attendance.csv'>, ReadonlyArray<Row>]>).filter(([, rows]) => rows.length > 0);
+  const present = new Set<string>(written.map(([name]) => name.slice(0, -'.csv'.length)));
   const manifest = [
     ['manifest.version', '1.0'],
     ['oneroster.version', '1.2'],
-    ...(['academicSessions', 'categories', 'classes', 'courses', 'enrollments', 'lineItems', 'orgs', 'results', 'roles', 'scoreScales', 'users'] as const).map((f) => [`file.${f}`, 'bulk']),
-    ...(['classResources', 'courseResources', 'demographics', 'lineItemLearningObjectiveIds', 'lineItemScoreScales', 'resources', 'resultLearningObjectiveIds', 'resultScoreScales', 'userProfiles', 'userResources'] as const).map((f) => [`file.${f}`, 'absent']),
+    ...ONE_ROSTER_FILES.map((f) => [`file.${f}`, present.has(f) ? 'bulk' : 'absent']),
     ['source.systemName', 'grade-ledger'],
     ['source.systemCode', 'grade-ledger-archive'],
   ];
   return {
     'manifest.csv': `${['propertyName,value', ...manifest.map(([k, v]) => `${k},${v}`)].join('\r\n')}\r\n`,
-    'orgs.csv': csv('orgs.csv', [{ sourcedId: school, name: options.schoolName ?? school, type: 'school', identifier: school }]),
-    'academicSessions.csv': csv('academicSessions.csv', sessions.values()),
-    'courses.csv': csv('courses.csv', courses.values()),
-    'classes.csv': csv('classes.csv', classes.values()),
-    'users.csv': csv('users.csv', [...users].map(([id, role]) => ({ sourcedId: id, enabledUser: 'true', username: id, givenName: role === 'student' ? 'Pupil' : 'Teacher', familyName: id, primaryOrgSourcedId: school }))),
-    'roles.csv': csv('roles.csv', [...users].map(([id, role]) => ({ sourcedId: sid(id, role), userSourcedId: id, roleType: 'primary', role, orgSourcedId: school }))),
-    'enrollments.csv': csv('enrollments.csv', enrolments.values()),
-    'categories.csv': csv('categories.csv', categories),
-    // A score scale belongs to a class (readers require its org, course and class): the 5-point scale once for each class.
-    'scoreScales.csv': csv(
-      'scoreScales.csv',
-      [...classes.values()].map((c) => ({ sourcedId: `${c.sourcedId ?? ''}.scale.kz-5-point`, title: 'Kazakhstan 5-point grade', type: 'grade', orgSourcedId: school, courseSourcedId: c.courseSourcedId ?? '', classSourcedId: c.sourcedId ?? '', scoreScaleValue: '{2:unsatisfactory},{3:satisfactory},{4:good},{5:excellent}' })),
-    ),
-    'lineItems.csv': csv('lineItems.csv', lineItems.values()),
-    'results.csv': csv('results.csv', results.values()),
+    ...Object.fromEntries(written.map(([name, rows]) => [name, csv(name, rows)])),
     'attendance.csv': csv('attendance.csv', attendance.values()),
   };
 };
