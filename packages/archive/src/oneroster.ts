@@ -6,13 +6,25 @@ import type { AssessmentPeriod, GradeValue, RecordedEvent } from '@grade-ledger/
  * teachers by pseudonymous sourcedId only (no names: the binding's required name columns hold
  * placeholders), enrolments, and the gradebook: categories, line items (each СОР/СОЧ, each
  * lesson with formative marks, each term/half-year grade and the year grade), results in force
- * (corrections and moderations applied, annulled marks left out) and the grade scale. Files are
- * written in bulk mode, so `status` and `dateLastModified` stay empty, as the binding asks.
+ * (corrections and moderations applied, annulled marks left out) and the grade scale of each
+ * class. Files are written in bulk mode, so `status` and `dateLastModified` stay empty, as bulk
+ * readers ask; a file without rows is left out and called absent in the manifest.
  *
  * Attendance goes to `attendance.csv` with Ed-Fi AttendanceEventCategoryDescriptor values.
  * Rows are sorted, so the same archive gives the same files.
  */
 
+/*
+ * Each file's header, in the binding's order and case (docs/auditors-guide.md section 5 lists the
+ * sources of each fact). The binding's own tables (1EdTech OneRoster CSV Binding 1.2.1,
+ * http://imsglobal.org/spec/oneroster/v1p2/bind/csv/) could not be read here: the stored copy
+ * gives its opening only. The headers agree with independent 1.2 readers and writers: users.csv,
+ * roles.csv, enrollments.csv, classes.csv, courses.csv, academicSessions.csv, orgs.csv with a
+ * validator that checks "the OneRoster 1.2.1 order", with the Meibo gem's 1.2.1 profile and with
+ * ManageBac's 1.2 specification (users.csv has no resourceSourcedIds in 1.2.1; the 1.2 tables of
+ * 2022 had it after userMasterIdentifier); the gradebook files (categories, lineItems, results,
+ * scoreScales) with a OneRoster 1.2 CSV validator's parsers.
+ */
 const COLUMNS = {
   'orgs.csv': ['sourcedId', 'status', 'dateLastModified', 'name', 'type', 'identifier', 'parentSourcedId'],
   'academicSessions.csv': ['sourcedId', 'status', 'dateLastModified', 'title', 'type', 'startDate', 'endDate', 'parentSourcedId', 'schoolYear'],
