@@ -8,7 +8,8 @@ import { pseudonymizer, verifyArchive, type Pseudonymizer, type VerifyOptions, t
 import { batchRequest, linesOfVerdicts, verdictsOfBatch } from './verifyBatch';
 import { lineVerdict } from './verifyLine';
 import { verifyPool } from './verifyPool';
-import { smallSchool, textOf } from './testSupport';
+import type { LedgerEvent, RecordedEvent } from '@grade-ledger/core';
+import { renumbered, smallSchool, textOf } from './testSupport';
 
 /*
  * The law of the parallel verify: with workers, the report is the one the single thread gives,
@@ -21,12 +22,36 @@ let dir: string;
 beforeAll(async () => {
   const key = Buffer.from('0123456789abcdef0123456789abcdef');
   const [a, b] = [await smallSchool(7), await smallSchool(11)];
-  archives = [Buffer.from(await textOf(a.store)), Buffer.from(await textOf(b.store)), Buffer.from(await textOf(b.store, pseudonymizer(key) as Pseudonymizer))];
+  archives = [
+    Buffer.from(await textOf(a.store)),
+    Buffer.from(await textOf(b.store)),
+    Buffer.from(await textOf(b.store, pseudonymizer(key) as Pseudonymizer)),
+    Buffer.from(await textOf(renumbered(classesTakingTurns((a.store as unknown as { allEvents: () => ReadonlyArray<RecordedEvent> }).allEvents(), 4)))),
+  ];
   dir = await mkdtemp(join(tmpdir(), 'grade-ledger-verify-workers-'));
 }, 60_000);
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
+
+/**
+ * The school's history with its class stream copied `copies` times (copy k: stream and event ids
+ * suffixed -ck), the classes taking turns every 30 events: an archive of several class streams
+ * for the workers to share.
+ */
+const classesTakingTurns = (recorded: ReadonlyArray<RecordedEvent>, copies: number): ReadonlyArray<{ readonly streamId: string; readonly event: LedgerEvent }> => {
+  const classes = recorded.filter((r) => r.streamId.startsWith('class-'));
+  const others = recorded.filter((r) => !r.streamId.startsWith('class-'));
+  const copy = (k: number) =>
+    classes.map((r) => ({
+      streamId: `${r.streamId}-c${k}`,
+      event: JSON.parse(JSON.stringify(r.event).replace(/"(eventId|supersedesEventId)":"([^"]+)\.(\d+)"/g, `"$1":"$2-c${k}.$3"`)) as LedgerEvent,
+    }));
+  const streams = [classes.map((r) => ({ streamId: r.streamId, event: r.event })), ...Array.from({ length: copies }, (_, k) => copy(k + 1))];
+  const out: Array<{ readonly streamId: string; readonly event: LedgerEvent }> = others.map((r) => ({ streamId: r.streamId, event: r.event }));
+  for (let i = 0; i < classes.length; i += 30) for (const stream of streams) out.push(...stream.slice(i, i + 30));
+  return out;
+};
 
 const NEWLINE = 0x0a;
 const lineStarts = (bytes: Buffer): number[] => {
@@ -47,7 +72,12 @@ type Change =
   | { readonly kind: 'garbage'; readonly at: number; readonly bytes: Uint8Array }
   | { readonly kind: 'cut'; readonly at: number }
   | { readonly kind: 'twice' }
-  | { readonly kind: 'everyDigest' };
+  | { readonly kind: 'everyDigest' }
+  // Event ids: one line's made not <commandId>.<n>, or another line's (repeated); every one made odd (over a thousand domain findings).
+  | { readonly kind: 'oddId' | 'repeatId'; readonly line: number; readonly from: number }
+  | { readonly kind: 'everyId' }
+  // A line's grade or mark set to another value (the domain and grade checks judge it).
+  | { readonly kind: 'value'; readonly line: number; readonly value: string };
 
 const fraction = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true });
 const change: fc.Arbitrary<Change> = fc.oneof(
@@ -59,7 +89,14 @@ const change: fc.Arbitrary<Change> = fc.oneof(
   fc.record({ kind: fc.constant('cut' as const), at: fraction }),
   fc.constant({ kind: 'twice' } as const),
   fc.constant({ kind: 'everyDigest' } as const),
+  fc.record({ kind: fc.constantFrom('oddId' as const, 'repeatId' as const), line: fraction, from: fraction }),
+  fc.constant({ kind: 'everyId' } as const),
+  fc.record({ kind: fc.constant('value' as const), line: fraction, value: fc.constantFrom('1', '5', '10', '"notAssessed"', 'null', '"pass"') }),
 );
+
+const EVENT_ID = /"eventId":"([^"\\]*)"/;
+/** A line with its event id (the JSON string's content) replaced (the line stays canonical JSON; its digest no longer follows). */
+const withEventId = (line: Buffer, id: (old: string) => string): Buffer => Buffer.from(line.toString('utf8').replace(EVENT_ID, (_, old: string) => `"eventId":"${id(old)}"`));
 
 const changed = (archive: Buffer, c: Change): Buffer => {
   const lines = splitLines(archive);
@@ -99,6 +136,21 @@ const changed = (archive: Buffer, c: Change): Buffer => {
     case 'twice':
       // Over a thousand lines after the manifest: the format findings' cap.
       return Buffer.concat([archive, archive]);
+    case 'oddId':
+    case 'repeatId': {
+      const at = pick(c.line);
+      const from = EVENT_ID.exec(lines[pick(c.from)]?.toString('utf8') ?? '')?.[1];
+      lines[at] = withEventId(lines[at] as Buffer, (old) => (c.kind === 'oddId' ? `odd-${old}` : (from ?? old)));
+      return Buffer.concat(lines);
+    }
+    case 'everyId':
+      return Buffer.concat(lines.map((line, i) => withEventId(line, () => `odd-${i}`)));
+    case 'value': {
+      const at = lines.findIndex((line, i) => i >= pick(c.line) && /"(grade|mark|points)":/.test(line.toString('utf8')));
+      if (at < 0) return archive;
+      lines[at] = Buffer.from((lines[at] as Buffer).toString('utf8').replace(/"(grade|mark|points)":("[^"]*"|[^,}]*)/, (_, key: string) => `"${key}":${c.value}`));
+      return Buffer.concat(lines);
+    }
     case 'everyDigest':
       // Every event line's digest wrong: over a thousand chain findings, where the archive has that many lines.
       return Buffer.concat(lines.map((line, i) => (i === 0 ? line : Buffer.concat([line.subarray(0, 11), Buffer.from(line[11] === 0x30 ? '1' : '0'), line.subarray(12)]))));
@@ -126,17 +178,21 @@ describe('verify with workers', () => {
       expectFinal: fc.boolean(),
       workers: fc.integer({ min: 1, max: 3 }),
       waitForWorkers: fc.boolean(),
+      // Read once (a generator): the domain check stays on this thread; else it is sharded over the workers.
+      oneShot: fc.boolean(),
       // Small batches: many in flight at once, over every worker, merged back in line order.
       batchBytes: fc.integer({ min: 1, max: 300_000 }),
     });
     await fc.assert(
-      fc.asyncProperty(input, async ({ archive, change: c, cuts, gzip, domain, grades, expectFinal, workers, waitForWorkers, batchBytes }) => {
+      fc.asyncProperty(input, async ({ archive, change: c, cuts, gzip, domain, grades, expectFinal, workers, waitForWorkers, oneShot, batchBytes }) => {
         const original = archives[archive % archives.length] as Buffer;
         const pieces = piecesOf(changed(original, c), cuts, gzip);
         const manifest = JSON.parse(splitLines(original).at(-1)?.toString() ?? '{}') as { finalDigest: string };
         const options: VerifyOptions = { domain, grades, ...(expectFinal ? { expectDigest: manifest.finalDigest } : {}) };
         const one = await verifyArchive(pieces, options);
-        const many = await verifyArchive(pieces, { ...options, workers, waitForWorkers, workerBatchBytes: batchBytes });
+        const many = await verifyArchive(oneShot ? (function* () {
+          yield* pieces;
+        })() : pieces, { ...options, workers, waitForWorkers, workerBatchBytes: batchBytes });
         expect(one.workers).toBe(0);
         // Waiting for them, the workers did check the lines: no fallback made the law hold trivially.
         // Not waiting, the first batches are checked here while they start: both kinds in one report.
@@ -144,9 +200,32 @@ describe('verify with workers', () => {
         else expect(many.workers).toBeLessThanOrEqual(workers);
         expect(withoutWorkers(many)).toStrictEqual(withoutWorkers(one));
       }),
-      { numRuns: 24 },
+      { numRuns: 40 },
     );
   }, 240_000);
+
+  it('shards the domain and grade checks over the workers: the same report, over a thousand domain findings cut as on one thread, grade differences in order', async () => {
+    const original = archives[3] as Buffer;
+    for (const c of [{ kind: 'none' }, { kind: 'everyId' }, { kind: 'move', line: 0.3, to: 0.6 }] as const) {
+      const bytes = changed(original, c);
+      const one = await verifyArchive([bytes]);
+      for (const workers of [1, 2, 3]) {
+        const many = await verifyArchive([bytes], { workers, waitForWorkers: true, workerBatchBytes: 20_000 });
+        expect(many.workers).toBe(workers);
+        expect(withoutWorkers(many)).toStrictEqual(withoutWorkers(one));
+      }
+      expect(one.checks.domain && one.checks.grades).toBe(true);
+      expect(one.events).toBeGreaterThan(1_000);
+      if (c.kind === 'none') {
+        expect(one.domainEvents.checked).toBe(one.events);
+        expect(one.gradeDifferences.length).toBeGreaterThan(0);
+      }
+      if (c.kind === 'everyId') {
+        expect(one.findings.filter((f) => f.check === 'domain')).toHaveLength(1_000);
+        expect(one.omittedFindings).toBeGreaterThan(0);
+      }
+    }
+  }, 120_000);
 
   it('collects the stream ids with workers too, and stays on one thread for onEvent', async () => {
     const archive = archives[0] as Buffer;
