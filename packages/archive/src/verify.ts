@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/Either';
 import { formatIssues, kazakhstanRuleSets, validationIssues, type RecordedEvent, type RuleSet } from '@grade-ledger/core';
 import { canonicalJson } from './canonicalJson';
-import { domainChecker, mergeDomainResults, MAX_FINDINGS, type DomainResult, type GradeDifference } from './domain';
+import { domainChecker, mergeDomainResults, MAX_FINDINGS, PACK_IDLE_AFTER, type DomainResult, type GradeDifference } from './domain';
 import { emptyEventIdSet, repeatedEventIdFinding, type EventIdSet } from './eventIdSet';
 import {
   ArchiveHeaderCodec,
@@ -75,11 +75,17 @@ export type VerifyOptions = {
   readonly streamIds?: Set<string>;
   /**
    * Worker threads for the checks a line needs nothing else for (UTF-8, JSON, canonical form,
-   * members, schema), while this thread reads, runs the chain, the order, the manifest and the
-   * domain check on their verdicts in line order (default 0: all on this thread). The report is
-   * the same whatever the number. Until a worker has started (its code loaded: a fraction of a
-   * second, more on a busy machine), this thread checks the lines itself, so that a small archive
-   * does not wait for them. At most 64. Ignored (0) with `onEvent`, which needs each event as parsed here.
+   * members, schema), while this thread reads, runs the chain, the order and the manifest on
+   * their verdicts in line order (default 0: all on this thread). With the domain check, each
+   * stream's lines go to one worker, which also replays them through the deciders on its own
+   * states (verifyShard.ts), when the source can be read again (an opener such as
+   * `fileSource(path)`, an array, a string): a worker that fails takes its streams' states with
+   * it, and the verify is then done again on this thread (so is one whose workers had not all
+   * started when the archive ended). From a source read only once, the domain check stays on
+   * this thread, fed with each decoded event from its worker. The report is the same whatever the
+   * number. Until a worker has started (its code loaded: a fraction of a second, more on a busy
+   * machine), this thread checks the lines itself, so that a small archive does not wait for them.
+   * At most 64. Ignored (0) with `onEvent`, which needs each event as parsed here.
    */
   readonly workers?: number;
   /** Wait until the workers have started (or failed) before reading (default false): every batch then goes to a worker. */
@@ -151,8 +157,10 @@ const resolveRuleSets = (given: ReadonlyArray<RuleSet> | undefined): E.Either<st
  * Verifies an archive as it streams by: the chain, the format and order, every event's schema,
  * the domain (a replay through the deciders) and the grades (recomputed under the rule set in
  * force). Memory: one line, the counters, one folded state per class and school year, and the
- * event ids seen (`eventIdSet.ts`: about a bit per id of a numbered form).
- * Never throws: unreadable input is a finding too.
+ * event ids seen (`eventIdSet.ts`: about a bit per id of a numbered form); with workers, each
+ * holds the states of its share of the streams. `source`: the bytes, or an opener of them (which
+ * lets the domain check be sharded over the workers: see `workers`; opened again only if a
+ * worker fails). Never throws: unreadable input is a finding too.
  */
 export const verifyArchive = async (source: ByteSource | (() => ByteSource), options: VerifyOptions = {}): Promise<VerifyReport> => {
   // A source that can be read again (an opener, an array, a string) allows the domain check to be sharded over the workers.
@@ -451,7 +459,8 @@ const verifyOnce = async (source: ByteSource, options: VerifyOptions, canRedo: b
         if (pool.anyFailed()) lost = true;
       };
       if (sharded) {
-        const init: ShardInit = { init: { ruleSets: ruleSets.right as ReadonlyArray<RuleSet>, grades: gradesOn } };
+        // A class idle for PACK_IDLE_AFTER of the archive's events is packed, as on one thread: about that over N of its worker's.
+        const init: ShardInit = { init: { ruleSets: ruleSets.right as ReadonlyArray<RuleSet>, grades: gradesOn, packIdleAfter: Math.max(1, Math.round(PACK_IDLE_AFTER / workersAsked)) } };
         for (let k = 0; k < workersAsked; k++) pool.post(k, init);
       }
       if (options.waitForWorkers === true) await pool.started(WORKER_START_WAIT_MS);
@@ -499,10 +508,15 @@ const verifyOnce = async (source: ByteSource, options: VerifyOptions, canRedo: b
       while (inFlight.length > 0 && !lost) await settleOldest();
       workersUsed = pool.running();
       if (sharded && !lost) {
-        // A worker that has not started by now holds no shard yet: this thread checks it all again rather than wait.
+        // A worker that has not started by now has replayed none of its shard: rather than wait for it, this thread checks it all again.
         for (let k = 0; k < workersAsked; k++) if (!pool.isRunning(k)) lost = true;
         if (!lost)
-          shardResults = await Promise.all(Array.from({ length: workersAsked }, (_, k) => pool.ask<ShardAnswer>(k, { finish: true, id: id++ } satisfies ShardFinish as ShardFinish & { readonly [key: string]: unknown }).then((answer) => answer.domain))).catch(() => {
+          shardResults = await Promise.all(
+            Array.from({ length: workersAsked }, (_, k) => {
+              const finish: ShardFinish = { finish: true, id: id++ };
+              return pool.ask<ShardAnswer>(k, finish).then((answer) => answer.domain);
+            }),
+          ).catch(() => {
             lost = true;
             return undefined;
           });

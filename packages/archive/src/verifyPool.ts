@@ -42,7 +42,7 @@ export type VerifyPool = {
   /** Sends a message to worker `index`, ready or still starting (it is queued); false when it failed. */
   readonly post: (index: number, message: unknown, transfer?: ReadonlyArray<ArrayBuffer>) => boolean;
   /** Sends a message with an id to worker `index`: its answer (`{ id, ... }`), rejected when the worker fails. */
-  readonly ask: <A>(index: number, message: { readonly id: number; readonly [key: string]: unknown }) => Promise<A>;
+  readonly ask: <A>(index: number, message: { readonly id: number }) => Promise<A>;
   /** Whether worker `index` has started and not failed. */
   readonly isRunning: (index: number) => boolean;
   /** Whether any worker could not start or failed. */
@@ -119,7 +119,7 @@ export const verifyPool = (count: number, entry: string = workerEntry()): Verify
       slot.worker.postMessage(message, transfer as ArrayBuffer[]);
       return true;
     },
-    ask: <A>(index: number, message: { readonly id: number; readonly [key: string]: unknown }) => {
+    ask: <A>(index: number, message: { readonly id: number }) => {
       const slot = slots[index];
       return usable(slot) ? send<A>(slot, message.id, message, []) : Promise.reject(new Error('the verify worker failed'));
     },

@@ -15,7 +15,7 @@ import { domainChecker, domainResultOf, type DomainResult } from './domain';
  */
 
 /** The first message to a worker of a sharded verify: its domain checker's rule sets (plain data) and options. */
-export type ShardInit = { readonly init: { readonly ruleSets: ReadonlyArray<RuleSet>; readonly grades: boolean } };
+export type ShardInit = { readonly init: { readonly ruleSets: ReadonlyArray<RuleSet>; readonly grades: boolean; readonly packIdleAfter: number } };
 
 /**
  * The lines of a settled stretch that the domain check takes, with their ordinals, in line order.
@@ -42,11 +42,11 @@ export type ShardAnswer = { readonly id: number; readonly domain: DomainResult }
  * fold runs between messages, so that the verdicts the main thread waits for come first; this
  * bounds what that costs in memory (a decoded event is about a kilobyte).
  */
-export const MAX_FOLD_BACKLOG = 20_000;
+export const MAX_FOLD_BACKLOG = 4_000;
 
 /** A worker's shard of the domain check. */
-export const domainShard = (ruleSets: ReadonlyArray<RuleSet>, grades: boolean) => {
-  const checker = domainChecker(ruleSets, { grades });
+export const domainShard = (ruleSets: ReadonlyArray<RuleSet>, grades: boolean, packIdleAfter: number) => {
+  const checker = domainChecker(ruleSets, { grades, packIdleAfter });
   const held = new Map<number, { readonly streamId: string; readonly event: LedgerEvent }>();
   // Committed events in ordinal order, folded from `next` on.
   let backlog: Array<{ readonly line: number; readonly ordinal: number; readonly streamId: string; readonly event: LedgerEvent }> = [];

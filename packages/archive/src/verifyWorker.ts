@@ -34,7 +34,7 @@ type Message = BatchRequest | ShardInit | ShardCommit | ShardFinish;
 
 parentPort?.on('message', (message: Message) => {
   if ('init' in message) {
-    shard = domainShard(message.init.ruleSets, message.init.grades);
+    shard = domainShard(message.init.ruleSets, message.init.grades, message.init.packIdleAfter);
     return;
   }
   if ('commit' in message) {
