@@ -8,7 +8,8 @@ import { pseudonymizer, verifyArchive, type Pseudonymizer, type VerifyOptions, t
 import { batchRequest, linesOfVerdicts, verdictsOfBatch } from './verifyBatch';
 import { lineVerdict } from './verifyLine';
 import { verifyPool } from './verifyPool';
-import type { LedgerEvent, RecordedEvent } from '@grade-ledger/core';
+import { journalRulesFromRuleSets, kazakhstanRuleSets, type LedgerEvent, type RecordedEvent } from '@grade-ledger/core';
+import { arbClassHistory } from '@grade-ledger/testing';
 import { renumbered, smallSchool, textOf } from './testSupport';
 
 /*
@@ -76,6 +77,8 @@ type Change =
   // Event ids: one line's made not <commandId>.<n>, or another line's (repeated); every one made odd (over a thousand domain findings).
   | { readonly kind: 'oddId' | 'repeatId'; readonly line: number; readonly from: number }
   | { readonly kind: 'everyId' }
+  // Two events of a stream made one command's (<c>.0, <c>.1) with one event of another stream between them: on one thread, two groups.
+  | { readonly kind: 'split'; readonly line: number }
   // A line's grade or mark set to another value (the domain and grade checks judge it).
   | { readonly kind: 'value'; readonly line: number; readonly value: string };
 
@@ -91,6 +94,7 @@ const change: fc.Arbitrary<Change> = fc.oneof(
   fc.constant({ kind: 'everyDigest' } as const),
   fc.record({ kind: fc.constantFrom('oddId' as const, 'repeatId' as const), line: fraction, from: fraction }),
   fc.constant({ kind: 'everyId' } as const),
+  fc.record({ kind: fc.constant('split' as const), line: fraction }),
   fc.record({ kind: fc.constant('value' as const), line: fraction, value: fc.constantFrom('1', '5', '10', '"notAssessed"', 'null', '"pass"') }),
 );
 
@@ -141,6 +145,23 @@ const changed = (archive: Buffer, c: Change): Buffer => {
       const at = pick(c.line);
       const from = EVENT_ID.exec(lines[pick(c.from)]?.toString('utf8') ?? '')?.[1];
       lines[at] = withEventId(lines[at] as Buffer, (old) => (c.kind === 'oddId' ? `odd-${old}` : (from ?? old)));
+      return Buffer.concat(lines);
+    }
+    case 'split': {
+      const streamOf = (line: Buffer | undefined): unknown => {
+        try {
+          return (JSON.parse(line?.toString('utf8') ?? '') as { streamId?: unknown }).streamId;
+        } catch {
+          return undefined;
+        }
+      };
+      const i = lines.findIndex((line, k) => k >= pick(c.line) && streamOf(line) !== undefined && streamOf(lines[k + 1]) !== undefined && streamOf(line) !== streamOf(lines[k + 1]));
+      const j = i < 0 ? -1 : lines.findIndex((line, k) => k > i + 1 && streamOf(line) === streamOf(lines[i]));
+      if (j < 0) return archive;
+      // The second brought next to the other stream's event: in another worker's share, it alone comes between.
+      const [second] = lines.splice(j, 1);
+      lines.splice(i + 2, 0, withEventId(second as Buffer, () => `split-${i}.1`));
+      lines[i] = withEventId(lines[i] as Buffer, () => `split-${i}.0`);
       return Buffer.concat(lines);
     }
     case 'everyId':
@@ -204,9 +225,37 @@ describe('verify with workers', () => {
     );
   }, 240_000);
 
+  it('gives the single-threaded report for random class histories taking turns, changed or not, domain and grades on (property)', async () => {
+    const shipped = kazakhstanRuleSets();
+    if (shipped._tag === 'Left') throw new Error(shipped.left.message);
+    const history = arbClassHistory({ rules: journalRulesFromRuleSets(shipped.right), maxPupils: 4, maxSubjects: 3 });
+    const input = fc.record({
+      histories: fc.array(history, { minLength: 1, maxLength: 4 }),
+      // How many events each class has in a turn (1: every line another class's).
+      turn: fc.integer({ min: 1, max: 12 }),
+      change,
+      workers: fc.integer({ min: 1, max: 3 }),
+      batchBytes: fc.integer({ min: 1, max: 20_000 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(input, async ({ histories, turn, change: c, workers, batchBytes }) => {
+        // Each history its own stream, whatever its class id.
+        const streams = histories.map((h, k) => h.events.map((event) => ({ streamId: `${h.streamId}-${k}`, event })));
+        const events: Array<{ readonly streamId: string; readonly event: LedgerEvent }> = [];
+        for (let i = 0; streams.some((s) => i < s.length); i += turn) for (const stream of streams) events.push(...stream.slice(i, i + turn));
+        const archive = changed(Buffer.from(await textOf(renumbered(events))), c);
+        const one = await verifyArchive([archive]);
+        const many = await verifyArchive([archive], { workers, waitForWorkers: true, workerBatchBytes: batchBytes });
+        expect(many.workers).toBe(workers);
+        expect(withoutWorkers(many)).toStrictEqual(withoutWorkers(one));
+      }),
+      { numRuns: 20 },
+    );
+  }, 240_000);
+
   it('shards the domain and grade checks over the workers: the same report, over a thousand domain findings cut as on one thread, grade differences in order', async () => {
     const original = archives[3] as Buffer;
-    for (const c of [{ kind: 'none' }, { kind: 'everyId' }, { kind: 'move', line: 0.3, to: 0.6 }] as const) {
+    for (const c of [{ kind: 'none' }, { kind: 'everyId' }, { kind: 'move', line: 0.3, to: 0.6 }, { kind: 'split', line: 0.4 }] as const) {
       const bytes = changed(original, c);
       const one = await verifyArchive([bytes]);
       for (const workers of [1, 2, 3]) {
@@ -220,6 +269,8 @@ describe('verify with workers', () => {
         expect(one.domainEvents.checked).toBe(one.events);
         expect(one.gradeDifferences.length).toBeGreaterThan(0);
       }
+      // The second event of the split command is not grouped with the first (another class's event came between).
+      if (c.kind === 'split') expect(one.findings.some((f) => f.check === 'domain' && f.message.includes('whose earlier events are not before it'))).toBe(true);
       if (c.kind === 'everyId') {
         expect(one.findings.filter((f) => f.check === 'domain')).toHaveLength(1_000);
         expect(one.omittedFindings).toBeGreaterThan(0);
