@@ -278,6 +278,23 @@ describe('verify with workers', () => {
     }
   }, 120_000);
 
+  it('carries to its stream’s worker the event of a line whose stream id the main thread cannot read from its raw bytes (escaped in the JSON)', async () => {
+    const recorded = (await smallSchool(7)).store as unknown as { allEvents: () => ReadonlyArray<RecordedEvent> };
+    // One class's stream id written with escapes in canonical JSON (a quote, a backslash), another's with a letter beyond ASCII.
+    const events = classesTakingTurns(recorded.allEvents(), 3).map((r) =>
+      r.streamId.endsWith('-c1') ? { ...r, streamId: `${r.streamId}"\\q` } : r.streamId.endsWith('-c2') ? { ...r, streamId: `${r.streamId}-é` } : r,
+    );
+    const bytes = Buffer.from(await textOf(renumbered(events)));
+    expect(bytes.toString('utf8')).toContain('-c1\\"\\\\q"');
+    const one = await verifyArchive([bytes]);
+    expect(one.domainEvents.checked).toBe(one.events);
+    for (const workers of [2, 3]) {
+      const many = await verifyArchive([bytes], { workers, waitForWorkers: true, workerBatchBytes: 30_000 });
+      expect(many.workers).toBe(workers);
+      expect(withoutWorkers(many)).toStrictEqual(withoutWorkers(one));
+    }
+  }, 60_000);
+
   it('collects the stream ids with workers too, and stays on one thread for onEvent', async () => {
     const archive = archives[0] as Buffer;
     const [one, many] = [new Set<string>(), new Set<string>()];
