@@ -48,6 +48,8 @@ export type VerifyReport = {
    * The worker threads that started and did not fail (0: all lines checked on the calling
    * thread). Fewer than asked when a worker was still starting when the archive ended, could not
    * start, or failed: the calling thread checked its share instead, and the report is the same.
+   * With the domain check sharded over the workers (see `VerifyOptions.workers`), any of those
+   * makes the calling thread verify the archive again from its start: 0.
    */
   readonly workers: number;
 };
