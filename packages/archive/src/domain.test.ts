@@ -2,7 +2,7 @@ import * as fc from 'fast-check';
 import * as E from 'fp-ts/Either';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { kazakhstanRuleSets, type LedgerEvent, type RecordedEvent } from '@grade-ledger/core';
-import { commandIdOf, domainChecker, type DomainCheckerOptions } from './domain';
+import { commandIdOf, domainChecker, domainResultOf, mergeDomainResults, type DomainCheckerOptions } from './domain';
 import { smallSchool } from './testSupport';
 
 /*
@@ -104,6 +104,64 @@ describe('the domain check, fast and plain', () => {
     expect(plain.findings.length).toBeGreaterThan(0);
     expect(fast.findings).toEqual(plain.findings);
     expect(fast.gradeDifferences).toEqual([]);
+  });
+});
+
+describe('the domain check in shards (a verify worker per set of streams)', () => {
+  it('finds, merged, what one checker finds over all the events: same findings in the same order, the same cut, grade differences and counts (property)', () => {
+    const input = fc.record({
+      alterations: fc.array(arbAlteration, { maxLength: 6 }),
+      // Events whose id is not <commandId>.<n> (they end a command's group wherever they are).
+      oddIds: fc.array(fc.nat(), { maxLength: 4 }),
+      // Two events of a stream made one command's (ids <c>.0 and <c>.1): side by side, or with other events between them.
+      pairs: fc.array(fc.record({ at: fc.nat(), apart: fc.boolean() }), { maxLength: 6 }),
+      // Lines the domain check skips (a damaged line between two events of a command does not end its group).
+      gaps: fc.array(fc.nat(), { maxLength: 8 }),
+      shards: fc.integer({ min: 1, max: 4 }),
+      salt: fc.nat(),
+      maxFindings: fc.constantFrom(0, 1, 3, 1_000),
+      grades: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(input, ({ alterations, oddIds, pairs, gaps, shards, salt, maxFindings, grades }) => {
+        const events = altered(recorded, alterations).map((r) => ({ streamId: r.streamId, event: r.event }));
+        const withId = (i: number, eventId: string): void => {
+          const r = events[i] as { streamId: string; event: LedgerEvent };
+          events[i] = { ...r, event: { ...r.event, metadata: { ...r.event.metadata, eventId } } as LedgerEvent };
+        };
+        for (const { at, apart } of pairs) {
+          const start = at % events.length;
+          const stream = events[start]?.streamId;
+          // Apart: the stream's last event before another stream's, and its next one after.
+          const other = events.findIndex((r, k) => k > start && r.streamId !== stream);
+          const i = apart ? other - 1 : start;
+          let j = events.findIndex((r, k) => k > (apart ? other : i) && r.streamId === stream);
+          if (j < 0 || (apart && other < 0)) continue;
+          if (!apart) {
+            const [moved] = events.splice(j, 1);
+            events.splice(i + 1, 0, moved as { streamId: string; event: LedgerEvent });
+            j = i + 1;
+          }
+          withId(i, `pair-${i}.0`);
+          withId(j, `pair-${i}.1`);
+        }
+        for (const at of oddIds) withId(at % events.length, `odd-${at % events.length}`);
+        const skipped = new Set(gaps.map((g) => g % events.length));
+        let line = 1;
+        const lines = events.map((_, i) => (line += skipped.has(i) ? 2 : 1));
+        const one = domainChecker(ruleSets, { grades, maxFindings, packIdleAfter: 50 });
+        events.forEach((r, i) => one.add(lines[i] as number, r.streamId, r.event));
+        one.finish();
+        // Streams dealt to the shards by a salted hash of their ids.
+        const shardOf = (streamId: string): number => [...streamId].reduce((h, c) => (h * 31 + c.charCodeAt(0) + salt) % 1_000_003, salt) % shards;
+        const parts = Array.from({ length: shards }, () => domainChecker(ruleSets, { grades, maxFindings, packIdleAfter: 50 }));
+        events.forEach((r, i) => parts[shardOf(r.streamId)]?.add(lines[i] as number, r.streamId, r.event, i + 1));
+        for (const part of parts) part.finish();
+        const merged = mergeDomainResults(parts.map(domainResultOf), maxFindings);
+        expect(merged).toStrictEqual(domainResultOf(one));
+      }),
+      { numRuns: 40 },
+    );
   });
 });
 

@@ -231,6 +231,8 @@ export type DomainCheckerOptions = {
    * recommendation already settles it: the plain form of the same check, slower; tests compare the two.
    */
   readonly reference?: boolean;
+  /** Findings kept (default {@link MAX_FINDINGS}); the rest are counted in `omittedFindings`. */
+  readonly maxFindings?: number;
 };
 
 /**
@@ -253,6 +255,7 @@ const unpackState = (packed: Buffer): OwnedClassJournalState => deserialize(infl
  */
 export const domainChecker = (ruleSets: ReadonlyArray<RuleSet>, options: DomainCheckerOptions = {}) => {
   const grades = options.grades ?? true;
+  const maxFindings = options.maxFindings ?? MAX_FINDINGS;
   const reference = options.reference ?? false;
   const packIdleAfter = reference ? Number.POSITIVE_INFINITY : Math.max(1, options.packIdleAfter ?? PACK_IDLE_AFTER);
   const sweepEvery = Math.min(10_000, packIdleAfter);
@@ -294,11 +297,13 @@ export const domainChecker = (ruleSets: ReadonlyArray<RuleSet>, options: DomainC
   let checkedEvents = 0;
   let uncheckedEvents = 0;
   let pending: Pending | undefined;
+  // The ordinal of the last event added (see `add`): a command's events form a group only when their ordinals follow each other.
+  let lastOrdinal = 0;
   let omittedFindings = 0;
 
   const finding = (line: number, check: DomainFinding['check'], eventId: string, message: string): void => {
     // A wholly broken archive must not fill memory with findings: the first ones say enough.
-    if (findings.length < MAX_FINDINGS) findings.push({ line, check, eventId, message });
+    if (findings.length < maxFindings) findings.push({ line, check, eventId, message });
     else omittedFindings += 1;
   };
 
@@ -461,10 +466,20 @@ export const domainChecker = (ruleSets: ReadonlyArray<RuleSet>, options: DomainC
   };
 
   return {
-    /** Adds the event read at `line`; checks the previous command's events once it is complete. */
-    add: (line: number, streamId: string, event: LedgerEvent): void => {
+    /**
+     * Adds the event read at `line`; checks the previous command's events once it is complete.
+     * `ordinal`: the event's number among all the events added to the domain check of the
+     * archive, in line order (default: the one after the last added here). A checker that is
+     * given only some streams' events (a verify worker's shard) is given their ordinals, so that
+     * an event added elsewhere in between breaks a command's group here too, as it does on one
+     * thread; class and school-year streams are otherwise independent (a decider reads only its
+     * stream's state).
+     */
+    add: (line: number, streamId: string, event: LedgerEvent, ordinal: number = lastOrdinal + 1): void => {
       seen += 1;
       if (seen % sweepEvery === 0) packIdle();
+      const follows = ordinal === lastOrdinal + 1;
+      lastOrdinal = ordinal;
       const ids = commandIdOf(event.metadata.eventId);
       if (ids === undefined) {
         if (pending !== undefined) check(pending);
@@ -473,7 +488,7 @@ export const domainChecker = (ruleSets: ReadonlyArray<RuleSet>, options: DomainC
           finding(line, 'domain', event.metadata.eventId, `event id ${event.metadata.eventId} is not <commandId>.<n>: the command cannot be rebuilt`);
         return;
       }
-      if (pending !== undefined && pending.streamId === streamId && pending.commandId === ids.commandId && ids.index === pending.events.length) {
+      if (follows && pending !== undefined && pending.streamId === streamId && pending.commandId === ids.commandId && ids.index === pending.events.length) {
         pending.events.push({ line, event });
         return;
       }
@@ -487,8 +502,58 @@ export const domainChecker = (ruleSets: ReadonlyArray<RuleSet>, options: DomainC
     },
     findings: (): ReadonlyArray<DomainFinding> => findings,
     gradeDifferences: (): ReadonlyArray<GradeDifference> => gradeDifferences,
-    counts: () => ({ checkedEvents, uncheckedEvents, omittedFindings }),
+    counts: (): DomainCounts => ({ checkedEvents, uncheckedEvents, omittedFindings }),
     /** Class states live and packed now, and how often states were packed and unpacked. */
     memory: () => ({ liveClasses: classStates.size, packedClasses: packedStates.size, packedBytes: [...packedStates.values()].reduce((n, b) => n + b.length, 0), packings, unpackings }),
+  };
+};
+
+export type DomainCounts = { readonly checkedEvents: number; readonly uncheckedEvents: number; readonly omittedFindings: number };
+
+/** What a domain checker found, as a verify worker sends it back (plain data). */
+export type DomainResult = {
+  readonly findings: ReadonlyArray<DomainFinding>;
+  readonly gradeDifferences: ReadonlyArray<GradeDifference>;
+  readonly counts: DomainCounts;
+};
+
+/** The finished result of a domain checker. */
+export const domainResultOf = (checker: ReturnType<typeof domainChecker>): DomainResult => ({
+  findings: checker.findings(),
+  gradeDifferences: checker.gradeDifferences(),
+  counts: checker.counts(),
+});
+
+/** Merges sorted lists by line, stably (no line is in two lists: each is one shard's streams). */
+const mergedByLine = <T extends { readonly line: number }>(lists: ReadonlyArray<ReadonlyArray<T>>): T[] => {
+  const out: T[] = [];
+  const at = lists.map(() => 0);
+  for (;;) {
+    let best = -1;
+    for (let i = 0; i < lists.length; i++) {
+      const item = (lists[i] as ReadonlyArray<T>)[at[i] as number];
+      if (item !== undefined && (best < 0 || item.line < ((lists[best] as ReadonlyArray<T>)[at[best] as number] as T).line)) best = i;
+    }
+    if (best < 0) return out;
+    out.push((lists[best] as ReadonlyArray<T>)[at[best] as number] as T);
+    at[best] = (at[best] as number) + 1;
+  }
+};
+
+/**
+ * The result one checker would have given for all the events, from the results of checkers
+ * given disjoint sets of streams (with their global ordinals). Each checker pushes its findings
+ * in line order and keeps its first MAX_FINDINGS; one over all the events keeps the first
+ * MAX_FINDINGS by line of them all, each of which is among its own checker's first: so the
+ * merge by line, cut at MAX_FINDINGS, is that list, and the rest are counted.
+ */
+export const mergeDomainResults = (parts: ReadonlyArray<DomainResult>, maxFindings = MAX_FINDINGS): DomainResult => {
+  const all = mergedByLine(parts.map((p) => p.findings));
+  const kept = all.slice(0, maxFindings);
+  const sum = (key: keyof DomainCounts): number => parts.reduce((n, p) => n + p.counts[key], 0);
+  return {
+    findings: kept,
+    gradeDifferences: mergedByLine(parts.map((p) => p.gradeDifferences)),
+    counts: { checkedEvents: sum('checkedEvents'), uncheckedEvents: sum('uncheckedEvents'), omittedFindings: sum('omittedFindings') + (all.length - kept.length) },
   };
 };

@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/Either';
 import { formatIssues, kazakhstanRuleSets, validationIssues, type RecordedEvent, type RuleSet } from '@grade-ledger/core';
 import { canonicalJson } from './canonicalJson';
-import { domainChecker, MAX_FINDINGS, type GradeDifference } from './domain';
+import { domainChecker, mergeDomainResults, MAX_FINDINGS, PACK_IDLE_AFTER, type DomainResult, type GradeDifference } from './domain';
 import { emptyEventIdSet, repeatedEventIdFinding, type EventIdSet } from './eventIdSet';
 import {
   ArchiveHeaderCodec,
@@ -18,6 +18,7 @@ import { rawLineBatches, type ByteSource, type RawLine } from './lines';
 import { batchRequest, linesOfVerdicts } from './verifyBatch';
 import { fatalDecoder, isRecord, lineVerdict, type Finding, type LineVerdict } from './verifyLine';
 import { verifyPool } from './verifyPool';
+import { streamDealer, type ShardAnswer, type ShardCommit, type ShardFinish, type ShardInit } from './verifyShard';
 
 export type { Finding } from './verifyLine';
 
@@ -47,6 +48,8 @@ export type VerifyReport = {
    * The worker threads that started and did not fail (0: all lines checked on the calling
    * thread). Fewer than asked when a worker was still starting when the archive ended, could not
    * start, or failed: the calling thread checked its share instead, and the report is the same.
+   * With the domain check sharded over the workers (see `VerifyOptions.workers`), any of those
+   * makes the calling thread verify the archive again from its start: 0.
    */
   readonly workers: number;
 };
@@ -74,11 +77,17 @@ export type VerifyOptions = {
   readonly streamIds?: Set<string>;
   /**
    * Worker threads for the checks a line needs nothing else for (UTF-8, JSON, canonical form,
-   * members, schema), while this thread reads, runs the chain, the order, the manifest and the
-   * domain check on their verdicts in line order (default 0: all on this thread). The report is
-   * the same whatever the number. Until a worker has started (its code loaded: a fraction of a
-   * second, more on a busy machine), this thread checks the lines itself, so that a small archive
-   * does not wait for them. At most 64. Ignored (0) with `onEvent`, which needs each event as parsed here.
+   * members, schema), while this thread reads, runs the chain, the order and the manifest on
+   * their verdicts in line order (default 0: all on this thread). With the domain check, each
+   * stream's lines go to one worker, which also replays them through the deciders on its own
+   * states (verifyShard.ts), when the source can be read again (an opener such as
+   * `fileSource(path)`, an array, a string): a worker that fails takes its streams' states with
+   * it, and the verify is then done again on this thread (so is one whose workers had not all
+   * started when the archive ended). From a source read only once, the domain check stays on
+   * this thread, fed with each decoded event from its worker. The report is the same whatever the
+   * number. Until a worker has started (its code loaded: a fraction of a second, more on a busy
+   * machine), this thread checks the lines itself, so that a small archive does not wait for them.
+   * At most 64. Ignored (0) with `onEvent`, which needs each event as parsed here.
    */
   readonly workers?: number;
   /** Wait until the workers have started (or failed) before reading (default false): every batch then goes to a worker. */
@@ -117,7 +126,13 @@ const unexpectedMembers = (value: unknown, known: ReadonlyArray<string>): Readon
   isRecord(value) ? Object.keys(value).filter((k) => !known.includes(k)) : [];
 
 /** A line from line 2 on, as read: the chain's findings on it, and the digest before it. */
-type Prepared = { readonly line: RawLine; readonly before: string | undefined; readonly chainFindings: ReadonlyArray<Finding> | undefined };
+type Prepared = {
+  readonly line: RawLine;
+  readonly before: string | undefined;
+  readonly chainFindings: ReadonlyArray<Finding> | undefined;
+  /** The worker the line is sent to when the domain check is sharded by stream (else 0). */
+  shard: number;
+};
 
 /** The lines' bytes in one message to a worker (a read chunk is 256 KiB): fewer, larger messages cost the main thread less. */
 const BATCH_BYTES = 1024 * 1024;
@@ -144,10 +159,37 @@ const resolveRuleSets = (given: ReadonlyArray<RuleSet> | undefined): E.Either<st
  * Verifies an archive as it streams by: the chain, the format and order, every event's schema,
  * the domain (a replay through the deciders) and the grades (recomputed under the rule set in
  * force). Memory: one line, the counters, one folded state per class and school year, and the
- * event ids seen (`eventIdSet.ts`: about a bit per id of a numbered form).
- * Never throws: unreadable input is a finding too.
+ * event ids seen (`eventIdSet.ts`: about a bit per id of a numbered form); with workers, each
+ * holds the states of its share of the streams. `source`: the bytes, or an opener of them (which
+ * lets the domain check be sharded over the workers: see `workers`; opened again only if a
+ * worker fails). Never throws: unreadable input is a finding too.
  */
-export const verifyArchive = async (source: ByteSource, options: VerifyOptions = {}): Promise<VerifyReport> => {
+export const verifyArchive = async (source: ByteSource | (() => ByteSource), options: VerifyOptions = {}): Promise<VerifyReport> => {
+  // A source that can be read again (an opener, an array, a string) allows the domain check to be sharded over the workers.
+  const again = typeof source === 'function' ? source : Array.isArray(source) || typeof source === 'string' ? () => source : undefined;
+  const report = await verifyOnce(typeof source === 'function' ? source() : source, options, again !== undefined);
+  // A worker holding a shard of the domain check failed, or had not started when the archive ended: once more, on this thread.
+  return report ?? ((await verifyOnce((again as () => ByteSource)(), { ...options, workers: 0 }, false)) as VerifyReport);
+};
+
+/** Worker threads asked for, within reason (none with `onEvent`, which needs each event as parsed here). */
+const workersOf = (options: VerifyOptions): number => {
+  const asked = Math.floor(options.workers ?? 0);
+  return options.onEvent === undefined && asked > 0 ? Math.min(MAX_WORKERS, asked) : 0;
+};
+
+/** Whether the rule sets can be sent to a worker (custom ones may hold what a structured clone cannot copy). */
+const cloneable = (ruleSets: ReadonlyArray<RuleSet>): boolean => {
+  try {
+    structuredClone(ruleSets);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** One pass over the archive; undefined when it must be redone on one thread (`canRedo` only: a sharded domain check lost a shard). */
+const verifyOnce = async (source: ByteSource, options: VerifyOptions, canRedo: boolean): Promise<VerifyReport | undefined> => {
   const findings: Finding[] = [];
   const perCheck = new Map<Finding['check'], number>();
   let omitted = 0;
@@ -162,7 +204,27 @@ export const verifyArchive = async (source: ByteSource, options: VerifyOptions =
   const gradesOn = domainOn && (options.grades ?? true);
   const ruleSets = resolveRuleSets(options.ruleSets);
   if (E.isLeft(ruleSets)) add({ line: 0, check: 'domain', message: `the rule sets cannot be loaded: ${ruleSets.left}` });
-  const domain = domainOn && E.isRight(ruleSets) ? domainChecker(ruleSets.right, { grades: gradesOn }) : undefined;
+  const workersAsked = workersOf(options);
+  // With workers, the domain check is sharded by stream over them when the archive can be read again (a
+  // shard lost with its worker is then checked again on this thread); else it runs here, on the events they send back.
+  const sharded = canRedo && workersAsked > 0 && domainOn && E.isRight(ruleSets) && options.eventIds === undefined && cloneable(ruleSets.right);
+  const domain = domainOn && E.isRight(ruleSets) && !sharded ? domainChecker(ruleSets.right, { grades: gradesOn }) : undefined;
+  const dealer = sharded ? streamDealer(workersAsked) : undefined;
+  // The events the domain check took so far (the ordinal of the last), and each shard's since its last commit.
+  let ordinal = 0;
+  const commits = Array.from({ length: sharded ? workersAsked : 0 }, () => ({ lines: [] as number[], ordinals: [] as number[], carried: [] as Array<readonly [number, string, RecordedEvent['event']]> }));
+  /** The domain check takes the event of a line: its stream's shard is told (the event carried when that worker does not hold it). */
+  const shardTakes = (line: RawLine, routed: number, streamId: string, event: RecordedEvent['event'] | undefined): void => {
+    ordinal += 1;
+    const owner = (dealer as ReturnType<typeof streamDealer>).ownerOf(streamId);
+    const commit = commits[owner] as (typeof commits)[number];
+    commit.lines.push(line.lineNumber);
+    commit.ordinals.push(ordinal);
+    // Checked here (its worker was not ready), or sent to another worker than its stream's (not routed by its bytes): parsed here.
+    const carried = event ?? (routed === owner ? undefined : lineVerdict(line.bytes, line.lineNumber, line.unterminated, true));
+    const carriedEvent = carried === undefined ? undefined : 'kind' in carried ? (carried.kind === 'event' ? carried.event : undefined) : carried;
+    if (carriedEvent !== undefined) commit.carried.push([commit.lines.length - 1, streamId, carriedEvent]);
+  };
 
   let lines = 0;
   let bytes = 0;
@@ -265,8 +327,8 @@ export const verifyArchive = async (source: ByteSource, options: VerifyOptions =
     }
   };
 
-  /** The event line's sequential checks (order, counts, domain) on its verdict. */
-  const eventLine = (line: RawLine, verdict: Extract<LineVerdict, { kind: 'event' }>): void => {
+  /** The event line's sequential checks (order, counts, domain) on its verdict; `routed`: the worker it was sent to (sharded domain). */
+  const eventLine = (line: RawLine, verdict: Extract<LineVerdict, { kind: 'event' }>, routed: number): void => {
     const n = line.lineNumber;
     const { position, streamId, streamRevision } = verdict;
     events += 1;
@@ -288,6 +350,11 @@ export const verifyArchive = async (source: ByteSource, options: VerifyOptions =
     const repeated = verdict.eventId === undefined ? undefined : repeatedEventIdFinding(eventIds, verdict.eventId, n);
     if (repeated !== undefined) add(repeated);
     if (position === undefined || streamId === undefined || streamRevision === undefined) return;
+    // Sharded: the worker that checked the line holds its event (it decoded: ruleSetIds above).
+    if (sharded) {
+      shardTakes(line, routed, streamId, verdict.event);
+      return;
+    }
     const ledgerEvent = verdict.event;
     if (ledgerEvent === undefined) return;
     domain?.add(n, streamId, ledgerEvent);
@@ -302,11 +369,11 @@ export const verifyArchive = async (source: ByteSource, options: VerifyOptions =
   const prepare = (line: RawLine): Prepared => {
     if (line.tooLong) {
       previous = storedDigestOf(line.bytes) ?? previous;
-      return { line, before: previous, chainFindings: undefined };
+      return { line, before: previous, chainFindings: undefined, shard: 0 };
     }
     const before = previous;
     const chainFindings = chain(line);
-    return { line, before, chainFindings };
+    return { line, before, chainFindings, shard: 0 };
   };
 
   /** A prepared line, in line order, with its verdict (asked for only when needed). */
@@ -325,7 +392,7 @@ export const verifyArchive = async (source: ByteSource, options: VerifyOptions =
     const verdict = verdictOf();
     for (const finding of verdict.findings) add(finding);
     if (verdict.kind === 'manifest') manifestCheck(line, verdict.parsed, prepared.before);
-    else if (verdict.kind === 'event') eventLine(line, verdict);
+    else if (verdict.kind === 'event') eventLine(line, verdict, prepared.shard);
   };
 
   const read = (line: RawLine): Prepared | undefined => {
@@ -340,11 +407,12 @@ export const verifyArchive = async (source: ByteSource, options: VerifyOptions =
     return prepare(line);
   };
 
-  const asked = Math.floor(options.workers ?? 0);
-  const workersAsked = options.onEvent === undefined && asked > 0 ? Math.min(MAX_WORKERS, asked) : 0;
   const pool = workersAsked > 0 ? verifyPool(workersAsked) : undefined;
   let readError: unknown;
   let workersUsed = 0;
+  // Sharded: a worker failed (its shard of the domain check is lost), or the result of each.
+  let lost = false;
+  let shardResults: ReadonlyArray<DomainResult> | undefined;
   try {
     if (pool === undefined) {
       try {
@@ -358,44 +426,75 @@ export const verifyArchive = async (source: ByteSource, options: VerifyOptions =
         readError = error;
       }
     } else {
-      // Batches in flight, oldest first: settled in line order as their verdicts come back.
-      const inFlight: Array<{ readonly prepared: ReadonlyArray<Prepared>; readonly verdicts: Promise<ReadonlyArray<LineVerdict> | undefined> | undefined }> = [];
-      const keepEvents = domain !== undefined;
+      // Batches in flight, oldest first: settled in line order as their verdicts come back. Sharded,
+      // a batch is sent as one message per worker (the lines of its streams), else to one worker.
+      const inFlight: Array<{ readonly prepared: ReadonlyArray<Prepared>; readonly verdicts: ReadonlyArray<Promise<ReadonlyArray<LineVerdict> | undefined> | undefined> }> = [];
+      // Lines checked here keep their event: for the domain check here, or to be carried to a shard.
+      const keepEvents = domain !== undefined || sharded;
+      let id = 0;
       const settleOldest = async (): Promise<void> => {
         const oldest = inFlight.shift();
         if (oldest === undefined) return;
         // No verdicts (no worker runs, or the worker failed): the batch is checked here (the lines' bytes are still here).
-        const verdicts = await oldest.verdicts;
-        let i = 0;
+        const verdicts = await Promise.all(oldest.verdicts);
+        const next = verdicts.map(() => 0);
         for (const prepared of oldest.prepared) {
           if (prepared.line.tooLong) settle(prepared, noVerdict);
           else {
-            const verdict = verdicts?.[i];
-            i += 1;
+            const i = next[prepared.shard] as number;
+            const verdict = verdicts[prepared.shard]?.[i];
+            next[prepared.shard] = i + 1;
             const { line } = prepared;
             settle(prepared, verdict === undefined ? () => lineVerdict(line.bytes, line.lineNumber, line.unterminated, keepEvents) : () => verdict);
           }
         }
+        if (!sharded) return;
+        // Every line up to the batch's last is settled: each shard is told what the domain check took of its streams.
+        const watermark = oldest.prepared.at(-1)?.line.lineNumber ?? 0;
+        commits.forEach((commit, k) => {
+          const lines = Float64Array.from(commit.lines);
+          const ordinals = Float64Array.from(commit.ordinals);
+          const message: ShardCommit = { commit: { lines, ordinals, carried: commit.carried, watermark } };
+          if (!pool.post(k, message, [lines.buffer, ordinals.buffer])) lost = true;
+          commits[k] = { lines: [], ordinals: [], carried: [] };
+        });
+        if (pool.anyFailed()) lost = true;
       };
-      let id = 0;
+      if (sharded) {
+        // A class idle for PACK_IDLE_AFTER of the archive's events is packed, as on one thread: about that over N of its worker's.
+        const init: ShardInit = { init: { ruleSets: ruleSets.right as ReadonlyArray<RuleSet>, grades: gradesOn, packIdleAfter: Math.max(1, Math.round(PACK_IDLE_AFTER / workersAsked)) } };
+        for (let k = 0; k < workersAsked; k++) pool.post(k, init);
+      }
       if (options.waitForWorkers === true) await pool.started(WORKER_START_WAIT_MS);
+      if (sharded && pool.anyFailed()) lost = true;
       try {
         const batchBytes = Math.max(1, options.workerBatchBytes ?? BATCH_BYTES);
         // Lines gathered from the chunks read until a batch is worth a message.
         let prepared: Prepared[] = [];
         let preparedBytes = 0;
         const dispatch = async (): Promise<void> => {
-          const toCheck = prepared.filter((p) => !p.line.tooLong).map((p) => p.line);
-          inFlight.push({ prepared, verdicts: toCheck.length === 0 ? undefined : pool.check(() => batchRequest(id++, toCheck, keepEvents))?.then(linesOfVerdicts, () => undefined) });
+          if (sharded) {
+            const toCheck: RawLine[][] = Array.from({ length: workersAsked }, () => []);
+            for (const p of prepared) if (!p.line.tooLong) toCheck[p.shard]?.push(p.line);
+            inFlight.push({
+              prepared,
+              verdicts: toCheck.map((lines, k) => (lines.length === 0 ? undefined : pool.checkOn(k, () => batchRequest(id++, lines, false, true))?.then(linesOfVerdicts, () => undefined))),
+            });
+          } else {
+            const toCheck = prepared.filter((p) => !p.line.tooLong).map((p) => p.line);
+            inFlight.push({ prepared, verdicts: [toCheck.length === 0 ? undefined : pool.check(() => batchRequest(id++, toCheck, keepEvents))?.then(linesOfVerdicts, () => undefined)] });
+          }
           prepared = [];
           preparedBytes = 0;
           while (inFlight.length > IN_FLIGHT_PER_WORKER * workersAsked) await settleOldest();
         };
         try {
           for await (const batch of rawLineBatches(source)) {
+            if (lost) break;
             for (const line of batch) {
               const one = read(line);
               if (one === undefined) continue;
+              if (dealer !== undefined && !line.tooLong) one.shard = dealer.route(line.bytes, line.lineNumber);
               prepared.push(one);
               preparedBytes += line.bytes.length;
             }
@@ -403,21 +502,42 @@ export const verifyArchive = async (source: ByteSource, options: VerifyOptions =
           }
         } finally {
           // What was read before the end (or an error) is checked too.
-          if (prepared.length > 0) await dispatch();
+          if (prepared.length > 0 && !lost) await dispatch();
         }
       } catch (error) {
         readError = error;
       }
-      while (inFlight.length > 0) await settleOldest();
+      while (inFlight.length > 0 && !lost) await settleOldest();
       workersUsed = pool.running();
+      if (sharded && !lost) {
+        // A worker that has not started by now has replayed none of its shard: rather than wait for it, this thread checks it all again.
+        for (let k = 0; k < workersAsked; k++) if (!pool.isRunning(k)) lost = true;
+        if (!lost)
+          shardResults = await Promise.all(
+            Array.from({ length: workersAsked }, (_, k) => {
+              const finish: ShardFinish = { finish: true, id: id++ };
+              return pool.ask<ShardAnswer>(k, finish).then((answer) => answer.domain);
+            }),
+          ).catch(() => {
+            lost = true;
+            return undefined;
+          });
+      }
     }
   } finally {
     await pool?.close();
   }
+  if (lost) return undefined;
   if (readError !== undefined)
     add({ line: lines + 1, check: 'format', message: `reading stopped after line ${lines}: ${readError instanceof Error ? readError.message : String(readError)} (a damaged or cut gzip file?)` });
   options.onProgress?.({ lines, bytes });
   domain?.finish();
+  const domainResult: DomainResult | undefined =
+    shardResults !== undefined
+      ? mergeDomainResults(shardResults)
+      : domain === undefined
+        ? undefined
+        : { findings: domain.findings(), gradeDifferences: domain.gradeDifferences(), counts: domain.counts() };
 
   if (lines === 0) add({ line: 1, check: 'format', message: 'the archive is empty' });
   else if (manifestLine === 0) add({ line: lines + 1, check: 'manifest', message: `the archive ends after line ${lines} without its manifest: it was cut short (or is not a grade-ledger archive)` });
@@ -426,8 +546,8 @@ export const verifyArchive = async (source: ByteSource, options: VerifyOptions =
   if (options.expectDigest !== undefined && options.expectDigest !== finalDigest)
     add({ line: manifestLine || lines, check: 'chain', field: 'finalDigest', message: `the final digest is ${finalDigest ?? 'missing'}, not the expected ${options.expectDigest}: this is not the archive that was recorded` });
 
-  for (const finding of domain?.findings() ?? []) add({ line: finding.line, check: finding.check, eventId: finding.eventId, message: `line ${finding.line}: ${finding.message}` });
-  const counts = domain?.counts() ?? { checkedEvents: 0, uncheckedEvents: 0, omittedFindings: 0 };
+  for (const finding of domainResult?.findings ?? []) add({ line: finding.line, check: finding.check, eventId: finding.eventId, message: `line ${finding.line}: ${finding.message}` });
+  const counts = domainResult?.counts ?? { checkedEvents: 0, uncheckedEvents: 0, omittedFindings: 0 };
   omitted += counts.omittedFindings;
   const order: ReadonlyArray<Finding['check']> = ['format', 'chain', 'order', 'schema', 'manifest', 'domain', 'grade'];
   findings.sort((a, b) => a.line - b.line || order.indexOf(a.check) - order.indexOf(b.check));
@@ -439,10 +559,10 @@ export const verifyArchive = async (source: ByteSource, options: VerifyOptions =
     header,
     manifest,
     finalDigest,
-    checks: { chain: true, schema: true, domain: domain !== undefined, grades: gradesOn && domain !== undefined },
+    checks: { chain: true, schema: true, domain: domainResult !== undefined, grades: gradesOn && domainResult !== undefined },
     findings,
     omittedFindings: omitted,
-    gradeDifferences: domain?.gradeDifferences() ?? [],
+    gradeDifferences: domainResult?.gradeDifferences ?? [],
     domainEvents: { checked: counts.checkedEvents, unchecked: counts.uncheckedEvents },
     workers: workersUsed,
   };

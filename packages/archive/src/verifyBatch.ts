@@ -20,6 +20,11 @@ export type BatchRequest = {
   readonly unterminatedLine: number;
   /** Send the decoded events back (for the domain check). */
   readonly keepEvents: boolean;
+  /**
+   * Keep the decoded events in the worker, by line, for its shard of the domain check (they are
+   * not sent back): the main thread then says which of them the check takes (verifyShard.ts).
+   */
+  readonly holdEvents: boolean;
 };
 
 const KIND_OTHER = 0;
@@ -48,7 +53,12 @@ export type BatchVerdicts = {
 };
 
 /** The lines of a batch as the main thread sends them: copied once into one buffer. */
-export const batchRequest = (id: number, lines: ReadonlyArray<{ readonly lineNumber: number; readonly bytes: Uint8Array; readonly unterminated: boolean }>, keepEvents: boolean): BatchRequest => {
+export const batchRequest = (
+  id: number,
+  lines: ReadonlyArray<{ readonly lineNumber: number; readonly bytes: Uint8Array; readonly unterminated: boolean }>,
+  keepEvents: boolean,
+  holdEvents = false,
+): BatchRequest => {
   let total = 0;
   for (const line of lines) total += line.bytes.length;
   const bytes = new Uint8Array(total);
@@ -63,7 +73,7 @@ export const batchRequest = (id: number, lines: ReadonlyArray<{ readonly lineNum
     lineNumbers[i] = line.lineNumber;
     if (line.unterminated) unterminatedLine = line.lineNumber;
   });
-  return { id, bytes: bytes.buffer, ends, lineNumbers, unterminatedLine, keepEvents };
+  return { id, bytes: bytes.buffer, ends, lineNumbers, unterminatedLine, keepEvents, holdEvents };
 };
 
 /** The buffers a request or an answer hands over rather than copies. */
@@ -71,8 +81,13 @@ export const transferablesOfRequest = (request: BatchRequest): ArrayBuffer[] => 
 export const transferablesOfVerdicts = (v: BatchVerdicts): ArrayBuffer[] =>
   [v.kinds, v.positions, v.revisions, v.typeRefs, v.streamRefs, v.decoded].map((a) => a.buffer as ArrayBuffer);
 
-/** The worker's side: every line's verdict, in columns. */
-export const verdictsOfBatch = (request: BatchRequest): BatchVerdicts => {
+/**
+ * The worker's side: every line's verdict, in columns. With `holdEvents`, each decoded event of
+ * a line with a valid position, stream id and revision (those the domain check may take) is
+ * handed to `hold` instead of being sent back.
+ */
+export const verdictsOfBatch = (request: BatchRequest, hold?: (line: number, streamId: string, event: LedgerEvent) => void): BatchVerdicts => {
+  const decodeEvents = request.keepEvents || request.holdEvents;
   const count = request.ends.length;
   const all = new Uint8Array(request.bytes);
   const kinds = new Uint8Array(count);
@@ -101,7 +116,7 @@ export const verdictsOfBatch = (request: BatchRequest): BatchVerdicts => {
   for (let i = 0; i < count; i++) {
     const end = request.ends[i] as number;
     const n = request.lineNumbers[i] as number;
-    const verdict = lineVerdict(all.subarray(start, end), n, n === request.unterminatedLine, request.keepEvents);
+    const verdict = lineVerdict(all.subarray(start, end), n, n === request.unterminatedLine, decodeEvents);
     start = end;
     if (verdict.findings.length > 0) findings.push([i, verdict.findings]);
     if (verdict.kind === 'other') {
@@ -124,6 +139,7 @@ export const verdictsOfBatch = (request: BatchRequest): BatchVerdicts => {
       if (verdict.ruleSetIds.length > 0) ruleSetIds.push([i, verdict.ruleSetIds]);
     }
     if (events !== undefined) events[i] = verdict.event;
+    if (request.holdEvents && verdict.event !== undefined && verdict.streamId !== undefined && verdict.position !== undefined) hold?.(n, verdict.streamId, verdict.event);
   }
   return { id: request.id, kinds, positions, revisions, strings, typeRefs, streamRefs, decoded, ruleSetIds, eventIds, findings, manifests, events };
 };

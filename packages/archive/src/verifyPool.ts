@@ -28,7 +28,7 @@ const workerOf = (entry: string): Worker => {
   return new Worker(bootstrap, { eval: true, execArgv: ['--conditions=source'] });
 };
 
-type Waiting = { readonly resolve: (verdicts: BatchVerdicts) => void; readonly reject: (error: Error) => void };
+type Waiting = { readonly resolve: (answer: unknown) => void; readonly reject: (error: Error) => void };
 type Slot = { readonly worker: Worker | undefined; readonly waiting: Map<number, Waiting>; failed: boolean; ready: boolean };
 
 export type VerifyPool = {
@@ -37,6 +37,16 @@ export type VerifyPool = {
    * worker ready; undefined when none is (still starting, or failed): check it on this thread.
    */
   readonly check: (request: () => BatchRequest) => Promise<BatchVerdicts> | undefined;
+  /** The same, to worker `index` (the one that holds the batch's streams); undefined when it is not ready or failed. */
+  readonly checkOn: (index: number, request: () => BatchRequest) => Promise<BatchVerdicts> | undefined;
+  /** Sends a message to worker `index`, ready or still starting (it is queued); false when it failed. */
+  readonly post: (index: number, message: unknown, transfer?: ReadonlyArray<ArrayBuffer>) => boolean;
+  /** Sends a message with an id to worker `index`: its answer (`{ id, ... }`), rejected when the worker fails. */
+  readonly ask: <A>(index: number, message: { readonly id: number }) => Promise<A>;
+  /** Whether worker `index` has started and not failed. */
+  readonly isRunning: (index: number) => boolean;
+  /** Whether any worker could not start or failed. */
+  readonly anyFailed: () => boolean;
   /** Resolves once every worker is ready or has failed, or after `timeoutMs` (a worker that neither starts nor fails must not hang verify). */
   readonly started: (timeoutMs: number) => Promise<void>;
   /** The workers that started and did not fail (from when a worker is ready, every batch goes to a worker). */
@@ -72,7 +82,7 @@ export const verifyPool = (count: number, entry: string = workerEntry()): Verify
       return { worker: undefined, waiting: new Map(), failed: true, ready: false };
     }
     const slot: Slot = { worker, waiting: new Map(), failed: false, ready: false };
-    worker.on('message', (answer: BatchVerdicts | { readonly id: number; readonly error: string } | { readonly ready: true }) => {
+    worker.on('message', (answer: { readonly id: number } | { readonly id: number; readonly error: string } | { readonly ready: true }) => {
       if ('ready' in answer) {
         slot.ready = true;
         maybeStarted();
@@ -90,18 +100,38 @@ export const verifyPool = (count: number, entry: string = workerEntry()): Verify
     return slot;
   });
   let next = 0;
+  const usable = (slot: Slot | undefined): slot is Slot & { readonly worker: Worker } => slot !== undefined && !slot.failed && slot.worker !== undefined;
+  const send = <A>(slot: Slot & { readonly worker: Worker }, id: number, message: unknown, transfer: ReadonlyArray<ArrayBuffer>): Promise<A> =>
+    new Promise<A>((resolve, reject) => {
+      slot.waiting.set(id, { resolve: resolve as (answer: unknown) => void, reject });
+      slot.worker.postMessage(message, transfer as ArrayBuffer[]);
+    });
   return {
+    checkOn: (index, requestOf) => {
+      const slot = slots[index];
+      if (!usable(slot) || !slot.ready) return undefined;
+      const request = requestOf();
+      return send<BatchVerdicts>(slot, request.id, request, transferablesOfRequest(request));
+    },
+    post: (index, message, transfer = []) => {
+      const slot = slots[index];
+      if (!usable(slot)) return false;
+      slot.worker.postMessage(message, transfer as ArrayBuffer[]);
+      return true;
+    },
+    ask: <A>(index: number, message: { readonly id: number }) => {
+      const slot = slots[index];
+      return usable(slot) ? send<A>(slot, message.id, message, []) : Promise.reject(new Error('the verify worker failed'));
+    },
+    isRunning: (index) => slots[index]?.ready === true && !slots[index].failed,
+    anyFailed: () => slots.some((s) => s.failed),
     check: (requestOf) => {
       for (let tried = 0; tried < slots.length; tried++) {
         const slot = slots[(next + tried) % slots.length] as Slot;
         if (slot.failed || !slot.ready || slot.worker === undefined) continue;
         next = (next + tried + 1) % slots.length;
-        const worker = slot.worker;
         const request = requestOf();
-        return new Promise<BatchVerdicts>((resolve, reject) => {
-          slot.waiting.set(request.id, { resolve, reject });
-          worker.postMessage(request, transferablesOfRequest(request));
-        });
+        return send<BatchVerdicts>(slot as Slot & { readonly worker: Worker }, request.id, request, transferablesOfRequest(request));
       }
       return undefined;
     },

@@ -8,7 +8,9 @@ import { pseudonymizer, verifyArchive, type Pseudonymizer, type VerifyOptions, t
 import { batchRequest, linesOfVerdicts, verdictsOfBatch } from './verifyBatch';
 import { lineVerdict } from './verifyLine';
 import { verifyPool } from './verifyPool';
-import { smallSchool, textOf } from './testSupport';
+import { journalRulesFromRuleSets, kazakhstanRuleSets, type LedgerEvent, type RecordedEvent } from '@grade-ledger/core';
+import { arbClassHistory } from '@grade-ledger/testing';
+import { renumbered, smallSchool, textOf } from './testSupport';
 
 /*
  * The law of the parallel verify: with workers, the report is the one the single thread gives,
@@ -21,12 +23,36 @@ let dir: string;
 beforeAll(async () => {
   const key = Buffer.from('0123456789abcdef0123456789abcdef');
   const [a, b] = [await smallSchool(7), await smallSchool(11)];
-  archives = [Buffer.from(await textOf(a.store)), Buffer.from(await textOf(b.store)), Buffer.from(await textOf(b.store, pseudonymizer(key) as Pseudonymizer))];
+  archives = [
+    Buffer.from(await textOf(a.store)),
+    Buffer.from(await textOf(b.store)),
+    Buffer.from(await textOf(b.store, pseudonymizer(key) as Pseudonymizer)),
+    Buffer.from(await textOf(renumbered(classesTakingTurns((a.store as unknown as { allEvents: () => ReadonlyArray<RecordedEvent> }).allEvents(), 4)))),
+  ];
   dir = await mkdtemp(join(tmpdir(), 'grade-ledger-verify-workers-'));
 }, 60_000);
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
+
+/**
+ * The school's history with its class stream copied `copies` times (copy k: stream and event ids
+ * suffixed -ck), the classes taking turns every 30 events: an archive of several class streams
+ * for the workers to share.
+ */
+const classesTakingTurns = (recorded: ReadonlyArray<RecordedEvent>, copies: number): ReadonlyArray<{ readonly streamId: string; readonly event: LedgerEvent }> => {
+  const classes = recorded.filter((r) => r.streamId.startsWith('class-'));
+  const others = recorded.filter((r) => !r.streamId.startsWith('class-'));
+  const copy = (k: number) =>
+    classes.map((r) => ({
+      streamId: `${r.streamId}-c${k}`,
+      event: JSON.parse(JSON.stringify(r.event).replace(/"(eventId|supersedesEventId)":"([^"]+)\.(\d+)"/g, `"$1":"$2-c${k}.$3"`)) as LedgerEvent,
+    }));
+  const streams = [classes.map((r) => ({ streamId: r.streamId, event: r.event })), ...Array.from({ length: copies }, (_, k) => copy(k + 1))];
+  const out: Array<{ readonly streamId: string; readonly event: LedgerEvent }> = others.map((r) => ({ streamId: r.streamId, event: r.event }));
+  for (let i = 0; i < classes.length; i += 30) for (const stream of streams) out.push(...stream.slice(i, i + 30));
+  return out;
+};
 
 const NEWLINE = 0x0a;
 const lineStarts = (bytes: Buffer): number[] => {
@@ -47,7 +73,14 @@ type Change =
   | { readonly kind: 'garbage'; readonly at: number; readonly bytes: Uint8Array }
   | { readonly kind: 'cut'; readonly at: number }
   | { readonly kind: 'twice' }
-  | { readonly kind: 'everyDigest' };
+  | { readonly kind: 'everyDigest' }
+  // Event ids: one line's made not <commandId>.<n>, or another line's (repeated); every one made odd (over a thousand domain findings).
+  | { readonly kind: 'oddId' | 'repeatId'; readonly line: number; readonly from: number }
+  | { readonly kind: 'everyId' }
+  // Two events of a stream made one command's (<c>.0, <c>.1) with one event of another stream between them: on one thread, two groups.
+  | { readonly kind: 'split'; readonly line: number }
+  // A line's grade or mark set to another value (the domain and grade checks judge it).
+  | { readonly kind: 'value'; readonly line: number; readonly value: string };
 
 const fraction = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true });
 const change: fc.Arbitrary<Change> = fc.oneof(
@@ -59,7 +92,15 @@ const change: fc.Arbitrary<Change> = fc.oneof(
   fc.record({ kind: fc.constant('cut' as const), at: fraction }),
   fc.constant({ kind: 'twice' } as const),
   fc.constant({ kind: 'everyDigest' } as const),
+  fc.record({ kind: fc.constantFrom('oddId' as const, 'repeatId' as const), line: fraction, from: fraction }),
+  fc.constant({ kind: 'everyId' } as const),
+  fc.record({ kind: fc.constant('split' as const), line: fraction }),
+  fc.record({ kind: fc.constant('value' as const), line: fraction, value: fc.constantFrom('1', '5', '10', '"notAssessed"', 'null', '"pass"') }),
 );
+
+const EVENT_ID = /"eventId":"([^"\\]*)"/;
+/** A line with its event id (the JSON string's content) replaced (the line stays canonical JSON; its digest no longer follows). */
+const withEventId = (line: Buffer, id: (old: string) => string): Buffer => Buffer.from(line.toString('utf8').replace(EVENT_ID, (_, old: string) => `"eventId":"${id(old)}"`));
 
 const changed = (archive: Buffer, c: Change): Buffer => {
   const lines = splitLines(archive);
@@ -99,6 +140,38 @@ const changed = (archive: Buffer, c: Change): Buffer => {
     case 'twice':
       // Over a thousand lines after the manifest: the format findings' cap.
       return Buffer.concat([archive, archive]);
+    case 'oddId':
+    case 'repeatId': {
+      const at = pick(c.line);
+      const from = EVENT_ID.exec(lines[pick(c.from)]?.toString('utf8') ?? '')?.[1];
+      lines[at] = withEventId(lines[at] as Buffer, (old) => (c.kind === 'oddId' ? `odd-${old}` : (from ?? old)));
+      return Buffer.concat(lines);
+    }
+    case 'split': {
+      const streamOf = (line: Buffer | undefined): unknown => {
+        try {
+          return (JSON.parse(line?.toString('utf8') ?? '') as { streamId?: unknown }).streamId;
+        } catch {
+          return undefined;
+        }
+      };
+      const i = lines.findIndex((line, k) => k >= pick(c.line) && streamOf(line) !== undefined && streamOf(lines[k + 1]) !== undefined && streamOf(line) !== streamOf(lines[k + 1]));
+      const j = i < 0 ? -1 : lines.findIndex((line, k) => k > i + 1 && streamOf(line) === streamOf(lines[i]));
+      if (j < 0) return archive;
+      // The second brought next to the other stream's event: in another worker's share, it alone comes between.
+      const [second] = lines.splice(j, 1);
+      lines.splice(i + 2, 0, withEventId(second as Buffer, () => `split-${i}.1`));
+      lines[i] = withEventId(lines[i] as Buffer, () => `split-${i}.0`);
+      return Buffer.concat(lines);
+    }
+    case 'everyId':
+      return Buffer.concat(lines.map((line, i) => withEventId(line, () => `odd-${i}`)));
+    case 'value': {
+      const at = lines.findIndex((line, i) => i >= pick(c.line) && /"(grade|mark|points)":/.test(line.toString('utf8')));
+      if (at < 0) return archive;
+      lines[at] = Buffer.from((lines[at] as Buffer).toString('utf8').replace(/"(grade|mark|points)":("[^"]*"|[^,}]*)/, (_, key: string) => `"${key}":${c.value}`));
+      return Buffer.concat(lines);
+    }
     case 'everyDigest':
       // Every event line's digest wrong: over a thousand chain findings, where the archive has that many lines.
       return Buffer.concat(lines.map((line, i) => (i === 0 ? line : Buffer.concat([line.subarray(0, 11), Buffer.from(line[11] === 0x30 ? '1' : '0'), line.subarray(12)]))));
@@ -126,17 +199,21 @@ describe('verify with workers', () => {
       expectFinal: fc.boolean(),
       workers: fc.integer({ min: 1, max: 3 }),
       waitForWorkers: fc.boolean(),
+      // Read once (a generator): the domain check stays on this thread; else it is sharded over the workers.
+      oneShot: fc.boolean(),
       // Small batches: many in flight at once, over every worker, merged back in line order.
       batchBytes: fc.integer({ min: 1, max: 300_000 }),
     });
     await fc.assert(
-      fc.asyncProperty(input, async ({ archive, change: c, cuts, gzip, domain, grades, expectFinal, workers, waitForWorkers, batchBytes }) => {
+      fc.asyncProperty(input, async ({ archive, change: c, cuts, gzip, domain, grades, expectFinal, workers, waitForWorkers, oneShot, batchBytes }) => {
         const original = archives[archive % archives.length] as Buffer;
         const pieces = piecesOf(changed(original, c), cuts, gzip);
         const manifest = JSON.parse(splitLines(original).at(-1)?.toString() ?? '{}') as { finalDigest: string };
         const options: VerifyOptions = { domain, grades, ...(expectFinal ? { expectDigest: manifest.finalDigest } : {}) };
         const one = await verifyArchive(pieces, options);
-        const many = await verifyArchive(pieces, { ...options, workers, waitForWorkers, workerBatchBytes: batchBytes });
+        const many = await verifyArchive(oneShot ? (function* () {
+          yield* pieces;
+        })() : pieces, { ...options, workers, waitForWorkers, workerBatchBytes: batchBytes });
         expect(one.workers).toBe(0);
         // Waiting for them, the workers did check the lines: no fallback made the law hold trivially.
         // Not waiting, the first batches are checked here while they start: both kinds in one report.
@@ -144,9 +221,79 @@ describe('verify with workers', () => {
         else expect(many.workers).toBeLessThanOrEqual(workers);
         expect(withoutWorkers(many)).toStrictEqual(withoutWorkers(one));
       }),
-      { numRuns: 24 },
+      { numRuns: 40 },
     );
   }, 240_000);
+
+  it('gives the single-threaded report for random class histories taking turns, changed or not, domain and grades on (property)', async () => {
+    const shipped = kazakhstanRuleSets();
+    if (shipped._tag === 'Left') throw new Error(shipped.left.message);
+    const history = arbClassHistory({ rules: journalRulesFromRuleSets(shipped.right), maxPupils: 4, maxSubjects: 3 });
+    const input = fc.record({
+      histories: fc.array(history, { minLength: 1, maxLength: 4 }),
+      // How many events each class has in a turn (1: every line another class's).
+      turn: fc.integer({ min: 1, max: 12 }),
+      change,
+      workers: fc.integer({ min: 1, max: 3 }),
+      batchBytes: fc.integer({ min: 1, max: 20_000 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(input, async ({ histories, turn, change: c, workers, batchBytes }) => {
+        // Each history its own stream, whatever its class id.
+        const streams = histories.map((h, k) => h.events.map((event) => ({ streamId: `${h.streamId}-${k}`, event })));
+        const events: Array<{ readonly streamId: string; readonly event: LedgerEvent }> = [];
+        for (let i = 0; streams.some((s) => i < s.length); i += turn) for (const stream of streams) events.push(...stream.slice(i, i + turn));
+        const archive = changed(Buffer.from(await textOf(renumbered(events))), c);
+        const one = await verifyArchive([archive]);
+        const many = await verifyArchive([archive], { workers, waitForWorkers: true, workerBatchBytes: batchBytes });
+        expect(many.workers).toBe(workers);
+        expect(withoutWorkers(many)).toStrictEqual(withoutWorkers(one));
+      }),
+      { numRuns: 20 },
+    );
+  }, 240_000);
+
+  it('shards the domain and grade checks over the workers: the same report, over a thousand domain findings cut as on one thread, grade differences in order', async () => {
+    const original = archives[3] as Buffer;
+    for (const c of [{ kind: 'none' }, { kind: 'everyId' }, { kind: 'move', line: 0.3, to: 0.6 }, { kind: 'split', line: 0.4 }] as const) {
+      const bytes = changed(original, c);
+      const one = await verifyArchive([bytes]);
+      for (const workers of [1, 2, 3]) {
+        const many = await verifyArchive([bytes], { workers, waitForWorkers: true, workerBatchBytes: 20_000 });
+        expect(many.workers).toBe(workers);
+        expect(withoutWorkers(many)).toStrictEqual(withoutWorkers(one));
+      }
+      expect(one.checks.domain && one.checks.grades).toBe(true);
+      expect(one.events).toBeGreaterThan(1_000);
+      if (c.kind === 'none') {
+        expect(one.domainEvents.checked).toBe(one.events);
+        expect(one.gradeDifferences.length).toBeGreaterThan(0);
+      }
+      // The second event of the split command is not grouped with the first (another class's event came between).
+      if (c.kind === 'split') expect(one.findings.some((f) => f.check === 'domain' && f.message.includes('whose earlier events are not before it'))).toBe(true);
+      if (c.kind === 'everyId') {
+        expect(one.findings.filter((f) => f.check === 'domain')).toHaveLength(1_000);
+        expect(one.omittedFindings).toBeGreaterThan(0);
+      }
+    }
+  }, 120_000);
+
+  it('carries to its stream’s worker the event of a line whose stream id the main thread cannot read from its raw bytes (escaped in the JSON)', async () => {
+    const recorded = (await smallSchool(7)).store as unknown as { allEvents: () => ReadonlyArray<RecordedEvent> };
+    // One class's stream id written with escapes in canonical JSON (a quote, a backslash), another's with a letter beyond ASCII.
+    const events = classesTakingTurns(recorded.allEvents(), 3).map((r) =>
+      r.streamId.endsWith('-c1') ? { ...r, streamId: `${r.streamId}"\\q` } : r.streamId.endsWith('-c2') ? { ...r, streamId: `${r.streamId}-é` } : r,
+    );
+    const bytes = Buffer.from(await textOf(renumbered(events)));
+    expect(bytes.toString('utf8')).toContain('-c1\\"\\\\q"');
+    const one = await verifyArchive([bytes]);
+    expect(one.domainEvents.checked).toBe(one.events);
+    for (const workers of [2, 3]) {
+      const many = await verifyArchive([bytes], { workers, waitForWorkers: true, workerBatchBytes: 30_000 });
+      expect(many.workers).toBe(workers);
+      expect(withoutWorkers(many)).toStrictEqual(withoutWorkers(one));
+    }
+  }, 60_000);
 
   it('collects the stream ids with workers too, and stays on one thread for onEvent', async () => {
     const archive = archives[0] as Buffer;

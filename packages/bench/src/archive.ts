@@ -188,7 +188,8 @@ const runTask = async (task: Task, path: string, workload: WorkloadOptions): Pro
       const all = task === 'verifyAllWorkers';
       const once = async (workers: number): Promise<number> => {
         const began = performance.now();
-        const report = await verifyArchive(fileSource(path)(), { ruleSets: shippedRuleSets, domain: all, grades: all, workers, onProgress: () => sampler.sample() });
+        // The opener: with all checks the domain check is then sharded over the workers (verify may read the file again should one fail).
+        const report = await verifyArchive(fileSource(path), { ruleSets: shippedRuleSets, domain: all, grades: all, workers, onProgress: () => sampler.sample() });
         count = report.events;
         ok = ok && report.ok && report.workers === workers;
         if (!report.ok) note = `${report.findings.length} findings, first: ${report.findings[0]?.message ?? ''}`;
@@ -410,14 +411,17 @@ What is measured:
   (the ratios and the goals are against it). *bare, without readline*: the same with 256 KiB chunks split at \`\\n\` by
   hand (what the archive reader does), a lower floor, shown for comparison.
 - *N workers*: the same verify with \`workers: ${WORKERS}\` (the cores here, at most 8: what \`grade-ledger verify\`
-  takes by default): line batches go to worker threads for UTF-8, JSON, canonical form and schema; the main thread
-  reads, runs the chain, the order, the manifest and the domain check on their verdicts in line order (the report is
-  the one of one thread). Each is run three times interleaved with the one-thread verify in the same process: the
+  takes by default), given the file's opener (\`fileSource(path)\`): line batches go to worker threads for UTF-8, JSON,
+  canonical form and schema; with all checks each class's (and school year's) lines go to one worker, which also
+  replays them through the deciders and recomputes their grades on its own states; the main thread reads, runs the
+  chain, the order and the manifest on the verdicts in line order, tells each worker which of its events the domain
+  check takes, and merges the workers' domain findings at the end (the report is the one of one thread). Each is run three times interleaved with the one-thread verify in the same process: the
   row is the workers' median run; speed-up over one thread (median of the three pairs' ratios): chain + schema
   ${results.get('verifyChainWorkers')?.speedup?.toFixed(2) ?? '?'}×, all checks ${results.get('verifyAllWorkers')?.speedup?.toFixed(2) ?? '?'}×.
   Their peak RSS is the whole process's, workers included: each worker has its own V8 heap with the code loaded
-  again, and up to three batches of 256 KiB of lines each in flight; the memory goal below
-  is about the one-thread rows.
+  again, up to three batches of lines each in flight and, with all checks, its classes'
+  states and the decoded events of its lines not yet settled or replayed; the memory goal below is about the
+  one-thread rows.
 - Every other contender runs on one thread.
 
 Why the throughput goals are out of reach here (per-line costs from \`node --cpu-prof\` and
@@ -430,8 +434,9 @@ parse without readline. Export needs a canonical serialization (\`JSON.stringify
 here) and a hash per line: the floor row itself is far from 1,000,000 events/s (1 µs an event). Worker threads
 (\`workers\`) spread the ~6 µs of parse, canonical and schema checks of a line over the cores; the main thread keeps
 the chain (~0.7 µs), the reading, the copy of each batch into the buffer handed to a worker and the bookkeeping (a
-few µs a line altogether), and with all checks the domain replay (~10 µs a line), which stays on the main thread:
-its folded states cross the lines of a class. On ${availableParallelism()} cores shared by the main thread and the workers, the
+few µs a line altogether). With all checks the domain replay (~10 µs a line) runs in the workers too, each stream's
+in one worker (a class's folded state crosses its lines, not other classes'), so the main thread no longer replays
+nor receives the decoded events. On ${availableParallelism()} cores shared by the main thread and the workers, the
 speed-up is bounded by the total CPU time a line takes divided by the cores, and by the main thread's share. CPU
 time per thread (from /proc, the built package, one school year of 499,483 events, 2026-11-27, on this machine
 shared with other work: load 5 to 7 on its 2 cores), chain + schema: one thread 9.3 to 11.7 µs a line; with 2
@@ -439,8 +444,15 @@ workers the main thread 3.2 to 3.4 µs a line and all threads together 12.9 to 1
 decoding of each line's text and the workers' start, about 0.3 s of CPU each, cost some 30% more CPU in all). Those
 times, taken under load, predicted about 1.5× on two idle cores; this run gave ${results.get('verifyChainWorkers')?.speedup?.toFixed(2) ?? '?'}× (chain + schema). With enough cores
 the main thread's share bounds it: ~3 µs a line, some 300,000 events/s; 500,000 events/s needs that share (reading,
-chain, hand-over, bookkeeping) down to 2 µs. All checks: the main thread 14 to 15 µs a line with workers against 18
-to 19 on one thread (the domain replay, and receiving each decoded event from its worker): this run ${results.get('verifyAllWorkers')?.speedup?.toFixed(2) ?? '?'}×.
+chain, hand-over, bookkeeping) down to 2 µs. All checks, one generated school year (502,058 events, from the sources,
+2026-11-27, load 5 to 7 on the 2 cores, the contenders interleaved in one process): the main thread's CPU time
+was 8.5 to 9.5 s with 2 workers when it kept the domain replay (one thread: 10.5 to 15.5 s), and is 2.5 to 2.8 s
+(about 5.3 µs a line) with the replay in the workers, the two workers about even (each stream's lines in one worker,
+the streams dealt round robin); all threads together 17.9 to 19.1 s (19.4 to 21.6 s with the replay on the main
+thread; one thread 13.1 to 18.6 s, GC threads included). On 2 cores the total CPU time divided by the cores bounds it
+(about 1.5× predicted); with more cores the main thread's ~5 µs a line, some 190,000 events/s. Peak RSS of the
+whole process, that school year: 519 to 528 MB with 2 workers (430 MB with the replay on the main thread, 162 MB on
+one thread): each worker's heap now replays. This run: ${results.get('verifyAllWorkers')?.speedup?.toFixed(2) ?? '?'}×.
 On one thread, verify now takes about 8% more CPU than before the workers came (1.08× on a one-school-year archive,
 chain + schema, old and new code interleaved in one process, 2026-11-27): the check for repeated event ids (about 3%
 in a profile) and the per-line verdicts that the split between threads brought.

@@ -8,8 +8,9 @@ import { EXIT, integer, ioError, parse, progress, readable, reportLines, runComm
 export const WORKERS_FROM_BYTES = 32 * 1024 * 1024;
 
 /**
- * Worker threads by default: one per core, at most 8 (past that the main thread, which runs the
- * chain, the order and the domain check, is the limit); none on a single core or for a small archive.
+ * Worker threads by default: one per core, at most 8 (past that the main thread, which reads and
+ * runs the chain and the order, is the limit; the domain check is shared by the workers, each
+ * holding its classes' states); none on a single core or for a small archive.
  */
 export const defaultVerifyWorkers = (cores: number, bytes: number): number => (cores <= 1 || bytes < WORKERS_FROM_BYTES ? 0 : Math.min(cores, 8));
 
@@ -30,7 +31,9 @@ export const runVerify = (argv: ReadonlyArray<string>, io: CommandIo): Promise<A
     if (E.isLeft(found)) return ioError(io, 'verify', found.left, `read ${path}`);
     const workers = values.workers === undefined ? defaultVerifyWorkers(availableParallelism(), (await stat(path)).size) : integer('workers', values.workers, 0);
     const bar = progress('verifying');
-    const report = await verifyArchive(fileSource(path)(), {
+    // The opener, not an opened stream: with workers the domain check is sharded over them, and
+    // should one of them fail the file is read again on this thread.
+    const report = await verifyArchive(fileSource(path), {
       domain: values['no-domain'] !== true,
       grades: values['no-grades'] !== true,
       ...(expect === undefined ? {} : { expectDigest: expect }),
