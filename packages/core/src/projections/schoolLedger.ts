@@ -491,6 +491,8 @@ export type SchoolLedgerState = {
   lastSubjectClass: JournalClass | undefined;
   lastSubjectId: string | undefined;
   lastSubject: JournalSubject | undefined;
+  /** How many of `classList`, from the first, have had their marks sealed at the opening of a later school year (see `sealMarksOfYearsBefore`). */
+  sealedClasses: number;
 };
 
 export const initialSchoolLedgerState = (): SchoolLedgerState => ({
@@ -524,6 +526,7 @@ export const initialSchoolLedgerState = (): SchoolLedgerState => ({
   lastSubjectClass: undefined,
   lastSubjectId: undefined,
   lastSubject: undefined,
+  sealedClasses: 0,
 });
 
 /** The year a class's school year starts in, from its calendar (so that it never depends on other streams). */
@@ -585,11 +588,12 @@ const sealedMarkSlot = (tables: LedgerTables, k: number, j: number, slot: number
 };
 
 /**
- * Seals block `b` of the subject's marks (full, in slots): its slots split into columns, each
- * column's least and largest value found on the way. Every slot is an integer (no -0: a position
- * of -0 is kept beside, see `fitsPositionAndMoment`), so its columns give it back exactly.
+ * Seals block `b` of the subject's marks (in slots; `filled` of its 64 marks recorded, the rest
+ * sealed as copies of its last: only marks below `recordedMarks` are read): its slots split into
+ * columns, each column's least and largest value found on the way. Every slot is an integer (no
+ * -0: a position of -0 is kept beside, see `fitsPositionAndMoment`), so its columns give it back exactly.
  */
-const sealMarkBlock = (subject: JournalSubject, b: number): void => {
+const sealMarkBlock = (subject: JournalSubject, b: number, filled = MARKS_PER_CHUNK): void => {
   const { tables } = subject;
   const arena = subject.marks[b] as number;
   const base = subject.markBases[b] as number;
@@ -610,7 +614,7 @@ const sealMarkBlock = (subject: JournalSubject, b: number): void => {
   let momentMost = -Infinity;
   let eventLeast = Infinity;
   let eventMost = -Infinity;
-  for (let j = 0, at = base; j < n; j++, at += MARK_SLOTS) {
+  for (let j = 0, at = base; j < n; j++, at += j < filled ? MARK_SLOTS : 0) {
     const id = slots[at + M_ID] as number;
     const pupilOn = slots[at + M_PUPIL_ON] as number;
     const flags = slots[at + M_FLAGS] as number;
@@ -688,11 +692,34 @@ const liveMarkBlock = (subject: JournalSubject, i: number): void => {
   tables.sealCounts.unsealed++;
 };
 
-/** Seals every full block of marks of every subject still in slots (a test's way to seal as early as can be). */
-export const sealFullMarkBlocks = (state: SchoolLedgerState): void => {
-  for (const cls of state.classList)
-    for (const subject of cls.subjects.values())
-      for (let b = 0; b < subject.recordedMarks >> CHUNK_SHIFT; b++) if ((subject.marks[b] as number) >= 0) sealMarkBlock(subject, b);
+/** Seals every block of the subject's marks still in slots, the last (partly filled) too. */
+const sealAllMarksOf = (subject: JournalSubject): void => {
+  const n = subject.recordedMarks;
+  for (let b = 0; b < subject.marks.length; b++) if ((subject.marks[b] as number) >= 0) sealMarkBlock(subject, b, Math.min(MARKS_PER_CHUNK, n - b * MARKS_PER_CHUNK));
+};
+
+/**
+ * When a school year opens, the marks of the classes of earlier years are sealed, every block
+ * (the two last of each subject would otherwise stay in slots for good): a mark recorded or
+ * changed later unseals its block again. Each class once (`sealedClasses`: how many of
+ * `classList` are done, in order; a class of a later year opened before stops the sweep there).
+ */
+const sealMarksOfYearsBefore = (state: SchoolLedgerState, startYear: number): void => {
+  if (state.tables.sealLag === Infinity) return;
+  const { classList } = state;
+  let k = state.sealedClasses;
+  for (; k < classList.length; k++) {
+    const cls = classList[k] as JournalClass | undefined;
+    if (cls === undefined) continue;
+    if (cls.startYear >= startYear) break;
+    for (const subject of cls.subjects.values()) sealAllMarksOf(subject);
+  }
+  state.sealedClasses = k;
+};
+
+/** Seals every block of marks of every subject still in slots, the last of each too (a test's way to seal as early as can be). */
+export const sealMarkBlocks = (state: SchoolLedgerState): void => {
+  for (const cls of state.classList) if (cls !== undefined) for (const subject of cls.subjects.values()) sealAllMarksOf(subject);
 };
 
 /** Whether mark `i`'s block is sealed. */
@@ -1195,7 +1222,8 @@ const recordMark = (
   const { tables } = state;
   const i = subject.recordedMarks;
   // A new block at its full size for every 64th mark (only slots below `recordedMarks` are read).
-  // (From a hole a sealed block left, if any: see `sealMarkBlock`.)
+  // (From a hole a sealed block left, if any: see `sealMarkBlock`; a block sealed partly filled, its class's year over, back in slots first.)
+  if ((i & CHUNK_MASK) !== 0 && (subject.marks[i >> CHUNK_SHIFT] as number) < 0) liveMarkBlock(subject, i);
   const at = (i & CHUNK_MASK) === 0 ? cutSlotBlock(tables, subject.marks, subject.markBases, MARKS_PER_CHUNK * MARK_SLOTS) : markOffset(subject, i);
   const slots = markChunk(subject, i);
   // A valid ledger never records a mark id twice for one pupil and subject (the decider refuses it).
@@ -1427,6 +1455,7 @@ const notePlanChange = (state: SchoolLedgerState, recorded: RecordedEvent, chang
 const handlers = {
   SchoolYearOpened: (state, { data }) => {
     state.schoolYears.set(data.schoolYearId, { schoolYearId: data.schoolYearId, startYear: data.startYear, ruleSetId: data.ruleSetId });
+    sealMarksOfYearsBefore(state, data.startYear);
   },
   ClassOpened: (state, { data }, recorded) => {
     const opened: JournalClass = {

@@ -10,14 +10,15 @@ import { schoolProjections, type ReplayOptions, type SchoolProjections } from '.
 import { everyQuery, onStream } from '../replay/testSupport';
 import { history } from './arenaHistory';
 import { PAIR_UNIT } from './ledgerTables';
-import { isMarkSealedAt, markAt, markCount, marksEntriesByPupil, markNumbersByPupil, sealFullMarkBlocks, type SchoolLedgerState } from './schoolLedger';
+import { isMarkSealedAt, markAt, markCount, marksEntriesByPupil, markNumbersByPupil, sealMarkBlocks, type SchoolLedgerState } from './schoolLedger';
 
 /*
  * Sealed blocks of marks (see `sealMarkBlock`) are a layout, not a meaning: a fold that seals
  * every block it can as early as it can must answer every query as a fold that never seals. The
  * same events are folded three ways: sealing off, sealing each block as soon as it fills (lag 0),
- * and lag 0 with every full block sealed again after each event (a block a change unsealed is
- * sealed at once, and the next change to it unseals it again); every query's results, and every
+ * and lag 0 with every block, the last partly filled one too, sealed again after each event (a
+ * block a change or a new mark unsealed is sealed at once, and the next one unseals it again);
+ * every query's results, and every
  * mark as `markAt` gives it, must be equal, at a checkpoint along the way (and unchanged by the
  * events after it) and at the end.
  */
@@ -42,7 +43,7 @@ const applyAll = (p: SchoolProjections, sealing: Sealing, events: ReadonlyArray<
   else
     for (const recorded of events) {
       p.apply(recorded);
-      sealFullMarkBlocks(p.state);
+      sealMarkBlocks(p.state);
     }
 };
 
@@ -117,7 +118,7 @@ describe('sealed blocks of marks', () => {
     expect(always?.tables.sealCounts.unsealed).toBeGreaterThan(lag0?.tables.sealCounts.unsealed as number);
   });
 
-  it('seal marks whose pupil and given-on numbers are kept beside the slots (value numbers past 2^26), and the last partial block stays in slots', () => {
+  it('seal marks whose pupil and given-on numbers are kept beside the slots (value numbers past 2^26), and the last, partly filled block when asked', () => {
     let sealedBeside = 0;
     fc.assert(
       fc.property(fc.integer({ min: PAIR_UNIT - 400, max: PAIR_UNIT + 2 }), fc.integer({ min: 1, max: 2 ** 31 - 1 }), (used, seed) => {
@@ -128,13 +129,14 @@ describe('sealed blocks of marks', () => {
           values[2 ** 30] = undefined;
           values.length = used;
         };
-        const [, lag0] = foldEachWay(events, 600, { ruleSets }, prepare) as SchoolLedgerState[];
-        const state = lag0 as SchoolLedgerState;
-        expect(state.tables.sealCounts.sealed).toBeGreaterThan(0);
-        for (const cls of state.classList)
+        const [, lag0, always] = foldEachWay(events, 600, { ruleSets }, prepare) as SchoolLedgerState[];
+        expect(lag0?.tables.sealCounts.sealed).toBeGreaterThan(0);
+        // Sealing as its blocks fill leaves each subject's last, partly filled block in slots; sealing after every event seals it too.
+        for (const cls of (lag0 as SchoolLedgerState).classList)
+          for (const subject of cls.subjects.values()) if (markCount(subject) % 64 !== 0) expect(isMarkSealedAt(subject, markCount(subject) - 1)).toBe(false);
+        for (const cls of (always as SchoolLedgerState).classList)
           for (const subject of cls.subjects.values()) {
-            const n = markCount(subject);
-            if (n % 64 !== 0) expect(isMarkSealedAt(subject, n - 1)).toBe(false);
+            expect(isMarkSealedAt(subject, markCount(subject) - 1)).toBe(true);
             sealedBeside += [...(subject.markPupilOn?.keys() ?? [])].filter((i) => isMarkSealedAt(subject, i)).length;
           }
       }),
@@ -169,7 +171,15 @@ describe('sealed blocks of marks', () => {
       fc.property(fc.option(fc.nat(instants.length - 1), { nil: undefined }), fc.constantFrom(undefined, 2020, 2021), fc.nat(), (pick, sinceSchoolYear, cut) => {
         const options: ReplayOptions = { ruleSets, ...(pick === undefined ? {} : { asOf: instants[pick] as string }), ...(sinceSchoolYear === undefined ? {} : { sinceSchoolYear }) };
         const [, lag0] = foldEachWay(events, cut % (events.length + 1), options) as SchoolLedgerState[];
-        if (pick === undefined && sinceSchoolYear === undefined) expect(lag0?.tables.sealCounts.sealed).toBeGreaterThan(0);
+        if (pick === undefined && sinceSchoolYear === undefined) {
+          expect(lag0?.tables.sealCounts.sealed).toBeGreaterThan(0);
+          // The opening of 2021 sealed the 2020 classes' marks, their last, partly filled blocks too.
+          const lastSealed = (lag0 as SchoolLedgerState).classList
+            .filter((cls) => cls.startYear === 2020)
+            .flatMap((cls) => [...cls.subjects.values()])
+            .filter((subject) => markCount(subject) % 64 !== 0 && isMarkSealedAt(subject, markCount(subject) - 1));
+          expect(lastSealed.length).toBeGreaterThan(0);
+        }
       }),
       { numRuns: 8, examples: [[undefined, undefined, events.length]] },
     );
