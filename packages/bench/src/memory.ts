@@ -144,7 +144,8 @@ const slotsByKind = (state: SchoolLedgerState): ReadonlyArray<readonly [string, 
   const { tables } = state;
   const sealedBytes = tables.sealedSlabs.slice(0, -1).reduce((n, slab) => n + slab.length, 0) + tables.sealedUsed + tables.sealedBlocks.length * 8;
   for (const cls of state.classList)
-    for (const subject of cls.subjects.values()) for (const k of subject.marks) if (k < 0) sealedMarks += MARKS_PER_CHUNK;
+    for (const subject of cls.subjects.values())
+      for (let b = 0; b < subject.marks.length; b++) if ((subject.marks[b] as number) < 0) sealedMarks += Math.min(MARKS_PER_CHUNK, subject.recordedMarks - b * MARKS_PER_CHUNK);
   let attendance = 0;
   let lessons = 0;
   for (const cls of state.classList)

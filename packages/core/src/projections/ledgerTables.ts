@@ -260,44 +260,45 @@ export const sealColumns = (tables: LedgerTables, columns: number, entries: numb
     tables.sealedSlabs.push(slab);
     tables.sealedUsed = 0;
   }
+  const bytes: Uint8Array = slab;
   const at = tables.sealedUsed;
   tables.sealedUsed = at + length;
   sealedBlocks[head] = (tables.sealedSlabs.length - 1) * SEALED_SLAB_BYTES + at;
   let start = 0;
   let p = at + columns + 1;
   for (let c = 0; c < columns; c++) {
-    slab[at + c] = start;
+    bytes[at + c] = start;
     const width = widths[c] as number;
     start += width;
     const base = sealedBlocks[head + 1 + c] as number;
     const from = c * entries;
     const to = from + entries;
     // Stores into a Uint8Array keep the low 8 bits: each byte is the offset shifted.
-    if (width === 1) for (let j = from; j < to; j++) slab[p++] = ((values[j] as number) - base) | 0;
+    if (width === 1) for (let j = from; j < to; j++) bytes[p++] = ((values[j] as number) - base) | 0;
     else if (width === 2)
       for (let j = from; j < to; j++, p += 2) {
         const v = ((values[j] as number) - base) | 0;
-        slab[p] = v;
-        slab[p + 1] = v >> 8;
+        bytes[p] = v;
+        bytes[p + 1] = v >> 8;
       }
     else if (width === 3)
       for (let j = from; j < to; j++, p += 3) {
         const v = ((values[j] as number) - base) | 0;
-        slab[p] = v;
-        slab[p + 1] = v >> 8;
-        slab[p + 2] = v >> 16;
+        bytes[p] = v;
+        bytes[p + 1] = v >> 8;
+        bytes[p + 2] = v >> 16;
       }
     else if (width > 0)
       for (let j = from; j < to; j++) {
         let v = (values[j] as number) - base;
         for (let b = 0; b < width; b++, p++) {
           const low = v % 256;
-          slab[p] = low;
+          bytes[p] = low;
           v = (v - low) / 256;
         }
       }
   }
-  slab[at + columns] = start;
+  bytes[at + columns] = start;
   return k;
 };
 

@@ -143,8 +143,10 @@ export type JournalMark = {
  * a mark is 5 numbers at the end of one array of doubles (see `Slots`: 40 bytes, never traced),
  * keeps none of its event's strings alive, and is no object for the garbage collector to move. The slots are in blocks of
  * `MARKS_PER_CHUNK` marks, each cut once at its full size from an arena of the tables (see
- * `slotBlock`) and filled in place: a growing array would be copied at every growth. Read them
- * with `markAt`, `markCount` and the `mark…At` functions.
+ * `slotBlock`) and filled in place: a growing array would be copied at every growth. A block that
+ * will hardly change again is then *sealed* into columns of a few bytes (about 12 bytes a mark:
+ * see `sealMarkBlock`), its slots reused by later blocks. Read them with `markAt`, `markCount`
+ * and the `mark…At` functions (which read sealed and unsealed blocks alike).
  */
 export type MarkSlots = Slots;
 
@@ -366,11 +368,12 @@ export type JournalSubject = {
   readonly summatives: Map<string, JournalSummative>;
   /**
    * Marks and attendance of all the subject's pupils, in order of recording (slots filled per event):
-   * the number of each block's arena in `tables.arenas` (see `slotBlock`); a change finds its
-   * entry by a scan back (`markNumberOf`).
+   * the number of each block's arena in `tables.arenas` (see `slotBlock`), or -1 - k for a block
+   * sealed as the tables' sealed block k (see `sealMarkBlock`); a change finds its entry by a
+   * scan back (`markNumberOf`).
    */
   readonly marks: number[];
-  /** Where each of `marks`' blocks starts in its arena. */
+  /** Where each of `marks`' blocks starts in its arena (0 for a sealed block). */
   readonly markBases: number[];
   /** How many marks `marks` holds (the last block is filled up to here). */
   recordedMarks: number;
@@ -547,16 +550,19 @@ const markSlot = (subject: Marks, i: number, k: number): number => {
 
 /**
  * Sealed blocks of marks (see `sealColumns`): a full block of 64 marks that will hardly change
- * again (the subject has filled `LedgerTables.sealLag` blocks since) is kept as seven columns:
+ * again (the subject has filled `LedgerTables.sealLag` blocks since; every block of a class,
+ * the last partly filled one too, once a later school year opens: `sealMarksOfYearsBefore`) is
+ * kept as seven columns:
  * mark id (code), pupil and given-on (the pair's two numbers; -1 and 0 for a pair kept beside,
  * see `markPupilOn`), flags, position and moment (-1 and 0 for a pair kept beside, see
  * `markPositions`), event id (code). In the generated school most columns take 0-2 bytes a mark
  * (ids are consecutive, a lesson's marks share their lesson and moment, the actor is the
- * subject's teacher): about 13 bytes a mark with its block's bases, against 40 in slots. Its
- * slots' block becomes a hole the next block of marks (of any subject) is cut from. A change to a
- * sealed mark (a correction, moderation or annulment of an old one; the generated school's all
- * come within days, never that late) first puts its block back in slots (`liveMarkBlock`), for
- * good. A sealed block's number k is in `marks` as -1 - k.
+ * subject's teacher): about 12 bytes a mark with its block's place and bases, against 40 in
+ * slots. Its slots' block becomes a hole the next block of marks (of any subject) is cut from. A
+ * change to a sealed mark (a correction, moderation or annulment of an old one; in the generated
+ * school all come within days, never that late), or a mark recorded into a sealed last block,
+ * first puts its block back in slots (`liveMarkBlock`), for good. A sealed block's number k is
+ * in `marks` as -1 - k. Sealing costs a pass over the block's slots and its bytes' writes, once.
  */
 const MARK_COLUMNS = 7;
 const C_ID = 0;
