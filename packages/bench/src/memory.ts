@@ -12,7 +12,8 @@
  * - the process before the replay (after a full GC): its RSS (Node, V8 and the loaded code) and heap;
  * - the peaks while replaying, sampled every 1,024 events: RSS, V8 heap used and committed (the
  *   young generation's semi-spaces and the old generation's pages), ArrayBuffers (read chunks);
- * - the state retained after the replay (heap used after a full GC, above the start), and, from a
+ * - the state retained after the replay (heap used and ArrayBuffers after a full GC, above the
+ *   start: sealed marks are bytes outside the heap), the blocks of marks sealed and unsealed, and, from a
  *   heap snapshot, what it holds by component of `SchoolLedgerState` (each object counted once,
  *   under the first path a breadth-first walk from the state reaches it by).
  *

@@ -205,7 +205,7 @@ export const cutSlotBlock = (tables: LedgerTables, arenaNumbers: number[], bases
  * hold the column's largest (0 to 7: a column of one value takes none). Reading entry j's value
  * in a column stays O(1): base + the offset's bytes at the column's start + j × its width.
  *
- * The bytes are in slabs of `SEALED_SLAB_BYTES` (typed arrays: a block is sealed in a few
+ * The bytes are in slabs of up to `SEALED_SLAB_BYTES` (typed arrays: a block is sealed in a few
  * microseconds only if its bytes are stored, not built into a string); a block's bytes start
  * with its columns' starts in units of its entries (the running sum of their widths, `columns` +
  * 1 bytes: column c is `entries` × start(c) bytes after them, its width start(c + 1) - start(c)).
@@ -215,6 +215,8 @@ export const cutSlotBlock = (tables: LedgerTables, arenaNumbers: number[], bases
  * bytes are (slab × `SEALED_SLAB_BYTES` + offset) and its columns' bases (doubles).
  */
 export const SEALED_SLAB_BYTES = 1 << 20;
+/** The first slab's size, doubling up to `SEALED_SLAB_BYTES` (a small state stays small; a deep comparison of two states walks every byte). */
+const SEALED_SLAB_MIN = 1 << 12;
 const SLAB_SHIFT = 20;
 const SLAB_MASK = SEALED_SLAB_BYTES - 1;
 export const DEFAULT_SEAL_LAG = 1;
@@ -256,7 +258,7 @@ export const sealColumns = (tables: LedgerTables, columns: number, entries: numb
   const length = columns + 1 + entries * total;
   let slab = tables.sealedSlabs[tables.sealedSlabs.length - 1];
   if (slab === undefined || tables.sealedUsed + length > slab.length) {
-    slab = new Uint8Array(Math.max(SEALED_SLAB_BYTES, length));
+    slab = new Uint8Array(Math.max(slab === undefined ? SEALED_SLAB_MIN : Math.min(SEALED_SLAB_BYTES, slab.length * 2), length));
     tables.sealedSlabs.push(slab);
     tables.sealedUsed = 0;
   }
