@@ -2,7 +2,8 @@
  * What an archive replay's memory is made of (`pnpm --filter @grade-ledger/bench bench:memory`:
  * the generated school's 2024-2025; `--years N` for the N school years up to that one; `--full`
  * for the whole generated school, 2018-2025; `--archive PATH` for an archive file of your own;
- * `--no-snapshot` to skip the breakdown of the state, which on the whole school takes minutes).
+ * `--no-snapshot` to skip the breakdown of the state, which on the whole school takes minutes;
+ * `--no-seal` to keep every block of marks in slots, as before sealed blocks: see `sealColumns`).
  *
  * The generated school's archive is written to a temporary file, then replayed in a child process
  * (node --expose-gc, the same flags as this process) the way the archive benchmark does it:
@@ -11,7 +12,8 @@
  * - the process before the replay (after a full GC): its RSS (Node, V8 and the loaded code) and heap;
  * - the peaks while replaying, sampled every 1,024 events: RSS, V8 heap used and committed (the
  *   young generation's semi-spaces and the old generation's pages), ArrayBuffers (read chunks);
- * - the state retained after the replay (heap used after a full GC, above the start), and, from a
+ * - the state retained after the replay (heap used and ArrayBuffers after a full GC, above the
+ *   start: sealed marks are bytes outside the heap), the blocks of marks sealed and unsealed, and, from a
  *   heap snapshot, what it holds by component of `SchoolLedgerState` (each object counted once,
  *   under the first path a breadth-first walk from the state reaches it by).
  *
@@ -22,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as v8 from 'node:v8';
 import * as E from 'fp-ts/Either';
-import { ATTENDANCE_SLOTS, GRADE_SLOTS, LESSON_SLOTS, MARK_SLOTS, schoolProjections, type SchoolLedgerState } from '@grade-ledger/core';
+import { ATTENDANCE_SLOTS, GRADE_SLOTS, LESSON_SLOTS, MARK_SLOTS, MARKS_PER_CHUNK, schoolProjections, type SchoolLedgerState } from '@grade-ledger/core';
 import { archiveBytes, fileSource, readArchive, writeTextFile } from '@grade-ledger/archive';
 import { generateSchoolWorkload } from '@grade-ledger/testing/workload';
 import { childScript, gc, int, machine, runChild, shippedRuleSets } from './common';
@@ -34,6 +36,7 @@ const COMPONENTS: ReadonlyArray<readonly [string, string]> = [
   // Marks, absences, grades, lessons and moments are blocks of the same arenas (see `slotBlock`):
   // one component, split by kind from the counts below (`slotsByKind`).
   ['slot arenas (marks, absences, grades, lessons, moments)', 'tables.arenas'],
+  ['sealed blocks of marks (bytes and bases)', 'tables.sealed'],
   ['lesson indexes (built by queries)', 'classList.[].subjects.table.[].lessonIndex'],
   ['pupil records (exemptions, grades)', 'classList.[].subjects.table.[].pupils'],
   ['summatives', 'classList.[].subjects.table.[].summatives'],
@@ -130,9 +133,19 @@ const sampleNow = (): Sample => {
   return { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, arrayBuffers: m.arrayBuffers, newSpace: space('new_space'), oldSpace: space('old_space') };
 };
 
-/** Bytes of slots each kind fills in the arenas (8 bytes a slot; blocks are filled from the start, the last of each partly). */
+/**
+ * Bytes of slots each kind fills in the arenas (8 bytes a slot; blocks are filled from the start,
+ * the last of each partly); marks in sealed blocks (see `sealColumns`) at their sealed size: the
+ * slabs' bytes used (typed arrays, outside V8's heap) and each block's place and bases (doubles).
+ */
 const slotsByKind = (state: SchoolLedgerState): ReadonlyArray<readonly [string, number]> => {
   let marks = 0;
+  let sealedMarks = 0;
+  const { tables } = state;
+  const sealedBytes = tables.sealedSlabs.slice(0, -1).reduce((n, slab) => n + slab.length, 0) + tables.sealedUsed + tables.sealedBlocks.length * 8;
+  for (const cls of state.classList)
+    for (const subject of cls.subjects.values())
+      for (let b = 0; b < subject.marks.length; b++) if ((subject.marks[b] as number) < 0) sealedMarks += Math.min(MARKS_PER_CHUNK, subject.recordedMarks - b * MARKS_PER_CHUNK);
   let attendance = 0;
   let lessons = 0;
   for (const cls of state.classList)
@@ -142,7 +155,7 @@ const slotsByKind = (state: SchoolLedgerState): ReadonlyArray<readonly [string, 
       lessons += subject.lessonCount;
     }
   return [
-    [`marks (${int(marks)} × ${MARK_SLOTS} slots)`, marks * MARK_SLOTS * 8],
+    [`marks (${int(marks)}: ${int(marks - sealedMarks)} × ${MARK_SLOTS} slots, ${int(sealedMarks)} sealed in ${MB(sealedBytes)} MB)`, (marks - sealedMarks) * MARK_SLOTS * 8 + sealedBytes],
     [`grades (${int(state.audit.gradeCount)} × ${GRADE_SLOTS} slots)`, state.audit.gradeCount * GRADE_SLOTS * 8],
     [`absences and lates (${int(attendance)} × ${ATTENDANCE_SLOTS} slots)`, attendance * ATTENDANCE_SLOTS * 8],
     [`lessons (${int(lessons)} × ${LESSON_SLOTS} slots)`, lessons * LESSON_SLOTS * 8],
@@ -158,9 +171,11 @@ type ChildResult = {
   readonly retained: Sample;
   readonly breakdown: ReturnType<typeof breakdownOf> | null;
   readonly slots: ReturnType<typeof slotsByKind>;
+  readonly seals: { readonly sealed: number; readonly unsealed: number; readonly holesReused: number };
+  readonly arenas: number;
 };
 
-const child = async (path: string, snapshot: boolean): Promise<ChildResult> => {
+const child = async (path: string, snapshot: boolean, seal: boolean): Promise<ChildResult> => {
   gc();
   const start = sampleNow();
   const peak = { ...start };
@@ -171,6 +186,7 @@ const child = async (path: string, snapshot: boolean): Promise<ChildResult> => {
   const began = performance.now();
   const reading = readArchive(fileSource(path)());
   const projections = schoolProjections({ ruleSets: shippedRuleSets });
+  if (!seal) projections.state.tables.sealLag = Infinity;
   let events = 0;
   for await (const recorded of reading.events) {
     projections.apply(recorded);
@@ -192,22 +208,24 @@ const child = async (path: string, snapshot: boolean): Promise<ChildResult> => {
       rmSync(file, { force: true });
     }
   }
-  return { events, seconds, start, peak, retained, breakdown, slots: slotsByKind(projections.state) };
+  const { tables } = projections.state;
+  return { events, seconds, start, peak, retained, breakdown, slots: slotsByKind(projections.state), seals: { ...tables.sealCounts }, arenas: tables.arenas.length };
 };
 
-const runReplayChild = (path: string, snapshot: boolean): Promise<ChildResult> =>
-  runChild<ChildResult>(['--expose-gc', '--max-old-space-size=16384', childScript(import.meta.url), '--child', path, snapshot ? 'snapshot' : 'none'], 'the replay child');
+const runReplayChild = (path: string, snapshot: boolean, seal: boolean): Promise<ChildResult> =>
+  runChild<ChildResult>(['--expose-gc', '--max-old-space-size=16384', childScript(import.meta.url), '--child', path, snapshot ? 'snapshot' : 'none', seal ? 'seal' : 'no-seal'], 'the replay child');
 
 const main = async (): Promise<void> => {
   const argv = process.argv.slice(2);
   if (argv[0] === '--child') {
-    console.log(`RESULT ${JSON.stringify(await child(argv[1] ?? '', argv[2] === 'snapshot'))}`);
+    console.log(`RESULT ${JSON.stringify(await child(argv[1] ?? '', argv[2] === 'snapshot', argv[3] === 'seal'))}`);
     return;
   }
   const given = argv.includes('--archive') ? argv[argv.indexOf('--archive') + 1] : undefined;
   const years = argv.includes('--years') ? Number(argv[argv.indexOf('--years') + 1]) : 1;
   const full = argv.includes('--full');
   const snapshot = !argv.includes('--no-snapshot');
+  const seal = !argv.includes('--no-seal');
   const path = given ?? join(tmpdir(), `grade-ledger-memory-${process.pid}.jsonl`);
   const log = (line: string): void => console.log(line);
   log(`archive replay memory: ${machine()}`);
@@ -220,7 +238,7 @@ const main = async (): Promise<void> => {
       const written = await lines.result;
       if (E.isLeft(written)) throw new Error(written.left.message);
     }
-    const r = await runReplayChild(path, snapshot);
+    const r = await runReplayChild(path, snapshot, seal);
     log(`${int(r.events)} events replayed in ${r.seconds.toFixed(1)} s (${int(r.events / r.seconds)} events/s)`);
     log('');
     log('| | RSS | V8 heap used | V8 heap committed | young generation (committed) | old generation (committed) | ArrayBuffers |');
@@ -228,7 +246,7 @@ const main = async (): Promise<void> => {
     for (const [label, s] of [['before the replay (code loaded, after a full GC)', r.start], ['peak while replaying (sampled)', r.peak], ['after the replay and a full GC', r.retained]] as const)
       log(`| ${label} | ${MB(s.rss)} MB | ${MB(s.heapUsed)} MB | ${MB(s.heapTotal)} MB | ${MB(s.newSpace)} MB | ${MB(s.oldSpace)} MB | ${MB(s.arrayBuffers)} MB |`);
     log('');
-    log(`State retained (heap used after the replay above before): ${MB(r.retained.heapUsed - r.start.heapUsed)} MB; transient at the peak (peak heap used above retained): ${MB(r.peak.heapUsed - r.retained.heapUsed)} MB.`);
+    log(`State retained (heap used and ArrayBuffers after the replay above before): ${MB(r.retained.heapUsed + r.retained.arrayBuffers - r.start.heapUsed - r.start.arrayBuffers)} MB (${MB(r.retained.arrayBuffers - r.start.arrayBuffers)} MB of it ArrayBuffers: sealed marks); transient at the peak (peak heap used above retained): ${MB(r.peak.heapUsed - r.retained.heapUsed)} MB.`);
     if (r.breakdown !== null) {
       log('');
       log(`Heap snapshot: ${MB(r.breakdown.heap)} MB in all, ${MB(r.breakdown.state)} MB reachable from the state:`);
@@ -238,6 +256,7 @@ const main = async (): Promise<void> => {
       for (const c of r.breakdown.components) log(`| ${c.component} | ${MB(c.bytes)} | ${int(c.objects)} |`);
     }
     log('');
+    log(`Blocks of marks sealed: ${int(r.seals.sealed)}, unsealed again by a change: ${int(r.seals.unsealed)}; blocks cut from holes: ${int(r.seals.holesReused)}; arenas: ${int(r.arenas)}.`);
     log(`The arenas' slots by kind (filled slots; the rest of each kind's last block and of the last arena is room): ${r.slots.map(([kind, bytes]) => `${kind} ${MB(bytes)} MB`).join(', ')}.`);
   } finally {
     if (given === undefined) rmSync(path, { force: true });

@@ -45,6 +45,32 @@ export type LedgerTables = {
   /** Arenas that blocks of slots are cut from (see `slotBlock`), and how much of the last is used. */
   readonly arenas: Slots[];
   arenaUsed: number;
+  /**
+   * Holes: blocks freed when their entries were sealed (see `sealColumns`), all of one length (a
+   * block of marks), as pairs of their arena's number and offset; the next block of that length
+   * is cut from the last hole, before the arenas' end (see `cutSlotBlock`).
+   */
+  readonly holes: number[];
+  /** Sealed blocks' bytes (see `sealColumns`), in slabs, and how much of the last is used (bytes of unsealed blocks stay, unused). */
+  readonly sealedSlabs: Uint8Array[];
+  sealedUsed: number;
+  /** Per sealed block (its number k × (columns + 1) on): where its bytes are, and its columns' bases. */
+  readonly sealedBlocks: number[];
+  /** Room for the columns of the block being sealed, and their widths (see `sealScratch`). */
+  readonly sealScratch: Slots;
+  readonly sealLeast: Slots;
+  readonly sealMost: Slots;
+  readonly sealWidths: number[];
+  /**
+   * When a subject's block of marks is sealed: as its block `sealLag` blocks later fills (0: as
+   * soon as it fills itself; Infinity: never). The fold's default is 1; tests set 0 and Infinity.
+   */
+  sealLag: number;
+  /**
+   * Blocks of marks sealed, unsealed again by a change to one of their marks, and blocks cut
+   * from holes (the fold's own counts, for the memory benchmark and the tests).
+   */
+  readonly sealCounts: { sealed: number; unsealed: number; holesReused: number };
 };
 
 /**
@@ -86,6 +112,16 @@ export const emptyLedgerTables = (): LedgerTables => ({
   blankChunks: new Map(),
   arenas: [],
   arenaUsed: 0,
+  holes: [],
+  sealedSlabs: [],
+  sealedUsed: 0,
+  sealedBlocks: [],
+  sealScratch: [],
+  sealLeast: [],
+  sealMost: [],
+  sealWidths: [],
+  sealLag: DEFAULT_SEAL_LAG,
+  sealCounts: { sealed: 0, unsealed: 0, holesReused: 0 },
 });
 
 /**
@@ -138,6 +174,161 @@ export const appendSlotBlock = (tables: LedgerTables, arenaNumbers: number[], ba
   arenaNumbers.push(lastArenaNumber(tables));
   bases.push(base);
   return base;
+};
+
+/** A freed block of slots (its entries sealed), the hole the next block of its length is cut from. */
+export const freeSlotBlock = (tables: LedgerTables, arena: number, base: number): void => {
+  tables.holes.push(arena, base);
+};
+
+/**
+ * `appendSlotBlock` for blocks of the holes' length (see `LedgerTables.holes`): cut from the last
+ * hole if there is one (its slots are not cleared: the caller writes each entry's slots before it
+ * reads them), else from the arenas.
+ */
+export const cutSlotBlock = (tables: LedgerTables, arenaNumbers: number[], bases: number[], length: number): number => {
+  const { holes } = tables;
+  if (holes.length === 0) return appendSlotBlock(tables, arenaNumbers, bases, length);
+  const base = holes.pop() as number;
+  arenaNumbers.push(holes.pop() as number);
+  tables.sealCounts.holesReused++;
+  bases.push(base);
+  return base;
+};
+
+// --- sealed blocks: columns of integers in as few bytes as they need -------------------------
+
+/**
+ * A block of entries that will hardly change again is *sealed*: its slots, split into columns
+ * of integers (a pair into its two numbers, flags into their fields), are kept column by column,
+ * each as its base (its least value) and every entry's offset from it in the fewest bytes that
+ * hold the column's largest (0 to 7: a column of one value takes none). Reading entry j's value
+ * in a column stays O(1): base + the offset's bytes at the column's start + j × its width.
+ *
+ * The bytes are in slabs of up to `SEALED_SLAB_BYTES` (typed arrays: a block is sealed in a few
+ * microseconds only if its bytes are stored, not built into a string); a block's bytes start
+ * with its columns' starts in units of its entries (the running sum of their widths, `columns` +
+ * 1 bytes: column c is `entries` × start(c) bytes after them, its width start(c + 1) - start(c)).
+ * Typed arrays' bytes are outside V8's heap, where every 64 MB makes a full mark-compact (see
+ * `Slots`): sealed marks take about 13 bytes each, 34 MB for the eight years of the generated
+ * school, so a replay pays for at most one. `sealedBlocks` holds, per sealed block, where its
+ * bytes are (slab × `SEALED_SLAB_BYTES` + offset) and its columns' bases (doubles).
+ */
+export const SEALED_SLAB_BYTES = 1 << 20;
+/** The first slab's size, doubling up to `SEALED_SLAB_BYTES` (a small state stays small; a deep comparison of two states walks every byte). */
+const SEALED_SLAB_MIN = 1 << 12;
+const SLAB_SHIFT = 20;
+const SLAB_MASK = SEALED_SLAB_BYTES - 1;
+export const DEFAULT_SEAL_LAG = 1;
+
+/** Bytes an offset up to `range` needs (up to 7: offsets below 2^53). */
+const widthOf = (range: number): number => (range < 256 ? (range === 0 ? 0 : 1) : range < 65_536 ? 2 : range < 16_777_216 ? 3 : range < 4_294_967_296 ? 4 : range < 2 ** 40 ? 5 : range < 2 ** 48 ? 6 : 7);
+
+/**
+ * The tables' scratch of `length` numbers (doubles), where a caller puts the columns of a block
+ * to seal (column c's entries from c × entries on), and each column's least and largest value in
+ * `sealLeast` and `sealMost` (the caller finds them as it splits the slots: one pass, not two),
+ * before `sealColumns`.
+ */
+export const sealScratch = (tables: LedgerTables, length: number): Slots => {
+  const scratch = tables.sealScratch;
+  while (scratch.length < length) scratch.push(0.5);
+  return scratch;
+};
+
+/**
+ * Seals `entries` entries of `columns` columns from the tables' scratch (see `sealScratch`; each
+ * an integer of either sign, exact in a double); returns the sealed block's number.
+ */
+export const sealColumns = (tables: LedgerTables, columns: number, entries: number): number => {
+  const values = tables.sealScratch;
+  const { sealedBlocks, sealLeast, sealMost } = tables;
+  const k = sealedBlocks.length / (columns + 1);
+  const head = sealedBlocks.length;
+  sealedBlocks.push(0);
+  let total = 0;
+  const widths = tables.sealWidths;
+  for (let c = 0; c < columns; c++) {
+    const least = sealLeast[c] as number;
+    sealedBlocks.push(least);
+    const width = widthOf((sealMost[c] as number) - least);
+    widths[c] = width;
+    total += width;
+  }
+  const length = columns + 1 + entries * total;
+  let slab = tables.sealedSlabs[tables.sealedSlabs.length - 1];
+  if (slab === undefined || tables.sealedUsed + length > slab.length) {
+    slab = new Uint8Array(Math.max(slab === undefined ? SEALED_SLAB_MIN : Math.min(SEALED_SLAB_BYTES, slab.length * 2), length));
+    tables.sealedSlabs.push(slab);
+    tables.sealedUsed = 0;
+  }
+  const bytes: Uint8Array = slab;
+  const at = tables.sealedUsed;
+  tables.sealedUsed = at + length;
+  sealedBlocks[head] = (tables.sealedSlabs.length - 1) * SEALED_SLAB_BYTES + at;
+  let start = 0;
+  let p = at + columns + 1;
+  for (let c = 0; c < columns; c++) {
+    bytes[at + c] = start;
+    const width = widths[c] as number;
+    start += width;
+    const base = sealedBlocks[head + 1 + c] as number;
+    const from = c * entries;
+    const to = from + entries;
+    // Stores into a Uint8Array keep the low 8 bits: each byte is the offset shifted.
+    if (width === 1) for (let j = from; j < to; j++) bytes[p++] = ((values[j] as number) - base) | 0;
+    else if (width === 2)
+      for (let j = from; j < to; j++, p += 2) {
+        const v = ((values[j] as number) - base) | 0;
+        bytes[p] = v;
+        bytes[p + 1] = v >> 8;
+      }
+    else if (width === 3)
+      for (let j = from; j < to; j++, p += 3) {
+        const v = ((values[j] as number) - base) | 0;
+        bytes[p] = v;
+        bytes[p + 1] = v >> 8;
+        bytes[p + 2] = v >> 16;
+      }
+    else if (width > 0)
+      for (let j = from; j < to; j++) {
+        let v = (values[j] as number) - base;
+        for (let b = 0; b < width; b++, p++) {
+          const low = v % 256;
+          bytes[p] = low;
+          v = (v - low) / 256;
+        }
+      }
+  }
+  bytes[at + columns] = start;
+  return k;
+};
+
+/** Entry `j`'s value in column `c` of sealed block `k` (of `columns` columns and `entries` entries). */
+export const sealedValue = (tables: LedgerTables, k: number, columns: number, entries: number, c: number, j: number): number => {
+  const head = k * (columns + 1);
+  const where = tables.sealedBlocks[head] as number;
+  const bytes = tables.sealedSlabs[where >>> SLAB_SHIFT] as Uint8Array;
+  const block = where & SLAB_MASK;
+  const start = bytes[block + c] as number;
+  const width = (bytes[block + c + 1] as number) - start;
+  const base = tables.sealedBlocks[head + 1 + c] as number;
+  const at = block + columns + 1 + entries * start + j * width;
+  switch (width) {
+    case 0:
+      return base;
+    case 1:
+      return base + (bytes[at] as number);
+    case 2:
+      return base + ((bytes[at] as number) | ((bytes[at + 1] as number) << 8));
+    case 3:
+      return base + ((bytes[at] as number) | ((bytes[at + 1] as number) << 8) | ((bytes[at + 2] as number) << 16));
+    default: {
+      let offset = 0;
+      for (let b = width - 1; b >= 0; b--) offset = offset * 256 + (bytes[at + b] as number);
+      return base + offset;
+    }
+  }
 };
 
 // --- pairs of small numbers in one slot -------------------------------------------------

@@ -23,6 +23,11 @@ import {
   writeId,
   isIdOfCode,
   appendSlotBlock,
+  cutSlotBlock,
+  freeSlotBlock,
+  sealColumns,
+  sealedValue,
+  sealScratch,
   localValueNumberOf,
   momentOf,
   occurredAtOfMoment,
@@ -138,8 +143,10 @@ export type JournalMark = {
  * a mark is 5 numbers at the end of one array of doubles (see `Slots`: 40 bytes, never traced),
  * keeps none of its event's strings alive, and is no object for the garbage collector to move. The slots are in blocks of
  * `MARKS_PER_CHUNK` marks, each cut once at its full size from an arena of the tables (see
- * `slotBlock`) and filled in place: a growing array would be copied at every growth. Read them
- * with `markAt`, `markCount` and the `mark…At` functions.
+ * `slotBlock`) and filled in place: a growing array would be copied at every growth. A block that
+ * will hardly change again is then *sealed* into columns of a few bytes (about 12 bytes a mark:
+ * see `sealMarkBlock`), its slots reused by later blocks. Read them with `markAt`, `markCount`
+ * and the `mark…At` functions (which read sealed and unsealed blocks alike).
  */
 export type MarkSlots = Slots;
 
@@ -361,11 +368,12 @@ export type JournalSubject = {
   readonly summatives: Map<string, JournalSummative>;
   /**
    * Marks and attendance of all the subject's pupils, in order of recording (slots filled per event):
-   * the number of each block's arena in `tables.arenas` (see `slotBlock`); a change finds its
-   * entry by a scan back (`markNumberOf`).
+   * the number of each block's arena in `tables.arenas` (see `slotBlock`), or -1 - k for a block
+   * sealed as the tables' sealed block k (see `sealMarkBlock`); a change finds its entry by a
+   * scan back (`markNumberOf`).
    */
   readonly marks: number[];
-  /** Where each of `marks`' blocks starts in its arena. */
+  /** Where each of `marks`' blocks starts in its arena (0 for a sealed block). */
   readonly markBases: number[];
   /** How many marks `marks` holds (the last block is filled up to here). */
   recordedMarks: number;
@@ -486,6 +494,8 @@ export type SchoolLedgerState = {
   lastSubjectClass: JournalClass | undefined;
   lastSubjectId: string | undefined;
   lastSubject: JournalSubject | undefined;
+  /** How many of `classList`, from the first, have had their marks sealed at the opening of a later school year (see `sealMarksOfYearsBefore`). */
+  sealedClasses: number;
 };
 
 export const initialSchoolLedgerState = (): SchoolLedgerState => ({
@@ -519,6 +529,7 @@ export const initialSchoolLedgerState = (): SchoolLedgerState => ({
   lastSubjectClass: undefined,
   lastSubjectId: undefined,
   lastSubject: undefined,
+  sealedClasses: 0,
 });
 
 /** The year a class's school year starts in, from its calendar (so that it never depends on other streams). */
@@ -526,11 +537,199 @@ export const startYearOfCalendar = (calendar: { readonly startsOn: LocalDate }):
 
 type Marks = Pick<JournalSubject, 'marks' | 'markBases' | 'recordedMarks' | 'markOverflow' | 'markPositions' | 'markPupilOn' | 'tables'>;
 
-/** Mark `i`'s block (its arena) and the offset of its first slot there. */
+/** Mark `i`'s block (its arena) and the offset of its first slot there: a block in slots (not sealed: see `liveMarkBlock`). */
 const markChunk = (subject: Marks, i: number): MarkSlots => subject.tables.arenas[subject.marks[i >> CHUNK_SHIFT] as number] as MarkSlots;
 const markOffset = (subject: Marks, i: number): number => (subject.markBases[i >> CHUNK_SHIFT] as number) + (i & CHUNK_MASK) * MARK_SLOTS;
-/** Slot `k` of mark `i`. */
-const markSlot = (subject: Marks, i: number, k: number): number => markChunk(subject, i)[markOffset(subject, i) + k] as number;
+/** Slot `k` of mark `i`, from its block's slots or, sealed, from its columns. */
+const markSlot = (subject: Marks, i: number, k: number): number => {
+  const arena = subject.marks[i >> CHUNK_SHIFT] as number;
+  return arena >= 0
+    ? ((subject.tables.arenas[arena] as MarkSlots)[(subject.markBases[i >> CHUNK_SHIFT] as number) + (i & CHUNK_MASK) * MARK_SLOTS + k] as number)
+    : sealedMarkSlot(subject.tables, -1 - arena, i & CHUNK_MASK, k);
+};
+
+/**
+ * Sealed blocks of marks (see `sealColumns`): a full block of 64 marks that will hardly change
+ * again (the subject has filled `LedgerTables.sealLag` blocks since; every block of a class,
+ * the last partly filled one too, once a later school year opens: `sealMarksOfYearsBefore`) is
+ * kept as seven columns:
+ * mark id (code), pupil and given-on (the pair's two numbers; -1 and 0 for a pair kept beside,
+ * see `markPupilOn`), flags, position and moment (-1 and 0 for a pair kept beside, see
+ * `markPositions`), event id (code). In the generated school most columns take 0-2 bytes a mark
+ * (ids are consecutive, a lesson's marks share their lesson and moment, the actor is the
+ * subject's teacher): about 12 bytes a mark with its block's place and bases, against 40 in
+ * slots. Its slots' block becomes a hole the next block of marks (of any subject) is cut from. A
+ * change to a sealed mark (a correction, moderation or annulment of an old one; in the generated
+ * school all come within days, never that late), or a mark recorded into a sealed last block,
+ * first puts its block back in slots (`liveMarkBlock`), for good. A sealed block's number k is
+ * in `marks` as -1 - k. Sealing costs a pass over the block's slots and its bytes' writes, once.
+ */
+const MARK_COLUMNS = 7;
+const C_ID = 0;
+const C_PUPIL = 1;
+const C_ON = 2;
+const C_FLAGS = 3;
+const C_POSITION = 4;
+const C_MOMENT = 5;
+const C_EVENT = 6;
+const markColumn = (tables: LedgerTables, k: number, c: number, j: number): number => sealedValue(tables, k, MARK_COLUMNS, MARKS_PER_CHUNK, c, j);
+/** Slot `slot` of mark `j` of sealed block `k`, as its slots held it. */
+const sealedMarkSlot = (tables: LedgerTables, k: number, j: number, slot: number): number => {
+  switch (slot) {
+    case M_ID:
+      return markColumn(tables, k, C_ID, j);
+    case M_PUPIL_ON: {
+      const pupil = markColumn(tables, k, C_PUPIL, j);
+      return pupil < 0 ? -1 : pupil * PAIR_UNIT + markColumn(tables, k, C_ON, j);
+    }
+    case M_FLAGS:
+      return markColumn(tables, k, C_FLAGS, j);
+    case M_POSITION_MOMENT: {
+      const position = markColumn(tables, k, C_POSITION, j);
+      return position < 0 ? -1 : position * MOMENT_UNIT + markColumn(tables, k, C_MOMENT, j);
+    }
+    default:
+      return markColumn(tables, k, C_EVENT, j);
+  }
+};
+
+/**
+ * Seals block `b` of the subject's marks (in slots; `filled` of its 64 marks recorded, the rest
+ * sealed as copies of its last: only marks below `recordedMarks` are read): its slots split into
+ * columns, each column's least and largest value found on the way. Every slot is an integer (no
+ * -0: a position of -0 is kept beside, see `fitsPositionAndMoment`), so its columns give it back exactly.
+ */
+const sealMarkBlock = (subject: JournalSubject, b: number, filled = MARKS_PER_CHUNK): void => {
+  const { tables } = subject;
+  const arena = subject.marks[b] as number;
+  const base = subject.markBases[b] as number;
+  const slots = tables.arenas[arena] as MarkSlots;
+  const n = MARKS_PER_CHUNK;
+  const values = sealScratch(tables, MARK_COLUMNS * n);
+  let idLeast = Infinity;
+  let idMost = -Infinity;
+  let pupilLeast = Infinity;
+  let pupilMost = -Infinity;
+  let onLeast = Infinity;
+  let onMost = -Infinity;
+  let flagsLeast = Infinity;
+  let flagsMost = -Infinity;
+  let positionLeast = Infinity;
+  let positionMost = -Infinity;
+  let momentLeast = Infinity;
+  let momentMost = -Infinity;
+  let eventLeast = Infinity;
+  let eventMost = -Infinity;
+  for (let j = 0, at = base; j < n; j++, at += j < filled ? MARK_SLOTS : 0) {
+    const id = slots[at + M_ID] as number;
+    const pupilOn = slots[at + M_PUPIL_ON] as number;
+    const flags = slots[at + M_FLAGS] as number;
+    const positionMoment = slots[at + M_POSITION_MOMENT] as number;
+    const event = slots[at + M_EVENT] as number;
+    const pupil = pupilOn < 0 ? -1 : highOfPair(pupilOn);
+    const on = pupilOn < 0 ? 0 : pupilOn - pupil * PAIR_UNIT;
+    const position = positionMoment < 0 ? -1 : positionOfSlot(positionMoment);
+    const moment = positionMoment < 0 ? 0 : positionMoment - position * MOMENT_UNIT;
+    values[C_ID * n + j] = id;
+    values[C_PUPIL * n + j] = pupil;
+    values[C_ON * n + j] = on;
+    values[C_FLAGS * n + j] = flags;
+    values[C_POSITION * n + j] = position;
+    values[C_MOMENT * n + j] = moment;
+    values[C_EVENT * n + j] = event;
+    idLeast = Math.min(idLeast, id);
+    idMost = Math.max(idMost, id);
+    pupilLeast = Math.min(pupilLeast, pupil);
+    pupilMost = Math.max(pupilMost, pupil);
+    onLeast = Math.min(onLeast, on);
+    onMost = Math.max(onMost, on);
+    flagsLeast = Math.min(flagsLeast, flags);
+    flagsMost = Math.max(flagsMost, flags);
+    positionLeast = Math.min(positionLeast, position);
+    positionMost = Math.max(positionMost, position);
+    momentLeast = Math.min(momentLeast, moment);
+    momentMost = Math.max(momentMost, moment);
+    eventLeast = Math.min(eventLeast, event);
+    eventMost = Math.max(eventMost, event);
+  }
+  const { sealLeast: least, sealMost: most } = tables;
+  least[C_ID] = idLeast;
+  most[C_ID] = idMost;
+  least[C_PUPIL] = pupilLeast;
+  most[C_PUPIL] = pupilMost;
+  least[C_ON] = onLeast;
+  most[C_ON] = onMost;
+  least[C_FLAGS] = flagsLeast;
+  most[C_FLAGS] = flagsMost;
+  least[C_POSITION] = positionLeast;
+  most[C_POSITION] = positionMost;
+  least[C_MOMENT] = momentLeast;
+  most[C_MOMENT] = momentMost;
+  least[C_EVENT] = eventLeast;
+  most[C_EVENT] = eventMost;
+  const k = sealColumns(tables, MARK_COLUMNS, n);
+  subject.marks[b] = -1 - k;
+  subject.markBases[b] = 0;
+  freeSlotBlock(tables, arena, base);
+  tables.sealCounts.sealed++;
+};
+
+/** Seals the block `sealLag` blocks before block `filled`, which has just filled, if it is in slots. */
+const sealMarksBehind = (subject: JournalSubject, filled: number): void => {
+  const b = filled - subject.tables.sealLag;
+  if (b >= 0 && (subject.marks[b] as number) >= 0) sealMarkBlock(subject, b);
+};
+
+/** Puts mark `i`'s block back in slots if sealed (a change is about to write one of its slots). */
+const liveMarkBlock = (subject: JournalSubject, i: number): void => {
+  const b = i >> CHUNK_SHIFT;
+  const sealed = subject.marks[b] as number;
+  if (sealed >= 0) return;
+  const { tables } = subject;
+  const k = -1 - sealed;
+  const arenaNumbers: number[] = [];
+  const bases: number[] = [];
+  const base = cutSlotBlock(tables, arenaNumbers, bases, MARKS_PER_CHUNK * MARK_SLOTS);
+  const slots = tables.arenas[arenaNumbers[0] as number] as MarkSlots;
+  for (let j = 0; j < MARKS_PER_CHUNK; j++)
+    for (let slot = 0; slot < MARK_SLOTS; slot++) slots[base + j * MARK_SLOTS + slot] = sealedMarkSlot(tables, k, j, slot);
+  subject.marks[b] = arenaNumbers[0] as number;
+  subject.markBases[b] = base;
+  tables.sealCounts.unsealed++;
+};
+
+/** Seals every block of the subject's marks still in slots, the last (partly filled) too. */
+const sealAllMarksOf = (subject: JournalSubject): void => {
+  const n = subject.recordedMarks;
+  for (let b = 0; b < subject.marks.length; b++) if ((subject.marks[b] as number) >= 0) sealMarkBlock(subject, b, Math.min(MARKS_PER_CHUNK, n - b * MARKS_PER_CHUNK));
+};
+
+/**
+ * When a school year opens, the marks of the classes of earlier years are sealed, every block
+ * (the two last of each subject would otherwise stay in slots for good): a mark recorded or
+ * changed later unseals its block again. Each class once (`sealedClasses`: how many of
+ * `classList` are done, in order; a class of a later year opened before stops the sweep there).
+ */
+const sealMarksOfYearsBefore = (state: SchoolLedgerState, startYear: number): void => {
+  if (state.tables.sealLag === Infinity) return;
+  const { classList } = state;
+  let k = state.sealedClasses;
+  for (; k < classList.length; k++) {
+    const cls = classList[k] as JournalClass | undefined;
+    if (cls === undefined) continue;
+    if (cls.startYear >= startYear) break;
+    for (const subject of cls.subjects.values()) sealAllMarksOf(subject);
+  }
+  state.sealedClasses = k;
+};
+
+/** Seals every block of marks of every subject still in slots, the last of each too (a test's way to seal as early as can be). */
+export const sealMarkBlocks = (state: SchoolLedgerState): void => {
+  for (const cls of state.classList) if (cls !== undefined) for (const subject of cls.subjects.values()) sealAllMarksOf(subject);
+};
+
+/** Whether mark `i`'s block is sealed. */
+export const isMarkSealedAt = (subject: Marks, i: number): boolean => (subject.marks[i >> CHUNK_SHIFT] as number) < 0;
 type Attendance = Pick<JournalSubject, 'attendance' | 'attendanceBases' | 'attendanceCount' | 'attendancePupilLesson' | 'tables'>;
 
 /** The number of marks of a subject. */
@@ -538,6 +737,13 @@ export const markCount = (subject: Marks): number => subject.recordedMarks;
 export const markIdAt = (subject: Marks, i: number): string => decodeId(subject.tables, markSlot(subject, i, M_ID));
 /** What the mark was given on: its lesson (formative) or summative (score). */
 export const markOnAt = (subject: Marks, i: number): string => valueAt(subject.tables, onNumberAt(subject, i, markSlot(subject, i, M_PUPIL_ON))) as string;
+/** The value number of mark `i`'s pupil (from its column if sealed: no pair to build). */
+const markPupilNumber = (subject: Marks, i: number): number => {
+  const arena = subject.marks[i >> CHUNK_SHIFT] as number;
+  if (arena >= 0) return pupilNumberAt(subject, i, (subject.tables.arenas[arena] as MarkSlots)[markOffset(subject, i) + M_PUPIL_ON] as number);
+  const pupil = markColumn(subject.tables, -1 - arena, C_PUPIL, i & CHUNK_MASK);
+  return pupil >= 0 ? pupil : (subject.markPupilOn?.get(i)?.pupil as number);
+};
 /** The value numbers of mark `i`'s pupil and of what it was given on, from its pair slot `slot`. */
 const pupilNumberAt = (subject: Marks, i: number, slot: number): number => (slot >= 0 ? highOfPair(slot) : (subject.markPupilOn?.get(i)?.pupil as number));
 const onNumberAt = (subject: Marks, i: number, slot: number): number => (slot >= 0 ? lowOfPair(slot) : (subject.markPupilOn?.get(i)?.on as number));
@@ -546,7 +752,7 @@ const valueOfFlags = (subject: Marks, i: number, flags: number): number =>
   (flags & OVERFLOW) === 0 ? (flags >>> VALUE_SHIFT) & VALUE_MASK : (subject.markOverflow?.get(i)?.value as number);
 const actorNumberOfFlags = (subject: Marks, i: number, flags: number): number =>
   (flags & OVERFLOW) === 0 ? flags >>> ACTOR_SHIFT : (subject.markOverflow?.get(i)?.actor as number);
-export const markPupilAt = (subject: Marks, i: number): string => valueAt(subject.tables, pupilNumberAt(subject, i, markSlot(subject, i, M_PUPIL_ON))) as string;
+export const markPupilAt = (subject: Marks, i: number): string => valueAt(subject.tables, markPupilNumber(subject, i)) as string;
 export const markKindAt = (subject: Marks, i: number): 'formative' | 'summative' => (markSlot(subject, i, M_FLAGS) & SUMMATIVE) === 0 ? 'formative' : 'summative';
 export const isMarkAnnulledAt = (subject: Marks, i: number): boolean => (markSlot(subject, i, M_FLAGS) & ANNULLED) !== 0;
 
@@ -560,11 +766,8 @@ export const isMarkAnnulledAt = (subject: Marks, i: number): boolean => (markSlo
 export const markNumberOf = (subject: Marks, markId: string, pupilId?: string): number | undefined => {
   const pupil = pupilId === undefined ? -1 : subject.tables.valueNumbers.get(pupilId);
   if (pupil === undefined) return undefined;
-  for (let i = subject.recordedMarks - 1; i >= 0; i--) {
-    const slots = markChunk(subject, i);
-    const at = markOffset(subject, i);
-    if ((pupil < 0 || pupilNumberAt(subject, i, slots[at + M_PUPIL_ON] as number) === pupil) && isIdOfCode(subject.tables, slots[at + M_ID] as number, markId)) return i;
-  }
+  for (let i = subject.recordedMarks - 1; i >= 0; i--)
+    if ((pupil < 0 || markPupilNumber(subject, i) === pupil) && isIdOfCode(subject.tables, markSlot(subject, i, M_ID), markId)) return i;
   return undefined;
 };
 
@@ -586,19 +789,17 @@ const markMomentOf = (subject: Marks, i: number, slot: number): number => (slot 
 
 /** The mark as a query sees it (a fresh object). */
 export const markAt = (state: SchoolLedgerState, subject: JournalSubject, i: number): JournalMark => {
-  const at = markOffset(subject, i);
-  const slots = markChunk(subject, i);
-  const flags = slots[at + M_FLAGS] as number;
+  const flags = markSlot(subject, i, M_FLAGS);
   const { tables } = subject;
-  const positionAndMoment = slots[at + M_POSITION_MOMENT] as number;
+  const positionAndMoment = markSlot(subject, i, M_POSITION_MOMENT);
   const moment = markMomentOf(subject, i, positionAndMoment);
   return {
     kind: (flags & SUMMATIVE) === 0 ? 'formative' : 'summative',
-    markId: decodeId(tables, slots[at + M_ID] as number),
-    on: valueAt(tables, onNumberAt(subject, i, slots[at + M_PUPIL_ON] as number)) as string,
+    markId: decodeId(tables, markSlot(subject, i, M_ID)),
+    on: valueAt(tables, onNumberAt(subject, i, markSlot(subject, i, M_PUPIL_ON))) as string,
     value: valueOfFlags(subject, i, flags),
     annulled: (flags & ANNULLED) !== 0,
-    eventId: decodeId(tables, slots[at + M_EVENT] as number),
+    eventId: decodeId(tables, markSlot(subject, i, M_EVENT)),
     actor: state.audit.actors[actorNumberOfFlags(subject, i, flags)] as Actor,
     occurredAt: occurredAtOfMoment(tables, moment),
     recordedAt: recordedAtOfMoment(tables, moment),
@@ -1027,7 +1228,9 @@ const recordMark = (
   const { tables } = state;
   const i = subject.recordedMarks;
   // A new block at its full size for every 64th mark (only slots below `recordedMarks` are read).
-  const at = (i & CHUNK_MASK) === 0 ? appendSlotBlock(tables, subject.marks, subject.markBases, MARKS_PER_CHUNK * MARK_SLOTS) : markOffset(subject, i);
+  // (From a hole a sealed block left, if any: see `sealMarkBlock`; a block sealed partly filled, its class's year over, back in slots first.)
+  if ((i & CHUNK_MASK) !== 0 && (subject.marks[i >> CHUNK_SHIFT] as number) < 0) liveMarkBlock(subject, i);
+  const at = (i & CHUNK_MASK) === 0 ? cutSlotBlock(tables, subject.marks, subject.markBases, MARKS_PER_CHUNK * MARK_SLOTS) : markOffset(subject, i);
   const slots = markChunk(subject, i);
   // A valid ledger never records a mark id twice for one pupil and subject (the decider refuses it).
   writeId(tables, cls.caches.markIds, markId, slots, at + M_ID);
@@ -1054,6 +1257,7 @@ const recordMark = (
   writeId(tables, cls.caches.eventIds, metadata.eventId, slots, at + M_EVENT);
   subject.recordedMarks = i + 1;
   if (metadata.reason !== undefined) (subject.markReasons ??= new Map()).set(i, metadata.reason);
+  if (((i + 1) & CHUNK_MASK) === 0) sealMarksBehind(subject, i >> CHUNK_SHIFT);
 };
 
 /** A pupil's value number, from the class's own small map of its pupils' numbers. */
@@ -1084,6 +1288,7 @@ const onNumberOf = (subject: JournalSubject, local: Map<string | number, number>
 
 /** A mark's new value, in its flags if it fits, else in the subject's `markOverflow` (with its actor). */
 const setMarkValue = (subject: JournalSubject, i: number, value: number): void => {
+  liveMarkBlock(subject, i);
   const slots = markChunk(subject, i);
   const at = markOffset(subject, i) + M_FLAGS;
   const flags = slots[at] as number;
@@ -1136,6 +1341,7 @@ const changeMark = (
   state.audit.counts[action]++;
   // A change of the other kind (a correction to points of a formative mark) changes nothing: the decider never records one.
   if (subject === undefined || i === undefined || mark === undefined || (value !== null && value.kind !== mark.kind)) return;
+  liveMarkBlock(subject, i);
   const slots = markChunk(subject, i);
   const at = markOffset(subject, i);
   if (value === null) slots[at + M_FLAGS] = (slots[at + M_FLAGS] as number) | ANNULLED;
@@ -1255,6 +1461,7 @@ const notePlanChange = (state: SchoolLedgerState, recorded: RecordedEvent, chang
 const handlers = {
   SchoolYearOpened: (state, { data }) => {
     state.schoolYears.set(data.schoolYearId, { schoolYearId: data.schoolYearId, startYear: data.startYear, ruleSetId: data.ruleSetId });
+    sealMarksOfYearsBefore(state, data.startYear);
   },
   ClassOpened: (state, { data }, recorded) => {
     const opened: JournalClass = {
