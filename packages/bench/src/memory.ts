@@ -3,7 +3,7 @@
  * the generated school's 2024-2025; `--years N` for the N school years up to that one; `--full`
  * for the whole generated school, 2018-2025; `--archive PATH` for an archive file of your own;
  * `--no-snapshot` to skip the breakdown of the state, which on the whole school takes minutes;
- * `--no-seal` to keep every block of marks in slots, as before sealed blocks: see `sealColumns`).
+ * `--seal-marks` to replay with `sealMarks: true`, marks kept in sealed blocks: see `sealColumns`).
  *
  * The generated school's archive is written to a temporary file, then replayed in a child process
  * (node --expose-gc, the same flags as this process) the way the archive benchmark does it:
@@ -185,8 +185,7 @@ const child = async (path: string, snapshot: boolean, seal: boolean): Promise<Ch
   };
   const began = performance.now();
   const reading = readArchive(fileSource(path)());
-  const projections = schoolProjections({ ruleSets: shippedRuleSets });
-  if (!seal) projections.state.tables.sealLag = Infinity;
+  const projections = schoolProjections({ ruleSets: shippedRuleSets, sealMarks: seal });
   let events = 0;
   for await (const recorded of reading.events) {
     projections.apply(recorded);
@@ -225,7 +224,7 @@ const main = async (): Promise<void> => {
   const years = argv.includes('--years') ? Number(argv[argv.indexOf('--years') + 1]) : 1;
   const full = argv.includes('--full');
   const snapshot = !argv.includes('--no-snapshot');
-  const seal = !argv.includes('--no-seal');
+  const seal = argv.includes('--seal-marks');
   const path = given ?? join(tmpdir(), `grade-ledger-memory-${process.pid}.jsonl`);
   const log = (line: string): void => console.log(line);
   log(`archive replay memory: ${machine()}`);

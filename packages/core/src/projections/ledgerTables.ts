@@ -63,7 +63,8 @@ export type LedgerTables = {
   readonly sealWidths: number[];
   /**
    * When a subject's block of marks is sealed: as its block `sealLag` blocks later fills (0: as
-   * soon as it fills itself; Infinity: never). The fold's default is 1; tests set 0 and Infinity.
+   * soon as it fills itself; Infinity: never). Infinity unless `ReplayOptions.sealMarks` asks for
+   * sealing (1 then); tests set 0 and Infinity.
    */
   sealLag: number;
   /**
@@ -219,7 +220,10 @@ export const SEALED_SLAB_BYTES = 1 << 20;
 const SEALED_SLAB_MIN = 1 << 12;
 const SLAB_SHIFT = 20;
 const SLAB_MASK = SEALED_SLAB_BYTES - 1;
-export const DEFAULT_SEAL_LAG = 1;
+/** The lag `ReplayOptions.sealMarks` sets: a block is sealed once its subject has filled the next. */
+export const SEAL_LAG = 1;
+/** Sealing is off unless asked for (`ReplayOptions.sealMarks`): it costs the fold time. */
+export const DEFAULT_SEAL_LAG = Number.POSITIVE_INFINITY;
 
 /** Bytes an offset up to `range` needs (up to 7: offsets below 2^53). */
 const widthOf = (range: number): number => (range < 256 ? (range === 0 ? 0 : 1) : range < 65_536 ? 2 : range < 16_777_216 ? 3 : range < 4_294_967_296 ? 4 : range < 2 ** 40 ? 5 : range < 2 ** 48 ? 6 : 7);

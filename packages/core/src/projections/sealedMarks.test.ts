@@ -6,7 +6,7 @@ import type { RecordedEvent } from '../eventStore/eventStore';
 import { inMemoryEventStore } from '../eventStore/inMemoryEventStore';
 import { journalRulesFromRuleSets } from '../classJournal/journalRulesFromRuleSets';
 import { kazakhstanRuleSets } from '../rules/kazakhstan';
-import { schoolProjections, type ReplayOptions, type SchoolProjections } from '../replay/replay';
+import { replayEvents, schoolProjections, type ReplayOptions, type SchoolProjections } from '../replay/replay';
 import { everyQuery, onStream } from '../replay/testSupport';
 import { history } from './arenaHistory';
 import { PAIR_UNIT } from './ledgerTables';
@@ -183,5 +183,19 @@ describe('sealed blocks of marks', () => {
       }),
       { numRuns: 8, examples: [[undefined, undefined, events.length]] },
     );
+  });
+
+  it('are off unless a replay asks for them (`sealMarks`), and a replay that asks answers as one that does not', async () => {
+    const store = inMemoryEventStore();
+    const built = await buildSmallSchool({ seed: 7, since: 2020, until: 2021, store, ruleSets });
+    if (E.isLeft(built)) throw new Error(built.left.message);
+    const events = store.allEvents();
+    const plain = replayEvents(events, { ruleSets });
+    const sealing = replayEvents(events, { ruleSets, sealMarks: true });
+    expect(plain.state.tables.sealCounts.sealed).toBe(0);
+    expect(sealedMarks(plain.state)).toBe(0);
+    // The opening of 2021 sealed the 2020 classes' blocks, whatever their subjects had filled.
+    expect(sealedMarks(sealing.state)).toBeGreaterThan(0);
+    expect(everything(sealing)).toEqual(everything(plain));
   });
 });
