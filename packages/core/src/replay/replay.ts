@@ -50,8 +50,9 @@ export type ReplayOptions = {
    * filled the next one, and every block of a class once a later school year opens, is kept as
    * columns of bytes, about 12 bytes a mark instead of 40 (see `sealColumns`). The state then
    * takes about a third less memory (the generated school: about 20 MB a school year instead of
-   * 29); the fold takes some 6-14% more time (sealing a block is a pass over its slots) and
-   * queries of sealed marks up to 1.2 times as long. For a process that keeps many years of a
+   * 29); the fold takes more time (sealing a block is a pass over its slots: 1.04 times the
+   * time in one process alternating with an unsealed fold, 1.6 times in the replay benchmark's
+   * own process, a gap not yet explained) and queries of sealed marks up to 1.2 times as long. For a process that keeps many years of a
    * school in memory; a one-off replay is faster without. Either way the queries answer the same.
    */
   readonly sealMarks?: boolean;
