@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/Either';
 import { formatIssues, kazakhstanRuleSets, validationIssues, type RecordedEvent, type RuleSet } from '@grade-ledger/core';
 import { canonicalJson } from './canonicalJson';
-import { domainChecker, mergeDomainResults, MAX_FINDINGS, PACK_IDLE_AFTER, type DomainResult, type GradeDifference } from './domain';
+import { domainChecker, domainResultOf, mergeDomainResults, MAX_FINDINGS, PACK_IDLE_AFTER, type DomainResult, type GradeDifference } from './domain';
 import { emptyEventIdSet, repeatedEventIdFinding, type EventIdSet } from './eventIdSet';
 import {
   ArchiveHeaderCodec,
@@ -537,7 +537,7 @@ const verifyOnce = async (source: ByteSource, options: VerifyOptions, canRedo: b
       ? mergeDomainResults(shardResults)
       : domain === undefined
         ? undefined
-        : { findings: domain.findings(), gradeDifferences: domain.gradeDifferences(), counts: domain.counts() };
+        : domainResultOf(domain);
 
   if (lines === 0) add({ line: 1, check: 'format', message: 'the archive is empty' });
   else if (manifestLine === 0) add({ line: lines + 1, check: 'manifest', message: `the archive ends after line ${lines} without its manifest: it was cut short (or is not a grade-ledger archive)` });

@@ -51,6 +51,22 @@ export const domainShard = (ruleSets: ReadonlyArray<RuleSet>, grades: boolean, p
   // Committed events in ordinal order, folded from `next` on.
   let backlog: Array<{ readonly line: number; readonly ordinal: number; readonly streamId: string; readonly event: LedgerEvent }> = [];
   let next = 0;
+  /** Folds up to `count` committed events; how many are left. */
+  const fold = (count: number): number => {
+    const end = Math.min(backlog.length, next + count);
+    for (; next < end; next++) {
+      const e = backlog[next] as (typeof backlog)[number];
+      checker.add(e.line, e.streamId, e.event, e.ordinal);
+    }
+    if (next === backlog.length) {
+      backlog = [];
+      next = 0;
+    } else if (next > 4096 && next * 2 > backlog.length) {
+      backlog = backlog.slice(next);
+      next = 0;
+    }
+    return backlog.length - next;
+  };
   return {
     hold: (line: number, streamId: string, event: LedgerEvent): void => {
       held.set(line, { streamId, event });
@@ -71,29 +87,10 @@ export const domainShard = (ruleSets: ReadonlyArray<RuleSet>, grades: boolean, p
       }
     },
     /** Folds up to `count` committed events; how many are left. */
-    fold: (count: number): number => {
-      const end = Math.min(backlog.length, next + count);
-      for (; next < end; next++) {
-        const e = backlog[next] as (typeof backlog)[number];
-        checker.add(e.line, e.streamId, e.event, e.ordinal);
-      }
-      if (next === backlog.length) {
-        backlog = [];
-        next = 0;
-      } else if (next > 4096 && next * 2 > backlog.length) {
-        backlog = backlog.slice(next);
-        next = 0;
-      }
-      return backlog.length - next;
-    },
+    fold,
     backlog: (): number => backlog.length - next,
     finish: (): DomainResult => {
-      for (; next < backlog.length; next++) {
-        const e = backlog[next] as (typeof backlog)[number];
-        checker.add(e.line, e.streamId, e.event, e.ordinal);
-      }
-      backlog = [];
-      next = 0;
+      fold(Number.POSITIVE_INFINITY);
       checker.finish();
       return domainResultOf(checker);
     },
