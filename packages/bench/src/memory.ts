@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as v8 from 'node:v8';
 import * as E from 'fp-ts/Either';
-import { ATTENDANCE_SLOTS, GRADE_SLOTS, LESSON_SLOTS, MARK_SLOTS, MARKS_PER_CHUNK, schoolProjections, type SchoolLedgerState } from '@grade-ledger/core';
+import { ATTENDANCE_SLOTS, GRADE_SLOTS, LESSON_SLOTS, MARK_SLOTS, MARKS_PER_CHUNK, schoolProjections, sealedBytesByKind, type SchoolLedgerState } from '@grade-ledger/core';
 import { archiveBytes, fileSource, readArchive, writeTextFile } from '@grade-ledger/archive';
 import { generateSchoolWorkload } from '@grade-ledger/testing/workload';
 import { childScript, gc, int, machine, runChild, shippedRuleSets } from './common';
@@ -141,8 +141,8 @@ const sampleNow = (): Sample => {
 const slotsByKind = (state: SchoolLedgerState): ReadonlyArray<readonly [string, number]> => {
   let marks = 0;
   let sealedMarks = 0;
-  const { tables } = state;
-  const sealedBytes = tables.sealedSlabs.slice(0, -1).reduce((n, slab) => n + slab.length, 0) + tables.sealedUsed + tables.sealedBlocks.length * 8;
+  const sealed = sealedBytesByKind(state);
+  const sealedGrades = state.audit.grades.filter((k) => k < 0).length * MARKS_PER_CHUNK;
   for (const cls of state.classList)
     for (const subject of cls.subjects.values())
       for (let b = 0; b < subject.marks.length; b++) if ((subject.marks[b] as number) < 0) sealedMarks += Math.min(MARKS_PER_CHUNK, subject.recordedMarks - b * MARKS_PER_CHUNK);
@@ -155,8 +155,11 @@ const slotsByKind = (state: SchoolLedgerState): ReadonlyArray<readonly [string, 
       lessons += subject.lessonCount;
     }
   return [
-    [`marks (${int(marks)}: ${int(marks - sealedMarks)} × ${MARK_SLOTS} slots, ${int(sealedMarks)} sealed in ${MB(sealedBytes)} MB)`, (marks - sealedMarks) * MARK_SLOTS * 8 + sealedBytes],
-    [`grades (${int(state.audit.gradeCount)} × ${GRADE_SLOTS} slots)`, state.audit.gradeCount * GRADE_SLOTS * 8],
+    [`marks (${int(marks)}: ${int(marks - sealedMarks)} × ${MARK_SLOTS} slots, ${int(sealedMarks)} sealed in ${MB(sealed.marks)} MB)`, (marks - sealedMarks) * MARK_SLOTS * 8 + sealed.marks],
+    [
+      `grades (${int(state.audit.gradeCount)}: ${int(state.audit.gradeCount - sealedGrades)} × ${GRADE_SLOTS} slots, ${int(sealedGrades)} sealed in ${MB(sealed.grades)} MB)`,
+      (state.audit.gradeCount - sealedGrades) * GRADE_SLOTS * 8 + sealed.grades,
+    ],
     [`absences and lates (${int(attendance)} × ${ATTENDANCE_SLOTS} slots)`, attendance * ATTENDANCE_SLOTS * 8],
     [`lessons (${int(lessons)} × ${LESSON_SLOTS} slots)`, lessons * LESSON_SLOTS * 8],
     [`moments (${int(state.tables.momentCount)} × 2 slots)`, state.tables.momentCount * 2 * 8],
@@ -171,7 +174,7 @@ type ChildResult = {
   readonly retained: Sample;
   readonly breakdown: ReturnType<typeof breakdownOf> | null;
   readonly slots: ReturnType<typeof slotsByKind>;
-  readonly seals: { readonly sealed: number; readonly unsealed: number; readonly holesReused: number };
+  readonly seals: { readonly sealed: number; readonly unsealed: number; readonly holesReused: number; readonly gradesSealed: number };
   readonly arenas: number;
 };
 
@@ -245,7 +248,7 @@ const main = async (): Promise<void> => {
     for (const [label, s] of [['before the replay (code loaded, after a full GC)', r.start], ['peak while replaying (sampled)', r.peak], ['after the replay and a full GC', r.retained]] as const)
       log(`| ${label} | ${MB(s.rss)} MB | ${MB(s.heapUsed)} MB | ${MB(s.heapTotal)} MB | ${MB(s.newSpace)} MB | ${MB(s.oldSpace)} MB | ${MB(s.arrayBuffers)} MB |`);
     log('');
-    log(`State retained (heap used and ArrayBuffers after the replay above before): ${MB(r.retained.heapUsed + r.retained.arrayBuffers - r.start.heapUsed - r.start.arrayBuffers)} MB (${MB(r.retained.arrayBuffers - r.start.arrayBuffers)} MB of it ArrayBuffers: sealed marks); transient at the peak (peak heap used above retained): ${MB(r.peak.heapUsed - r.retained.heapUsed)} MB.`);
+    log(`State retained (heap used and ArrayBuffers after the replay above before): ${MB(r.retained.heapUsed + r.retained.arrayBuffers - r.start.heapUsed - r.start.arrayBuffers)} MB (${MB(r.retained.arrayBuffers - r.start.arrayBuffers)} MB of it ArrayBuffers: sealed marks and grades); transient at the peak (peak heap used above retained): ${MB(r.peak.heapUsed - r.retained.heapUsed)} MB.`);
     if (r.breakdown !== null) {
       log('');
       log(`Heap snapshot: ${MB(r.breakdown.heap)} MB in all, ${MB(r.breakdown.state)} MB reachable from the state:`);
@@ -255,7 +258,7 @@ const main = async (): Promise<void> => {
       for (const c of r.breakdown.components) log(`| ${c.component} | ${MB(c.bytes)} | ${int(c.objects)} |`);
     }
     log('');
-    log(`Blocks of marks sealed: ${int(r.seals.sealed)}, unsealed again by a change: ${int(r.seals.unsealed)}; blocks cut from holes: ${int(r.seals.holesReused)}; arenas: ${int(r.arenas)}.`);
+    log(`Blocks of marks sealed: ${int(r.seals.sealed)}, unsealed again by a change: ${int(r.seals.unsealed)}; blocks cut from holes: ${int(r.seals.holesReused)}; blocks of grades sealed: ${int(r.seals.gradesSealed)}; arenas: ${int(r.arenas)}.`);
     log(`The arenas' slots by kind (filled slots; the rest of each kind's last block and of the last arena is room): ${r.slots.map(([kind, bytes]) => `${kind} ${MB(bytes)} MB`).join(', ')}.`);
   } finally {
     if (given === undefined) rmSync(path, { force: true });

@@ -54,7 +54,7 @@ export type LedgerTables = {
   /** Sealed blocks' bytes (see `sealColumns`), in slabs, and how much of the last is used (bytes of unsealed blocks stay, unused). */
   readonly sealedSlabs: Uint8Array[];
   sealedUsed: number;
-  /** Per sealed block (its number k × (columns + 1) on): where its bytes are, and its columns' bases. */
+  /** Per sealed block, from its head on (see `sealColumns`): where its bytes are, and its columns' bases. */
   readonly sealedBlocks: number[];
   /** Room for the columns of the block being sealed, and their widths (see `sealScratch`). */
   readonly sealScratch: Slots;
@@ -71,7 +71,7 @@ export type LedgerTables = {
    * Blocks of marks sealed, unsealed again by a change to one of their marks, and blocks cut
    * from holes (the fold's own counts, for the memory benchmark and the tests).
    */
-  readonly sealCounts: { sealed: number; unsealed: number; holesReused: number };
+  readonly sealCounts: { sealed: number; unsealed: number; holesReused: number; gradesSealed: number };
 };
 
 /**
@@ -122,7 +122,7 @@ export const emptyLedgerTables = (): LedgerTables => ({
   sealMost: [],
   sealWidths: [],
   sealLag: DEFAULT_SEAL_LAG,
-  sealCounts: { sealed: 0, unsealed: 0, holesReused: 0 },
+  sealCounts: { sealed: 0, unsealed: 0, holesReused: 0, gradesSealed: 0 },
 });
 
 /**
@@ -212,8 +212,10 @@ export const cutSlotBlock = (tables: LedgerTables, arenaNumbers: number[], bases
  * 1 bytes: column c is `entries` × start(c) bytes after them, its width start(c + 1) - start(c)).
  * Typed arrays' bytes are outside V8's heap, where every 64 MB makes a full mark-compact (see
  * `Slots`): sealed marks take about 13 bytes each, 34 MB for the eight years of the generated
- * school, so a replay pays for at most one. `sealedBlocks` holds, per sealed block, where its
- * bytes are (slab × `SEALED_SLAB_BYTES` + offset) and its columns' bases (doubles).
+ * school, so a replay pays for at most one. `sealedBlocks` holds, per sealed block from its
+ * *head* on (its place there, which names the block: blocks of marks and of grades have
+ * different numbers of columns), where its bytes are (slab × `SEALED_SLAB_BYTES` + offset) and
+ * its columns' bases (doubles).
  */
 export const SEALED_SLAB_BYTES = 1 << 20;
 /** The first slab's size, doubling up to `SEALED_SLAB_BYTES` (a small state stays small; a deep comparison of two states walks every byte). */
@@ -242,12 +244,12 @@ export const sealScratch = (tables: LedgerTables, length: number): Slots => {
 
 /**
  * Seals `entries` entries of `columns` columns from the tables' scratch (see `sealScratch`; each
- * an integer of either sign, exact in a double); returns the sealed block's number.
+ * an integer of either sign, exact in a double); returns the sealed block's head (its place in
+ * `sealedBlocks`, which `sealedValue` reads it by).
  */
 export const sealColumns = (tables: LedgerTables, columns: number, entries: number): number => {
   const values = tables.sealScratch;
   const { sealedBlocks, sealLeast, sealMost } = tables;
-  const k = sealedBlocks.length / (columns + 1);
   const head = sealedBlocks.length;
   sealedBlocks.push(0);
   let total = 0;
@@ -305,12 +307,18 @@ export const sealColumns = (tables: LedgerTables, columns: number, entries: numb
       }
   }
   bytes[at + columns] = start;
-  return k;
+  return head;
 };
 
-/** Entry `j`'s value in column `c` of sealed block `k` (of `columns` columns and `entries` entries). */
-export const sealedValue = (tables: LedgerTables, k: number, columns: number, entries: number, c: number, j: number): number => {
-  const head = k * (columns + 1);
+/** The bytes the sealed block at `head` (of `columns` columns and `entries` entries) takes: its bytes in a slab, its place and bases. */
+export const sealedBlockBytes = (tables: LedgerTables, head: number, columns: number, entries: number): number => {
+  const where = tables.sealedBlocks[head] as number;
+  const bytes = tables.sealedSlabs[where >>> SLAB_SHIFT] as Uint8Array;
+  return columns + 1 + entries * (bytes[(where & SLAB_MASK) + columns] as number) + (columns + 1) * 8;
+};
+
+/** Entry `j`'s value in column `c` of the sealed block at `head` (of `columns` columns and `entries` entries). */
+export const sealedValue = (tables: LedgerTables, head: number, columns: number, entries: number, c: number, j: number): number => {
   const where = tables.sealedBlocks[head] as number;
   const bytes = tables.sealedSlabs[where >>> SLAB_SHIFT] as Uint8Array;
   const block = where & SLAB_MASK;
@@ -444,7 +452,7 @@ const templateOf = (a: string, b: string): { readonly prefix: string; readonly s
  * An id as one number (a double, exact below 2^53): (its template's number + 1) × 2^32 + the
  * id's number, or, for an id of no template, its number in `looseIds` (template part 0).
  */
-const TEMPLATE_UNIT = 2 ** 32;
+export const TEMPLATE_UNIT = 2 ** 32;
 /** Template numbers the code holds (2^21 - 1 of them); an id of a later template is kept as text. */
 const MAX_TEMPLATE = 2 ** 21 - 2;
 

@@ -20,6 +20,7 @@ import {
   highOfPair,
   lowOfPair,
   PAIR_UNIT,
+  TEMPLATE_UNIT,
   writeId,
   isIdOfCode,
   appendSlotBlock,
@@ -27,6 +28,7 @@ import {
   freeSlotBlock,
   sealColumns,
   sealedValue,
+  sealedBlockBytes,
   sealScratch,
   localValueNumberOf,
   momentOf,
@@ -459,10 +461,12 @@ export type AuditLog = {
   readonly changes: JournalChange[];
   /** Changes to plans, summatives and who sits a subject, in ledger order. */
   readonly planChanges: PlanChange[];
-  /** Finalized period, year and re-sit grades, in ledger order, in blocks (see `GradeSlots`): the number of each block's arena in `tables.arenas`. */
+  /** Finalized period, year and re-sit grades, in ledger order, in blocks (see `GradeSlots`): the number of each block's arena in `tables.arenas`, or -1 - its head if sealed (see `sealGradeBlock`). */
   readonly grades: number[];
   /** Where each of `grades`' blocks starts in its arena. */
   readonly gradeBases: number[];
+  /** The slots of the last block of grades sealed (its arena and base), which the next block is written into (see `sealGradeBlock`). */
+  spareGradeBlock: readonly [number, number] | null;
   gradeCount: number;
   /** Reasons, override reasons, re-sit figures, by the grade's number (only for grades that have any). */
   gradeNotes: Map<number, GradeNotes> | null;
@@ -514,6 +518,7 @@ export const initialSchoolLedgerState = (): SchoolLedgerState => ({
     planChanges: [],
     grades: [],
     gradeBases: [],
+    spareGradeBlock: null,
     gradeCount: 0,
     gradeNotes: null,
     wideGrades: null,
@@ -561,8 +566,8 @@ const markSlot = (subject: Marks, i: number, k: number): number => {
  * slots. Its slots' block becomes a hole the next block of marks (of any subject) is cut from. A
  * change to a sealed mark (a correction, moderation or annulment of an old one; in the generated
  * school all come within days, never that late), or a mark recorded into a sealed last block,
- * first puts its block back in slots (`liveMarkBlock`), for good. A sealed block's number k is
- * in `marks` as -1 - k. Sealing costs a pass over the block's slots and its bytes' writes, once.
+ * first puts its block back in slots (`liveMarkBlock`), for good. A sealed block's head k (see
+ * `sealColumns`) is in `marks` as -1 - k. Sealing costs a pass over the block's slots and its bytes' writes, once.
  */
 const MARK_COLUMNS = 7;
 const C_ID = 0;
@@ -850,32 +855,178 @@ export const markValueOf = (mark: Pick<JournalMark, 'kind' | 'value' | 'annulled
 /** The number of finalized grades (period, year, re-sit) in the ledger. */
 export const gradeCount = (state: SchoolLedgerState): number => state.audit.gradeCount;
 
-/** Grade `n`'s block (its arena) and the offset of its first slot there. */
+/** Grade `n`'s block (its arena) and the offset of its first slot there: a block in slots (the last: see `sealGradeBlock`). */
 const gradeChunk = (state: SchoolLedgerState, n: number): GradeSlots => state.tables.arenas[state.audit.grades[n >> CHUNK_SHIFT] as number] as GradeSlots;
 const gradeOffset = (state: SchoolLedgerState, n: number): number => (state.audit.gradeBases[n >> CHUNK_SHIFT] as number) + (n & CHUNK_MASK) * GRADE_SLOTS;
+/** Slot `k` of grade `n`, from its block's slots or, sealed, from its columns. */
+const gradeSlot = (state: SchoolLedgerState, n: number, k: number): number => {
+  const arena = state.audit.grades[n >> CHUNK_SHIFT] as number;
+  return arena >= 0
+    ? ((state.tables.arenas[arena] as GradeSlots)[(state.audit.gradeBases[n >> CHUNK_SHIFT] as number) + (n & CHUNK_MASK) * GRADE_SLOTS + k] as number)
+    : sealedGradeSlot(state.tables, -1 - arena, n & CHUNK_MASK, k);
+};
+
+/**
+ * Sealed blocks of grades (see `sealColumns`). A finalized grade's slots are never written again
+ * (a later grade supersedes it, and the audit keeps both), so with sealing on
+ * (`ReplayOptions.sealMarks`) a block of 64 grades is sealed as soon as it fills, and its slots
+ * take the next 64: one block of grades in slots at any time (`AuditLog.spareGradeBlock`). Each
+ * slot's numbers are a column of their own: the event id's template and number; the actor, the
+ * class and the flags' bits; position and moment, subject and pupil, teacher + 1 and rule set,
+ * grade and recommended grade (-1 and 0 for a wide grade's pair); the percentage's code above and
+ * below 2^21 (a fraction's numerator and denominator). Grades are finalized a class's subject at
+ * a time, so most columns take 0-1 bytes a grade: about 12 bytes a grade with its block's place
+ * and bases, against 56 in slots. A sealed block's head k is in `audit.grades` as -1 - k.
+ */
+const GRADE_COLUMNS = 15;
+const GC_TEMPLATE = 0;
+const GC_ID = 1;
+const GC_ACTOR = 2;
+const GC_CLASS = 3;
+const GC_BITS = 4;
+const GC_POSITION = 5;
+const GC_MOMENT = 6;
+const GC_SUBJECT = 7;
+const GC_PUPIL = 8;
+const GC_TEACHER = 9;
+const GC_RULE_SET = 10;
+const GC_GRADE = 11;
+const GC_RECOMMENDED = 12;
+const GC_PERCENTAGE_HIGH = 13;
+const GC_PERCENTAGE_LOW = 14;
+/** Where a percentage's code is cut in two columns: a fraction's denominator is below it (see `DENOMINATOR_UNIT`). */
+const PERCENTAGE_UNIT = 2 ** 21;
+
+const gradeColumn = (tables: LedgerTables, k: number, c: number, j: number): number => sealedValue(tables, k, GRADE_COLUMNS, MARKS_PER_CHUNK, c, j);
+/** A pair slot from its two columns (-1 for a wide grade's, kept as -1 and 0). */
+const sealedPair = (tables: LedgerTables, k: number, high: number, low: number, j: number, unit: number): number => {
+  const h = gradeColumn(tables, k, high, j);
+  return h < 0 ? -1 : h * unit + gradeColumn(tables, k, low, j);
+};
+/** Slot `slot` of grade `j` of the sealed block at head `k`, as its slots held it. */
+const sealedGradeSlot = (tables: LedgerTables, k: number, j: number, slot: number): number => {
+  switch (slot) {
+    case G_EVENT:
+      return gradeColumn(tables, k, GC_TEMPLATE, j) * TEMPLATE_UNIT + gradeColumn(tables, k, GC_ID, j);
+    case G_FLAGS:
+      return (gradeColumn(tables, k, GC_ACTOR, j) * GRADE_CLASS_UNIT + gradeColumn(tables, k, GC_CLASS, j)) * GRADE_ACTOR_UNIT + gradeColumn(tables, k, GC_BITS, j);
+    case G_POSITION_MOMENT:
+      return sealedPair(tables, k, GC_POSITION, GC_MOMENT, j, MOMENT_UNIT);
+    case G_SUBJECT_PUPIL:
+      return sealedPair(tables, k, GC_SUBJECT, GC_PUPIL, j, PAIR_UNIT);
+    case G_TEACHER_RULE_SET:
+      return sealedPair(tables, k, GC_TEACHER, GC_RULE_SET, j, PAIR_UNIT);
+    case G_GRADE_RECOMMENDED:
+      return sealedPair(tables, k, GC_GRADE, GC_RECOMMENDED, j, PAIR_UNIT);
+    default:
+      return gradeColumn(tables, k, GC_PERCENTAGE_HIGH, j) * PERCENTAGE_UNIT + gradeColumn(tables, k, GC_PERCENTAGE_LOW, j);
+  }
+};
+
+/** A slot's number above `unit` (a pair's high part). */
+const highPart = (slot: number, unit: number): number => Math.floor(slot / unit);
+/** The pair slots of a grade, and the columns of their high and low parts. */
+const GRADE_PAIRS = [
+  [G_POSITION_MOMENT, GC_POSITION, GC_MOMENT, MOMENT_UNIT],
+  [G_SUBJECT_PUPIL, GC_SUBJECT, GC_PUPIL, PAIR_UNIT],
+  [G_TEACHER_RULE_SET, GC_TEACHER, GC_RULE_SET, PAIR_UNIT],
+  [G_GRADE_RECOMMENDED, GC_GRADE, GC_RECOMMENDED, PAIR_UNIT],
+] as const;
+
+/**
+ * Seals block `b` of the grades (full, in slots): its slots split into columns (every slot an
+ * integer, none -0: a -0 grade or position makes its grade wide, and codes are never -0), each
+ * column's least and largest value found after; its slots become the spare block the next grade
+ * is written into.
+ */
+const sealGradeBlock = (state: SchoolLedgerState, b: number): void => {
+  const { tables, audit } = state;
+  const arena = audit.grades[b] as number;
+  const base = audit.gradeBases[b] as number;
+  const slots = tables.arenas[arena] as GradeSlots;
+  const n = MARKS_PER_CHUNK;
+  const values = sealScratch(tables, GRADE_COLUMNS * n);
+  const put = (c: number, j: number, value: number): void => {
+    values[c * n + j] = value;
+  };
+  for (let j = 0, at = base; j < n; j++, at += GRADE_SLOTS) {
+    const event = slots[at + G_EVENT] as number;
+    const template = highPart(event, TEMPLATE_UNIT);
+    put(GC_TEMPLATE, j, template);
+    put(GC_ID, j, event - template * TEMPLATE_UNIT);
+    const flags = slots[at + G_FLAGS] as number;
+    const actorAndClass = highPart(flags, GRADE_ACTOR_UNIT);
+    const actor = highPart(actorAndClass, GRADE_CLASS_UNIT);
+    put(GC_ACTOR, j, actor);
+    put(GC_CLASS, j, actorAndClass - actor * GRADE_CLASS_UNIT);
+    put(GC_BITS, j, flags - actorAndClass * GRADE_ACTOR_UNIT);
+    for (const [slot, high, low, unit] of GRADE_PAIRS) {
+      const pair = slots[at + slot] as number;
+      const h = pair < 0 ? -1 : highPart(pair, unit);
+      put(high, j, h);
+      put(low, j, pair < 0 ? 0 : pair - h * unit);
+    }
+    const percentage = slots[at + G_PERCENTAGE] as number;
+    const percentageHigh = highPart(percentage, PERCENTAGE_UNIT);
+    put(GC_PERCENTAGE_HIGH, j, percentageHigh);
+    put(GC_PERCENTAGE_LOW, j, percentage - percentageHigh * PERCENTAGE_UNIT);
+  }
+  const { sealLeast: least, sealMost: most } = tables;
+  for (let c = 0; c < GRADE_COLUMNS; c++) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let j = c * n; j < (c + 1) * n; j++) {
+      const v = values[j] as number;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    least[c] = lo;
+    most[c] = hi;
+  }
+  audit.grades[b] = -1 - sealColumns(tables, GRADE_COLUMNS, n);
+  audit.gradeBases[b] = 0;
+  audit.spareGradeBlock = [arena, base];
+  tables.sealCounts.gradesSealed++;
+};
+
+/**
+ * Bytes of sealed blocks, of marks and of grades (each block's bytes, place and bases; not the
+ * rest of the last slab): for the memory benchmark's breakdown.
+ */
+export const sealedBytesByKind = (state: SchoolLedgerState): { readonly marks: number; readonly grades: number } => {
+  const { tables } = state;
+  let marks = 0;
+  for (const cls of state.classList)
+    if (cls !== undefined) for (const subject of cls.subjects.values()) for (const k of subject.marks) if (k < 0) marks += sealedBlockBytes(tables, -1 - k, MARK_COLUMNS, MARKS_PER_CHUNK);
+  let grades = 0;
+  for (const k of state.audit.grades) if (k < 0) grades += sealedBlockBytes(tables, -1 - k, GRADE_COLUMNS, MARKS_PER_CHUNK);
+  return { marks, grades };
+};
+
+/** Whether grade `n`'s block is sealed. */
+export const isGradeSealedAt = (state: SchoolLedgerState, n: number): boolean => (state.audit.grades[n >> CHUNK_SHIFT] as number) < 0;
 
 /** Finalized grade `n` (in ledger order) as the audit trail shows it (a fresh object). */
 export const gradeAt = (state: SchoolLedgerState, n: number): GradeHistoryEntry => {
-  const slots = gradeChunk(state, n);
-  const at = gradeOffset(state, n);
   const { tables } = state;
-  const subjectAndPupil = slots[at + G_SUBJECT_PUPIL] as number;
+  const subjectAndPupil = gradeSlot(state, n, G_SUBJECT_PUPIL);
   const wide = subjectAndPupil < 0 ? (state.audit.wideGrades?.get(n) as WideGrade) : undefined;
-  const above = Math.floor((slots[at + G_FLAGS] as number) / GRADE_ACTOR_UNIT);
-  const flags = (slots[at + G_FLAGS] as number) - above * GRADE_ACTOR_UNIT;
+  const flagSlot = gradeSlot(state, n, G_FLAGS);
+  const above = Math.floor(flagSlot / GRADE_ACTOR_UNIT);
+  const flags = flagSlot - above * GRADE_ACTOR_UNIT;
   const actorNumber = wide === undefined ? Math.floor(above / GRADE_CLASS_UNIT) : wide.actor;
   const cls = state.classList[wide === undefined ? above - actorNumber * GRADE_CLASS_UNIT : wide.classNumber] as JournalClass;
   const notes = state.audit.gradeNotes?.get(n);
   const number = (flags >>> PERIOD_SHIFT) & 7;
   const period: AssessmentPeriod | null =
     (flags & TERM) !== 0 ? ({ kind: 'term', number } as AssessmentPeriod) : (flags & HALF_YEAR) !== 0 ? ({ kind: 'halfYear', number } as AssessmentPeriod) : (notes?.period ?? null);
-  const positionAndMoment = slots[at + G_POSITION_MOMENT] as number;
+  const positionAndMoment = gradeSlot(state, n, G_POSITION_MOMENT);
   const moment = wide === undefined ? momentOfSlot(positionAndMoment) : wide.moment;
-  const teacherAndRuleSet = slots[at + G_TEACHER_RULE_SET] as number;
+  const teacherAndRuleSet = gradeSlot(state, n, G_TEACHER_RULE_SET);
   const teacher = wide === undefined ? highOfPair(teacherAndRuleSet) - 1 : wide.teacher;
-  const grades = slots[at + G_GRADE_RECOMMENDED] as number;
+  const grades = gradeSlot(state, n, G_GRADE_RECOMMENDED);
   return {
-    eventId: decodeId(tables, slots[at + G_EVENT] as number),
+    eventId: decodeId(tables, gradeSlot(state, n, G_EVENT)),
     actor: state.audit.actors[actorNumber] as Actor,
     occurredAt: occurredAtOfMoment(tables, moment),
     recordedAt: recordedAtOfMoment(tables, moment),
@@ -889,7 +1040,7 @@ export const gradeAt = (state: SchoolLedgerState, n: number): GradeHistoryEntry 
     period,
     grade: valueOfSlot(tables, wide === undefined ? codeOfSmallGradeField(highOfPair(grades)) : wide.grade) as GradeValue,
     recommended: valueOfSlot(tables, wide === undefined ? codeOfSmallGradeField(lowOfPair(grades)) : wide.recommended) as GradeValue | null,
-    percentage: valueOfSlot(tables, slots[at + G_PERCENTAGE] as number) as string | null,
+    percentage: valueOfSlot(tables, gradeSlot(state, n, G_PERCENTAGE)) as string | null,
     overridden: (flags & OVERRIDDEN) !== 0,
     overrideReason: notes?.overrideReason ?? null,
     ruleSetId: valueAt(tables, wide === undefined ? lowOfPair(teacherAndRuleSet) : wide.ruleSet) as string,
@@ -1358,6 +1509,17 @@ const changeMark = (
 const isSameGrade = (a: GradeValue, b: GradeValue): boolean =>
   a === b || ((typeof a !== 'number' || typeof b !== 'number' || (Number.isNaN(a) && Number.isNaN(b))) && String(a) === String(b));
 
+/** The next block of grades' slots: the spare one a sealed block left (see `sealGradeBlock`), else cut from the arenas; returns its base. */
+const newGradeBlock = (state: SchoolLedgerState): number => {
+  const { audit } = state;
+  const spare = audit.spareGradeBlock;
+  if (spare === null) return appendSlotBlock(state.tables, audit.grades, audit.gradeBases, MARKS_PER_CHUNK * GRADE_SLOTS);
+  audit.spareGradeBlock = null;
+  audit.grades.push(spare[0]);
+  audit.gradeBases.push(spare[1]);
+  return spare[1];
+};
+
 /**
  * A finalized grade into the audit's slots (the journal's record refers to it by number);
  * returns its number. The event's fields come as arguments, read by each handler: the data of
@@ -1384,10 +1546,7 @@ const recordGrade = (
   const { metadata } = recorded.event;
   const { audit } = state;
   const n = audit.gradeCount;
-  const at =
-    (n & CHUNK_MASK) === 0
-      ? appendSlotBlock(state.tables, audit.grades, audit.gradeBases, MARKS_PER_CHUNK * GRADE_SLOTS)
-      : gradeOffset(state, n);
+  const at = (n & CHUNK_MASK) === 0 ? newGradeBlock(state) : gradeOffset(state, n);
   const slots = gradeChunk(state, n);
   // The period in the flags when it fits (always, for a decoded event), else in the grade's notes.
   const packed = period === null ? 0 : periodBitsOf(period) || -1;
@@ -1430,6 +1589,7 @@ const recordGrade = (
     (audit.wideGrades ??= new Map()).set(n, { actor, classNumber: cls.number, position, moment, subject: subjectNumber, pupil, teacher, ruleSet, grade: gradeCode, recommended: recommendedCode });
   }
   audit.gradeCount = n + 1;
+  if (((n + 1) & CHUNK_MASK) === 0 && tables.sealLag !== Infinity) sealGradeBlock(state, n >> CHUNK_SHIFT);
   if (metadata.reason !== undefined || overrideReason !== undefined || resit !== null || packed < 0)
     (audit.gradeNotes ??= new Map()).set(n, {
       reason: metadata.reason ?? null,

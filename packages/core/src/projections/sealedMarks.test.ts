@@ -10,7 +10,7 @@ import { replayEvents, schoolProjections, type ReplayOptions, type SchoolProject
 import { everyQuery, onStream } from '../replay/testSupport';
 import { history } from './arenaHistory';
 import { PAIR_UNIT } from './ledgerTables';
-import { isMarkSealedAt, markAt, markCount, marksEntriesByPupil, markNumbersByPupil, sealMarkBlocks, type SchoolLedgerState } from './schoolLedger';
+import { gradeAt, gradeCount, isGradeSealedAt, isMarkSealedAt, markAt, markCount, marksEntriesByPupil, markNumbersByPupil, sealMarkBlocks, type SchoolLedgerState } from './schoolLedger';
 
 /*
  * Sealed blocks of marks (see `sealMarkBlock`) are a layout, not a meaning: a fold that seals
@@ -57,7 +57,13 @@ const everyMark = (p: SchoolProjections) =>
     })),
   );
 
-const everything = (p: SchoolProjections) => ({ queries: everyQuery(p), marks: everyMark(p) });
+/** Every finalized grade, as `gradeAt` gives it (sealed blocks of grades: see `sealGradeBlock`). */
+const everyGrade = (p: SchoolProjections) => Array.from({ length: gradeCount(p.state) }, (_, n) => gradeAt(p.state, n));
+
+const everything = (p: SchoolProjections) => ({ queries: everyQuery(p), marks: everyMark(p), grades: everyGrade(p) });
+
+/** How many grades are in sealed blocks. */
+const sealedGrades = (state: SchoolLedgerState): number => Array.from({ length: gradeCount(state) }, (_, n) => n).filter((n) => isGradeSealedAt(state, n)).length;
 
 /** How many marks are in sealed blocks. */
 const sealedMarks = (state: SchoolLedgerState): number =>
@@ -91,6 +97,12 @@ const withOverflows = (events: RecordedEvent[], seed: number): RecordedEvent[] =
     }
     if (event.type === 'SummativeScoreModerated' && pick < 2) return { ...recorded, event: { ...event, data: { ...event.data, points: pick === 0 ? 4000 : -0 } } } as RecordedEvent;
     if (event.type === 'FormativeMarkRecorded' && pick === 5) return { ...recorded, globalPosition: -0 };
+    // Grades of every form a grade's slots do not hold (-0, fractions, negatives, past 1,000,000), percentages that are no plain fraction, positions of -0.
+    if (event.type === 'PeriodGradeFinalized' && pick < 8) {
+      const grade = [-0, 2.5, -7, 5_000_000, 'зачёт'][pick % 5] as number | string;
+      const percentage = [`-3/4`, `7/${2 ** 21 + 1}`, '0/1'][pick % 3] as string;
+      return { ...recorded, ...(pick === 7 ? { globalPosition: -0 } : {}), event: { ...event, data: { ...event.data, grade, recommendation: { grade: pick === 6 ? -0 : 3, percentage } } } } as RecordedEvent;
+    }
     return recorded;
   });
 
@@ -105,6 +117,9 @@ describe('sealed blocks of marks', () => {
         expect(lag0?.tables.sealCounts.sealed).toBeGreaterThan(0);
         expect(always?.tables.sealCounts.sealed).toBeGreaterThan(0);
         if (size >= 3_000) expect(lag0?.tables.sealCounts.holesReused).toBeGreaterThan(0);
+        // Every full block of grades was sealed as it filled (the last, partly filled one stays in slots).
+        expect(sealedGrades(off as SchoolLedgerState)).toBe(0);
+        expect(sealedGrades(lag0 as SchoolLedgerState)).toBe(gradeCount(lag0 as SchoolLedgerState) - (gradeCount(lag0 as SchoolLedgerState) % 64));
       }),
       // One long fold past 2^31 (positions kept beside the slots inside sealed blocks), besides the random ones.
       { numRuns: 4, examples: [[777, 4_000, 2 ** 31 - 1_500, 1_234]] },
@@ -196,6 +211,8 @@ describe('sealed blocks of marks', () => {
     expect(sealedMarks(plain.state)).toBe(0);
     // The opening of 2021 sealed the 2020 classes' blocks, whatever their subjects had filled.
     expect(sealedMarks(sealing.state)).toBeGreaterThan(0);
+    expect(sealedGrades(plain.state)).toBe(0);
+    expect(sealedGrades(sealing.state)).toBeGreaterThan(0);
     expect(everything(sealing)).toEqual(everything(plain));
   });
 });
