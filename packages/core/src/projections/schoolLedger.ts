@@ -1241,11 +1241,27 @@ const attendancePupilNumber = (subject: Attendance, i: number): number => {
   return pupil >= 0 ? pupil : (subject.attendancePupilLesson?.get(i)?.pupil as number);
 };
 
-const attendanceEntryOf = (subject: Attendance, i: number): JournalAttendanceEntry => ({
-  attendanceId: decodeId(subject.tables, attendanceSlot(subject, i, A_ID)),
-  lessonId: valueAt(subject.tables, attendanceLessonAt(subject, i, attendanceSlot(subject, i, A_PUPIL_LESSON))) as string,
-  code: valueAt(subject.tables, attendanceSlot(subject, i, A_CODE)) as AttendanceCode | 'present',
-});
+/** Attendance entry `i` (a fresh object): from its block's slots, or, sealed, from its columns (the block looked up once, not once a slot). */
+const attendanceEntryOf = (subject: Attendance, i: number): JournalAttendanceEntry => {
+  const { tables } = subject;
+  const arena = subject.attendance[i >> ATTENDANCE_SHIFT] as number;
+  if (arena >= 0) {
+    const slots = tables.arenas[arena] as AttendanceSlots;
+    const at = attendanceOffset(subject, i);
+    return {
+      attendanceId: decodeId(tables, slots[at + A_ID] as number),
+      lessonId: valueAt(tables, attendanceLessonAt(subject, i, slots[at + A_PUPIL_LESSON] as number)) as string,
+      code: valueAt(tables, slots[at + A_CODE] as number) as AttendanceCode | 'present',
+    };
+  }
+  const k = -1 - arena;
+  const j = i & ATTENDANCE_MASK;
+  return {
+    attendanceId: decodeId(tables, attendanceColumn(tables, k, AC_ID, j)),
+    lessonId: valueAt(tables, attendanceColumn(tables, k, AC_PUPIL, j) >= 0 ? attendanceColumn(tables, k, AC_LESSON, j) : (subject.attendancePupilLesson?.get(i)?.lesson as number)) as string,
+    code: valueAt(tables, attendanceColumn(tables, k, AC_CODE, j)) as AttendanceCode | 'present',
+  };
+};
 
 /** Attendance entry `i` of the subject and its pupil (a fresh object). */
 export const attendanceAt = (subject: Attendance, i: number): JournalAttendanceEntry & { readonly pupilId: string } => {
