@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as v8 from 'node:v8';
 import * as E from 'fp-ts/Either';
-import { ATTENDANCE_SLOTS, GRADE_SLOTS, LESSON_SLOTS, MARK_SLOTS, MARKS_PER_CHUNK, schoolProjections, sealedBytesByKind, type SchoolLedgerState } from '@grade-ledger/core';
+import { ATTENDANCE_SLOTS, ENTRIES_PER_ATTENDANCE_CHUNK, GRADE_SLOTS, LESSON_SLOTS, MARK_SLOTS, MARKS_PER_CHUNK, schoolProjections, sealedBytesByKind, type SchoolLedgerState } from '@grade-ledger/core';
 import { archiveBytes, fileSource, readArchive, writeTextFile } from '@grade-ledger/archive';
 import { generateSchoolWorkload } from '@grade-ledger/testing/workload';
 import { childScript, gc, int, machine, runChild, shippedRuleSets } from './common';
@@ -146,6 +146,11 @@ const slotsByKind = (state: SchoolLedgerState): ReadonlyArray<readonly [string, 
   for (const cls of state.classList)
     for (const subject of cls.subjects.values())
       for (let b = 0; b < subject.marks.length; b++) if ((subject.marks[b] as number) < 0) sealedMarks += Math.min(MARKS_PER_CHUNK, subject.recordedMarks - b * MARKS_PER_CHUNK);
+  let sealedAttendance = 0;
+  for (const cls of state.classList)
+    for (const subject of cls.subjects.values())
+      for (let b = 0; b < subject.attendance.length; b++)
+        if ((subject.attendance[b] as number) < 0) sealedAttendance += Math.min(ENTRIES_PER_ATTENDANCE_CHUNK, subject.attendanceCount - b * ENTRIES_PER_ATTENDANCE_CHUNK);
   let attendance = 0;
   let lessons = 0;
   for (const cls of state.classList)
@@ -160,7 +165,10 @@ const slotsByKind = (state: SchoolLedgerState): ReadonlyArray<readonly [string, 
       `grades (${int(state.audit.gradeCount)}: ${int(state.audit.gradeCount - sealedGrades)} × ${GRADE_SLOTS} slots, ${int(sealedGrades)} sealed in ${MB(sealed.grades)} MB)`,
       (state.audit.gradeCount - sealedGrades) * GRADE_SLOTS * 8 + sealed.grades,
     ],
-    [`absences and lates (${int(attendance)} × ${ATTENDANCE_SLOTS} slots)`, attendance * ATTENDANCE_SLOTS * 8],
+    [
+      `absences and lates (${int(attendance)}: ${int(attendance - sealedAttendance)} × ${ATTENDANCE_SLOTS} slots, ${int(sealedAttendance)} sealed in ${MB(sealed.attendance)} MB)`,
+      (attendance - sealedAttendance) * ATTENDANCE_SLOTS * 8 + sealed.attendance,
+    ],
     [`lessons (${int(lessons)} × ${LESSON_SLOTS} slots)`, lessons * LESSON_SLOTS * 8],
     [`moments (${int(state.tables.momentCount)} × 2 slots)`, state.tables.momentCount * 2 * 8],
   ];
@@ -174,7 +182,7 @@ type ChildResult = {
   readonly retained: Sample;
   readonly breakdown: ReturnType<typeof breakdownOf> | null;
   readonly slots: ReturnType<typeof slotsByKind>;
-  readonly seals: { readonly sealed: number; readonly unsealed: number; readonly holesReused: number; readonly gradesSealed: number };
+  readonly seals: { readonly sealed: number; readonly unsealed: number; readonly holesReused: number; readonly gradesSealed: number; readonly attendanceSealed: number; readonly attendanceUnsealed: number };
   readonly arenas: number;
 };
 
@@ -248,7 +256,7 @@ const main = async (): Promise<void> => {
     for (const [label, s] of [['before the replay (code loaded, after a full GC)', r.start], ['peak while replaying (sampled)', r.peak], ['after the replay and a full GC', r.retained]] as const)
       log(`| ${label} | ${MB(s.rss)} MB | ${MB(s.heapUsed)} MB | ${MB(s.heapTotal)} MB | ${MB(s.newSpace)} MB | ${MB(s.oldSpace)} MB | ${MB(s.arrayBuffers)} MB |`);
     log('');
-    log(`State retained (heap used and ArrayBuffers after the replay above before): ${MB(r.retained.heapUsed + r.retained.arrayBuffers - r.start.heapUsed - r.start.arrayBuffers)} MB (${MB(r.retained.arrayBuffers - r.start.arrayBuffers)} MB of it ArrayBuffers: sealed marks and grades); transient at the peak (peak heap used above retained): ${MB(r.peak.heapUsed - r.retained.heapUsed)} MB.`);
+    log(`State retained (heap used and ArrayBuffers after the replay above before): ${MB(r.retained.heapUsed + r.retained.arrayBuffers - r.start.heapUsed - r.start.arrayBuffers)} MB (${MB(r.retained.arrayBuffers - r.start.arrayBuffers)} MB of it ArrayBuffers: sealed marks, grades and attendance); transient at the peak (peak heap used above retained): ${MB(r.peak.heapUsed - r.retained.heapUsed)} MB.`);
     if (r.breakdown !== null) {
       log('');
       log(`Heap snapshot: ${MB(r.breakdown.heap)} MB in all, ${MB(r.breakdown.state)} MB reachable from the state:`);
@@ -258,7 +266,7 @@ const main = async (): Promise<void> => {
       for (const c of r.breakdown.components) log(`| ${c.component} | ${MB(c.bytes)} | ${int(c.objects)} |`);
     }
     log('');
-    log(`Blocks of marks sealed: ${int(r.seals.sealed)}, unsealed again by a change: ${int(r.seals.unsealed)}; blocks cut from holes: ${int(r.seals.holesReused)}; blocks of grades sealed: ${int(r.seals.gradesSealed)}; arenas: ${int(r.arenas)}.`);
+    log(`Blocks of marks sealed: ${int(r.seals.sealed)}, unsealed again by a change: ${int(r.seals.unsealed)}; blocks cut from holes: ${int(r.seals.holesReused)}; blocks of grades sealed: ${int(r.seals.gradesSealed)}; blocks of attendance sealed: ${int(r.seals.attendanceSealed)}, unsealed again by a correction: ${int(r.seals.attendanceUnsealed)}; arenas: ${int(r.arenas)}.`);
     log(`The arenas' slots by kind (filled slots; the rest of each kind's last block and of the last arena is room): ${r.slots.map(([kind, bytes]) => `${kind} ${MB(bytes)} MB`).join(', ')}.`);
   } finally {
     if (given === undefined) rmSync(path, { force: true });

@@ -46,11 +46,13 @@ export type LedgerTables = {
   readonly arenas: Slots[];
   arenaUsed: number;
   /**
-   * Holes: blocks freed when their entries were sealed (see `sealColumns`), all of one length (a
-   * block of marks), as pairs of their arena's number and offset; the next block of that length
-   * is cut from the last hole, before the arenas' end (see `cutSlotBlock`).
+   * Holes: blocks freed when their entries were sealed (see `sealColumns`), one list per length
+   * of block (`holes`: blocks of marks; `attendanceHoles`: blocks of attendance entries), as
+   * pairs of their arena's number and offset; the next block of that length is cut from the last
+   * hole of its list, before the arenas' end (see `cutSlotBlock`).
    */
   readonly holes: number[];
+  readonly attendanceHoles: number[];
   /** Sealed blocks' bytes (see `sealColumns`), in slabs, and how much of the last is used (bytes of unsealed blocks stay, unused). */
   readonly sealedSlabs: Uint8Array[];
   sealedUsed: number;
@@ -68,10 +70,11 @@ export type LedgerTables = {
    */
   sealLag: number;
   /**
-   * Blocks of marks sealed, unsealed again by a change to one of their marks, and blocks cut
-   * from holes (the fold's own counts, for the memory benchmark and the tests).
+   * Blocks of marks sealed, unsealed again by a change to one of their marks, blocks (of any
+   * kind) cut from holes, blocks of grades sealed, blocks of attendance sealed and unsealed (the
+   * fold's own counts, for the memory benchmark and the tests).
    */
-  readonly sealCounts: { sealed: number; unsealed: number; holesReused: number; gradesSealed: number };
+  readonly sealCounts: { sealed: number; unsealed: number; holesReused: number; gradesSealed: number; attendanceSealed: number; attendanceUnsealed: number };
 };
 
 /**
@@ -114,6 +117,7 @@ export const emptyLedgerTables = (): LedgerTables => ({
   arenas: [],
   arenaUsed: 0,
   holes: [],
+  attendanceHoles: [],
   sealedSlabs: [],
   sealedUsed: 0,
   sealedBlocks: [],
@@ -122,7 +126,7 @@ export const emptyLedgerTables = (): LedgerTables => ({
   sealMost: [],
   sealWidths: [],
   sealLag: DEFAULT_SEAL_LAG,
-  sealCounts: { sealed: 0, unsealed: 0, holesReused: 0, gradesSealed: 0 },
+  sealCounts: { sealed: 0, unsealed: 0, holesReused: 0, gradesSealed: 0, attendanceSealed: 0, attendanceUnsealed: 0 },
 });
 
 /**
@@ -177,18 +181,17 @@ export const appendSlotBlock = (tables: LedgerTables, arenaNumbers: number[], ba
   return base;
 };
 
-/** A freed block of slots (its entries sealed), the hole the next block of its length is cut from. */
-export const freeSlotBlock = (tables: LedgerTables, arena: number, base: number): void => {
-  tables.holes.push(arena, base);
+/** A freed block of slots (its entries sealed), the hole the next block of its length is cut from: kept in `holes`, its length's list (see `LedgerTables.holes`). */
+export const freeSlotBlock = (holes: number[], arena: number, base: number): void => {
+  holes.push(arena, base);
 };
 
 /**
- * `appendSlotBlock` for blocks of the holes' length (see `LedgerTables.holes`): cut from the last
- * hole if there is one (its slots are not cleared: the caller writes each entry's slots before it
- * reads them), else from the arenas.
+ * `appendSlotBlock` for blocks of the length of `holes`' (a list of `LedgerTables`, see
+ * `LedgerTables.holes`): cut from its last hole if there is one (its slots are not cleared: the
+ * caller writes each entry's slots before it reads them), else from the arenas.
  */
-export const cutSlotBlock = (tables: LedgerTables, arenaNumbers: number[], bases: number[], length: number): number => {
-  const { holes } = tables;
+export const cutSlotBlock = (tables: LedgerTables, holes: number[], arenaNumbers: number[], bases: number[], length: number): number => {
   if (holes.length === 0) return appendSlotBlock(tables, arenaNumbers, bases, length);
   const base = holes.pop() as number;
   arenaNumbers.push(holes.pop() as number);
@@ -213,7 +216,7 @@ export const cutSlotBlock = (tables: LedgerTables, arenaNumbers: number[], bases
  * Typed arrays' bytes are outside V8's heap, where every 64 MB makes a full mark-compact (see
  * `Slots`): sealed marks take about 13 bytes each, 34 MB for the eight years of the generated
  * school, so a replay pays for at most one. `sealedBlocks` holds, per sealed block from its
- * *head* on (its place there, which names the block: blocks of marks and of grades have
+ * *head* on (its place there, which names the block: blocks of marks, grades and attendance have
  * different numbers of columns), where its bytes are (slab × `SEALED_SLAB_BYTES` + offset) and
  * its columns' bases (doubles).
  */

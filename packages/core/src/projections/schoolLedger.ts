@@ -397,8 +397,9 @@ export type JournalSubject = {
   markReasons: Map<number, string> | null;
   /** Each changed mark's changes, by the mark's number. */
   markChanges: Map<number, JournalChange[]> | null;
+  /** Absences, lates and presences (see `AttendanceSlots`): each block's arena's number, or -1 - k for a block sealed as the tables' sealed block k (see `sealAttendanceBlock`). */
   readonly attendance: number[];
-  /** Where each of `attendance`'s blocks starts in its arena. */
+  /** Where each of `attendance`'s blocks starts in its arena (0 for a sealed block). */
   readonly attendanceBases: number[];
   /** How many entries `attendance` holds. */
   attendanceCount: number;
@@ -675,7 +676,7 @@ const sealMarkBlock = (subject: JournalSubject, b: number, filled = MARKS_PER_CH
   const k = sealColumns(tables, MARK_COLUMNS, n);
   subject.marks[b] = -1 - k;
   subject.markBases[b] = 0;
-  freeSlotBlock(tables, arena, base);
+  freeSlotBlock(tables.holes, arena, base);
   tables.sealCounts.sealed++;
 };
 
@@ -694,7 +695,7 @@ const liveMarkBlock = (subject: JournalSubject, i: number): void => {
   const k = -1 - sealed;
   const arenaNumbers: number[] = [];
   const bases: number[] = [];
-  const base = cutSlotBlock(tables, arenaNumbers, bases, MARKS_PER_CHUNK * MARK_SLOTS);
+  const base = cutSlotBlock(tables, tables.holes, arenaNumbers, bases, MARKS_PER_CHUNK * MARK_SLOTS);
   const slots = tables.arenas[arenaNumbers[0] as number] as MarkSlots;
   for (let j = 0; j < MARKS_PER_CHUNK; j++)
     for (let slot = 0; slot < MARK_SLOTS; slot++) slots[base + j * MARK_SLOTS + slot] = sealedMarkSlot(tables, k, j, slot);
@@ -709,10 +710,16 @@ const sealAllMarksOf = (subject: JournalSubject): void => {
   for (let b = 0; b < subject.marks.length; b++) if ((subject.marks[b] as number) >= 0) sealMarkBlock(subject, b, Math.min(MARKS_PER_CHUNK, n - b * MARKS_PER_CHUNK));
 };
 
+/** Seals every block of the subject's marks and attendance still in slots, the last (partly filled) too. */
+const sealAllOf = (subject: JournalSubject): void => {
+  sealAllMarksOf(subject);
+  sealAllAttendanceOf(subject);
+};
+
 /**
- * When a school year opens, the marks of the classes of earlier years are sealed, every block
- * (the two last of each subject would otherwise stay in slots for good): a mark recorded or
- * changed later unseals its block again. Each class once (`sealedClasses`: how many of
+ * When a school year opens, the marks and attendance of the classes of earlier years are sealed,
+ * every block (the two last of each subject would otherwise stay in slots for good): an entry
+ * recorded or changed later unseals its block again. Each class once (`sealedClasses`: how many of
  * `classList` are done, in order; a class of a later year opened before stops the sweep there).
  */
 const sealMarksOfYearsBefore = (state: SchoolLedgerState, startYear: number): void => {
@@ -723,14 +730,14 @@ const sealMarksOfYearsBefore = (state: SchoolLedgerState, startYear: number): vo
     const cls = classList[k] as JournalClass | undefined;
     if (cls === undefined) continue;
     if (cls.startYear >= startYear) break;
-    for (const subject of cls.subjects.values()) sealAllMarksOf(subject);
+    for (const subject of cls.subjects.values()) sealAllOf(subject);
   }
   state.sealedClasses = k;
 };
 
-/** Seals every block of marks of every subject still in slots, the last of each too (a test's way to seal as early as can be). */
+/** Seals every block of marks and of attendance of every subject still in slots, the last of each too (a test's way to seal as early as can be). */
 export const sealMarkBlocks = (state: SchoolLedgerState): void => {
-  for (const cls of state.classList) if (cls !== undefined) for (const subject of cls.subjects.values()) sealAllMarksOf(subject);
+  for (const cls of state.classList) if (cls !== undefined) for (const subject of cls.subjects.values()) sealAllOf(subject);
 };
 
 /** Whether mark `i`'s block is sealed. */
@@ -990,17 +997,20 @@ const sealGradeBlock = (state: SchoolLedgerState, b: number): void => {
 };
 
 /**
- * Bytes of sealed blocks, of marks and of grades (each block's bytes, place and bases; not the
+ * Bytes of sealed blocks, of marks, of grades and of attendance (each block's bytes, place and bases; not the
  * rest of the last slab): for the memory benchmark's breakdown.
  */
-export const sealedBytesByKind = (state: SchoolLedgerState): { readonly marks: number; readonly grades: number } => {
+export const sealedBytesByKind = (state: SchoolLedgerState): { readonly marks: number; readonly grades: number; readonly attendance: number } => {
   const { tables } = state;
   let marks = 0;
   for (const cls of state.classList)
     if (cls !== undefined) for (const subject of cls.subjects.values()) for (const k of subject.marks) if (k < 0) marks += sealedBlockBytes(tables, -1 - k, MARK_COLUMNS, MARKS_PER_CHUNK);
   let grades = 0;
   for (const k of state.audit.grades) if (k < 0) grades += sealedBlockBytes(tables, -1 - k, GRADE_COLUMNS, MARKS_PER_CHUNK);
-  return { marks, grades };
+  let attendance = 0;
+  for (const cls of state.classList)
+    if (cls !== undefined) for (const subject of cls.subjects.values()) for (const k of subject.attendance) if (k < 0) attendance += sealedBlockBytes(tables, -1 - k, ATTENDANCE_COLUMNS, ENTRIES_PER_ATTENDANCE_CHUNK);
+  return { marks, grades, attendance };
 };
 
 /** Whether grade `n`'s block is sealed. */
@@ -1085,28 +1095,186 @@ const A_ID = 0;
 const A_PUPIL_LESSON = 1;
 const A_CODE = 2;
 
-/** Attendance entry `i`'s block (its arena) and the offset of its first slot there. */
+/** Attendance entry `i`'s block (its arena) and the offset of its first slot there: a block in slots (not sealed: see `liveAttendanceBlock`). */
 const attendanceChunk = (subject: Attendance, i: number): AttendanceSlots => subject.tables.arenas[subject.attendance[i >> ATTENDANCE_SHIFT] as number] as AttendanceSlots;
 const attendanceOffset = (subject: Attendance, i: number): number => (subject.attendanceBases[i >> ATTENDANCE_SHIFT] as number) + (i & ATTENDANCE_MASK) * ATTENDANCE_SLOTS;
+/** Slot `k` of attendance entry `i`, from its block's slots or, sealed, from its columns. */
+const attendanceSlot = (subject: Attendance, i: number, k: number): number => {
+  const arena = subject.attendance[i >> ATTENDANCE_SHIFT] as number;
+  return arena >= 0
+    ? ((subject.tables.arenas[arena] as AttendanceSlots)[(subject.attendanceBases[i >> ATTENDANCE_SHIFT] as number) + (i & ATTENDANCE_MASK) * ATTENDANCE_SLOTS + k] as number)
+    : sealedAttendanceSlot(subject.tables, -1 - arena, i & ATTENDANCE_MASK, k);
+};
+
+/**
+ * Sealed blocks of attendance (see `sealColumns`), as marks' (see `sealMarkBlock`): a full block
+ * of 32 entries once its subject has filled `LedgerTables.sealLag` blocks since, and every block
+ * of a class, the last partly filled one too, once a later school year opens
+ * (`sealMarksOfYearsBefore`), is kept as four columns: attendance id (code), pupil and lesson
+ * (the pair's two numbers; -1 and 0 for a pair kept beside, see `attendancePupilLesson`), code.
+ * In the generated school the columns take 1-2 bytes an entry (a class's ids are consecutive, a
+ * block's pupils are one class's, its lessons a few weeks'): about 8 bytes an entry with its
+ * block's place and bases, against 24 in slots. Its slots' block becomes a hole the next block of
+ * attendance (of any subject) is cut from (`LedgerTables.attendanceHoles`). An attendance
+ * correction of a sealed entry, or an entry recorded into a sealed last block, first puts its
+ * block back in slots (`liveAttendanceBlock`), for good. A sealed block's head k is in
+ * `attendance` as -1 - k.
+ */
+const ATTENDANCE_COLUMNS = 4;
+const AC_ID = 0;
+const AC_PUPIL = 1;
+const AC_LESSON = 2;
+const AC_CODE = 3;
+const attendanceColumn = (tables: LedgerTables, k: number, c: number, j: number): number => sealedValue(tables, k, ATTENDANCE_COLUMNS, ENTRIES_PER_ATTENDANCE_CHUNK, c, j);
+/** Slot `slot` of entry `j` of the sealed block of attendance at head `k`, as its slots held it. */
+const sealedAttendanceSlot = (tables: LedgerTables, k: number, j: number, slot: number): number => {
+  switch (slot) {
+    case A_ID:
+      return attendanceColumn(tables, k, AC_ID, j);
+    case A_PUPIL_LESSON: {
+      const pupil = attendanceColumn(tables, k, AC_PUPIL, j);
+      return pupil < 0 ? -1 : pupil * PAIR_UNIT + attendanceColumn(tables, k, AC_LESSON, j);
+    }
+    default:
+      return attendanceColumn(tables, k, AC_CODE, j);
+  }
+};
+
+/**
+ * Seals block `b` of the subject's attendance (in slots; `filled` of its 32 entries recorded, the
+ * rest sealed as copies of its last: only entries below `attendanceCount` are read): its slots
+ * split into columns, each column's least and largest value found on the way. Every slot is an
+ * integer (codes and value numbers, never -0), so its columns give it back exactly.
+ */
+const sealAttendanceBlock = (subject: JournalSubject, b: number, filled = ENTRIES_PER_ATTENDANCE_CHUNK): void => {
+  const { tables } = subject;
+  const arena = subject.attendance[b] as number;
+  const base = subject.attendanceBases[b] as number;
+  const slots = tables.arenas[arena] as AttendanceSlots;
+  const n = ENTRIES_PER_ATTENDANCE_CHUNK;
+  const values = sealScratch(tables, ATTENDANCE_COLUMNS * n);
+  let idLeast = Infinity;
+  let idMost = -Infinity;
+  let pupilLeast = Infinity;
+  let pupilMost = -Infinity;
+  let lessonLeast = Infinity;
+  let lessonMost = -Infinity;
+  let codeLeast = Infinity;
+  let codeMost = -Infinity;
+  for (let j = 0, at = base; j < n; j++, at += j < filled ? ATTENDANCE_SLOTS : 0) {
+    const id = slots[at + A_ID] as number;
+    const pupilLesson = slots[at + A_PUPIL_LESSON] as number;
+    const code = slots[at + A_CODE] as number;
+    const pupil = pupilLesson < 0 ? -1 : highOfPair(pupilLesson);
+    const lesson = pupilLesson < 0 ? 0 : pupilLesson - pupil * PAIR_UNIT;
+    values[AC_ID * n + j] = id;
+    values[AC_PUPIL * n + j] = pupil;
+    values[AC_LESSON * n + j] = lesson;
+    values[AC_CODE * n + j] = code;
+    idLeast = Math.min(idLeast, id);
+    idMost = Math.max(idMost, id);
+    pupilLeast = Math.min(pupilLeast, pupil);
+    pupilMost = Math.max(pupilMost, pupil);
+    lessonLeast = Math.min(lessonLeast, lesson);
+    lessonMost = Math.max(lessonMost, lesson);
+    codeLeast = Math.min(codeLeast, code);
+    codeMost = Math.max(codeMost, code);
+  }
+  const { sealLeast: least, sealMost: most } = tables;
+  least[AC_ID] = idLeast;
+  most[AC_ID] = idMost;
+  least[AC_PUPIL] = pupilLeast;
+  most[AC_PUPIL] = pupilMost;
+  least[AC_LESSON] = lessonLeast;
+  most[AC_LESSON] = lessonMost;
+  least[AC_CODE] = codeLeast;
+  most[AC_CODE] = codeMost;
+  const k = sealColumns(tables, ATTENDANCE_COLUMNS, n);
+  subject.attendance[b] = -1 - k;
+  subject.attendanceBases[b] = 0;
+  freeSlotBlock(tables.attendanceHoles, arena, base);
+  tables.sealCounts.attendanceSealed++;
+};
+
+/** Seals the block of attendance `sealLag` blocks before block `filled`, which has just filled, if it is in slots. */
+const sealAttendanceBehind = (subject: JournalSubject, filled: number): void => {
+  const b = filled - subject.tables.sealLag;
+  if (b >= 0 && (subject.attendance[b] as number) >= 0) sealAttendanceBlock(subject, b);
+};
+
+/** Puts attendance entry `i`'s block back in slots if sealed (a correction or a new entry is about to write one of its slots). */
+const liveAttendanceBlock = (subject: JournalSubject, i: number): void => {
+  const b = i >> ATTENDANCE_SHIFT;
+  const sealed = subject.attendance[b] as number;
+  if (sealed >= 0) return;
+  const { tables } = subject;
+  const k = -1 - sealed;
+  const arenaNumbers: number[] = [];
+  const bases: number[] = [];
+  const base = cutSlotBlock(tables, tables.attendanceHoles, arenaNumbers, bases, ENTRIES_PER_ATTENDANCE_CHUNK * ATTENDANCE_SLOTS);
+  const slots = tables.arenas[arenaNumbers[0] as number] as AttendanceSlots;
+  for (let j = 0; j < ENTRIES_PER_ATTENDANCE_CHUNK; j++)
+    for (let slot = 0; slot < ATTENDANCE_SLOTS; slot++) slots[base + j * ATTENDANCE_SLOTS + slot] = sealedAttendanceSlot(tables, k, j, slot);
+  subject.attendance[b] = arenaNumbers[0] as number;
+  subject.attendanceBases[b] = base;
+  tables.sealCounts.attendanceUnsealed++;
+};
+
+/** Seals every block of the subject's attendance still in slots, the last (partly filled) too. */
+const sealAllAttendanceOf = (subject: JournalSubject): void => {
+  const n = subject.attendanceCount;
+  for (let b = 0; b < subject.attendance.length; b++)
+    if ((subject.attendance[b] as number) >= 0) sealAttendanceBlock(subject, b, Math.min(ENTRIES_PER_ATTENDANCE_CHUNK, n - b * ENTRIES_PER_ATTENDANCE_CHUNK));
+};
+
+/** Whether attendance entry `i`'s block is sealed. */
+export const isAttendanceSealedAt = (subject: Attendance, i: number): boolean => (subject.attendance[i >> ATTENDANCE_SHIFT] as number) < 0;
 
 /** The value numbers of entry `i`'s pupil and lesson, from its pair slot `slot`. */
 const attendancePupilAt = (subject: Attendance, i: number, slot: number): number => (slot >= 0 ? highOfPair(slot) : (subject.attendancePupilLesson?.get(i)?.pupil as number));
 const attendanceLessonAt = (subject: Attendance, i: number, slot: number): number => (slot >= 0 ? lowOfPair(slot) : (subject.attendancePupilLesson?.get(i)?.lesson as number));
+/** The value number of entry `i`'s pupil (from its column if sealed: no pair to build). */
+const attendancePupilNumber = (subject: Attendance, i: number): number => {
+  const arena = subject.attendance[i >> ATTENDANCE_SHIFT] as number;
+  if (arena >= 0) return attendancePupilAt(subject, i, (subject.tables.arenas[arena] as AttendanceSlots)[attendanceOffset(subject, i) + A_PUPIL_LESSON] as number);
+  const pupil = attendanceColumn(subject.tables, -1 - arena, AC_PUPIL, i & ATTENDANCE_MASK);
+  return pupil >= 0 ? pupil : (subject.attendancePupilLesson?.get(i)?.pupil as number);
+};
 
-const attendanceEntryOf = (subject: Attendance, i: number, slots: AttendanceSlots, at: number): JournalAttendanceEntry => ({
-  attendanceId: decodeId(subject.tables, slots[at + A_ID] as number),
-  lessonId: valueAt(subject.tables, attendanceLessonAt(subject, i, slots[at + A_PUPIL_LESSON] as number)) as string,
-  code: valueAt(subject.tables, slots[at + A_CODE] as number) as AttendanceCode | 'present',
-});
+/** Attendance entry `i` (a fresh object): from its block's slots, or, sealed, from its columns (the block looked up once, not once a slot). */
+const attendanceEntryOf = (subject: Attendance, i: number): JournalAttendanceEntry => {
+  const { tables } = subject;
+  const arena = subject.attendance[i >> ATTENDANCE_SHIFT] as number;
+  if (arena >= 0) {
+    const slots = tables.arenas[arena] as AttendanceSlots;
+    const at = attendanceOffset(subject, i);
+    return {
+      attendanceId: decodeId(tables, slots[at + A_ID] as number),
+      lessonId: valueAt(tables, attendanceLessonAt(subject, i, slots[at + A_PUPIL_LESSON] as number)) as string,
+      code: valueAt(tables, slots[at + A_CODE] as number) as AttendanceCode | 'present',
+    };
+  }
+  const k = -1 - arena;
+  const j = i & ATTENDANCE_MASK;
+  return {
+    attendanceId: decodeId(tables, attendanceColumn(tables, k, AC_ID, j)),
+    lessonId: valueAt(tables, attendanceColumn(tables, k, AC_PUPIL, j) >= 0 ? attendanceColumn(tables, k, AC_LESSON, j) : (subject.attendancePupilLesson?.get(i)?.lesson as number)) as string,
+    code: valueAt(tables, attendanceColumn(tables, k, AC_CODE, j)) as AttendanceCode | 'present',
+  };
+};
+
+/** Attendance entry `i` of the subject and its pupil (a fresh object). */
+export const attendanceAt = (subject: Attendance, i: number): JournalAttendanceEntry & { readonly pupilId: string } => {
+  const entry = attendanceEntryOf(subject, i);
+  return { pupilId: valueAt(subject.tables, attendancePupilNumber(subject, i)) as string, attendanceId: entry.attendanceId, lessonId: entry.lessonId, code: entry.code };
+};
 
 /** Each pupil's attendance entries in the subject (fresh objects), in order of recording. */
 export const attendanceByPupil = (subject: Attendance): Map<string, JournalAttendanceEntry[]> => {
   const byPupil = new Map<string, JournalAttendanceEntry[]>();
   for (let i = 0; i < subject.attendanceCount; i++) {
-    const slots = attendanceChunk(subject, i);
-    const at = attendanceOffset(subject, i);
-    const entry = attendanceEntryOf(subject, i, slots, at);
-    const pupilId = valueAt(subject.tables, attendancePupilAt(subject, i, slots[at + A_PUPIL_LESSON] as number)) as string;
+    const entry = attendanceEntryOf(subject, i);
+    const pupilId = valueAt(subject.tables, attendancePupilNumber(subject, i)) as string;
     const entries = byPupil.get(pupilId);
     if (entries === undefined) byPupil.set(pupilId, [entry]);
     else entries.push(entry);
@@ -1119,11 +1287,7 @@ export const attendanceOfPupil = (subject: Attendance, pupilId: string): Journal
   const entries: JournalAttendanceEntry[] = [];
   const pupil = subject.tables.valueNumbers.get(pupilId);
   if (pupil === undefined) return entries;
-  for (let i = 0; i < subject.attendanceCount; i++) {
-    const slots = attendanceChunk(subject, i);
-    const at = attendanceOffset(subject, i);
-    if (attendancePupilAt(subject, i, slots[at + A_PUPIL_LESSON] as number) === pupil) entries.push(attendanceEntryOf(subject, i, slots, at));
-  }
+  for (let i = 0; i < subject.attendanceCount; i++) if (attendancePupilNumber(subject, i) === pupil) entries.push(attendanceEntryOf(subject, i));
   return entries;
 };
 
@@ -1131,11 +1295,8 @@ export const attendanceOfPupil = (subject: Attendance, pupilId: string): Journal
 const attendanceNumberOf = (subject: Attendance, attendanceId: string, pupilId: string): number | undefined => {
   const pupil = subject.tables.valueNumbers.get(pupilId);
   if (pupil === undefined) return undefined;
-  for (let i = subject.attendanceCount - 1; i >= 0; i--) {
-    const slots = attendanceChunk(subject, i);
-    const at = attendanceOffset(subject, i);
-    if (attendancePupilAt(subject, i, slots[at + A_PUPIL_LESSON] as number) === pupil && isIdOfCode(subject.tables, slots[at + A_ID] as number, attendanceId)) return i;
-  }
+  for (let i = subject.attendanceCount - 1; i >= 0; i--)
+    if (attendancePupilNumber(subject, i) === pupil && isIdOfCode(subject.tables, attendanceSlot(subject, i, A_ID), attendanceId)) return i;
   return undefined;
 };
 
@@ -1381,7 +1542,7 @@ const recordMark = (
   // A new block at its full size for every 64th mark (only slots below `recordedMarks` are read).
   // (From a hole a sealed block left, if any: see `sealMarkBlock`; a block sealed partly filled, its class's year over, back in slots first.)
   if ((i & CHUNK_MASK) !== 0 && (subject.marks[i >> CHUNK_SHIFT] as number) < 0) liveMarkBlock(subject, i);
-  const at = (i & CHUNK_MASK) === 0 ? cutSlotBlock(tables, subject.marks, subject.markBases, MARKS_PER_CHUNK * MARK_SLOTS) : markOffset(subject, i);
+  const at = (i & CHUNK_MASK) === 0 ? cutSlotBlock(tables, tables.holes, subject.marks, subject.markBases, MARKS_PER_CHUNK * MARK_SLOTS) : markOffset(subject, i);
   const slots = markChunk(subject, i);
   // A valid ledger never records a mark id twice for one pupil and subject (the decider refuses it).
   writeId(tables, cls.caches.markIds, markId, slots, at + M_ID);
@@ -1783,7 +1944,9 @@ const handlers = {
     // A valid ledger never records an attendance id twice for one pupil and subject.
     const { tables } = state;
     const i = subject.attendanceCount;
-    const at = (i & ATTENDANCE_MASK) === 0 ? appendSlotBlock(tables, subject.attendance, subject.attendanceBases, ENTRIES_PER_ATTENDANCE_CHUNK * ATTENDANCE_SLOTS) : attendanceOffset(subject, i);
+    // A new block for every 32nd entry, from a hole a sealed block left if any (see `sealAttendanceBlock`); a block sealed partly filled, its class's year over, back in slots first.
+    if ((i & ATTENDANCE_MASK) !== 0 && (subject.attendance[i >> ATTENDANCE_SHIFT] as number) < 0) liveAttendanceBlock(subject, i);
+    const at = (i & ATTENDANCE_MASK) === 0 ? cutSlotBlock(tables, tables.attendanceHoles, subject.attendance, subject.attendanceBases, ENTRIES_PER_ATTENDANCE_CHUNK * ATTENDANCE_SLOTS) : attendanceOffset(subject, i);
     const slots = attendanceChunk(subject, i);
     const { caches } = state.lastClass as JournalClass; // set by subjectOf
     writeId(tables, caches.attendanceIds, data.attendanceId, slots, at + A_ID);
@@ -1796,13 +1959,13 @@ const handlers = {
       (subject.attendancePupilLesson ??= new Map()).set(i, { pupil, lesson });
     }
     subject.attendanceCount = i + 1;
+    if (((i + 1) & ATTENDANCE_MASK) === 0) sealAttendanceBehind(subject, i >> ATTENDANCE_SHIFT);
   },
   AttendanceCorrected: (state, { data }, recorded) => {
     const cls = classOf(state, recorded);
     if (cls === undefined) return;
     const subject = subjectOf(state, recorded, data.subjectId);
     const i = subject === undefined ? undefined : attendanceNumberOf(subject, data.attendanceId, data.pupilId);
-    const at = subject === undefined || i === undefined ? undefined : attendanceOffset(subject, i);
     const stamp = auditStampOf(state, recorded);
     state.audit.changes.push({
       eventId: stamp.eventId,
@@ -1817,12 +1980,16 @@ const handlers = {
       classId: cls.classId,
       subjectId: subject === undefined ? data.subjectId : subject.subjectId,
       pupilId: data.pupilId,
-      from: subject === undefined || i === undefined || at === undefined ? null : (valueAt(state.tables, attendanceChunk(subject, i)[at + A_CODE] as number) as AttendanceCode | 'present'),
+      from: subject === undefined || i === undefined ? null : (valueAt(state.tables, attendanceSlot(subject, i, A_CODE)) as AttendanceCode | 'present'),
       to: data.code,
       supersedesEventId: data.supersedesEventId,
     });
     state.audit.counts.attendanceCorrected++;
-    if (subject !== undefined && i !== undefined && at !== undefined) attendanceChunk(subject, i)[at + A_CODE] = valueNumberOf(state.tables, data.code);
+    if (subject !== undefined && i !== undefined) {
+      // A sealed entry's block back in slots first (for good: see `liveAttendanceBlock`).
+      liveAttendanceBlock(subject, i);
+      attendanceChunk(subject, i)[attendanceOffset(subject, i) + A_CODE] = valueNumberOf(state.tables, data.code);
+    }
   },
   ExemptionGranted: (state, { data }, recorded) => {
     notePlanChange(state, recorded, { action: 'exemptionGranted', subjectId: data.subjectId, pupilId: data.pupilId, exemptionId: data.exemptionId, from: data.from, to: data.to, ground: data.ground });

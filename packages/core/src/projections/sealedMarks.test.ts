@@ -11,6 +11,7 @@ import { everyQuery, onStream } from '../replay/testSupport';
 import { history } from './arenaHistory';
 import { PAIR_UNIT } from './ledgerTables';
 import { gradeAt, gradeCount, isGradeSealedAt, isMarkSealedAt, markAt, markCount, marksEntriesByPupil, markNumbersByPupil, sealMarkBlocks, type SchoolLedgerState } from './schoolLedger';
+import { attendanceAt, attendanceByPupil, attendanceOfPupil, isAttendanceSealedAt } from './schoolLedger';
 
 /*
  * Sealed blocks of marks (see `sealMarkBlock`) are a layout, not a meaning: a fold that seals
@@ -60,7 +61,20 @@ const everyMark = (p: SchoolProjections) =>
 /** Every finalized grade, as `gradeAt` gives it (sealed blocks of grades: see `sealGradeBlock`). */
 const everyGrade = (p: SchoolProjections) => Array.from({ length: gradeCount(p.state) }, (_, n) => gradeAt(p.state, n));
 
-const everything = (p: SchoolProjections) => ({ queries: everyQuery(p), marks: everyMark(p), grades: everyGrade(p) });
+/** Every attendance entry of every class and subject, as `attendanceAt`, `attendanceByPupil` and `attendanceOfPupil` give them (sealed blocks of attendance: see `sealAttendanceBlock`). */
+const everyAttendance = (p: SchoolProjections) =>
+  [...p.state.classList].flatMap((cls) =>
+    [...cls.subjects.values()].map((subject) => {
+      const byPupil = [...attendanceByPupil(subject)];
+      return { entries: Array.from({ length: subject.attendanceCount }, (_, i) => attendanceAt(subject, i)), byPupil, ofPupil: byPupil.map(([pupilId]) => attendanceOfPupil(subject, pupilId)) };
+    }),
+  );
+
+/** How many attendance entries are in sealed blocks. */
+const sealedAttendance = (state: SchoolLedgerState): number =>
+  state.classList.reduce((n, cls) => n + [...cls.subjects.values()].reduce((m, subject) => m + Array.from({ length: subject.attendanceCount }, (_, i) => i).filter((i) => isAttendanceSealedAt(subject, i)).length, 0), 0);
+
+const everything = (p: SchoolProjections) => ({ queries: everyQuery(p), marks: everyMark(p), grades: everyGrade(p), attendance: everyAttendance(p) });
 
 /** How many grades are in sealed blocks. */
 const sealedGrades = (state: SchoolLedgerState): number => Array.from({ length: gradeCount(state) }, (_, n) => n).filter((n) => isGradeSealedAt(state, n)).length;
@@ -120,6 +134,10 @@ describe('sealed blocks of marks', () => {
         // Every full block of grades was sealed as it filled (the last, partly filled one stays in slots).
         expect(sealedGrades(off as SchoolLedgerState)).toBe(0);
         expect(sealedGrades(lag0 as SchoolLedgerState)).toBe(gradeCount(lag0 as SchoolLedgerState) - (gradeCount(lag0 as SchoolLedgerState) % 64));
+        // Blocks of attendance were sealed too (sealing after every event: all of them, the last too).
+        expect(sealedAttendance(off as SchoolLedgerState)).toBe(0);
+        expect(lag0?.tables.sealCounts.attendanceSealed).toBeGreaterThan(0);
+        expect(sealedAttendance(always as SchoolLedgerState)).toBe((always as SchoolLedgerState).classList.reduce((n, cls) => n + [...cls.subjects.values()].reduce((m, subject) => m + subject.attendanceCount, 0), 0));
       }),
       // One long fold past 2^31 (positions kept beside the slots inside sealed blocks), besides the random ones.
       { numRuns: 4, examples: [[777, 4_000, 2 ** 31 - 1_500, 1_234]] },
@@ -131,10 +149,14 @@ describe('sealed blocks of marks', () => {
     const [, lag0, always] = foldEachWay(events, 1_500) as SchoolLedgerState[];
     expect(lag0?.tables.sealCounts.unsealed).toBeGreaterThan(0);
     expect(always?.tables.sealCounts.unsealed).toBeGreaterThan(lag0?.tables.sealCounts.unsealed as number);
+    // An attendance correction of an entry in a sealed block unseals it too.
+    expect(lag0?.tables.sealCounts.attendanceUnsealed).toBeGreaterThan(0);
+    expect(always?.tables.sealCounts.attendanceUnsealed).toBeGreaterThan(lag0?.tables.sealCounts.attendanceUnsealed as number);
   });
 
   it('seal marks whose pupil and given-on numbers are kept beside the slots (value numbers past 2^26), and the last, partly filled block when asked', () => {
     let sealedBeside = 0;
+    let attendanceBeside = 0;
     fc.assert(
       fc.property(fc.integer({ min: PAIR_UNIT - 400, max: PAIR_UNIT + 2 }), fc.integer({ min: 1, max: 2 ** 31 - 1 }), (used, seed) => {
         const events = history(seed, 1_200, 1);
@@ -153,12 +175,14 @@ describe('sealed blocks of marks', () => {
           for (const subject of cls.subjects.values()) {
             expect(isMarkSealedAt(subject, markCount(subject) - 1)).toBe(true);
             sealedBeside += [...(subject.markPupilOn?.keys() ?? [])].filter((i) => isMarkSealedAt(subject, i)).length;
+            attendanceBeside += [...(subject.attendancePupilLesson?.keys() ?? [])].filter((i) => isAttendanceSealedAt(subject, i)).length;
           }
       }),
       { numRuns: 3, examples: [[PAIR_UNIT - 40, 99]] },
     );
     // Sealed blocks did hold marks whose numbers are kept beside the slots.
     expect(sealedBeside).toBeGreaterThan(0);
+    expect(attendanceBeside).toBeGreaterThan(0);
   });
 
   it('answer every query as slots do for class histories the decider accepts', () => {
@@ -213,6 +237,8 @@ describe('sealed blocks of marks', () => {
     expect(sealedMarks(sealing.state)).toBeGreaterThan(0);
     expect(sealedGrades(plain.state)).toBe(0);
     expect(sealedGrades(sealing.state)).toBeGreaterThan(0);
+    expect(sealedAttendance(plain.state)).toBe(0);
+    expect(sealedAttendance(sealing.state)).toBeGreaterThan(0);
     expect(everything(sealing)).toEqual(everything(plain));
   });
 });
