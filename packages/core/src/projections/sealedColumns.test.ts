@@ -112,3 +112,27 @@ describe('sealed columns', () => {
     expect(blocks.length).toBeGreaterThan(100);
   });
 });
+
+describe('sealed columns past 4 GiB of sealed bytes', () => {
+  it('read each block from its own slab when there are more than 4,096 slabs (a place past 2^32)', () => {
+    const tables = emptyLedgerTables();
+    const seal = (least: number, range: number): number => {
+      const scratch = sealScratch(tables, 3);
+      scratch[0] = least;
+      scratch[1] = least + 1;
+      scratch[2] = least + range;
+      tables.sealLeast[0] = least;
+      tables.sealMost[0] = least + range;
+      return sealColumns(tables, 1, 3);
+    };
+    const first = seal(5, 300);
+    // As if 4 GiB had been sealed since: 4,095 full slabs more (one slab, the same each time: only their count matters).
+    const full = new Uint8Array(SEALED_SLAB_BYTES);
+    while (tables.sealedSlabs.length < 4_096) tables.sealedSlabs.push(full);
+    tables.sealedUsed = SEALED_SLAB_BYTES;
+    const later = seal(1_000, 100_000);
+    expect(tables.sealedSlabs.length).toBe(4_097);
+    expect([0, 1, 2].map((j) => sealedValue(tables, first, 1, 3, 0, j))).toEqual([5, 6, 305]);
+    expect([0, 1, 2].map((j) => sealedValue(tables, later, 1, 3, 0, j))).toEqual([1_000, 1_001, 101_000]);
+  });
+});
