@@ -323,7 +323,8 @@ export const sealedBlockBytes = (tables: LedgerTables, head: number, columns: nu
 /** Entry `j`'s value in column `c` of the sealed block at `head` (of `columns` columns and `entries` entries). */
 export const sealedValue = (tables: LedgerTables, head: number, columns: number, entries: number, c: number, j: number): number => {
   const where = tables.sealedBlocks[head] as number;
-  const bytes = tables.sealedSlabs[where >>> SLAB_SHIFT] as Uint8Array;
+  // A shift reads a uint32: past 4,096 slabs (4 GiB sealed) the place is above 2^32 and needs a division.
+  const bytes = tables.sealedSlabs[where < 4_294_967_296 ? where >>> SLAB_SHIFT : Math.floor(where / SEALED_SLAB_BYTES)] as Uint8Array;
   const block = where & SLAB_MASK;
   const start = bytes[block + c] as number;
   const width = (bytes[block + c + 1] as number) - start;
