@@ -313,18 +313,22 @@ export const sealColumns = (tables: LedgerTables, columns: number, entries: numb
   return head;
 };
 
+/** The slab a sealed block's bytes are in, from its place (slab × `SEALED_SLAB_BYTES` + offset). */
+const slabOf = (tables: LedgerTables, where: number): Uint8Array =>
+  // A shift reads a uint32: past 4,096 slabs (4 GiB sealed) the place is above 2^32 and needs a division.
+  tables.sealedSlabs[where < 4_294_967_296 ? where >>> SLAB_SHIFT : Math.floor(where / SEALED_SLAB_BYTES)] as Uint8Array;
+
 /** The bytes the sealed block at `head` (of `columns` columns and `entries` entries) takes: its bytes in a slab, its place and bases. */
 export const sealedBlockBytes = (tables: LedgerTables, head: number, columns: number, entries: number): number => {
   const where = tables.sealedBlocks[head] as number;
-  const bytes = tables.sealedSlabs[where >>> SLAB_SHIFT] as Uint8Array;
-  return columns + 1 + entries * (bytes[(where & SLAB_MASK) + columns] as number) + (columns + 1) * 8;
+  // The offset's bits are the place's lowest 20, which `&` keeps however large the place (2^32 is a multiple of the slab).
+  return columns + 1 + entries * (slabOf(tables, where)[(where & SLAB_MASK) + columns] as number) + (columns + 1) * 8;
 };
 
 /** Entry `j`'s value in column `c` of the sealed block at `head` (of `columns` columns and `entries` entries). */
 export const sealedValue = (tables: LedgerTables, head: number, columns: number, entries: number, c: number, j: number): number => {
   const where = tables.sealedBlocks[head] as number;
-  // A shift reads a uint32: past 4,096 slabs (4 GiB sealed) the place is above 2^32 and needs a division.
-  const bytes = tables.sealedSlabs[where < 4_294_967_296 ? where >>> SLAB_SHIFT : Math.floor(where / SEALED_SLAB_BYTES)] as Uint8Array;
+  const bytes = slabOf(tables, where);
   const block = where & SLAB_MASK;
   const start = bytes[block + c] as number;
   const width = (bytes[block + c + 1] as number) - start;

@@ -6,7 +6,7 @@ import { kazakhstanRuleSets } from '../rules/kazakhstan';
 import { schoolProjections, type ReplayOptions, type SchoolProjections } from '../replay/replay';
 import { everyQuery } from '../replay/testSupport';
 import { appendSlotBlock, MOMENT_UNIT, PAIR_UNIT, SEALED_SLAB_BYTES } from './ledgerTables';
-import { isMarkSealedAt, markAt, markCount, marksEntriesByPupil, markNumberOf, markNumbersByPupil, markIdAt, markPupilAt, MARK_SLOTS, MARKS_PER_CHUNK, schoolLedgerProjection, sealMarkBlocks, type SchoolLedgerState } from './schoolLedger';
+import { ATTENDANCE_SLOTS, ENTRIES_PER_ATTENDANCE_CHUNK, GRADE_SLOTS, isMarkSealedAt, markAt, markCount, marksEntriesByPupil, markNumberOf, markNumbersByPupil, markIdAt, markPupilAt, MARK_SLOTS, MARKS_PER_CHUNK, schoolLedgerProjection, sealMarkBlocks, type SchoolLedgerState } from './schoolLedger';
 
 /*
  * An adversarial audit of sealed blocks of marks (see `sealMarkBlock`), beside sealedMarks.test.ts:
@@ -234,12 +234,17 @@ const WAYS: ReadonlyArray<Way> = ['off', 'sealMarks', 'lag 0', 'always'];
 const POISON = 2 ** 52 + 0.5;
 
 /**
- * Garbage in every freed slot of a sealed block (the holes: a block cut from one must write each
- * slot before it is read) and in the sealing scratch (read only while a block is sealed).
+ * Garbage in every freed slot of a sealed block (the holes of marks and attendance, the spare
+ * block of grades: a block cut from one must write each slot before it is read) and in the sealing scratch (read only while a block is sealed).
  */
 const poison = (state: SchoolLedgerState): void => {
   const { tables } = state;
   for (let h = 0; h < tables.holes.length; h += 2) (tables.arenas[tables.holes[h] as number] as number[]).fill(POISON, tables.holes[h + 1] as number, (tables.holes[h + 1] as number) + MARKS_PER_CHUNK * MARK_SLOTS);
+  const { attendanceHoles } = tables;
+  for (let h = 0; h < attendanceHoles.length; h += 2)
+    (tables.arenas[attendanceHoles[h] as number] as number[]).fill(POISON, attendanceHoles[h + 1] as number, (attendanceHoles[h + 1] as number) + ENTRIES_PER_ATTENDANCE_CHUNK * ATTENDANCE_SLOTS);
+  const spare = state.audit.spareGradeBlock;
+  if (spare !== null) (tables.arenas[spare[0]] as number[]).fill(POISON, spare[1], spare[1] + MARKS_PER_CHUNK * GRADE_SLOTS);
   tables.sealScratch.fill(POISON);
   tables.sealLeast.fill(POISON);
   tables.sealMost.fill(-POISON);
@@ -304,7 +309,8 @@ const sealedMarkCount = (state: SchoolLedgerState): number =>
 const columnWidths = (state: SchoolLedgerState): Set<number> => {
   const { tables } = state;
   const widths = new Set<number>();
-  for (let head = 0; head < tables.sealedBlocks.length; head += 8) {
+  const heads = state.classList.flatMap((cls) => (cls === undefined ? [] : [...cls.subjects.values()].flatMap((subject) => subject.marks.filter((m) => m < 0).map((m) => -1 - m))));
+  for (const head of heads) {
     const where = tables.sealedBlocks[head] as number;
     const bytes = tables.sealedSlabs[Math.floor(where / SEALED_SLAB_BYTES)] as Uint8Array;
     const at = where % SEALED_SLAB_BYTES;
