@@ -16,7 +16,7 @@
  * - verify, all checks: `verifyArchive(file)` (also the domain replay through the deciders and the grades);
  * - the same two with `workers: N` (N = the cores, at most 8: the CLI's default), each run three
  *   times interleaved with the one-thread verify in one process; the speed-up is the median ratio;
- * - archive replay: `readArchive(file)` (chain + schema) folded into `schoolProjections` with `sealMarks: true` (what `replayEvents` does);
+ * - archive replay: `readArchive(file)` (chain + schema) folded into `schoolProjections` with `sealBlocks: true` (what `replayEvents` does);
  * - bare limit: node:readline over the same file, `JSON.parse` of each line, nothing else (the
  *   ratios and goals are against it); and the same floor without readline (256 KiB chunks split at
  *   "\n" by hand, as the archive reader does), shown for comparison.
@@ -242,8 +242,8 @@ const runTask = async (task: Task, path: string, workload: WorkloadOptions): Pro
     }
     case 'replay': {
       const reading = readArchive(fileSource(path)());
-      // With sealed marks (`sealMarks: true`): the lowest memory the replay takes (a third less state, some time more).
-      const projections = schoolProjections({ ruleSets: shippedRuleSets, sealMarks: true });
+      // With sealed blocks (`sealBlocks: true`): the lowest memory the replay takes (two fifths less state, some time more).
+      const projections = schoolProjections({ ruleSets: shippedRuleSets, sealBlocks: true });
       for await (const recorded of reading.events) {
         projections.apply(recorded);
         count += 1;
@@ -313,7 +313,7 @@ const LABELS: Record<Task, string> = {
   verifyAll: 'verify: all checks (+ domain + grades)',
   verifyAllWorkers: `verify: all checks, ${WORKERS} workers`,
   reexport: 're-export: archive file → pseudonymized archive file (archiveEventSource)',
-  replay: 'archive replay: readArchive → schoolProjections, `sealMarks: true`',
+  replay: 'archive replay: readArchive → schoolProjections, `sealBlocks: true`',
   bare: 'bare limit: readline + JSON.parse per line',
   bareBuffers: 'bare, without readline: Buffers split at \\n + JSON.parse',
 };
@@ -407,9 +407,9 @@ What is measured:
 - *re-export*: what \`grade-ledger export --from\` does once the archive has verified: \`archiveEventSource\` (the
   archive read again as a store's pages, chain and schema checked) through \`archiveBytes\` with a pseudonymizer, written
   to another file; nothing but a page and a chunk held.
-- *archive replay*: \`readArchive\` (chain + schema) with every event applied to \`schoolProjections({ ruleSets, sealMarks: true })\`
-  (marks kept in sealed blocks: the least memory a replay takes; without \`sealMarks\` the state is about 29 MB a school
-  year instead of 20, see docs/projections.md, "Sealed blocks of marks").
+- *archive replay*: \`readArchive\` (chain + schema) with every event applied to \`schoolProjections({ ruleSets, sealBlocks: true })\`
+  (marks, grades and attendance kept in sealed blocks: the least memory a replay takes, what \`grade-ledger replay\` does;
+  without \`sealBlocks\` the state is about 29 MB a school year instead of 16.5, see docs/projections.md, "Sealed blocks of marks").
 - *bare limit*: \`readline\` over the same file and \`JSON.parse\` of each line: the floor of any reader of the file
   (the ratios and the goals are against it). *bare, without readline*: the same with 256 KiB chunks split at \`\\n\` by
   hand (what the archive reader does), a lower floor, shown for comparison.

@@ -3,7 +3,7 @@
  * the generated school's 2024-2025; `--years N` for the N school years up to that one; `--full`
  * for the whole generated school, 2018-2025; `--archive PATH` for an archive file of your own;
  * `--no-snapshot` to skip the breakdown of the state, which on the whole school takes minutes;
- * `--seal-marks` to replay with `sealMarks: true`, marks kept in sealed blocks: see `sealColumns`).
+ * `--seal-blocks` to replay with `sealBlocks: true`, marks, grades and attendance kept in sealed blocks: see `sealColumns`).
  *
  * The generated school's archive is written to a temporary file, then replayed in a child process
  * (node --expose-gc, the same flags as this process) the way the archive benchmark does it:
@@ -13,7 +13,7 @@
  * - the peaks while replaying, sampled every 1,024 events: RSS, V8 heap used and committed (the
  *   young generation's semi-spaces and the old generation's pages), ArrayBuffers (read chunks);
  * - the state retained after the replay (heap used and ArrayBuffers after a full GC, above the
- *   start: sealed marks are bytes outside the heap), the blocks of marks sealed and unsealed, and, from a
+ *   start: sealed blocks are bytes outside the heap), the blocks sealed and unsealed, and, from a
  *   heap snapshot, what it holds by component of `SchoolLedgerState` (each object counted once,
  *   under the first path a breadth-first walk from the state reaches it by).
  *
@@ -196,7 +196,7 @@ const child = async (path: string, snapshot: boolean, seal: boolean): Promise<Ch
   };
   const began = performance.now();
   const reading = readArchive(fileSource(path)());
-  const projections = schoolProjections({ ruleSets: shippedRuleSets, sealMarks: seal });
+  const projections = schoolProjections({ ruleSets: shippedRuleSets, sealBlocks: seal });
   let events = 0;
   for await (const recorded of reading.events) {
     projections.apply(recorded);
@@ -235,7 +235,7 @@ const main = async (): Promise<void> => {
   const years = argv.includes('--years') ? Number(argv[argv.indexOf('--years') + 1]) : 1;
   const full = argv.includes('--full');
   const snapshot = !argv.includes('--no-snapshot');
-  const seal = argv.includes('--seal-marks');
+  const seal = argv.includes('--seal-blocks');
   const path = given ?? join(tmpdir(), `grade-ledger-memory-${process.pid}.jsonl`);
   const log = (line: string): void => console.log(line);
   log(`archive replay memory: ${machine()}`);

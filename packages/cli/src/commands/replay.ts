@@ -27,7 +27,7 @@ export const replayArchive = async (
   if (E.isLeft(found)) return E.left(ioError(io, command, found.left, `read ${path}`));
   // Sealed blocks (a third less memory for the state): reading the archive takes some 20 times
   // the fold's time, so sealing's cost to the fold is lost in it, and a whole school's history fits in less.
-  const projections = schoolProjections({ ruleSets: ruleSets.right, sealMarks: true, ...(instant === undefined ? {} : { asOf: instant }) });
+  const projections = schoolProjections({ ruleSets: ruleSets.right, sealBlocks: true, ...(instant === undefined ? {} : { asOf: instant }) });
   const bar = progress('replaying');
   const reading = readArchive(fileSource(path)());
   let events = 0;

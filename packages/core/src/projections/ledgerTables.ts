@@ -64,8 +64,9 @@ export type LedgerTables = {
   readonly sealMost: Slots;
   readonly sealWidths: number[];
   /**
-   * When a subject's block of marks is sealed: as its block `sealLag` blocks later fills (0: as
-   * soon as it fills itself; Infinity: never). Infinity unless `ReplayOptions.sealMarks` asks for
+   * When a subject's block of marks (or of attendance) is sealed: as its block `sealLag` blocks
+   * later fills (0: as soon as it fills itself; Infinity: never; grades, never written again, are
+   * sealed as they fill unless Infinity). Infinity unless `ReplayOptions.sealBlocks` asks for
    * sealing (1 then); tests set 0 and Infinity.
    */
   sealLag: number;
@@ -225,9 +226,9 @@ export const SEALED_SLAB_BYTES = 1 << 20;
 const SEALED_SLAB_MIN = 1 << 12;
 const SLAB_SHIFT = 20;
 const SLAB_MASK = SEALED_SLAB_BYTES - 1;
-/** The lag `ReplayOptions.sealMarks` sets: a block is sealed once its subject has filled the next. */
+/** The lag `ReplayOptions.sealBlocks` sets: a block is sealed once its subject has filled the next. */
 export const SEAL_LAG = 1;
-/** Sealing is off unless asked for (`ReplayOptions.sealMarks`): it costs the fold time. */
+/** Sealing is off unless asked for (`ReplayOptions.sealBlocks`): it costs the fold time. */
 export const DEFAULT_SEAL_LAG = Number.POSITIVE_INFINITY;
 
 /** Bytes an offset up to `range` needs (up to 7: offsets below 2^53). */

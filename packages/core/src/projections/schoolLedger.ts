@@ -499,7 +499,7 @@ export type SchoolLedgerState = {
   lastSubjectClass: JournalClass | undefined;
   lastSubjectId: string | undefined;
   lastSubject: JournalSubject | undefined;
-  /** How many of `classList`, from the first, have had their marks sealed at the opening of a later school year (see `sealMarksOfYearsBefore`). */
+  /** How many of `classList`, from the first, have had their marks sealed at the opening of a later school year (see `sealYearsBefore`). */
   sealedClasses: number;
 };
 
@@ -557,7 +557,7 @@ const markSlot = (subject: Marks, i: number, k: number): number => {
 /**
  * Sealed blocks of marks (see `sealColumns`): a full block of 64 marks that will hardly change
  * again (the subject has filled `LedgerTables.sealLag` blocks since; every block of a class,
- * the last partly filled one too, once a later school year opens: `sealMarksOfYearsBefore`) is
+ * the last partly filled one too, once a later school year opens: `sealYearsBefore`) is
  * kept as seven columns:
  * mark id (code), pupil and given-on (the pair's two numbers; -1 and 0 for a pair kept beside,
  * see `markPupilOn`), flags, position and moment (-1 and 0 for a pair kept beside, see
@@ -722,7 +722,7 @@ const sealAllOf = (subject: JournalSubject): void => {
  * recorded or changed later unseals its block again. Each class once (`sealedClasses`: how many of
  * `classList` are done, in order; a class of a later year opened before stops the sweep there).
  */
-const sealMarksOfYearsBefore = (state: SchoolLedgerState, startYear: number): void => {
+const sealYearsBefore = (state: SchoolLedgerState, startYear: number): void => {
   if (state.tables.sealLag === Infinity) return;
   const { classList } = state;
   let k = state.sealedClasses;
@@ -736,7 +736,7 @@ const sealMarksOfYearsBefore = (state: SchoolLedgerState, startYear: number): vo
 };
 
 /** Seals every block of marks and of attendance of every subject still in slots, the last of each too (a test's way to seal as early as can be). */
-export const sealMarkBlocks = (state: SchoolLedgerState): void => {
+export const sealEveryBlock = (state: SchoolLedgerState): void => {
   for (const cls of state.classList) if (cls !== undefined) for (const subject of cls.subjects.values()) sealAllOf(subject);
 };
 
@@ -876,7 +876,7 @@ const gradeSlot = (state: SchoolLedgerState, n: number, k: number): number => {
 /**
  * Sealed blocks of grades (see `sealColumns`). A finalized grade's slots are never written again
  * (a later grade supersedes it, and the audit keeps both), so with sealing on
- * (`ReplayOptions.sealMarks`) a block of 64 grades is sealed as soon as it fills, and its slots
+ * (`ReplayOptions.sealBlocks`) a block of 64 grades is sealed as soon as it fills, and its slots
  * take the next 64: one block of grades in slots at any time (`AuditLog.spareGradeBlock`). Each
  * slot's numbers are a column of their own: the event id's template and number; the actor, the
  * class and the flags' bits; position and moment, subject and pupil, teacher + 1 and rule set,
@@ -1110,7 +1110,7 @@ const attendanceSlot = (subject: Attendance, i: number, k: number): number => {
  * Sealed blocks of attendance (see `sealColumns`), as marks' (see `sealMarkBlock`): a full block
  * of 32 entries once its subject has filled `LedgerTables.sealLag` blocks since, and every block
  * of a class, the last partly filled one too, once a later school year opens
- * (`sealMarksOfYearsBefore`), is kept as four columns: attendance id (code), pupil and lesson
+ * (`sealYearsBefore`), is kept as four columns: attendance id (code), pupil and lesson
  * (the pair's two numbers; -1 and 0 for a pair kept beside, see `attendancePupilLesson`), code.
  * In the generated school the columns take 1-2 bytes an entry (a class's ids are consecutive, a
  * block's pupils are one class's, its lessons a few weeks'): about 8 bytes an entry with its
@@ -1782,7 +1782,7 @@ const notePlanChange = (state: SchoolLedgerState, recorded: RecordedEvent, chang
 const handlers = {
   SchoolYearOpened: (state, { data }) => {
     state.schoolYears.set(data.schoolYearId, { schoolYearId: data.schoolYearId, startYear: data.startYear, ruleSetId: data.ruleSetId });
-    sealMarksOfYearsBefore(state, data.startYear);
+    sealYearsBefore(state, data.startYear);
   },
   ClassOpened: (state, { data }, recorded) => {
     const opened: JournalClass = {

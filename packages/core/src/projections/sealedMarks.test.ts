@@ -10,7 +10,7 @@ import { replayEvents, schoolProjections, type ReplayOptions, type SchoolProject
 import { everyQuery, onStream } from '../replay/testSupport';
 import { history } from './arenaHistory';
 import { PAIR_UNIT } from './ledgerTables';
-import { gradeAt, gradeCount, isGradeSealedAt, isMarkSealedAt, markAt, markCount, marksEntriesByPupil, markNumbersByPupil, sealMarkBlocks, type SchoolLedgerState } from './schoolLedger';
+import { gradeAt, gradeCount, isGradeSealedAt, isMarkSealedAt, markAt, markCount, marksEntriesByPupil, markNumbersByPupil, sealEveryBlock, type SchoolLedgerState } from './schoolLedger';
 import { attendanceAt, attendanceByPupil, attendanceOfPupil, isAttendanceSealedAt } from './schoolLedger';
 
 /*
@@ -44,7 +44,7 @@ const applyAll = (p: SchoolProjections, sealing: Sealing, events: ReadonlyArray<
   else
     for (const recorded of events) {
       p.apply(recorded);
-      sealMarkBlocks(p.state);
+      sealEveryBlock(p.state);
     }
 };
 
@@ -224,13 +224,13 @@ describe('sealed blocks of marks', () => {
     );
   });
 
-  it('are off unless a replay asks for them (`sealMarks`), and a replay that asks answers as one that does not', async () => {
+  it('are off unless a replay asks for them (`sealBlocks`), and a replay that asks answers as one that does not', async () => {
     const store = inMemoryEventStore();
     const built = await buildSmallSchool({ seed: 7, since: 2020, until: 2021, store, ruleSets });
     if (E.isLeft(built)) throw new Error(built.left.message);
     const events = store.allEvents();
     const plain = replayEvents(events, { ruleSets });
-    const sealing = replayEvents(events, { ruleSets, sealMarks: true });
+    const sealing = replayEvents(events, { ruleSets, sealBlocks: true });
     expect(plain.state.tables.sealCounts.sealed).toBe(0);
     expect(sealedMarks(plain.state)).toBe(0);
     // The opening of 2021 sealed the 2020 classes' blocks, whatever their subjects had filled.

@@ -6,7 +6,7 @@ import { kazakhstanRuleSets } from '../rules/kazakhstan';
 import { schoolProjections, type ReplayOptions, type SchoolProjections } from '../replay/replay';
 import { everyQuery } from '../replay/testSupport';
 import { appendSlotBlock, MOMENT_UNIT, PAIR_UNIT, SEALED_SLAB_BYTES } from './ledgerTables';
-import { ATTENDANCE_SLOTS, ENTRIES_PER_ATTENDANCE_CHUNK, GRADE_SLOTS, isMarkSealedAt, markAt, markCount, marksEntriesByPupil, markNumberOf, markNumbersByPupil, markIdAt, markPupilAt, MARK_SLOTS, MARKS_PER_CHUNK, schoolLedgerProjection, sealMarkBlocks, type SchoolLedgerState } from './schoolLedger';
+import { ATTENDANCE_SLOTS, ENTRIES_PER_ATTENDANCE_CHUNK, GRADE_SLOTS, isMarkSealedAt, markAt, markCount, marksEntriesByPupil, markNumberOf, markNumbersByPupil, markIdAt, markPupilAt, MARK_SLOTS, MARKS_PER_CHUNK, schoolLedgerProjection, sealEveryBlock, type SchoolLedgerState } from './schoolLedger';
 
 /*
  * An adversarial audit of sealed blocks of marks (see `sealMarkBlock`), beside sealedMarks.test.ts:
@@ -14,7 +14,7 @@ import { ATTENDANCE_SLOTS, ENTRIES_PER_ATTENDANCE_CHUNK, GRADE_SLOTS, isMarkSeal
  * changes long after a later year opened (their last, partly filled blocks sealed and unsealed
  * again), many subjects and classes sharing the holes, ids, values, positions, moments, actors and
  * value numbers at and past every packing limit. The same events are folded four ways (sealing
- * off; `sealMarks`, lag 1; lag 0; lag 0 and every block sealed again after each event) and every
+ * off; `sealBlocks`, lag 1; lag 0; lag 0 and every block sealed again after each event) and every
  * query, every mark, every lookup by id must be the same. The freed slots of the sealed blocks
  * (the holes) and the sealing scratch are overwritten with garbage after every event: a reader
  * of a stale slot or of the scratch would answer differently.
@@ -228,8 +228,8 @@ const prepareUsed =
     }
   };
 
-type Way = 'off' | 'sealMarks' | 'lag 0' | 'always';
-const WAYS: ReadonlyArray<Way> = ['off', 'sealMarks', 'lag 0', 'always'];
+type Way = 'off' | 'sealBlocks' | 'lag 0' | 'always';
+const WAYS: ReadonlyArray<Way> = ['off', 'sealBlocks', 'lag 0', 'always'];
 
 const POISON = 2 ** 52 + 0.5;
 
@@ -252,7 +252,7 @@ const poison = (state: SchoolLedgerState): void => {
 };
 
 const projectionsOf = (way: Way, options: ReplayOptions, prepare: (state: SchoolLedgerState) => void): SchoolProjections => {
-  const p = schoolProjections({ ...options, ...(way === 'sealMarks' ? { sealMarks: true } : {}) });
+  const p = schoolProjections({ ...options, ...(way === 'sealBlocks' ? { sealBlocks: true } : {}) });
   prepare(p.state);
   if (way === 'lag 0' || way === 'always') p.state.tables.sealLag = 0;
   return p;
@@ -261,7 +261,7 @@ const projectionsOf = (way: Way, options: ReplayOptions, prepare: (state: School
 const applyEach = (p: SchoolProjections, way: Way, events: ReadonlyArray<RecordedEvent>): void => {
   for (const recorded of events) {
     p.apply(recorded);
-    if (way === 'always') sealMarkBlocks(p.state);
+    if (way === 'always') sealEveryBlock(p.state);
     if (way !== 'off') poison(p.state);
   }
 };
@@ -328,15 +328,15 @@ describe('sealed blocks of marks, adversarially', () => {
         const events = yearsHistory(seed, size, years, firstPosition);
         const folds = foldEachWay(events, cut % (events.length + 1), () => undefined);
         const off = folds.get('off') as SchoolLedgerState;
-        const sealMarks = folds.get('sealMarks') as SchoolLedgerState;
+        const sealBlocks = folds.get('sealBlocks') as SchoolLedgerState;
         expect(sealedMarkCount(off)).toBe(0);
         expect(off.tables.sealCounts.sealed).toBe(0);
-        unsealedAfterYearOver += sealMarks.tables.sealCounts.unsealed;
-        reused += sealMarks.tables.sealCounts.holesReused;
+        unsealedAfterYearOver += sealBlocks.tables.sealCounts.unsealed;
+        reused += sealBlocks.tables.sealCounts.holesReused;
       }),
       { numRuns: 3, examples: [[20_181, 2_500, 4, 2 ** 31 - 900, 1_300]] },
     );
-    // The lag-1 fold (what `sealMarks` does) did unseal blocks for changes and late marks, and cut blocks from holes.
+    // The lag-1 fold (what `sealBlocks` does) did unseal blocks for changes and late marks, and cut blocks from holes.
     expect(unsealedAfterYearOver).toBeGreaterThan(0);
     expect(reused).toBeGreaterThan(0);
   });
@@ -372,6 +372,8 @@ describe('sealed blocks of marks, adversarially', () => {
         examples: [
           [5, { values: PAIR_UNIT - 150, moments: MOMENT_UNIT - 200, actors: 2 ** 21 - 100, templates: 2 ** 21 - 5, classes: 3 }, 450],
           [6, { values: 0, moments: 0, actors: 0, templates: 2 ** 9, classes: 300 }, 300],
+          // Small template numbers: a block mixing an id of no template with templated ones spans 2^32 to 2^40 (5 bytes).
+          [7, { values: 0, moments: 0, actors: 0, templates: 0, classes: 0 }, 100],
         ],
       },
     );

@@ -64,8 +64,8 @@ describe('as of an instant', () => {
     expect(checkReplayOptions({ ruleSets: [], asOf: '15.03.2021' })).toEqual(E.left(expect.objectContaining({ kind: 'InvalidReplayOptions', field: 'asOf', value: '15.03.2021' })));
     expect(checkReplayOptions({ ruleSets: [], sinceSchoolYear: 21.5 })).toEqual(E.left(expect.objectContaining({ field: 'sinceSchoolYear', value: 21.5 })));
     expect(checkReplayOptions({ ruleSets: [], asOf: '2021-03-16T00:00:00Z', sinceSchoolYear: 2021 })._tag).toBe('Right');
-    expect(checkReplayOptions({ ruleSets: [], sealMarks: 'yes' as unknown as boolean })).toEqual(E.left(expect.objectContaining({ field: 'sealMarks', value: 'yes' })));
-    expect(checkReplayOptions({ ruleSets: [], sealMarks: true })._tag).toBe('Right');
+    expect(checkReplayOptions({ ruleSets: [], sealBlocks: 'yes' as unknown as boolean })).toEqual(E.left(expect.objectContaining({ field: 'sealBlocks', value: 'yes' })));
+    expect(checkReplayOptions({ ruleSets: [], sealBlocks: true })._tag).toBe('Right');
     expect(endOfDayChecked('2021-02-30')).toEqual(E.left(expect.objectContaining({ field: 'asOf', value: '2021-02-30' })));
     expect(endOfDayChecked('2021-03-15')).toEqual(E.right('2021-03-16T00:00:00Z'));
   });

@@ -88,13 +88,13 @@ export const isUtcOffsetMinutes = (value: unknown): value is number => typeof va
 
 export type InvalidReplayOptions = {
   readonly kind: 'InvalidReplayOptions';
-  readonly field: 'asOf' | 'utcOffsetMinutes' | 'sinceSchoolYear' | 'ruleSets' | 'sealMarks';
+  readonly field: 'asOf' | 'utcOffsetMinutes' | 'sinceSchoolYear' | 'ruleSets' | 'sealBlocks';
   readonly value: unknown;
   readonly message: string;
 };
 
 /** Checks replay options that came from outside (a CLI flag, a request): a typed error names the field and value. */
-export const checkReplayOptions = <O extends { readonly ruleSets: ReadonlyArray<unknown>; readonly sinceSchoolYear?: number; readonly asOf?: Instant; readonly sealMarks?: boolean }>(
+export const checkReplayOptions = <O extends { readonly ruleSets: ReadonlyArray<unknown>; readonly sinceSchoolYear?: number; readonly asOf?: Instant; readonly sealBlocks?: boolean }>(
   options: O,
 ): E.Either<InvalidReplayOptions, O> => {
   const invalid = (field: InvalidReplayOptions['field'], value: unknown, message: string) =>
@@ -104,8 +104,8 @@ export const checkReplayOptions = <O extends { readonly ruleSets: ReadonlyArray<
     return invalid('asOf', options.asOf, `asOf ${JSON.stringify(options.asOf)} is not a UTC instant YYYY-MM-DDTHH:mm:ss[.fff]Z`);
   if (options.sinceSchoolYear !== undefined && !(Number.isInteger(options.sinceSchoolYear) && options.sinceSchoolYear >= 2000 && options.sinceSchoolYear <= 2100))
     return invalid('sinceSchoolYear', options.sinceSchoolYear, `sinceSchoolYear ${String(options.sinceSchoolYear)} is not a school year's start year (2000-2100)`);
-  if (options.sealMarks !== undefined && typeof options.sealMarks !== 'boolean')
-    return invalid('sealMarks', options.sealMarks, `sealMarks ${JSON.stringify(options.sealMarks)} is not true or false`);
+  if (options.sealBlocks !== undefined && typeof options.sealBlocks !== 'boolean')
+    return invalid('sealBlocks', options.sealBlocks, `sealBlocks ${JSON.stringify(options.sealBlocks)} is not true or false`);
   return E.right(options);
 };
 
