@@ -9,7 +9,7 @@ import { appendSlotBlock, MOMENT_UNIT, PAIR_UNIT, SEALED_SLAB_BYTES } from './le
 import { ATTENDANCE_SLOTS, ENTRIES_PER_ATTENDANCE_CHUNK, GRADE_SLOTS, isMarkSealedAt, markAt, markCount, marksEntriesByPupil, markNumberOf, markNumbersByPupil, markIdAt, markPupilAt, MARK_SLOTS, MARKS_PER_CHUNK, schoolLedgerProjection, sealEveryBlock, type SchoolLedgerState } from './schoolLedger';
 
 /*
- * An adversarial audit of sealed blocks of marks (see `sealMarkBlock`), beside sealedMarks.test.ts:
+ * An adversarial audit of sealed blocks of marks (see `sealMarkBlock`), beside sealedBlocks.test.ts:
  * histories of several school years, whose classes of earlier years go on getting marks and
  * changes long after a later year opened (their last, partly filled blocks sealed and unsealed
  * again), many subjects and classes sharing the holes, ids, values, positions, moments, actors and

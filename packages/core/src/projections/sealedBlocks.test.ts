@@ -120,7 +120,7 @@ const withOverflows = (events: RecordedEvent[], seed: number): RecordedEvent[] =
     return recorded;
   });
 
-describe('sealed blocks of marks', () => {
+describe('sealed blocks of marks, grades and attendance', () => {
   it('answer every query as slots do: thousands of marks of two classes, changes to marks of any age, overflowed numbers, holes reused across subjects', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.integer({ min: 600, max: 4_000 }), fc.constantFrom(1, 2 ** 31 - 1_500), fc.nat(), (seed, size, firstPosition, cut) => {
