@@ -11,7 +11,7 @@ export const SUBJECTS = ['mathematics', 'physics'] as const;
 export const CLASSES = ['7A', '7B'] as const;
 
 /** A tiny deterministic generator (the property draws its seed). */
-const prng = (seed: number) => {
+export const prng = (seed: number) => {
   let s = seed >>> 0 || 1;
   return (n: number): number => {
     s ^= s << 13;

@@ -27,6 +27,7 @@ import {
   cutSlotBlock,
   freeSlotBlock,
   sealColumns,
+  sealScratchColumns,
   sealedValue,
   sealedBlockBytes,
   sealScratch,
@@ -978,19 +979,7 @@ const sealGradeBlock = (state: SchoolLedgerState, b: number): void => {
     put(GC_PERCENTAGE_HIGH, j, percentageHigh);
     put(GC_PERCENTAGE_LOW, j, percentage - percentageHigh * PERCENTAGE_UNIT);
   }
-  const { sealLeast: least, sealMost: most } = tables;
-  for (let c = 0; c < GRADE_COLUMNS; c++) {
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let j = c * n; j < (c + 1) * n; j++) {
-      const v = values[j] as number;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-    least[c] = lo;
-    most[c] = hi;
-  }
-  audit.grades[b] = -1 - sealColumns(tables, GRADE_COLUMNS, n);
+  audit.grades[b] = -1 - sealScratchColumns(tables, GRADE_COLUMNS, n);
   audit.gradeBases[b] = 0;
   audit.spareGradeBlock = [arena, base];
   tables.sealCounts.gradesSealed++;
@@ -1143,7 +1132,7 @@ const sealedAttendanceSlot = (tables: LedgerTables, k: number, j: number, slot: 
 /**
  * Seals block `b` of the subject's attendance (in slots; `filled` of its 32 entries recorded, the
  * rest sealed as copies of its last: only entries below `attendanceCount` are read): its slots
- * split into columns, each column's least and largest value found on the way. Every slot is an
+ * split into columns (see `sealScratchColumns`). Every slot is an
  * integer (codes and value numbers, never -0), so its columns give it back exactly.
  */
 const sealAttendanceBlock = (subject: JournalSubject, b: number, filled = ENTRIES_PER_ATTENDANCE_CHUNK): void => {
@@ -1153,43 +1142,15 @@ const sealAttendanceBlock = (subject: JournalSubject, b: number, filled = ENTRIE
   const slots = tables.arenas[arena] as AttendanceSlots;
   const n = ENTRIES_PER_ATTENDANCE_CHUNK;
   const values = sealScratch(tables, ATTENDANCE_COLUMNS * n);
-  let idLeast = Infinity;
-  let idMost = -Infinity;
-  let pupilLeast = Infinity;
-  let pupilMost = -Infinity;
-  let lessonLeast = Infinity;
-  let lessonMost = -Infinity;
-  let codeLeast = Infinity;
-  let codeMost = -Infinity;
   for (let j = 0, at = base; j < n; j++, at += j < filled ? ATTENDANCE_SLOTS : 0) {
-    const id = slots[at + A_ID] as number;
     const pupilLesson = slots[at + A_PUPIL_LESSON] as number;
-    const code = slots[at + A_CODE] as number;
     const pupil = pupilLesson < 0 ? -1 : highOfPair(pupilLesson);
-    const lesson = pupilLesson < 0 ? 0 : pupilLesson - pupil * PAIR_UNIT;
-    values[AC_ID * n + j] = id;
+    values[AC_ID * n + j] = slots[at + A_ID] as number;
     values[AC_PUPIL * n + j] = pupil;
-    values[AC_LESSON * n + j] = lesson;
-    values[AC_CODE * n + j] = code;
-    idLeast = Math.min(idLeast, id);
-    idMost = Math.max(idMost, id);
-    pupilLeast = Math.min(pupilLeast, pupil);
-    pupilMost = Math.max(pupilMost, pupil);
-    lessonLeast = Math.min(lessonLeast, lesson);
-    lessonMost = Math.max(lessonMost, lesson);
-    codeLeast = Math.min(codeLeast, code);
-    codeMost = Math.max(codeMost, code);
+    values[AC_LESSON * n + j] = pupilLesson < 0 ? 0 : pupilLesson - pupil * PAIR_UNIT;
+    values[AC_CODE * n + j] = slots[at + A_CODE] as number;
   }
-  const { sealLeast: least, sealMost: most } = tables;
-  least[AC_ID] = idLeast;
-  most[AC_ID] = idMost;
-  least[AC_PUPIL] = pupilLeast;
-  most[AC_PUPIL] = pupilMost;
-  least[AC_LESSON] = lessonLeast;
-  most[AC_LESSON] = lessonMost;
-  least[AC_CODE] = codeLeast;
-  most[AC_CODE] = codeMost;
-  const k = sealColumns(tables, ATTENDANCE_COLUMNS, n);
+  const k = sealScratchColumns(tables, ATTENDANCE_COLUMNS, n);
   subject.attendance[b] = -1 - k;
   subject.attendanceBases[b] = 0;
   freeSlotBlock(tables.attendanceHoles, arena, base);

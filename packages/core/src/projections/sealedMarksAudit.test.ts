@@ -5,6 +5,7 @@ import type { RecordedEvent } from '../eventStore/eventStore';
 import { kazakhstanRuleSets } from '../rules/kazakhstan';
 import { schoolProjections, type ReplayOptions, type SchoolProjections } from '../replay/replay';
 import { everyQuery } from '../replay/testSupport';
+import { prng } from './arenaHistory';
 import { appendSlotBlock, MOMENT_UNIT, PAIR_UNIT, SEALED_SLAB_BYTES } from './ledgerTables';
 import { ATTENDANCE_SLOTS, ENTRIES_PER_ATTENDANCE_CHUNK, GRADE_SLOTS, isMarkSealedAt, markAt, markCount, marksEntriesByPupil, markNumberOf, markNumbersByPupil, markIdAt, markPupilAt, MARK_SLOTS, MARKS_PER_CHUNK, schoolLedgerProjection, sealEveryBlock, type SchoolLedgerState } from './schoolLedger';
 
@@ -24,18 +25,6 @@ const shipped = kazakhstanRuleSets();
 if (E.isLeft(shipped)) throw new Error(shipped.left.message);
 const ruleSets = shipped.right;
 
-/** A tiny deterministic generator (the property draws its seed). */
-const prng = (seed: number) => {
-  let s = seed >>> 0 || 1;
-  return (n: number): number => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s % n;
-  };
-};
 
 type Payload = { readonly type: string; readonly data: Record<string, unknown> };
 type Emitted = Payload & { readonly streamId: string; readonly position?: number };
