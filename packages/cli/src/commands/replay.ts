@@ -25,7 +25,7 @@ export const replayArchive = async (
   } else if (timeZone !== undefined) throw usageProblem('--time-zone says where the day of --as-of ends: give --as-of YYYY-MM-DD with it');
   const found = await readable(path);
   if (E.isLeft(found)) return E.left(ioError(io, command, found.left, `read ${path}`));
-  // Sealed blocks (a third less memory for the state): reading the archive takes some 20 times
+  // Sealed blocks (two fifths less memory for the state): reading the archive takes some 20 times
   // the fold's time, so sealing's cost to the fold is lost in it, and a whole school's history fits in less.
   const projections = schoolProjections({ ruleSets: ruleSets.right, sealBlocks: true, ...(instant === undefined ? {} : { asOf: instant }) });
   const bar = progress('replaying');

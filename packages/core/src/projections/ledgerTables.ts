@@ -215,8 +215,8 @@ export const cutSlotBlock = (tables: LedgerTables, holes: number[], arenaNumbers
  * with its columns' starts in units of its entries (the running sum of their widths, `columns` +
  * 1 bytes: column c is `entries` × start(c) bytes after them, its width start(c + 1) - start(c)).
  * Typed arrays' bytes are outside V8's heap, where every 64 MB makes a full mark-compact (see
- * `Slots`): sealed marks take about 13 bytes each, 34 MB for the eight years of the generated
- * school, so a replay pays for at most one. `sealedBlocks` holds, per sealed block from its
+ * `Slots`): sealed marks take about 13 bytes each, and with grades and attendance the sealed bytes
+ * of the generated school's eight years are 42 MB, so a replay pays for at most one. `sealedBlocks` holds, per sealed block from its
  * *head* on (its place there, which names the block: blocks of marks, grades and attendance have
  * different numbers of columns), where its bytes are (slab × `SEALED_SLAB_BYTES` + offset) and
  * its columns' bases (doubles).
