@@ -201,6 +201,35 @@ export const cutSlotBlock = (tables: LedgerTables, holes: number[], arenaNumbers
   return base;
 };
 
+/**
+ * Puts sealed block `b` of `blocks` (its arena's number, or -1 - its head if sealed; `bases` its
+ * offsets) back in slots, for good: a block of `entries` entries of `slotsPerEntry` slots cut from
+ * `holes` (see `cutSlotBlock`), each slot as `sealedSlot` reads it from the sealed columns. Returns
+ * whether the block was sealed (a block in slots is left as it is).
+ */
+export const unsealSlotBlock = (
+  tables: LedgerTables,
+  holes: number[],
+  blocks: number[],
+  bases: number[],
+  b: number,
+  entries: number,
+  slotsPerEntry: number,
+  sealedSlot: (tables: LedgerTables, head: number, j: number, slot: number) => number,
+): boolean => {
+  const sealed = blocks[b] as number;
+  if (sealed >= 0) return false;
+  const head = -1 - sealed;
+  const arenaNumbers: number[] = [];
+  const cut: number[] = [];
+  const base = cutSlotBlock(tables, holes, arenaNumbers, cut, entries * slotsPerEntry);
+  const slots = tables.arenas[arenaNumbers[0] as number] as Slots;
+  for (let j = 0; j < entries; j++) for (let slot = 0; slot < slotsPerEntry; slot++) slots[base + j * slotsPerEntry + slot] = sealedSlot(tables, head, j, slot);
+  blocks[b] = arenaNumbers[0] as number;
+  bases[b] = base;
+  return true;
+};
+
 // --- sealed blocks: columns of integers in as few bytes as they need -------------------------
 
 /**

@@ -25,6 +25,7 @@ import {
   isIdOfCode,
   appendSlotBlock,
   cutSlotBlock,
+  unsealSlotBlock,
   freeSlotBlock,
   sealColumns,
   sealScratchColumns,
@@ -689,20 +690,8 @@ const sealMarksBehind = (subject: JournalSubject, filled: number): void => {
 
 /** Puts mark `i`'s block back in slots if sealed (a change is about to write one of its slots). */
 const liveMarkBlock = (subject: JournalSubject, i: number): void => {
-  const b = i >> CHUNK_SHIFT;
-  const sealed = subject.marks[b] as number;
-  if (sealed >= 0) return;
   const { tables } = subject;
-  const k = -1 - sealed;
-  const arenaNumbers: number[] = [];
-  const bases: number[] = [];
-  const base = cutSlotBlock(tables, tables.holes, arenaNumbers, bases, MARKS_PER_CHUNK * MARK_SLOTS);
-  const slots = tables.arenas[arenaNumbers[0] as number] as MarkSlots;
-  for (let j = 0; j < MARKS_PER_CHUNK; j++)
-    for (let slot = 0; slot < MARK_SLOTS; slot++) slots[base + j * MARK_SLOTS + slot] = sealedMarkSlot(tables, k, j, slot);
-  subject.marks[b] = arenaNumbers[0] as number;
-  subject.markBases[b] = base;
-  tables.sealCounts.unsealed++;
+  if (unsealSlotBlock(tables, tables.holes, subject.marks, subject.markBases, i >> CHUNK_SHIFT, MARKS_PER_CHUNK, MARK_SLOTS, sealedMarkSlot)) tables.sealCounts.unsealed++;
 };
 
 /** Seals every block of the subject's marks still in slots, the last (partly filled) too. */
@@ -1165,20 +1154,9 @@ const sealAttendanceBehind = (subject: JournalSubject, filled: number): void => 
 
 /** Puts attendance entry `i`'s block back in slots if sealed (a correction or a new entry is about to write one of its slots). */
 const liveAttendanceBlock = (subject: JournalSubject, i: number): void => {
-  const b = i >> ATTENDANCE_SHIFT;
-  const sealed = subject.attendance[b] as number;
-  if (sealed >= 0) return;
   const { tables } = subject;
-  const k = -1 - sealed;
-  const arenaNumbers: number[] = [];
-  const bases: number[] = [];
-  const base = cutSlotBlock(tables, tables.attendanceHoles, arenaNumbers, bases, ENTRIES_PER_ATTENDANCE_CHUNK * ATTENDANCE_SLOTS);
-  const slots = tables.arenas[arenaNumbers[0] as number] as AttendanceSlots;
-  for (let j = 0; j < ENTRIES_PER_ATTENDANCE_CHUNK; j++)
-    for (let slot = 0; slot < ATTENDANCE_SLOTS; slot++) slots[base + j * ATTENDANCE_SLOTS + slot] = sealedAttendanceSlot(tables, k, j, slot);
-  subject.attendance[b] = arenaNumbers[0] as number;
-  subject.attendanceBases[b] = base;
-  tables.sealCounts.attendanceUnsealed++;
+  if (unsealSlotBlock(tables, tables.attendanceHoles, subject.attendance, subject.attendanceBases, i >> ATTENDANCE_SHIFT, ENTRIES_PER_ATTENDANCE_CHUNK, ATTENDANCE_SLOTS, sealedAttendanceSlot))
+    tables.sealCounts.attendanceUnsealed++;
 };
 
 /** Seals every block of the subject's attendance still in slots, the last (partly filled) too. */
