@@ -300,6 +300,45 @@ const runContenders = async (
   return results;
 };
 
+/** Rounds of the sealed/unsealed A/B (each round one pass of each, in alternating order). */
+const AB_ROUNDS = 5;
+
+type SealedAb = { readonly events: number; readonly unsealed: ReadonlyArray<number>; readonly sealed: ReadonlyArray<number> };
+
+/**
+ * What sealing costs the fold, apart from the machine's drift: the same projections unsealed and
+ * with `sealBlocks: true`, one pass each per round, in one process on one array of events, the
+ * order alternating round by round (A B, B A, ...), so that a machine that slows down as the
+ * benchmark goes on (this one folds some 1.4x slower after minutes of load) slows both alike.
+ */
+const runSealedAb = async (workload: WorkloadOptions, rounds: number, budgetSeconds: number): Promise<SealedAb> => {
+  const events: RecordedEvent[] = [...generateSchoolWorkload(workload)];
+  const unsealedPass = (await prepare('projections', events, budgetSeconds, { storeCopies: false })).pass;
+  const sealedPass = (await prepare('projections', events, budgetSeconds, { storeCopies: false, sealBlocks: true })).pass;
+  const unsealed: number[] = [];
+  const sealed: number[] = [];
+  const timed = async (pass: Pass, into: number[]): Promise<void> => {
+    gc();
+    const started = performance.now();
+    const result = await pass(sampler(), Number.POSITIVE_INFINITY);
+    into.push((performance.now() - started) / 1000);
+    if (result.check < 0) console.log('impossible');
+  };
+  // A first pass of each, untimed: the JIT warms up on both paths.
+  await timed(unsealedPass, []);
+  await timed(sealedPass, []);
+  for (let round = 0; round < rounds; round++) {
+    if (round % 2 === 0) {
+      await timed(unsealedPass, unsealed);
+      await timed(sealedPass, sealed);
+    } else {
+      await timed(sealedPass, sealed);
+      await timed(unsealedPass, unsealed);
+    }
+  }
+  return { events: events.length, unsealed, sealed };
+};
+
 const spawnChild = (
   contenders: ReadonlyArray<ContenderName>,
   workload: WorkloadOptions,
@@ -351,6 +390,11 @@ const LABELS: Record<ContenderName, string> = {
 
 const main = async (): Promise<void> => {
   const argv = process.argv.slice(2);
+  if (argv[0] === '--sealed-ab') {
+    const result = await runSealedAb(JSON.parse(argv[1] ?? '{}') as WorkloadOptions, Number(argv[2] ?? AB_ROUNDS), Number(argv[3] ?? 60));
+    console.log(`RESULT ${JSON.stringify(result)}`);
+    return;
+  }
   if (argv[0] === '--child') {
     const result = await runContenders(
       (argv[1] ?? '').split(',') as ReadonlyArray<ContenderName>,
@@ -391,6 +435,14 @@ const main = async (): Promise<void> => {
   // And with sealed blocks (\`sealBlocks: true\`: two fifths less memory for the state, some time more).
   log(`- ${LABELS.projections}, sealBlocks: true ...`);
   const [sealed] = await spawnChild(['projections'], workload, passes, budgetSeconds, { storeCopies: false, sealBlocks: true });
+  // What sealing costs, in one process, the two interleaved (the row above runs last, on a machine that may have slowed).
+  log(`- ${LABELS.projections}: unsealed and sealBlocks interleaved, ${AB_ROUNDS} rounds ...`);
+  const sealedAb = await runChild<SealedAb>(
+    ['--expose-gc', '--max-old-space-size=16384', childScript(import.meta.url), '--sealed-ab', JSON.stringify(workload), String(AB_ROUNDS), String(budgetSeconds)],
+    'sealed A/B child',
+  );
+  const abRatios = sealedAb.sealed.map((t, i) => t / (sealedAb.unsealed[i] ?? Number.NaN));
+  log(`  unsealed ${sealedAb.unsealed.map((t) => t.toFixed(3)).join(', ')} s; sealed ${sealedAb.sealed.map((t) => t.toFixed(3)).join(', ')} s; sealed/unsealed ${abRatios.map((r) => r.toFixed(3)).join(', ')}`);
 
   // Memory growth: projections' retained state on a 1-year school, with twice the pupils and
   // lessons (twice the classes), and with twice the formative marks (more events, same pupils and lessons).
@@ -475,7 +527,13 @@ What is measured:
   \`replayEvents(events, { ruleSets })\` does: the school-ledger fold behind every read model),
   applied to the array in global order, in slices of ${int(SAMPLE_EVERY)} events so that memory can be sampled.
   *\`sealBlocks: true\`*: the same with marks, grades and attendance kept in sealed blocks (\`ReplayOptions.sealBlocks\`:
-  about 12 bytes a mark instead of 40, two fifths less state; the time sealing takes is the difference to the row above).
+  about 12 bytes a mark instead of 40, two fifths less state). Its own child runs last, on a machine that may have slowed
+  by then: what sealing costs is measured apart, below.
+
+What sealing costs the fold: the same child's array of events folded by all projections unsealed and with
+\`sealBlocks: true\`, one pass of each per round (after an untimed pass of each), ${AB_ROUNDS} rounds, the order alternating
+(unsealed first, then sealed first, ...): the sealed pass took **${median(abRatios).toFixed(2)}×** the unsealed pass's time (median of the
+rounds' ratios; ${Math.min(...abRatios).toFixed(2)}× to ${Math.max(...abRatios).toFixed(2)}×; unsealed ${median(sealedAb.unsealed).toFixed(3)} s, sealed ${median(sealedAb.sealed).toFixed(3)} s, median passes).
 - *Emmett*: \`@event-driven-io/emmett\` 0.42.0, \`getInMemoryEventStore()\`; the events are appended
   per stream (\`appendToStream\`, one batch a stream, in order of first appearance, untimed:
   set-up shown; Emmett's append is slow, so it stops after ${budgetSeconds} s at a stream boundary
