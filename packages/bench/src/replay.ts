@@ -529,11 +529,6 @@ What is measured:
   *\`sealBlocks: true\`*: the same with marks, grades and attendance kept in sealed blocks (\`ReplayOptions.sealBlocks\`:
   about 12 bytes a mark instead of 40, two fifths less state). Its own child runs last, on a machine that may have slowed
   by then: what sealing costs is measured apart, below.
-
-What sealing costs the fold: the same child's array of events folded by all projections unsealed and with
-\`sealBlocks: true\`, one pass of each per round (after an untimed pass of each), ${AB_ROUNDS} rounds, the order alternating
-(unsealed first, then sealed first, ...): the sealed pass took **${median(abRatios).toFixed(2)}×** the unsealed pass's time (median of the
-rounds' ratios; ${Math.min(...abRatios).toFixed(2)}× to ${Math.max(...abRatios).toFixed(2)}×; unsealed ${median(sealedAb.unsealed).toFixed(3)} s, sealed ${median(sealedAb.sealed).toFixed(3)} s, median passes).
 - *Emmett*: \`@event-driven-io/emmett\` 0.42.0, \`getInMemoryEventStore()\`; the events are appended
   per stream (\`appendToStream\`, one batch a stream, in order of first appearance, untimed:
   set-up shown; Emmett's append is slow, so it stops after ${budgetSeconds} s at a stream boundary
@@ -541,6 +536,11 @@ rounds' ratios; ${Math.min(...abRatios).toFixed(2)}× to ${Math.max(...abRatios)
   stream in that order, the state carried from stream to stream; with an evolve that counts
   types, and with one that maps the Emmett event back to a RecordedEvent and folds the same
   projections.
+
+What sealing costs the fold: one child process, one array of events, folded by all projections unsealed and with
+\`sealBlocks: true\`, one pass of each per round (after an untimed pass of each), ${AB_ROUNDS} rounds, the order alternating
+(unsealed first, then sealed first, ...): the sealed pass took **${median(abRatios).toFixed(2)}×** the unsealed pass's time (median of the
+rounds' ratios; ${Math.min(...abRatios).toFixed(2)}× to ${Math.max(...abRatios).toFixed(2)}×; unsealed ${median(sealedAb.unsealed).toFixed(3)} s, sealed ${median(sealedAb.sealed).toFixed(3)} s, median passes).
 
 Goal of issue 4: at least 2,000,000 events/s for all projections on one core, faster than the
 Emmett baseline, memory growing with pupils and lessons, not events. The goal line reads the
