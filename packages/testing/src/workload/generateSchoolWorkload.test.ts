@@ -21,9 +21,9 @@ const ruleSets: ReadonlyArray<RuleSet> = (() => {
   if (E.isLeft(shipped)) throw new Error(shipped.left.message);
   return shipped.right;
 })();
+const decidersOf = (sets: ReadonlyArray<RuleSet>) => ({ journal: classJournalDecider(journalRulesFromRuleSets(sets)), years: schoolYearDecider(sets.map((r) => r.id)) });
 const rules = journalRulesFromRuleSets(ruleSets);
-const journal = classJournalDecider(rules);
-const years = schoolYearDecider(ruleSets.map((r) => r.id));
+const shippedDeciders = decidersOf(ruleSets);
 
 /** The class journal command an event stands for: its type and the command's data. */
 const commandOf = (event: LedgerEvent): { readonly type: ClassJournalCommand['type']; readonly data: unknown } => {
@@ -94,7 +94,7 @@ const commandOf = (event: LedgerEvent): { readonly type: ClassJournalCommand['ty
  * actor, time, reason; command id = event id without `.0`) must be accepted on the stream's
  * state so far and emit exactly this one payload. Returns the problems found (at most `limit`).
  */
-const checkAgainstDeciders = (events: ReadonlyArray<RecordedEvent>, limit = 10): ReadonlyArray<string> => {
+const checkAgainstDeciders = (events: ReadonlyArray<RecordedEvent>, limit = 10, { journal, years } = shippedDeciders): ReadonlyArray<string> => {
   const problems: string[] = [];
   const classStates = new Map<string, ClassJournalState>();
   const yearStates = new Map<string, SchoolYearState>();
@@ -193,6 +193,27 @@ describe('generateSchoolWorkload', () => {
     expect(events.some((r) => r.event.type === 'PeriodGradeFinalized' && r.event.data.overrideReason !== undefined && r.event.metadata.actor.role === 'deputyDirector')).toBe(true);
     expect(events.some((r) => r.event.type === 'YearGradeFinalized' && r.event.data.overrideReason !== undefined)).toBe(true);
     expect(checkAgainstDeciders(events)).toEqual([]);
+  });
+
+  it('records no re-sit for a pupil who failed more subjects than the rule set allows re-sits for: the year is repeated (resit.maxFailedSubjects)', () => {
+    const options: WorkloadOptions = { seed: 8, since: 2023, until: 2023, classesPerGradeLevel: 2, pupilsPerClass: 25, gradeLevels: [8], subjectsPerClass: 6 };
+    const failingYearGrades = (events: ReadonlyArray<RecordedEvent>): Map<string, number> => {
+      const failing = new Map<string, number>();
+      for (const { event } of events)
+        if (event.type === 'YearGradeFinalized' && rules.isFailingGrade(event.data.ruleSetId, 8, event.data.grade)) failing.set(event.data.pupilId, (failing.get(event.data.pupilId) ?? 0) + 1);
+      return failing;
+    };
+    const resitPupils = (events: ReadonlyArray<RecordedEvent>): ReadonlyArray<string> => events.flatMap(({ event }) => (event.type === 'ResitResultRecorded' ? [event.data.pupilId] : []));
+    // Under the shipped rules (at most 2 failed subjects) this school has re-sits...
+    const shipped = generate(options);
+    expect(resitPupils(shipped).length).toBeGreaterThan(0);
+    for (const pupil of resitPupils(shipped)) expect(failingYearGrades(shipped).get(pupil) ?? 0).toBeLessThanOrEqual(2);
+    // ...and under rule sets that allow none (a pupil failing any subject repeats the year), the same school has none, and the deciders accept it.
+    const stricter = ruleSets.map((r) => ({ ...r, resit: { ...r.resit, maxFailedSubjects: 0 } }));
+    const events = generate({ ...options, ruleSets: stricter });
+    expect(failingYearGrades(events).size).toBeGreaterThan(0);
+    expect(resitPupils(events)).toEqual([]);
+    expect(checkAgainstDeciders(events, 10, decidersOf(stricter))).toEqual([]);
   });
 
   it('is deterministic: the same seed gives byte-identical JSON, another seed another history', () => {

@@ -682,6 +682,8 @@ const generateClassYear = (input: ClassYearInput, out: RecordedEvent[]): Readonl
   };
 
   const failedYear: Array<{ pupil: Pupil; subject: SubjectInfo; grade: GradeValue }> = [];
+  /** Each pupil's failing year grades, in every subject: more than the rule set allows means repeating the year, not re-sits. */
+  const failedSubjects = new Map<Pupil, number>();
   const finalizeYear = (date: LocalDate): void => {
     for (const s of subjects) {
       if (!gradable(s)) continue;
@@ -717,7 +719,11 @@ const generateClassYear = (input: ClassYearInput, out: RecordedEvent[]): Readonl
           grade = recommendation.grade;
           emit('YearGradeFinalized', { subjectId, pupilId, grade, recommendation, ruleSetId }, s.teacher, instant(date, gradesAt + 60), instant(date, gradesAt + 65));
         }
-        if (typeof grade === 'number' && rules.isFailingGrade(ruleSetId, gradeLevel, grade)) failedYear.push({ pupil: p, subject: s, grade });
+        if (rules.isFailingGrade(ruleSetId, gradeLevel, grade)) {
+          failedSubjects.set(p, (failedSubjects.get(p) ?? 0) + 1);
+          // Re-sits are for graded subjects only (a pass/fail "fail" counts towards repeating the year, though).
+          if (typeof grade === 'number') failedYear.push({ pupil: p, subject: s, grade });
+        }
       }
     }
   };
@@ -761,8 +767,12 @@ const generateClassYear = (input: ClassYearInput, out: RecordedEvent[]): Readonl
     if (date === lastDay) finalizeYear(date);
   }
 
-  // Re-sits in June: a year summative test after a "2" for the year.
+  // Re-sits in June: a year summative test after a "2" for the year, unless the pupil failed more
+  // subjects than the rule set allows re-sits for (resit.maxFailedSubjects): then the year is repeated
+  // (which the generator does not model further: the pupil moves up with the class).
+  const maxFailed = rules.maxFailedSubjectsForResits(ruleSetId);
   for (const [index, { pupil, subject, grade }] of failedYear.entries()) {
+    if ((failedSubjects.get(pupil) ?? 0) > maxFailed) continue;
     const testGrade = random.int(3, 4);
     const final = rules.resitFinalGrade(ruleSetId, gradeLevel, grade, testGrade);
     if (E.isLeft(final)) throw new Error(`workload: no re-sit grade for ${classId} ${subject.subjectId} ${pupil.pupilId}: ${final.left}`);
