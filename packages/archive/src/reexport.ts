@@ -65,7 +65,7 @@ type Batch = {
   readonly sent: ReadonlyArray<Uint8Array>;
   readonly previous: string;
   /** A worker's answer; undefined (no worker was ready, or it failed): done on this thread. */
-  readonly answer: Promise<ReexportAnswer | undefined> | undefined;
+  answer: Promise<ReexportAnswer | undefined> | undefined;
 };
 
 const NO_IDS: ReadonlyArray<string> = [];
@@ -190,11 +190,28 @@ export const archiveBytesOfArchive = (source: ByteSource | (() => ByteSource), o
     try {
       if (pool !== undefined && options.waitForWorkers === true) await pool.started(WORKER_START_WAIT_MS);
       const inFlight: Batch[] = [];
+      let id = 0;
+      /** Sends a batch to the next worker ready: its answer, or undefined when none is (the batch is then done on this thread). */
+      const submitted = (sent: ReadonlyArray<Uint8Array>, previous: string): Promise<ReexportAnswer | undefined> | undefined =>
+        sent.length === 0
+          ? undefined
+          : pool
+              ?.submit<ReexportAnswer>(() => {
+                const request = reexportRequest(id++, sent, previous, key ?? null);
+                return { message: request, transfer: transferablesOfReexportRequest(request) };
+              })
+              ?.then(
+                (a) => a,
+                () => undefined,
+              );
       const settleOldest = async (): Promise<void> => {
         const oldest = inFlight.shift();
-        if (oldest !== undefined) settle(oldest, await oldest.answer);
+        if (oldest === undefined) return;
+        if (oldest.answer === undefined)
+          // This thread is to do a batch itself (no worker was ready for it): the later ones none took go to those ready by now.
+          for (const later of inFlight) later.answer ??= submitted(later.sent, later.previous);
+        settle(oldest, await oldest.answer);
       };
-      let id = 0;
       let gathered: RawLine[] = [];
       let gatheredBytes = 0;
       // The last line read before the gathered ones: the chain of the next batch starts from it.
@@ -205,19 +222,7 @@ export const archiveBytesOfArchive = (source: ByteSource | (() => ByteSource), o
         const first = gathered.findIndex(sendable);
         const last = first > 0 ? gathered[first - 1] : before;
         const previous = last === undefined ? '' : last.lineNumber === 1 ? genesisDigest(last.bytes).toString('hex') : last.bytes.length > DIGEST_PREFIX_LENGTH ? statedDigest(last.bytes) : '';
-        const answer =
-          sent.length === 0
-            ? undefined
-            : pool
-                ?.submit<ReexportAnswer>(() => {
-                  const request = reexportRequest(id++, sent, previous, key ?? null);
-                  return { message: request, transfer: transferablesOfReexportRequest(request) };
-                })
-                ?.then(
-                  (a) => a,
-                  () => undefined,
-                );
-        inFlight.push({ lines: gathered, sent, previous, answer });
+        inFlight.push({ lines: gathered, sent, previous, answer: submitted(sent, previous) });
         before = gathered.at(-1);
         gathered = [];
         gatheredBytes = 0;
