@@ -21,7 +21,7 @@ import { archiveWriter, type ArchiveChunks, type ArchiveWriteError } from './wri
  * of `archiveWriter`, the new archive's chain (one hash a line, into the chunk), the manifest. A
  * line a worker left alone (anything unusual about it) is read and written here by the
  * one-thread code, so the outcome is the one-thread path's by construction; so is the error
- * that wins where both reading and writing fail (see `settle`).
+ * that wins where both reading and writing fail (see `admit`).
  */
 
 /** Lines archiveEventSource reads into one page for archiveBytes (which asks for pages of 2,000). */
