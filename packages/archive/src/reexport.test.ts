@@ -222,6 +222,18 @@ describe('re-export with workers (archiveBytesOfArchive)', () => {
     expect(messages.map((m) => (/not JSON/.test(m) ? 'read' : /where .* was expected|does not follow/.test(m) ? 'write' : m))).toEqual(['write', 'read', 'write', 'read']);
   }, 120_000);
 
+  it('stops as one thread does at a line too long to be an archive line (kept aside, not sent to a worker)', async () => {
+    const lines = splitLines(archives[0] as Buffer);
+    // Over 4 MiB without a newline, after line 40.
+    const bytes = Buffer.concat([...lines.slice(0, 40), Buffer.alloc(5 * 1024 * 1024, 0x78), Buffer.from('\n'), ...lines.slice(40)]);
+    const one = await drained(archiveBytes(archiveEventSource(() => [bytes]), { pseudonymizer: null }));
+    expect(one.result).toStrictEqual(E.left({ kind: 'ArchiveWriteError', position: undefined, message: 'reading the source failed: line 41 is too long' }));
+    for (const workers of [0, 2]) {
+      const many = await drained(archiveBytesOfArchive([bytes], { pseudonymizer: null, workers, waitForWorkers: true, workerBatchBytes: 20_000 }));
+      expect(many.result).toStrictEqual(one.result);
+    }
+  }, 60_000);
+
   it('writes the same archive as one thread, pseudonymized or not, with 1 to 3 workers; a worker batch may hold a single line', async () => {
     for (const made of [null, pseudonymizer(KEY) as Pseudonymizer]) {
       const one = await drained(archiveBytes(archiveEventSource(() => [archives[2] as Buffer]), { pseudonymizer: made }));

@@ -5,7 +5,7 @@ import { DIGEST_PREFIX_LENGTH, genesisDigest, type ArchiveManifest } from './for
 import { rawLineBatches, type ByteSource, type RawLine } from './lines';
 import type { Pseudonymizer } from './pseudonymize';
 import { keyOf } from './pseudonymizerKey';
-import { reexportBatch, reexportRequest, reexportScratch, statedDigest, transferablesOfReexportRequest, type ReexportAnswer } from './reexportBatch';
+import { reexportBatch, reexportScratch, statedDigest, transferablesOfReexportRequest, type ReexportAnswer, type ReexportRequest } from './reexportBatch';
 import { verifyPool } from './verifyPool';
 import { archiveWriter, type ArchiveChunks, type ArchiveWriteError } from './writer';
 
@@ -59,11 +59,25 @@ const sourceFailed = (message: string): ArchiveWriteError => ({ kind: 'ArchiveWr
 const isWriteError = (error: unknown): error is ArchiveWriteError => typeof error === 'object' && error !== null && (error as { kind?: unknown }).kind === 'ArchiveWriteError';
 const writeFailure = (error: unknown): ArchiveWriteError => (isWriteError(error) ? error : sourceFailed(error instanceof Error ? error.message : String(error)));
 
+/**
+ * Lines read, gathered for a worker: their bytes copied one after the other into one buffer
+ * (this thread keeps it; a worker is sent a copy), so that no object per line outlives its read
+ * chunk. The header and a line cut for being too long are kept as read, and not sent.
+ */
 type Batch = {
-  readonly lines: ReadonlyArray<RawLine>;
-  /** The lines sent to a worker: all but line 1 and those cut for being too long. */
-  readonly sent: ReadonlyArray<Uint8Array>;
+  /** The number of the batch's first line (the others follow). */
+  readonly first: number;
+  readonly bytes: Buffer;
+  /** Where each line ends in `bytes` (a line kept aside takes no bytes). */
+  readonly ends: Uint32Array;
+  /** The lines kept aside, by their index in the batch. */
+  readonly aside: ReadonlyMap<number, RawLine>;
+  /** The index of the line the input ended without a newline after, or -1. */
+  readonly unterminated: number;
+  /** The digest (hex) the line before the first line sent states. */
   readonly previous: string;
+  /** The ends of the lines sent (all but those aside). */
+  readonly sentEnds: Uint32Array;
   /** A worker's answer; undefined (no worker was ready, or it failed): done on this thread. */
   answer: Promise<ReexportAnswer | undefined> | undefined;
 };
@@ -97,7 +111,7 @@ export const archiveBytesOfArchive = (source: ByteSource | (() => ByteSource), o
     const state = readingState();
     const scratch = reexportScratch();
     // The chain of the source stands at the digest this line (the last one a worker read) states; undefined when `state.previous` has it.
-    let lastWorked: Buffer | undefined;
+    let lastWorked: { readonly bytes: Buffer; readonly start: number } | undefined;
     // The events archiveEventSource would have handed over so far, and the first write error (its page's number).
     let accepted = 0;
     let pending: { readonly error: ArchiveWriteError; readonly page: number } | undefined;
@@ -125,7 +139,7 @@ export const archiveBytesOfArchive = (source: ByteSource | (() => ByteSource), o
     /** A line read and written here by the one-thread code. */
     const byThisThread = (line: RawLine): void => {
       if (lastWorked !== undefined) {
-        state.previous = statedDigest(lastWorked);
+        state.previous = statedDigest(lastWorked.bytes, lastWorked.start);
         lastWorked = undefined;
       }
       let read;
@@ -148,36 +162,47 @@ export const archiveBytesOfArchive = (source: ByteSource | (() => ByteSource), o
       admitted();
     };
 
+    /** A request for a batch's lines sent (their bytes copied: this thread keeps its own). */
+    const requestOf = (id: number, batch: Batch): ReexportRequest => {
+      const length = batch.sentEnds.length === 0 ? 0 : (batch.sentEnds[batch.sentEnds.length - 1] as number);
+      return { id, reexport: true, bytes: Uint8Array.prototype.slice.call(batch.bytes, 0, length).buffer as ArrayBuffer, ends: batch.sentEnds.slice(), previous: batch.previous, key: key === null || key === undefined ? null : Uint8Array.from(key) };
+    };
+
     /** A batch's lines in line order, with a worker's answer (or this thread's for them). */
     const settle = (batch: Batch, given: ReexportAnswer | undefined): void => {
-      const answer = given ?? (batchable && batch.sent.length > 0 ? reexportBatch(reexportRequest(0, batch.sent, batch.previous, key), scratch) : undefined);
+      // Done here: on this thread's copy of the lines.
+      const here = (): ReexportAnswer => reexportBatch({ id: 0, reexport: true, bytes: batch.bytes.buffer as ArrayBuffer, ends: batch.sentEnds, previous: batch.previous, key: key ?? null }, scratch);
+      const answer = given ?? (batchable && batch.sentEnds.length > 0 ? here() : undefined);
       const bodies = answer === undefined ? undefined : Buffer.from(answer.bodies);
       const ruleSetIds = new Map(answer?.ruleSetIds);
+      const { bytes, ends, aside } = batch;
       let k = 0;
-      for (const line of batch.lines) {
+      for (let i = 0; i < ends.length; i++) {
         if (outcome !== undefined) return;
-        const i = sendable(line) ? k++ : -1;
+        const start = i === 0 ? 0 : (ends[i - 1] as number);
+        const kept = aside.size === 0 ? undefined : aside.get(i);
+        const sent = kept === undefined ? k++ : -1;
         // A line after the manifest is read here: reading stops at it.
-        if (i < 0 || answer === undefined || answer.written[i] !== 1 || state.manifest !== undefined) {
-          byThisThread(line);
+        if (sent < 0 || answer === undefined || answer.written[sent] !== 1 || state.manifest !== undefined) {
+          byThisThread(kept ?? { lineNumber: batch.first + i, bytes: bytes.subarray(start, ends[i]), tooLong: false, unterminated: i === batch.unterminated });
           continue;
         }
-        state.lines = line.lineNumber;
-        lastWorked = line.bytes;
-        const from = i === 0 ? 0 : (answer.bodyEnds[i - 1] as number);
+        state.lines = batch.first + i;
+        lastWorked = { bytes, start };
+        const from = sent === 0 ? 0 : (answer.bodyEnds[sent - 1] as number);
         if (admit())
           try {
             writer.serializedEvent(
               {
-                position: answer.positions[i] as number,
-                streamId: answer.strings[answer.streamRefs[i] as number] as string,
-                streamRevision: answer.revisions[i] as number,
-                type: answer.strings[answer.typeRefs[i] as number] as string,
-                ruleSetIds: ruleSetIds.get(i) ?? NO_IDS,
+                position: answer.positions[sent] as number,
+                streamId: answer.strings[answer.streamRefs[sent] as number] as string,
+                streamRevision: answer.revisions[sent] as number,
+                type: answer.strings[answer.typeRefs[sent] as number] as string,
+                ruleSetIds: ruleSetIds.get(sent) ?? NO_IDS,
               },
               bodies as Buffer,
               from,
-              answer.bodyEnds[i] as number,
+              answer.bodyEnds[sent] as number,
             );
           } catch (error) {
             failed(error);
@@ -192,12 +217,12 @@ export const archiveBytesOfArchive = (source: ByteSource | (() => ByteSource), o
       const inFlight: Batch[] = [];
       let id = 0;
       /** Sends a batch to the next worker ready: its answer, or undefined when none is (the batch is then done on this thread). */
-      const submitted = (sent: ReadonlyArray<Uint8Array>, previous: string): Promise<ReexportAnswer | undefined> | undefined =>
-        sent.length === 0
+      const submitted = (batch: Batch): Promise<ReexportAnswer | undefined> | undefined =>
+        batch.sentEnds.length === 0
           ? undefined
           : pool
               ?.submit<ReexportAnswer>(() => {
-                const request = reexportRequest(id++, sent, previous, key ?? null);
+                const request = requestOf(id++, batch);
                 return { message: request, transfer: transferablesOfReexportRequest(request) };
               })
               ?.then(
@@ -209,23 +234,55 @@ export const archiveBytesOfArchive = (source: ByteSource | (() => ByteSource), o
         if (oldest === undefined) return;
         if (oldest.answer === undefined)
           // This thread is to do a batch itself (no worker was ready for it): the later ones none took go to those ready by now.
-          for (const later of inFlight) later.answer ??= submitted(later.sent, later.previous);
+          for (const later of inFlight) later.answer ??= submitted(later);
         settle(oldest, await oldest.answer);
       };
-      let gathered: RawLine[] = [];
+      // The lines gathered for the next batch: their bytes, ends, those kept aside.
+      let gathered = new Uint8Array(64 * 1024);
       let gatheredBytes = 0;
-      // The last line read before the gathered ones: the chain of the next batch starts from it.
-      let before: RawLine | undefined;
+      let gatheredEnds: number[] = [];
+      let aside = new Map<number, RawLine>();
+      let first = 0;
+      let unterminated = -1;
+      // The digest the last line gathered states (the header's digest after line 1; '' after a line that states none).
+      let stated = '';
+      let previous = '';
+      const gather = (line: RawLine): void => {
+        if (gatheredEnds.length === 0) {
+          first = line.lineNumber;
+          previous = stated;
+        }
+        if (line.unterminated) unterminated = gatheredEnds.length;
+        if (!sendable(line)) {
+          aside.set(gatheredEnds.length, line);
+          gatheredEnds.push(gatheredBytes);
+          stated = line.lineNumber === 1 ? genesisDigest(line.bytes).toString('hex') : '';
+          // The first line sent follows this one.
+          if (gatheredEnds.length === aside.size) previous = stated;
+          return;
+        }
+        const { bytes } = line;
+        if (gatheredBytes + bytes.length > gathered.length) {
+          const larger = new Uint8Array(Math.max(gatheredBytes + bytes.length, gathered.length * 2));
+          larger.set(gathered.subarray(0, gatheredBytes));
+          gathered = larger;
+        }
+        gathered.set(bytes, gatheredBytes);
+        gatheredBytes += bytes.length;
+        gatheredEnds.push(gatheredBytes);
+        stated = bytes.length > DIGEST_PREFIX_LENGTH ? statedDigest(bytes as Buffer, 0) : '';
+      };
       const dispatch = (): void => {
-        const sent = gathered.filter(sendable).map((line) => line.bytes);
-        // The line before the first one sent: the header (line 1) or a chained line.
-        const first = gathered.findIndex(sendable);
-        const last = first > 0 ? gathered[first - 1] : before;
-        const previous = last === undefined ? '' : last.lineNumber === 1 ? genesisDigest(last.bytes).toString('hex') : last.bytes.length > DIGEST_PREFIX_LENGTH ? statedDigest(last.bytes) : '';
-        inFlight.push({ lines: gathered, sent, previous, answer: submitted(sent, previous) });
-        before = gathered.at(-1);
-        gathered = [];
+        const ends = Uint32Array.from(gatheredEnds);
+        const sentEnds = aside.size === 0 ? ends : ends.filter((_, i) => !aside.has(i));
+        const batch: Batch = { first, bytes: Buffer.from(gathered.buffer, 0, gatheredBytes), ends, aside, unterminated, previous, sentEnds, answer: undefined };
+        batch.answer = submitted(batch);
+        inFlight.push(batch);
+        gathered = new Uint8Array(gathered.length);
         gatheredBytes = 0;
+        gatheredEnds = [];
+        aside = new Map();
+        unterminated = -1;
       };
       const batchBytes = Math.max(1, options.workerBatchBytes ?? BATCH_BYTES);
       const inFlightLimit = pool === undefined ? 0 : IN_FLIGHT_PER_WORKER * workers;
@@ -238,8 +295,7 @@ export const archiveBytesOfArchive = (source: ByteSource | (() => ByteSource), o
             lines = line.lineNumber;
             bytes += line.bytes.length + (line.unterminated ? 0 : 1);
             if (lines % 10_000 === 0) options.onProgress?.({ lines, bytes });
-            gathered.push(line);
-            gatheredBytes += line.bytes.length;
+            gather(line);
             // (A large piece of input makes several batches: the workers share it.)
             if (gatheredBytes >= batchBytes) dispatch();
           }
@@ -252,7 +308,7 @@ export const archiveBytesOfArchive = (source: ByteSource | (() => ByteSource), o
       } catch (error) {
         sourceError = { error };
       }
-      if (gathered.length > 0 && outcome === undefined) dispatch();
+      if (gatheredEnds.length > 0 && outcome === undefined) dispatch();
       while (inFlight.length > 0 && outcome === undefined) {
         await settleOldest();
         yield* full.splice(0);

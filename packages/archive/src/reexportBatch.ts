@@ -67,8 +67,8 @@ export const transferablesOfReexportRequest = (request: ReexportRequest): ArrayB
 export const transferablesOfReexportAnswer = (answer: ReexportAnswer): ArrayBuffer[] =>
   [answer.bodies, ...[answer.written, answer.bodyEnds, answer.positions, answer.revisions, answer.streamRefs, answer.typeRefs].map((a) => a.buffer as ArrayBuffer)];
 
-/** The digest a chained line states (its fixed prefix's hex digits, as latin1). */
-export const statedDigest = (line: Buffer): string => line.toString('latin1', DIGEST_PREFIX.length, DIGEST_PREFIX.length + 64);
+/** The digest a chained line (from `start` in `bytes`) states: its fixed prefix's hex digits, as latin1. */
+export const statedDigest = (bytes: Buffer, start = 0): string => bytes.toString('latin1', start + DIGEST_PREFIX.length, start + DIGEST_PREFIX.length + 64);
 
 /** What a thread keeps from batch to batch: the last key's pseudonymizer, a chain hasher, a writer with its memory of shapes. */
 export const reexportScratch = () => ({
