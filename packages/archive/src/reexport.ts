@@ -92,7 +92,9 @@ const sendable = (line: RawLine): boolean => line.lineNumber > 1 && !line.tooLon
  * themselves): the very bytes and the very outcome of `archiveBytes(archiveEventSource(open),
  * options)`, the same Left for any input that does not read or cannot be written (the line
  * named), with the per-line work on `workers` threads. Streamed: a few batches of lines in flight
- * (three a worker, 1 MiB each) and the current chunk are held.
+ * (three a worker, 1 MiB each, copied once more for the worker) and the current chunk are held.
+ * The API: a function of its own rather than an option of `archiveEventSource` (which yields
+ * decoded events, too late for the workers); `exportLedger` takes it as `options.bytes`.
  */
 export const archiveBytesOfArchive = (source: ByteSource | (() => ByteSource), options: ReexportOptions): ArchiveChunks<Buffer> & { readonly workers: () => number } => {
   let used = 0;

@@ -505,8 +505,9 @@ What is measured:
   lines and writes the manifest (the same bytes). Run three times interleaved with the one-thread re-export in one
   process (the row: the workers' median run); speed-up (median of the pairs' ratios) ${results.get('reexportWorkers')?.speedup?.toFixed(2) ?? '?'}×.
   CPU time a line (medians; the main thread's from /proc): one thread ${results.get('reexportWorkers')?.cpuPerLine?.oneThread.toFixed(1) ?? '?'} µs; with the workers
-  ${results.get('reexportWorkers')?.cpuPerLine?.main.toFixed(1) ?? '?'} µs on the main thread and ${results.get('reexportWorkers')?.cpuPerLine?.all.toFixed(1) ?? '?'} µs in all threads (the workers' start and warm-up, about a
-  second of CPU each, weigh on a school year; with N cores the main thread's share bounds the speed-up).
+  ${results.get('reexportWorkers')?.cpuPerLine?.main.toFixed(1) ?? '?'} µs on the main thread and ${results.get('reexportWorkers')?.cpuPerLine?.all.toFixed(1) ?? '?'} µs in all threads (on these 2 cores the same per-line work runs
+  some 20% slower in each of two threads at once than in one alone, and the hand-over costs the rest; with N cores the
+  main thread's share bounds the speed-up).
 - *archive replay*: \`readArchive\` (chain + schema) with every event applied to \`schoolProjections({ ruleSets, sealBlocks: true })\`
   (marks, grades and attendance kept in sealed blocks: the least memory a replay takes, what \`grade-ledger replay\` does;
   without \`sealBlocks\` the state is about 29 MB a school year instead of 16.5, see docs/projections.md, "Sealed blocks of marks").
