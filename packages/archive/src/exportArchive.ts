@@ -14,7 +14,7 @@ import {
 } from '@grade-ledger/core';
 import type { ArchiveManifest } from './format';
 import { isKeyError, pseudonymizer, type Pseudonymizer } from './pseudonymize';
-import { archiveBytes, archiveLines, type ArchiveSource, type ArchiveWriteError } from './writer';
+import { archiveBytes, archiveLines, type ArchiveChunks, type ArchiveSource, type ArchiveWriteError } from './writer';
 
 /**
  * Who may take what out of the ledger. Exports are pseudonymized unless an identified export
@@ -106,18 +106,24 @@ export type ExportSink = (chunks: AsyncIterable<Uint8Array>) => Promise<{ readon
  * (an ArchiveExported event in `audit-exports`): the archive is written to the sink, then the
  * event is appended, and only then is the archive committed. If the record cannot be
  * appended, the archive is discarded: there is no unrecorded export. The history is read a
- * page at a time (`readAll`); the CLI gives an archive's events (`archiveEventSource`) with an
- * `appendToStream` of its own where the export is recorded.
+ * page at a time (`readAll`); or `options.bytes` makes the archive's bytes, given the request's
+ * pseudonymizer: the CLI re-exports an archive so, through `archiveBytesOfArchive` (on worker
+ * threads), with an `appendToStream` of its own where the export is recorded.
  */
 export const exportLedger = async (
   store: Pick<EventStore, 'readAll' | 'appendToStream'>,
   sink: ExportSink,
   request: ExportRequest,
-  options: { readonly clock: () => Instant; readonly exportId?: string },
+  options: {
+    readonly clock: () => Instant;
+    readonly exportId?: string;
+    /** The archive's bytes, made with the request's pseudonymizer (default: `archiveBytes` over the store's `readAll`, which is then not read). */
+    readonly bytes?: (pseudonymizer: Pseudonymizer | null) => ArchiveChunks<Buffer>;
+  },
 ): Promise<E.Either<ExportError, { readonly manifest: ArchiveManifest; readonly recorded: LedgerEvent }>> => {
   const checked = checkExportRequest(request);
   if (E.isLeft(checked)) return checked;
-  const lines = archiveBytes(store, { pseudonymizer: checked.right });
+  const lines = options.bytes === undefined ? archiveBytes(store, { pseudonymizer: checked.right }) : options.bytes(checked.right);
   const staged = await sink(lines.chunks);
   const written = await lines.result;
   if (E.isLeft(written)) {

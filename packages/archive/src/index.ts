@@ -17,3 +17,4 @@ export * from './importArchive';
 export * from './exportArchive';
 export * from './files';
 export * from './oneroster';
+export * from './reexport';

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { LedgerEvent, RecordedEvent } from '@grade-ledger/core';
 import { PSEUDONYMIZED_FIELDS, REDACTED_FIELDS, type Pseudonymization } from './format';
+import { withKey } from './pseudonymizerKey';
 
 /*
  * Pseudonymization replaces every person id by a keyed pseudonym: "p-" followed by the first
@@ -73,19 +74,23 @@ export const pseudonymizer = (key: Uint8Array): Pseudonymizer | KeyError => {
 
   const streamId = (id: string): string => (id.startsWith(PERSON_STREAM_PREFIX) ? PERSON_STREAM_PREFIX + pseudonym(id.slice(PERSON_STREAM_PREFIX.length)) : id);
 
-  return {
-    description: {
-      method: 'hmac-sha256',
-      prefix: PREFIX,
-      hexDigits: HEX_DIGITS,
-      keyId: keyIdOf(key),
-      fields: [...PSEUDONYMIZED_FIELDS],
-      redactedFields: [...REDACTED_FIELDS],
-      redaction: REDACTION,
+  // The key stays reachable from the pseudonymizer (not as a member), for the workers of a re-export.
+  return withKey(
+    {
+      description: {
+        method: 'hmac-sha256',
+        prefix: PREFIX,
+        hexDigits: HEX_DIGITS,
+        keyId: keyIdOf(key),
+        fields: [...PSEUDONYMIZED_FIELDS],
+        redactedFields: [...REDACTED_FIELDS],
+        redaction: REDACTION,
+      },
+      pseudonym,
+      recorded: (r) => ({ ...r, streamId: streamId(r.streamId), event: event(r.event) }),
     },
-    pseudonym,
-    recorded: (r) => ({ ...r, streamId: streamId(r.streamId), event: event(r.event) }),
-  };
+    key,
+  );
 };
 
 export const isKeyError = (value: Pseudonymizer | KeyError): value is KeyError => 'kind' in value;

@@ -1,32 +1,10 @@
 import * as E from 'fp-ts/Either';
-import { decodeEventFast, type EventStore, type RecordedEvent } from '@grade-ledger/core';
-import { ArchiveHeaderCodec, chainHasher, DIGEST_PREFIX_LENGTH, genesisDigest, type ArchiveHeader, type ArchiveManifest } from './format';
+import type { EventStore, RecordedEvent } from '@grade-ledger/core';
+import { endOfReading, failedAfter, readingState, readLine, type ArchiveReadError } from './archiveReading';
+import type { ArchiveHeader, ArchiveManifest } from './format';
 import { rawLineBatches, type ByteSource } from './lines';
 
-/** Reading stopped at a line that is not what the archive promised. */
-export type ArchiveReadError = { readonly kind: 'ArchiveReadError'; readonly line: number; readonly message: string };
-
-const readError = (line: number, message: string): ArchiveReadError => ({ kind: 'ArchiveReadError', line, message });
-
-export const isArchiveReadError = (value: unknown): value is ArchiveReadError =>
-  typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'ArchiveReadError';
-
-/*
- * The messages of the reading errors, built here rather than where they are thrown: with these
- * template literals inside the generator below, V8 promoted about 10 MB more of a one-year
- * archive's parsed lines to the old generation (19 MB against 8 MB, --trace-gc-nvp, 500k
- * events), garbage that then waits there for a full collection and so raises a replay's peak
- * heap. The cause inside V8 is not pinned down; the measure is.
- */
-const afterManifest = (line: number, manifestLine: number): ArchiveReadError => readError(line, `line ${line} follows the manifest (line ${manifestLine}), which must be the last line; run grade-ledger verify for the details`);
-const tooLong = (line: number): ArchiveReadError => readError(line, `line ${line} is too long`);
-const notJson = (line: number): ArchiveReadError => readError(line, `line ${line} is not JSON`);
-const brokenChain = (line: number): ArchiveReadError => readError(line, `line ${line}: the digest does not follow from the line before (changed, removed, inserted or moved lines); run grade-ledger verify for the details`);
-const noFinalDigest = (line: number): ArchiveReadError => readError(line, `line ${line}: the manifest has no finalDigest`);
-const notAnEvent = (line: number, message: string): ArchiveReadError => readError(line, `line ${line}: ${message}`);
-const cutShort = (lines: number): ArchiveReadError => readError(lines + 1, `the archive ends after line ${lines} without its manifest: it was cut short`);
-const failedAfter = (lines: number, error: unknown): ArchiveReadError =>
-  isArchiveReadError(error) ? error : readError(lines, `reading failed after line ${lines}: ${error instanceof Error ? error.message : String(error)}`);
+export { isArchiveReadError, type ArchiveReadError } from './archiveReading';
 
 export type ArchiveReading = {
   readonly events: AsyncIterable<RecordedEvent & { readonly line: number }>;
@@ -43,56 +21,16 @@ export const readArchive = (source: ByteSource): ArchiveReading => {
   let settle: (value: E.Either<ArchiveReadError, { readonly header: ArchiveHeader; readonly manifest: ArchiveManifest }>) => void = () => undefined;
   const result = new Promise<E.Either<ArchiveReadError, { readonly header: ArchiveHeader; readonly manifest: ArchiveManifest }>>((resolve) => (settle = resolve));
   async function* events(): AsyncIterable<RecordedEvent & { readonly line: number }> {
-    let previous = '';
-    const hasher = chainHasher();
-    let header: ArchiveHeader | undefined;
-    let lines = 0;
-    let manifest: { readonly line: number; readonly value: ArchiveManifest } | undefined;
+    const state = readingState();
     try {
-      for await (const batch of rawLineBatches(source)) for (const line of batch) {
-        lines = line.lineNumber;
-        // The manifest is the last line: anything after it was appended to the archive.
-        if (manifest !== undefined) throw afterManifest(lines, manifest.line);
-        if (line.tooLong) throw tooLong(lines);
-        if (lines === 1) {
-          const decoded = ArchiveHeaderCodec.decode(JSON.parse(line.bytes.toString('utf8')));
-          if (E.isLeft(decoded)) throw readError(1, 'line 1 is not a grade-ledger archive header (format version 1)');
-          header = decoded.right;
-          previous = genesisDigest(line.bytes).toString('hex');
-          continue;
+      for await (const batch of rawLineBatches(source))
+        for (const line of batch) {
+          const recorded = readLine(state, line);
+          if (recorded !== undefined) yield recorded;
         }
-        const text = line.bytes.toString('utf8');
-        let parsed: Record<string, unknown>;
-        try {
-          parsed = JSON.parse(text) as Record<string, unknown>;
-        } catch {
-          throw notJson(lines);
-        }
-        // The line's stated digest (its fixed prefix, which is the parsed "digest" member when the line
-        // has that prefix) compared byte by byte with the one computed.
-        const digest = line.bytes.length > DIGEST_PREFIX_LENGTH && typeof parsed.digest === 'string' ? hasher.follows(previous, line.bytes) : undefined;
-        if (digest === undefined || parsed.digest !== digest) throw brokenChain(lines);
-        previous = digest;
-        if (parsed.kind === 'manifest') {
-          const { digest: _d, ...members } = parsed;
-          if (members.finalDigest === undefined) throw noFinalDigest(lines);
-          manifest = { line: lines, value: members as unknown as ArchiveManifest };
-          continue;
-        }
-        const decoded = decodeEventFast(parsed.event);
-        if (E.isLeft(decoded)) throw notAnEvent(lines, decoded.left.message);
-        yield {
-          event: decoded.right,
-          streamId: parsed.streamId as string,
-          streamRevision: parsed.streamRevision as number,
-          globalPosition: parsed.position as number,
-          line: lines,
-        };
-      }
-      if (manifest === undefined) throw cutShort(lines);
-      settle(E.right({ header: header as ArchiveHeader, manifest: manifest.value }));
+      settle(E.right(endOfReading(state)));
     } catch (error) {
-      settle(E.left(failedAfter(lines, error)));
+      settle(E.left(failedAfter(state.lines, error)));
     }
   }
   return { events: events(), result };

@@ -37,6 +37,12 @@ export type VerifyPool = {
    * worker ready; undefined when none is (still starting, or failed): check it on this thread.
    */
   readonly check: (request: () => BatchRequest) => Promise<BatchVerdicts> | undefined;
+  /**
+   * Sends a message (made only then, with the buffers it hands over) to the next worker ready:
+   * its answer (`{ id, ... }`), rejected when the worker fails or sends an error back; undefined
+   * when no worker is ready (for other work than verify's, e.g. a re-export's batches).
+   */
+  readonly submit: <A>(message: () => { readonly message: { readonly id: number }; readonly transfer: ReadonlyArray<ArrayBuffer> }) => Promise<A> | undefined;
   /** The same, to worker `index` (the one that holds the batch's streams); undefined when it is not ready or failed. */
   readonly checkOn: (index: number, request: () => BatchRequest) => Promise<BatchVerdicts> | undefined;
   /** Sends a message to worker `index`, ready or still starting (it is queued); false when it failed. */
@@ -106,6 +112,16 @@ export const verifyPool = (count: number, entry: string = workerEntry()): Verify
       slot.waiting.set(id, { resolve: resolve as (answer: unknown) => void, reject });
       slot.worker.postMessage(message, transfer as ArrayBuffer[]);
     });
+  const submit: VerifyPool['submit'] = <A>(messageOf: () => { readonly message: { readonly id: number }; readonly transfer: ReadonlyArray<ArrayBuffer> }) => {
+    for (let tried = 0; tried < slots.length; tried++) {
+      const slot = slots[(next + tried) % slots.length] as Slot;
+      if (slot.failed || !slot.ready || slot.worker === undefined) continue;
+      next = (next + tried + 1) % slots.length;
+      const { message, transfer } = messageOf();
+      return send<A>(slot as Slot & { readonly worker: Worker }, message.id, message, transfer);
+    }
+    return undefined;
+  };
   return {
     checkOn: (index, requestOf) => {
       const slot = slots[index];
@@ -125,16 +141,12 @@ export const verifyPool = (count: number, entry: string = workerEntry()): Verify
     },
     isRunning: (index) => slots[index]?.ready === true && !slots[index].failed,
     anyFailed: () => slots.some((s) => s.failed),
-    check: (requestOf) => {
-      for (let tried = 0; tried < slots.length; tried++) {
-        const slot = slots[(next + tried) % slots.length] as Slot;
-        if (slot.failed || !slot.ready || slot.worker === undefined) continue;
-        next = (next + tried + 1) % slots.length;
+    submit,
+    check: (requestOf) =>
+      submit<BatchVerdicts>(() => {
         const request = requestOf();
-        return send<BatchVerdicts>(slot as Slot & { readonly worker: Worker }, request.id, request, transferablesOfRequest(request));
-      }
-      return undefined;
-    },
+        return { message: request, transfer: transferablesOfRequest(request) };
+      }),
     started: (timeoutMs) =>
       settled()
         ? Promise.resolve()

@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import { reexportBatch, reexportScratch, transferablesOfReexportAnswer, type ReexportRequest } from './reexportBatch';
 import { transferablesOfVerdicts, verdictsOfBatch, type BatchRequest } from './verifyBatch';
 import { domainShard, MAX_FOLD_BACKLOG, type ShardCommit, type ShardFinish, type ShardInit } from './verifyShard';
 
@@ -12,12 +13,17 @@ import { domainShard, MAX_FOLD_BACKLOG, type ShardCommit, type ShardFinish, type
  * its lines and folds those the main thread commits into its own domain checker: between
  * messages (a slice at a time), so that the verdicts the main thread waits for go first, and at
  * once when the backlog is too long (bounded memory) or when the result is asked for.
+ *
+ * The same threads write a re-export's lines (reexport.ts): a batch marked `reexport` is read
+ * and written anew (reexportBatch.ts), its lines' bodies sent back.
  */
 
 /** Events folded between two looks at the messages. */
 const FOLD_SLICE = 512;
 
 let shard: ReturnType<typeof domainShard> | undefined;
+// A re-export's pseudonymizer, chain hasher and writer, kept from batch to batch (made at the first).
+let reexporting: ReturnType<typeof reexportScratch> | undefined;
 let folding = false;
 
 const foldSlice = (): void => {
@@ -30,7 +36,7 @@ const scheduleFold = (): void => {
   setImmediate(foldSlice);
 };
 
-type Message = BatchRequest | ShardInit | ShardCommit | ShardFinish;
+type Message = BatchRequest | ReexportRequest | ShardInit | ShardCommit | ShardFinish;
 
 parentPort?.on('message', (message: Message) => {
   if ('init' in message) {
@@ -48,6 +54,15 @@ parentPort?.on('message', (message: Message) => {
   if ('finish' in message) {
     if (shard === undefined) throw new Error('verify worker: a finish before the init');
     parentPort?.postMessage({ id: message.id, domain: shard.finish() });
+    return;
+  }
+  if ('reexport' in message) {
+    try {
+      const answer = reexportBatch(message, (reexporting ??= reexportScratch()));
+      parentPort?.postMessage(answer, transferablesOfReexportAnswer(answer));
+    } catch (error) {
+      parentPort?.postMessage({ id: message.id, error: error instanceof Error ? error.message : String(error) });
+    }
     return;
   }
   try {

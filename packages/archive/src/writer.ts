@@ -57,6 +57,39 @@ export const ruleSetIdsOf = (event: LedgerEvent): ReadonlyArray<string> => {
   }
 };
 
+/** What an archive writer needs of an event whose line's body is already made (see `serializedEvent`). */
+export type SerializedEvent = {
+  readonly position: number;
+  /** As written (pseudonymized where the archive is). */
+  readonly streamId: string;
+  readonly streamRevision: number;
+  readonly type: string;
+  readonly ruleSetIds: ReadonlyArray<string>;
+};
+
+/**
+ * Appends the body of an event's line (its canonical JSON without "digest":
+ * `{"event":…,"position":…,"streamId":…,"streamRevision":…}`) to `out`; throws a
+ * CanonicalJsonError where the event has no canonical form (having appended part of it: the
+ * caller truncates).
+ */
+export const writeEventBody = (out: CanonicalBytesWriter, recorded: RecordedEvent): void => {
+  const { globalPosition: position, streamId, streamRevision, event } = recorded;
+  if (typeof streamId === 'string' && typeof event === 'object' && event !== null && typeof event.type === 'string') {
+    // The body's members in canonical order, written as they are: no envelope object made.
+    // Each event type has its own memory of shapes (its data members differ from the others').
+    out.ascii('{"event":');
+    out.value(event, event.type);
+    out.ascii(',"position":');
+    out.ascii(String(position));
+    out.ascii(',"streamId":');
+    out.value(streamId);
+    out.ascii(',"streamRevision":');
+    out.ascii(String(streamRevision));
+    out.ascii('}');
+  } else out.value({ event, position, streamId, streamRevision });
+};
+
 /**
  * Writes an archive line by line into a byte buffer (`out`), keeping only counters and the
  * running digest: memory stays flat however long the history (the caller takes the buffer's
@@ -82,45 +115,56 @@ export const archiveWriter = (pseudonymizer: Pseudonymizer | null, out: Canonica
   const streams = new Map<string, number>();
   const ruleSetIds = new Set<string>();
 
-  /** Appends the line of an event to `out`. */
-  const event = (input: RecordedEvent): void => {
-    const recorded = pseudonymizer === null ? input : pseudonymizer.recorded(input);
-    const { globalPosition: position, streamId, streamRevision } = recorded;
+  /** Throws where an event does not follow the ones written (its position, its stream's revision). */
+  const checkOrder = (position: number, streamId: string, streamRevision: number): void => {
     if (!Number.isSafeInteger(position) || position <= lastPosition)
       throw writeError(position, `position ${position} does not follow ${lastPosition}: events must come in the ledger's global order`);
     const expected = (streams.get(streamId) ?? -1) + 1;
     if (streamRevision !== expected)
       throw writeError(position, `stream ${streamId}: revision ${streamRevision} where ${expected} was expected; an archive holds each stream from its start, without gaps`);
-    // Room for the digest prefix; the body's "{" lands on its last byte.
-    const start = out.skip(DIGEST_PREFIX_LENGTH - 1);
-    const { event } = recorded;
-    try {
-      if (typeof streamId === 'string' && typeof event === 'object' && event !== null && typeof event.type === 'string') {
-        // The body's members in canonical order, written as they are: no envelope object made.
-        // Each event type has its own memory of shapes (its data members differ from the others').
-        out.ascii('{"event":');
-        out.value(event, event.type);
-        out.ascii(',"position":');
-        out.ascii(String(position));
-        out.ascii(',"streamId":');
-        out.value(streamId);
-        out.ascii(',"streamRevision":');
-        out.ascii(String(streamRevision));
-        out.ascii('}');
-      } else out.value({ event, position, streamId, streamRevision });
-    } catch (error) {
-      out.truncate(start);
-      if ((error as Partial<CanonicalJsonError> | null)?.kind !== 'CanonicalJsonError') throw error;
-      throw writeError(position, `event ${recorded.event.metadata?.eventId ?? '?'}: ${(error as CanonicalJsonError).message}`);
-    }
+  };
+
+  /** Chains the line whose body lies in `out` from `start + 76` on, ends it and counts its event. */
+  const written = (start: number, position: number, streamId: string, streamRevision: number, type: string, ids: ReadonlyArray<string>): void => {
     digest = chainInPlace(previous, out.buffer(), start, out.position());
     out.ascii('\n');
     count += 1;
     if (firstPosition === 0) firstPosition = position;
     lastPosition = position;
     streams.set(streamId, streamRevision);
-    byType.set(recorded.event.type, (byType.get(recorded.event.type) ?? 0) + 1);
-    for (const id of ruleSetIdsOf(recorded.event)) ruleSetIds.add(id);
+    byType.set(type, (byType.get(type) ?? 0) + 1);
+    for (const id of ids) ruleSetIds.add(id);
+  };
+
+  /** Appends the line of an event to `out`. */
+  const event = (input: RecordedEvent): void => {
+    const recorded = pseudonymizer === null ? input : pseudonymizer.recorded(input);
+    const { globalPosition: position, streamId, streamRevision } = recorded;
+    checkOrder(position, streamId, streamRevision);
+    // Room for the digest prefix; the body's "{" lands on its last byte.
+    const start = out.skip(DIGEST_PREFIX_LENGTH - 1);
+    try {
+      writeEventBody(out, recorded);
+    } catch (error) {
+      out.truncate(start);
+      if ((error as Partial<CanonicalJsonError> | null)?.kind !== 'CanonicalJsonError') throw error;
+      throw writeError(position, `event ${recorded.event.metadata?.eventId ?? '?'}: ${(error as CanonicalJsonError).message}`);
+    }
+    written(start, position, streamId, streamRevision, recorded.event.type, ruleSetIdsOf(recorded.event));
+  };
+
+  /**
+   * Appends the line of an event whose body (`writeEventBody` of the event as it is written,
+   * pseudonymized where it is) was made elsewhere, e.g. by a re-export's worker thread: the bytes
+   * of `body` from `from` to `to`, with what the checks and the manifest need of the event.
+   * The same checks, line and counts as `event`.
+   */
+  const serializedEvent = (line: SerializedEvent, body: Buffer, from: number, to: number): void => {
+    const { position, streamId, streamRevision } = line;
+    checkOrder(position, streamId, streamRevision);
+    const start = out.skip(DIGEST_PREFIX_LENGTH - 1 + (to - from));
+    body.copy(out.buffer(), start + DIGEST_PREFIX_LENGTH - 1, from, to);
+    written(start, position, streamId, streamRevision, line.type, line.ruleSetIds);
   };
 
   const manifest = (): ArchiveManifest => ({
@@ -141,7 +185,7 @@ export const archiveWriter = (pseudonymizer: Pseudonymizer | null, out: Canonica
     return `${chainedLine(hasher.ofBody(digest, body), body)}\n`;
   };
 
-  return { headerLine: `${headerLine}\n`, event, manifest, manifestLine };
+  return { headerLine: `${headerLine}\n`, event, serializedEvent, manifest, manifestLine };
 };
 
 /** Bytes of whole lines handed over at a time (the last line may take a chunk past it). */

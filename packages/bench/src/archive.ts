@@ -16,18 +16,23 @@
  * - verify, all checks: `verifyArchive(file)` (also the domain replay through the deciders and the grades);
  * - the same two with `workers: N` (N = the cores, at most 8: the CLI's default), each run three
  *   times interleaved with the one-thread verify in one process; the speed-up is the median ratio;
+ * - re-export: the archive read again and written pseudonymized to another file, on one thread
+ *   (`archiveEventSource` → `archiveBytes`) and with N workers (`archiveBytesOfArchive`, what
+ *   `grade-ledger export --from` does), the latter three times interleaved with the former in one
+ *   process; the speed-up is the median ratio, with the CPU time a line of each thread;
  * - archive replay: `readArchive(file)` (chain + schema) folded into `schoolProjections` with `sealBlocks: true` (what `replayEvents` does);
  * - bare limit: node:readline over the same file, `JSON.parse` of each line, nothing else (the
  *   ratios and goals are against it); and the same floor without readline (256 KiB chunks split at
  *   "\n" by hand, as the archive reader does), shown for comparison.
  *
- * Every contender but the *N workers* rows runs on one thread.
+ * Every contender but the *N workers* rows runs on one thread. `--only=task,task` runs those
+ * (after the export that writes the archive) and leaves docs/benchmarks.md alone.
  *
  * Peak RSS is the process's high-water mark (`process.resourceUsage().maxRSS`); peak heap is
  * sampled (V8 heap used) while the contender runs. The table goes into docs/benchmarks.md
  * between the bench:archive markers.
  */
-import { createReadStream, rmSync, statSync } from 'node:fs';
+import { createReadStream, readFileSync, rmSync, statSync } from 'node:fs';
 import * as crypto from 'node:crypto';
 import { availableParallelism, tmpdir } from 'node:os';
 import * as E from 'fp-ts/Either';
@@ -37,11 +42,11 @@ import { createInterface } from 'node:readline';
 import { schoolProjections, type RecordedEvent } from '@grade-ledger/core';
 import { childScript, gc, int, machine, mb, runChild, shippedRuleSets, writeBenchmarkSection } from './common';
 import { generateSchoolWorkload, type WorkloadOptions } from '@grade-ledger/testing/workload';
-import { archiveBytes, archiveEventSource, archiveLines, fileSource, pseudonymizer, READ_CHUNK_BYTES, readArchive, verifyArchive, writeTextFile, type Pseudonymizer } from '@grade-ledger/archive';
+import { archiveBytes, archiveBytesOfArchive, archiveEventSource, archiveLines, fileSource, pseudonymizer, READ_CHUNK_BYTES, readArchive, verifyArchive, writeTextFile, type Pseudonymizer } from '@grade-ledger/archive';
 
 
 
-type Task = 'export' | 'exportText' | 'exportFloor' | 'verifyChain' | 'verifyChainWorkers' | 'verifyAll' | 'verifyAllWorkers' | 'reexport' | 'replay' | 'bare' | 'bareBuffers';
+type Task = 'export' | 'exportText' | 'exportFloor' | 'verifyChain' | 'verifyChainWorkers' | 'verifyAll' | 'verifyAllWorkers' | 'reexport' | 'reexportWorkers' | 'replay' | 'bare' | 'bareBuffers';
 
 /** Verify's worker threads in the *N workers* rows: what \`grade-ledger verify\` takes by default. */
 const WORKERS = Math.min(Math.max(1, availableParallelism()), 8);
@@ -66,8 +71,24 @@ type TaskResult = {
   readonly speedup?: number;
   /** Export's speed over the floor's, interleaved in the floor's process (median of three pairs). */
   readonly exportVsFloor?: number;
+  /** The re-export's CPU time a line (µs, medians of the runs): one thread's (the whole process), and with workers the main thread's and the whole process's. */
+  readonly cpuPerLine?: { readonly oneThread: number; readonly main: number; readonly all: number };
 };
 
+
+/**
+ * The calling thread's CPU time in ms (user + system, from /proc on Linux, in clock ticks of
+ * 10 ms); undefined elsewhere. Unlike the event loop's active time, it does not count the time
+ * the thread waits for a core on a busy machine.
+ */
+const threadCpuMs = (): number | undefined => {
+  try {
+    const fields = readFileSync('/proc/thread-self/stat', 'latin1').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+};
 
 /** Samples the heap every 20 ms (streamed contenders yield to the event loop) and on demand. */
 const heapSampler = () => {
@@ -108,6 +129,7 @@ const runTask = async (task: Task, path: string, workload: WorkloadOptions): Pro
   let timed: number | undefined;
   let exportVsFloor: number | undefined;
   let speedup: number | undefined;
+  let cpuPerLine: TaskResult['cpuPerLine'];
   switch (task) {
     case 'export':
     case 'exportText': {
@@ -240,6 +262,70 @@ const runTask = async (task: Task, path: string, workload: WorkloadOptions): Pro
       }
       break;
     }
+    case 'reexportWorkers': {
+      // Three pairs in this process, as for verify's workers: the re-export on one thread
+      // (archiveEventSource → archiveBytes) and with workers (archiveBytesOfArchive), alternating
+      // which runs first; the row is the workers' median run, the speed-up the median ratio. The
+      // CPU time a line: the main thread's (from /proc; the event loop's active time elsewhere)
+      // and the whole process's (every thread: the workers, V8's and libuv's).
+      const copy = `${path}.reexport`;
+      const key = pseudonymizer(Buffer.alloc(32, 7)) as Pseudonymizer;
+      type Run = { readonly ms: number; readonly main: number; readonly all: number };
+      const once = async (workers: number): Promise<Run> => {
+        const began = performance.now();
+        const loop = performance.eventLoopUtilization();
+        const mainBefore = threadCpuMs();
+        const allBefore = process.cpuUsage();
+        try {
+          const lines = workers === 0 ? archiveBytes(archiveEventSource(fileSource(path)), { pseudonymizer: key }) : archiveBytesOfArchive(fileSource(path), { pseudonymizer: key, workers });
+          await writeTextFile(copy, lines.chunks);
+          const result = await lines.result;
+          if (E.isLeft(result)) throw new Error(result.left.message);
+          if (note !== '' && note !== result.right.finalDigest) throw new Error(`the re-exports differ: ${note} and ${result.right.finalDigest}`);
+          note = result.right.finalDigest;
+          count = result.right.eventCount;
+          sampler.sample();
+        } finally {
+          rmSync(copy, { force: true });
+        }
+        const mainAfter = threadCpuMs();
+        const all = process.cpuUsage(allBefore);
+        return {
+          ms: performance.now() - began,
+          main: mainBefore === undefined || mainAfter === undefined ? performance.eventLoopUtilization(loop).active : mainAfter - mainBefore,
+          all: (all.user + all.system) / 1000,
+        };
+      };
+      const times: number[] = [];
+      const ratios: number[] = [];
+      const runs: Array<{ readonly one: Run; readonly many: Run }> = [];
+      for (let round = 0; round < 3; round++) {
+        let withWorkers: Run;
+        let single: Run;
+        if (round % 2 === 0) {
+          withWorkers = await once(WORKERS);
+          single = await once(0);
+        } else {
+          single = await once(0);
+          withWorkers = await once(WORKERS);
+        }
+        times.push(withWorkers.ms);
+        ratios.push(single.ms / withWorkers.ms);
+        runs.push({ one: single, many: withWorkers });
+      }
+      const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[1] as number;
+      timed = median(times) / 1000;
+      speedup = median(ratios);
+      const perLine = (ms: number): number => (ms * 1000) / Math.max(1, count);
+      cpuPerLine = {
+        oneThread: perLine(median(runs.map((r) => r.one.all))),
+        main: perLine(median(runs.map((r) => r.many.main))),
+        all: perLine(median(runs.map((r) => r.many.all))),
+      };
+      size = statSync(path).size;
+      note = '';
+      break;
+    }
     case 'replay': {
       const reading = readArchive(fileSource(path)());
       // With sealed blocks (`sealBlocks: true`): the lowest memory the replay takes (two fifths less state, some time more).
@@ -293,7 +379,7 @@ const runTask = async (task: Task, path: string, workload: WorkloadOptions): Pro
   const peakHeap = sampler.stop() - baselineHeap;
   if (events.length < 0) console.log('impossible');
   const peakRss = process.resourceUsage().maxRSS * 1024;
-  return { task, events: count, bytes: size ?? statSync(path).size, seconds, peakHeap, baselineHeap, peakRss, startRss, generationSeconds, ok, note, ...(exportVsFloor === undefined ? {} : { exportVsFloor }), ...(speedup === undefined ? {} : { speedup }) };
+  return { task, events: count, bytes: size ?? statSync(path).size, seconds, peakHeap, baselineHeap, peakRss, startRss, generationSeconds, ok, note, ...(exportVsFloor === undefined ? {} : { exportVsFloor }), ...(speedup === undefined ? {} : { speedup }), ...(cpuPerLine === undefined ? {} : { cpuPerLine }) };
 };
 
 const spawnChild = (task: Task, path: string, workload: WorkloadOptions): Promise<TaskResult> =>
@@ -313,6 +399,7 @@ const LABELS: Record<Task, string> = {
   verifyAll: 'verify: all checks (+ domain + grades)',
   verifyAllWorkers: `verify: all checks, ${WORKERS} workers`,
   reexport: 're-export: archive file → pseudonymized archive file (archiveEventSource)',
+  reexportWorkers: `re-export, ${WORKERS} workers (archiveBytesOfArchive)`,
   replay: 'archive replay: readArchive → schoolProjections, `sealBlocks: true`',
   bare: 'bare limit: readline + JSON.parse per line',
   bareBuffers: 'bare, without readline: Buffers split at \\n + JSON.parse',
@@ -335,17 +422,23 @@ const main = async (): Promise<void> => {
   const log = (line: string): void => console.log(line);
   log(`archive benchmark${quick ? ' (quick)' : full ? ' (full)' : ''}: ${machine()}`);
 
+  // --only=task,task (while working on some contenders): those, after the export that writes the archive; docs/benchmarks.md is not written then.
+  const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+  const tasks = (['export', 'exportText', 'exportFloor', 'bare', 'bareBuffers', 'verifyChain', 'verifyChainWorkers', 'verifyAll', 'verifyAllWorkers', 'reexport', 'reexportWorkers', 'replay'] as const).filter(
+    (task) => only === undefined || task === 'export' || only.includes(task),
+  );
   const results = new Map<Task, TaskResult>();
   try {
-    for (const task of ['export', 'exportText', 'exportFloor', 'bare', 'bareBuffers', 'verifyChain', 'verifyChainWorkers', 'verifyAll', 'verifyAllWorkers', 'reexport', 'replay'] as const) {
+    for (const task of tasks) {
       log(`- ${LABELS[task]} ...`);
       const result = await spawnChild(task, path, workload);
-      log(`  ${int(result.events)} events in ${result.seconds.toFixed(2)} s (${int(result.events / result.seconds)} events/s), peak heap +${mb(result.peakHeap)}, peak RSS ${mb(result.peakRss)}${result.speedup === undefined ? '' : `, ${result.speedup.toFixed(2)}× one thread`}${result.ok ? '' : `; NOT OK: ${result.note}`}`);
+      log(`  ${int(result.events)} events in ${result.seconds.toFixed(2)} s (${int(result.events / result.seconds)} events/s), peak heap +${mb(result.peakHeap)}, peak RSS ${mb(result.peakRss)}${result.speedup === undefined ? '' : `, ${result.speedup.toFixed(2)}× one thread`}${result.cpuPerLine === undefined ? '' : `, CPU a line: ${result.cpuPerLine.oneThread.toFixed(1)} µs on one thread; with workers ${result.cpuPerLine.main.toFixed(1)} µs on the main thread, ${result.cpuPerLine.all.toFixed(1)} µs in all`}${result.ok ? '' : `; NOT OK: ${result.note}`}`);
       results.set(task, result);
     }
   } finally {
     rmSync(path, { force: true });
   }
+  if (only !== undefined) return;
 
   const rate = (task: Task): number => {
     const r = results.get(task);
@@ -404,9 +497,17 @@ What is measured:
 - *verify*: \`verifyArchive(fileSource(path)(), …)\`: chain, UTF-8, JSON, canonical form, order, every
   event's schema (\`decodeEvent\`) and the manifest; *all checks* adds the domain replay through the
   deciders and the recomputation of every finalized grade.
-- *re-export*: what \`grade-ledger export --from\` does once the archive has verified: \`archiveEventSource\` (the
-  archive read again as a store's pages, chain and schema checked) through \`archiveBytes\` with a pseudonymizer, written
-  to another file; nothing but a page and a chunk held.
+- *re-export*: the one-thread re-export: \`archiveEventSource\` (the archive read again as a store's pages, chain and
+  schema checked) through \`archiveBytes\` with a pseudonymizer, written to another file; nothing but a page and a chunk held.
+  *N workers*: what \`grade-ledger export --from\` now does once the archive has verified, \`archiveBytesOfArchive(fileSource(path),
+  { pseudonymizer, workers: ${WORKERS} })\`: batches of raw lines to worker threads, which parse, check (chain, schema),
+  pseudonymize and write each new line's body; the main thread reads, runs the order checks and counts, chains the new
+  lines and writes the manifest (the same bytes). Run three times interleaved with the one-thread re-export in one
+  process (the row: the workers' median run); speed-up (median of the pairs' ratios) ${results.get('reexportWorkers')?.speedup?.toFixed(2) ?? '?'}×.
+  CPU time a line (medians; the main thread's from /proc): one thread ${results.get('reexportWorkers')?.cpuPerLine?.oneThread.toFixed(1) ?? '?'} µs; with the workers
+  ${results.get('reexportWorkers')?.cpuPerLine?.main.toFixed(1) ?? '?'} µs on the main thread and ${results.get('reexportWorkers')?.cpuPerLine?.all.toFixed(1) ?? '?'} µs in all threads (on these 2 cores the same per-line work runs
+  some 20% slower in each of two threads at once than in one alone, and the hand-over costs the rest; with N cores the
+  main thread's share bounds the speed-up).
 - *archive replay*: \`readArchive\` (chain + schema) with every event applied to \`schoolProjections({ ruleSets, sealBlocks: true })\`
   (marks, grades and attendance kept in sealed blocks: the least memory a replay takes, what \`grade-ledger replay\` does;
   without \`sealBlocks\` the state is about 29 MB a school year instead of 16.5, see docs/projections.md, "Sealed blocks of marks").

@@ -1,16 +1,18 @@
-import { archiveEventSource, exportLedger, fileSource, stageTextFile, verifyArchive, type ExportAccess } from '@grade-ledger/archive';
+import { archiveBytesOfArchive, archiveEventSource, exportLedger, fileSource, stageTextFile, verifyArchive, type ArchiveChunks, type ExportAccess, type Pseudonymizer } from '@grade-ledger/archive';
 import { auditExportsStreamId, inMemoryEventStore, type EventStore, type Instant } from '@grade-ledger/core';
 import type { PostgresEventStore } from '@grade-ledger/postgres';
+import { defaultVerifyWorkers } from './verify';
 import * as E from 'fp-ts/Either';
-import { appendFile } from 'node:fs/promises';
+import { appendFile, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { actorOf, EXIT, ioError, parse, postgresOptions, postgresSchoolOf, progress, readable, readKey, reportLines, runCommand, toJson, usageProblem, type ArchiveExitCode, type CommandIo } from './archiveIo';
+import { actorOf, EXIT, integer, ioError, parse, postgresOptions, postgresSchoolOf, progress, readable, readKey, reportLines, runCommand, toJson, usageProblem, type ArchiveExitCode, type CommandIo } from './archiveIo';
 
 type Source = Pick<EventStore, 'readAll' | 'appendToStream'>;
 
 /**
- * `grade-ledger export (--from ARCHIVE | --postgres URL --school ID [--schema NAME]) --out PATH
- *   --actor ID [--role ROLE] (--key-file KEY | --identified --purpose TEXT) [--gzip]
+ * `grade-ledger export (--from ARCHIVE [--workers N] | --postgres URL --school ID [--schema NAME])
+ *   --out PATH --actor ID [--role ROLE] (--key-file KEY | --identified --purpose TEXT) [--gzip]
  *   [--audit-log FILE] [--json]`
  *
  * Exports a school's history, pseudonymized with the key (the default) or, with --identified
@@ -18,7 +20,9 @@ type Source = Pick<EventStore, 'readAll' | 'appendToStream'>;
  * - From PostgreSQL: the school's ledger is read page by page and the export is recorded there,
  *   as an ArchiveExported event in its `audit-exports` stream.
  * - From an archive: it is verified first (chain, format, schema, manifest), then read again as
- *   it is written out; the ArchiveExported event has no ledger to go into, so it is printed.
+ *   it is written out (`archiveBytesOfArchive`), both on worker threads as `verify` takes them
+ *   (`--workers N`, by default one per core from 32 MiB on); the ArchiveExported event has no
+ *   ledger to go into, so it is printed.
  * Either way, with --audit-log the event is also appended to a JSON-lines file before the
  * archive is committed (if it cannot be, nothing is exported), so that the download shows in an
  * audit trail kept outside the process.
@@ -36,6 +40,7 @@ export const runExport = (argv: ReadonlyArray<string>, io: CommandIo, clock: () 
       purpose: { type: 'string' },
       gzip: { type: 'boolean' },
       'audit-log': { type: 'string' },
+      workers: { type: 'string' },
     });
     if (positionals.length > 0) throw usageProblem(`unexpected argument "${positionals[0]}"`);
     const from = values.from;
@@ -43,6 +48,8 @@ export const runExport = (argv: ReadonlyArray<string>, io: CommandIo, clock: () 
     if (from === undefined && values.postgres === undefined)
       throw usageProblem('what to export? --from ARCHIVE (e.g. one made by grade-ledger generate) or --postgres URL --school ID');
     if (from !== undefined && values.postgres !== undefined) throw usageProblem('--from and --postgres exclude each other: export one source');
+    if (values.workers !== undefined && from === undefined) throw usageProblem('--workers is for an export --from an archive (its check and its re-export)');
+    if (values.workers !== undefined && integer('workers', values.workers, 0) > 64) throw usageProblem(`--workers ${values.workers}: at most 64 (0 works on one thread)`);
     const school = postgresSchoolOf(values, 'whose ledger is exported');
     if (out === undefined) throw usageProblem('--out PATH is required');
     if (from !== undefined && resolve(from) === resolve(out))
@@ -92,11 +99,15 @@ export const runExport = (argv: ReadonlyArray<string>, io: CommandIo, clock: () 
 
     let source: Source;
     let close = async (): Promise<void> => undefined;
+    // From an archive: its bytes made anew on worker threads.
+    let bytes: ((pseudonymizer: Pseudonymizer | null) => ArchiveChunks<Buffer>) | undefined;
     if (from !== undefined) {
       const found = await readable(from);
       if (E.isLeft(found)) return ioError(io, 'export', found.left, `read ${from}`);
+      const workers = values.workers === undefined ? defaultVerifyWorkers(availableParallelism(), (await stat(from)).size) : integer('workers', values.workers, 0);
       const checking = progress('checking');
-      const report = await verifyArchive(fileSource(from)(), { domain: false, grades: false, onProgress: (p) => checking.update(p.lines, p.bytes) });
+      // The opener, not an opened stream, as verify takes it.
+      const report = await verifyArchive(fileSource(from), { domain: false, grades: false, onProgress: (p) => checking.update(p.lines, p.bytes), workers });
       checking.done();
       if (!report.ok) {
         for (const line of reportLines(from, report)) io.err(line);
@@ -105,7 +116,8 @@ export const runExport = (argv: ReadonlyArray<string>, io: CommandIo, clock: () 
       }
       // The archive's own record of this export has no ledger to go into: kept in memory, printed.
       const records = inMemoryEventStore({ validate: false });
-      source = { readAll: counted(archiveEventSource(fileSource(from)).readAll), appendToStream: alsoInAuditLog(records.appendToStream) };
+      source = { readAll: archiveEventSource(fileSource(from)).readAll, appendToStream: alsoInAuditLog(records.appendToStream) };
+      bytes = (pseudonymizer) => archiveBytesOfArchive(fileSource(from), { pseudonymizer, workers, onProgress: (p) => bar.update(p.lines, p.bytes) });
     } else {
       // Without --from, --postgres was given (checked above).
       const store = (school as () => PostgresEventStore)();
@@ -121,7 +133,7 @@ export const runExport = (argv: ReadonlyArray<string>, io: CommandIo, clock: () 
     }
     let exported;
     try {
-      exported = await exportLedger(source, (chunks) => stageTextFile(out, chunks, { gzip: values.gzip === true }), { access, actor, ...(values.purpose === undefined ? {} : { purpose: values.purpose }), scope: 'ledger' }, { clock });
+      exported = await exportLedger(source, (chunks) => stageTextFile(out, chunks, { gzip: values.gzip === true }), { access, actor, ...(values.purpose === undefined ? {} : { purpose: values.purpose }), scope: 'ledger' }, { clock, ...(bytes === undefined ? {} : { bytes }) });
     } catch (error) {
       return ioError(io, 'export', error, `write ${out}`);
     } finally {
