@@ -3,6 +3,7 @@ import { decodeEventFast, type RecordedEvent } from '@grade-ledger/core';
 import { canonicalBytesWriter } from './canonicalJson';
 import { chainHasher, DIGEST_PREFIX, DIGEST_PREFIX_LENGTH } from './format';
 import { isKeyError, pseudonymizer, type Pseudonymizer } from './pseudonymize';
+import { stringTable } from './verifyBatch';
 import { ruleSetIdsOf, writeEventBody } from './writer';
 
 /*
@@ -113,17 +114,7 @@ export const reexportBatch = (request: ReexportRequest, scratch: ReexportScratch
   const revisions = new Float64Array(count);
   const streamRefs = new Uint32Array(count);
   const typeRefs = new Uint32Array(count);
-  const strings: string[] = [];
-  const interned = new Map<string, number>();
-  const intern = (text: string): number => {
-    let ref = interned.get(text);
-    if (ref === undefined) {
-      ref = strings.length;
-      strings.push(text);
-      interned.set(text, ref);
-    }
-    return ref;
-  };
+  const { strings, intern } = stringTable();
   const ruleSetIds: Array<readonly [number, ReadonlyArray<string>]> = [];
   let previous = request.previous;
   let start = 0;

@@ -82,6 +82,27 @@ export const transferablesOfVerdicts = (v: BatchVerdicts): ArrayBuffer[] =>
   [v.kinds, v.positions, v.revisions, v.typeRefs, v.streamRefs, v.decoded].map((a) => a.buffer as ArrayBuffer);
 
 /**
+ * Strings sent back with a batch's answer once each (stream ids, event types repeat line after
+ * line): `intern` gives a string's index in `strings`.
+ */
+export const stringTable = (): { readonly strings: string[]; readonly intern: (text: string) => number } => {
+  const strings: string[] = [];
+  const interned = new Map<string, number>();
+  return {
+    strings,
+    intern: (text) => {
+      let ref = interned.get(text);
+      if (ref === undefined) {
+        ref = strings.length;
+        strings.push(text);
+        interned.set(text, ref);
+      }
+      return ref;
+    },
+  };
+};
+
+/**
  * The worker's side: every line's verdict, in columns. With `holdEvents`, each decoded event of
  * a line with a valid position, stream id and revision (those the domain check may take) is
  * handed to `hold` instead of being sent back.
@@ -96,17 +117,7 @@ export const verdictsOfBatch = (request: BatchRequest, hold?: (line: number, str
   const typeRefs = new Uint32Array(count);
   const streamRefs = new Uint32Array(count);
   const decoded = new Uint8Array(count);
-  const strings: string[] = [];
-  const interned = new Map<string, number>();
-  const intern = (text: string): number => {
-    let ref = interned.get(text);
-    if (ref === undefined) {
-      ref = strings.length;
-      strings.push(text);
-      interned.set(text, ref);
-    }
-    return ref;
-  };
+  const { strings, intern } = stringTable();
   const ruleSetIds: Array<readonly [number, ReadonlyArray<string>]> = [];
   const eventIds = new Array<string>(count).fill('');
   const findings: Array<readonly [number, ReadonlyArray<Finding>]> = [];
