@@ -108,6 +108,27 @@ const heapSampler = () => {
   };
 };
 
+
+/**
+ * Three pairs of runs in this process, alternating which of the two runs first (`a` in the first
+ * and third): on a shared machine a ratio of neighbours says more than a time.
+ */
+const pairsAlternating = async <R>(a: () => Promise<R>, b: () => Promise<R>): Promise<ReadonlyArray<{ readonly a: R; readonly b: R }>> => {
+  const pairs: Array<{ readonly a: R; readonly b: R }> = [];
+  for (let round = 0; round < 3; round++) {
+    if (round % 2 === 0) {
+      const first = await a();
+      pairs.push({ a: first, b: await b() });
+    } else {
+      const first = await b();
+      pairs.push({ a: await a(), b: first });
+    }
+  }
+  return pairs;
+};
+
+const medianOfThree = (xs: ReadonlyArray<number>): number => [...xs].sort((a, b) => a - b)[1] as number;
+
 const runTask = async (task: Task, path: string, workload: WorkloadOptions): Promise<TaskResult> => {
   let events: RecordedEvent[] = [];
   let generationSeconds = 0;
@@ -177,23 +198,10 @@ const runTask = async (task: Task, path: string, workload: WorkloadOptions): Pro
         if (E.isLeft(await lines.result)) throw new Error('export failed');
         return performance.now() - began;
       };
-      const floorTimes: number[] = [];
-      const ratios: number[] = [];
-      for (let round = 0; round < 3; round++) {
-        // Alternate which runs first.
-        let floorTime: number;
-        let exportTime: number;
-        if (round % 2 === 0) {
-          floorTime = await floorOnce();
-          exportTime = await exportOnce();
-        } else {
-          exportTime = await exportOnce();
-          floorTime = await floorOnce();
-        }
-        floorTimes.push(floorTime);
-        ratios.push(floorTime / exportTime);
-      }
-      const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[1] as number;
+      const pairs = await pairsAlternating(floorOnce, exportOnce);
+      const floorTimes = pairs.map((p) => p.a);
+      const ratios = pairs.map((p) => p.a / p.b);
+      const median = medianOfThree;
       count = events.length;
       size = statSync(`${path}.floor`).size;
       rmSync(`${path}.floor`, { force: true });
@@ -218,24 +226,9 @@ const runTask = async (task: Task, path: string, workload: WorkloadOptions): Pro
         else if (report.workers !== workers) note = `${report.workers} of ${workers} workers ran`;
         return performance.now() - began;
       };
-      const times: number[] = [];
-      const ratios: number[] = [];
-      for (let round = 0; round < 3; round++) {
-        let withWorkers: number;
-        let single: number;
-        if (round % 2 === 0) {
-          withWorkers = await once(WORKERS);
-          single = await once(0);
-        } else {
-          single = await once(0);
-          withWorkers = await once(WORKERS);
-        }
-        times.push(withWorkers);
-        ratios.push(single / withWorkers);
-      }
-      const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[1] as number;
-      timed = median(times) / 1000;
-      speedup = median(ratios);
+      const runs = (await pairsAlternating(() => once(WORKERS), () => once(0))).map(({ a, b }) => ({ many: a, one: b }));
+      timed = medianOfThree(runs.map((r) => r.many)) / 1000;
+      speedup = medianOfThree(runs.map((r) => r.one / r.many));
       break;
     }
     case 'verifyChain':
@@ -296,26 +289,10 @@ const runTask = async (task: Task, path: string, workload: WorkloadOptions): Pro
           all: (all.user + all.system) / 1000,
         };
       };
-      const times: number[] = [];
-      const ratios: number[] = [];
-      const runs: Array<{ readonly one: Run; readonly many: Run }> = [];
-      for (let round = 0; round < 3; round++) {
-        let withWorkers: Run;
-        let single: Run;
-        if (round % 2 === 0) {
-          withWorkers = await once(WORKERS);
-          single = await once(0);
-        } else {
-          single = await once(0);
-          withWorkers = await once(WORKERS);
-        }
-        times.push(withWorkers.ms);
-        ratios.push(single.ms / withWorkers.ms);
-        runs.push({ one: single, many: withWorkers });
-      }
-      const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[1] as number;
-      timed = median(times) / 1000;
-      speedup = median(ratios);
+      const runs = (await pairsAlternating(() => once(WORKERS), () => once(0))).map(({ a, b }) => ({ many: a, one: b }));
+      const median = medianOfThree;
+      timed = median(runs.map((r) => r.many.ms)) / 1000;
+      speedup = median(runs.map((r) => r.one.ms / r.many.ms));
       const perLine = (ms: number): number => (ms * 1000) / Math.max(1, count);
       cpuPerLine = {
         oneThread: perLine(median(runs.map((r) => r.one.all))),
