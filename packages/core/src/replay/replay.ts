@@ -52,8 +52,8 @@ export type ReplayOptions = {
    * bytes (see `sealColumns`): about 12 bytes a mark instead of 40, 17 a grade instead of 56, 7 an
    * absence instead of 24. The state then takes about two fifths less memory (the generated school:
    * about 16.5 MB a school year instead of 29); the fold takes some more time (sealing a block is a
-   * pass over its slots: 1.0-1.1 times the fold's time in all, measured in one process, 1.08 times
-   * in the replay benchmark's interleaved A/B; see docs/projections.md), and queries
+   * pass over its slots: 1.0-1.1 times the fold's time in all, measured in one process, 1.08-1.11
+   * times in the replay benchmark's interleaved A/B; see docs/projections.md), and queries
    * of sealed entries up to 1.3 times as long. For a process that keeps many years of a school in memory, and for a replay
    * from an archive (`grade-ledger replay`), whose reading takes far longer than the fold. Either way
    * the queries answer the same.
