@@ -1,10 +1,9 @@
 import * as E from 'fp-ts/Either';
 import * as fc from 'fast-check';
-import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RecordedEvent } from '@grade-ledger/core';
-import { archiveBytes, archiveBytesOfArchive, archiveEventSource, canonicalJsonUnsafe, chainDigest, genesisDigest, pseudonymizer, type ArchiveChunks, type Pseudonymizer } from './index';
-import { renumbered, smallSchool, textOf } from './testSupport';
+import { archiveBytes, archiveBytesOfArchive, archiveEventSource, canonicalJsonUnsafe, chainDigest, genesisDigest, pseudonymizer, type Pseudonymizer } from './index';
+import { archiveChange, drained, fraction, piecesOf, renumbered, smallSchool, splitLines, textOf, withArchiveChange, type ArchiveChange } from './testSupport';
 
 /*
  * The law of the parallel re-export: archiveBytesOfArchive gives the bytes and the result of
@@ -27,16 +26,6 @@ beforeAll(async () => {
 }, 60_000);
 
 const NEWLINE = 0x0a;
-const splitLines = (bytes: Buffer): Buffer[] => {
-  const out: Buffer[] = [];
-  let start = 0;
-  for (let i = bytes.indexOf(NEWLINE); i >= 0; i = bytes.indexOf(NEWLINE, i + 1)) {
-    out.push(bytes.subarray(start, i + 1));
-    start = i + 1;
-  }
-  if (start < bytes.length) out.push(bytes.subarray(start));
-  return out;
-};
 
 const PREFIX = '{"digest":"';
 const PREFIX_LENGTH = PREFIX.length + 64 + 2;
@@ -60,25 +49,12 @@ const rechained = (bytes: Buffer): Buffer => {
 };
 
 type Change =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'byte'; readonly at: number; readonly byte: number }
-  | { readonly kind: 'remove' | 'duplicate' | 'swap'; readonly line: number }
-  | { readonly kind: 'move'; readonly line: number; readonly to: number }
-  | { readonly kind: 'garbage'; readonly at: number; readonly bytes: Uint8Array }
-  | { readonly kind: 'cut'; readonly at: number }
-  | { readonly kind: 'twice' }
+  | ArchiveChange
   // A member of an event line set to another value (its line in canonical form again).
   | { readonly kind: 'member'; readonly line: number; readonly member: 'position' | 'streamId' | 'streamRevision' | 'event'; readonly value: unknown };
 
-const fraction = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true });
 const change: fc.Arbitrary<Change> = fc.oneof(
-  fc.constant({ kind: 'none' } as const),
-  fc.record({ kind: fc.constant('byte' as const), at: fraction, byte: fc.constantFrom(0x0a, 0x22, 0x7b, 0x20, 0x31, 0x78, 0xff, 0xc3) }),
-  fc.record({ kind: fc.constantFrom('remove' as const, 'duplicate' as const, 'swap' as const), line: fraction }),
-  fc.record({ kind: fc.constant('move' as const), line: fraction, to: fraction }),
-  fc.record({ kind: fc.constant('garbage' as const), at: fraction, bytes: fc.uint8Array({ minLength: 1, maxLength: 40 }) }),
-  fc.record({ kind: fc.constant('cut' as const), at: fraction }),
-  fc.constant({ kind: 'twice' } as const),
+  ...archiveChange,
   fc.oneof(
     fc.record({ kind: fc.constant('member' as const), line: fraction, member: fc.constant('position' as const), value: fc.constantFrom(0, -1, 1.5, 'x', null, 2 ** 60, 1) }),
     fc.record({ kind: fc.constant('member' as const), line: fraction, member: fc.constant('streamId' as const), value: fc.constantFrom(5, null, '', 'person-p-1', 'class-x') }),
@@ -88,63 +64,13 @@ const change: fc.Arbitrary<Change> = fc.oneof(
 );
 
 const changed = (archive: Buffer, c: Change): Buffer => {
+  if (c.kind !== 'member') return withArchiveChange(archive, c);
+  // An event line (not the header, not the manifest).
   const lines = splitLines(archive);
-  const pick = (f: number): number => Math.floor(f * lines.length);
-  switch (c.kind) {
-    case 'none':
-      return archive;
-    case 'byte': {
-      const copy = Buffer.from(archive);
-      copy[Math.floor(c.at * copy.length)] = c.byte;
-      return copy;
-    }
-    case 'remove':
-      lines.splice(pick(c.line), 1);
-      return Buffer.concat(lines);
-    case 'duplicate': {
-      const at = pick(c.line);
-      lines.splice(at, 0, lines[at] as Buffer);
-      return Buffer.concat(lines);
-    }
-    case 'swap': {
-      const at = Math.min(pick(c.line), lines.length - 2);
-      [lines[at], lines[at + 1]] = [lines[at + 1] as Buffer, lines[at] as Buffer];
-      return Buffer.concat(lines);
-    }
-    case 'move': {
-      const [moved] = lines.splice(pick(c.line), 1);
-      lines.splice(pick(c.to), 0, moved as Buffer);
-      return Buffer.concat(lines);
-    }
-    case 'garbage': {
-      const at = Math.floor(c.at * archive.length);
-      return Buffer.concat([archive.subarray(0, at), c.bytes, archive.subarray(at)]);
-    }
-    case 'cut':
-      return archive.subarray(0, Math.floor(c.at * archive.length));
-    case 'twice':
-      return Buffer.concat([archive, archive]);
-    case 'member': {
-      // An event line (not the header, not the manifest).
-      const at = Math.min(Math.max(1, pick(c.line)), lines.length - 2);
-      const parsed = JSON.parse((lines[at] as Buffer).toString('utf8')) as Record<string, unknown>;
-      lines[at] = Buffer.from(`${canonicalJsonUnsafe({ ...parsed, [c.member]: c.value })}\n`);
-      return Buffer.concat(lines);
-    }
-  }
-};
-
-/** The bytes in pieces cut at the given fractions (a line may span pieces), gzipped or not. */
-const piecesOf = (bytes: Buffer, cuts: ReadonlyArray<number>, gzip: boolean): Buffer[] => {
-  const whole = gzip ? gzipSync(bytes) : bytes;
-  const at = [...new Set(cuts.map((f) => Math.floor(f * whole.length)))].sort((x, y) => x - y);
-  return [0, ...at].map((start, i) => whole.subarray(start, at[i] ?? whole.length)).filter((p) => p.length > 0);
-};
-
-const drained = async (made: ArchiveChunks<Buffer>) => {
-  const parts: Buffer[] = [];
-  for await (const part of made.chunks) parts.push(part);
-  return { bytes: Buffer.concat(parts), result: await made.result };
+  const at = Math.min(Math.max(1, Math.floor(c.line * lines.length)), lines.length - 2);
+  const parsed = JSON.parse((lines[at] as Buffer).toString('utf8')) as Record<string, unknown>;
+  lines[at] = Buffer.from(`${canonicalJsonUnsafe({ ...parsed, [c.member]: c.value })}\n`);
+  return Buffer.concat(lines);
 };
 
 /** A pseudonymizer not made by `pseudonymizer(key)`: no worker can make it again. */

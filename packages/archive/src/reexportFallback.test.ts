@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { archiveBytes, archiveBytesOfArchive, archiveEventSource, pseudonymizer, type ArchiveChunks, type Pseudonymizer } from './index';
-import { smallSchool, textOf } from './testSupport';
+import { archiveBytes, archiveBytesOfArchive, archiveEventSource, pseudonymizer, type Pseudonymizer } from './index';
+import { drained, smallSchool, textOf } from './testSupport';
 
 // The pool's workers run an entry the test chooses: one that cannot start, fails, or stops midway.
 const entry = vi.hoisted(() => ({ path: '' }));
@@ -29,12 +29,6 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
   await rm(tsDir, { recursive: true, force: true });
 });
-
-const drained = async (made: ArchiveChunks<Buffer>) => {
-  const parts: Buffer[] = [];
-  for await (const part of made.chunks) parts.push(part);
-  return { bytes: Buffer.concat(parts), result: await made.result };
-};
 
 describe('re-export with workers that fail', () => {
   it('writes the same archive on this thread when the workers cannot start, fail, answer errors, never start, or stop midway', async () => {

@@ -1,5 +1,4 @@
 import * as fc from 'fast-check';
-import { gzipSync } from 'node:zlib';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +9,7 @@ import { lineVerdict } from './verifyLine';
 import { verifyPool } from './verifyPool';
 import { journalRulesFromRuleSets, kazakhstanRuleSets, type LedgerEvent, type RecordedEvent } from '@grade-ledger/core';
 import { arbClassHistory } from '@grade-ledger/testing';
-import { renumbered, smallSchool, textOf } from './testSupport';
+import { archiveChange, fraction, piecesOf, renumbered, smallSchool, splitLines, textOf, withArchiveChange, type ArchiveChange } from './testSupport';
 
 /*
  * The law of the parallel verify: with workers, the report is the one the single thread gives,
@@ -55,24 +54,9 @@ const classesTakingTurns = (recorded: ReadonlyArray<RecordedEvent>, copies: numb
 };
 
 const NEWLINE = 0x0a;
-const lineStarts = (bytes: Buffer): number[] => {
-  const starts = [0];
-  for (let i = bytes.indexOf(NEWLINE); i >= 0 && i < bytes.length - 1; i = bytes.indexOf(NEWLINE, i + 1)) starts.push(i + 1);
-  return starts;
-};
-const splitLines = (bytes: Buffer): Buffer[] => {
-  const starts = lineStarts(bytes);
-  return starts.map((s, i) => bytes.subarray(s, starts[i + 1] ?? bytes.length));
-};
 
 type Change =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'byte'; readonly at: number; readonly byte: number }
-  | { readonly kind: 'remove' | 'duplicate' | 'swap'; readonly line: number }
-  | { readonly kind: 'move'; readonly line: number; readonly to: number }
-  | { readonly kind: 'garbage'; readonly at: number; readonly bytes: Uint8Array }
-  | { readonly kind: 'cut'; readonly at: number }
-  | { readonly kind: 'twice' }
+  | ArchiveChange
   | { readonly kind: 'everyDigest' }
   // Event ids: one line's made not <commandId>.<n>, or another line's (repeated); every one made odd (over a thousand domain findings).
   | { readonly kind: 'oddId' | 'repeatId'; readonly line: number; readonly from: number }
@@ -82,15 +66,8 @@ type Change =
   // A line's grade or mark set to another value (the domain and grade checks judge it).
   | { readonly kind: 'value'; readonly line: number; readonly value: string };
 
-const fraction = fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true });
 const change: fc.Arbitrary<Change> = fc.oneof(
-  fc.constant({ kind: 'none' } as const),
-  fc.record({ kind: fc.constant('byte' as const), at: fraction, byte: fc.constantFrom(0x0a, 0x22, 0x7b, 0x20, 0x31, 0x78, 0xff, 0xc3) }),
-  fc.record({ kind: fc.constantFrom('remove' as const, 'duplicate' as const, 'swap' as const), line: fraction }),
-  fc.record({ kind: fc.constant('move' as const), line: fraction, to: fraction }),
-  fc.record({ kind: fc.constant('garbage' as const), at: fraction, bytes: fc.uint8Array({ minLength: 1, maxLength: 40 }) }),
-  fc.record({ kind: fc.constant('cut' as const), at: fraction }),
-  fc.constant({ kind: 'twice' } as const),
+  ...archiveChange,
   fc.constant({ kind: 'everyDigest' } as const),
   fc.record({ kind: fc.constantFrom('oddId' as const, 'repeatId' as const), line: fraction, from: fraction }),
   fc.constant({ kind: 'everyId' } as const),
@@ -106,40 +83,6 @@ const changed = (archive: Buffer, c: Change): Buffer => {
   const lines = splitLines(archive);
   const pick = (f: number): number => Math.floor(f * lines.length);
   switch (c.kind) {
-    case 'none':
-      return archive;
-    case 'byte': {
-      const copy = Buffer.from(archive);
-      copy[Math.floor(c.at * copy.length)] = c.byte;
-      return copy;
-    }
-    case 'remove':
-      lines.splice(pick(c.line), 1);
-      return Buffer.concat(lines);
-    case 'duplicate': {
-      const at = pick(c.line);
-      lines.splice(at, 0, lines[at] as Buffer);
-      return Buffer.concat(lines);
-    }
-    case 'swap': {
-      const at = Math.min(pick(c.line), lines.length - 2);
-      [lines[at], lines[at + 1]] = [lines[at + 1] as Buffer, lines[at] as Buffer];
-      return Buffer.concat(lines);
-    }
-    case 'move': {
-      const [moved] = lines.splice(pick(c.line), 1);
-      lines.splice(pick(c.to), 0, moved as Buffer);
-      return Buffer.concat(lines);
-    }
-    case 'garbage': {
-      const at = Math.floor(c.at * archive.length);
-      return Buffer.concat([archive.subarray(0, at), c.bytes, archive.subarray(at)]);
-    }
-    case 'cut':
-      return archive.subarray(0, Math.floor(c.at * archive.length));
-    case 'twice':
-      // Over a thousand lines after the manifest: the format findings' cap.
-      return Buffer.concat([archive, archive]);
     case 'oddId':
     case 'repeatId': {
       const at = pick(c.line);
@@ -175,14 +118,9 @@ const changed = (archive: Buffer, c: Change): Buffer => {
     case 'everyDigest':
       // Every event line's digest wrong: over a thousand chain findings, where the archive has that many lines.
       return Buffer.concat(lines.map((line, i) => (i === 0 ? line : Buffer.concat([line.subarray(0, 11), Buffer.from(line[11] === 0x30 ? '1' : '0'), line.subarray(12)]))));
+    default:
+      return withArchiveChange(archive, c);
   }
-};
-
-/** The bytes in pieces cut at the given fractions (a line may span pieces), gzipped or not. */
-const piecesOf = (bytes: Buffer, cuts: ReadonlyArray<number>, gzip: boolean): Buffer[] => {
-  const whole = gzip ? gzipSync(bytes) : bytes;
-  const at = [...new Set(cuts.map((f) => Math.floor(f * whole.length)))].sort((x, y) => x - y);
-  return [0, ...at].map((start, i) => whole.subarray(start, at[i] ?? whole.length)).filter((p) => p.length > 0);
 };
 
 const withoutWorkers = ({ workers: _workers, ...rest }: VerifyReport): Omit<VerifyReport, 'workers'> => rest;
